@@ -1,0 +1,50 @@
+import * as vscode from 'vscode';
+import { ApiKeyStore } from './secrets';
+import { Settings } from './settings';
+import { TandemStatusBar } from './statusBar';
+
+/** What the extension hands to other extensions and to its integration tests. */
+export interface TandemApi {
+  readonly settings: Settings;
+  readonly log: vscode.LogOutputChannel;
+  readonly status: TandemStatusBar;
+  readonly apiKey: ApiKeyStore;
+  /** Milliseconds spent inside activate(), measured by activate() itself. */
+  readonly activateMs: number;
+}
+
+/**
+ * Builds Tandem's services and registers them. Kept cheap: nothing here reads files, starts servers
+ * or talks to a model; each capability does its work on first use.
+ */
+export function activate(context: vscode.ExtensionContext): TandemApi {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('Tandem', { log: true });
+  const settings = new Settings();
+  const status = new TandemStatusBar();
+  const apiKey = new ApiKeyStore(context.secrets);
+  context.subscriptions.push(log, settings, status);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('tandem.showLog', () => log.show(true)),
+    vscode.commands.registerCommand('tandem.setApiKey', async () => {
+      if (await apiKey.prompt()) {
+        log.info('API key stored in Secret Storage');
+        void vscode.window.showInformationMessage('Tandem: API key saved in Secret Storage.');
+      }
+    }),
+    vscode.commands.registerCommand('tandem.clearApiKey', async () => {
+      await apiKey.clear();
+      log.info('API key removed from Secret Storage');
+      void vscode.window.showInformationMessage('Tandem: API key removed.');
+    }),
+  );
+
+  const activateMs = performance.now() - started;
+  log.info(`Tandem ${context.extension.packageJSON.version} activated in ${activateMs.toFixed(2)} ms`);
+  return { settings, log, status, apiKey, activateMs };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions, which VS Code disposes.
+}

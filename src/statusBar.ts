@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+
+/** What Tandem is doing, as the status bar shows it. Later capabilities report through `set`. */
+export interface StatusReport {
+  /** Short text after the Tandem icon, e.g. "ready", "waiting", "312 ms". */
+  text: string;
+  /** Markdown tooltip lines. */
+  tooltip?: string;
+  /** Drawn with the warning or error background. */
+  severity?: 'normal' | 'warning' | 'error';
+  /** Shows a spinning icon. */
+  busy?: boolean;
+}
+
+/** Tandem's main status bar item; a click opens the log unless a capability sets another command. */
+export class TandemStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+
+  constructor() {
+    this.item = vscode.window.createStatusBarItem('tandem.status', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = 'Tandem';
+    this.set({ text: 'ready', tooltip: 'Tandem is active. Click to show the log.' });
+    this.item.command = 'tandem.showLog';
+    this.item.show();
+  }
+
+  set(report: StatusReport): void {
+    const icon = report.busy ? '$(loading~spin)' : report.severity === 'error' ? '$(error)' : '$(sparkle)';
+    this.item.text = `${icon} Tandem: ${report.text}`;
+    this.item.tooltip = new vscode.MarkdownString(report.tooltip ?? `Tandem: ${report.text}`, true);
+    this.item.backgroundColor =
+      report.severity === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : report.severity === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
+    this.item.accessibilityInformation = { label: `Tandem: ${report.text}` };
+  }
+
+  setCommand(command: string | vscode.Command | undefined): void {
+    this.item.command = command;
+  }
+
+  get text(): string {
+    return this.item.text;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
