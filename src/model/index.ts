@@ -1,0 +1,34 @@
+// The model layer's public API. Features do not call the client directly: they go through the trust
+// gate (src/trust/), which calls `ModelClient`. The vscode adapter (ModelService) lives in
+// src/model/vscode/ and is created by src/extension.ts.
+
+export { ModelClient, type ModelClientOptions, type ModelClientSettings, type FillOptions } from './client';
+export { ModelCall } from './modelCall';
+export {
+  ModelError,
+  isModelError,
+  isCancellation,
+  setApiKeyAction,
+  openModelSettingsAction,
+  selectModelAction,
+  showRequestLogAction,
+  type ModelErrorKind,
+  type ModelErrorAction,
+} from './errors';
+export {
+  buildFimPrompt,
+  detectPromptFormat,
+  resolvePromptFormat,
+  stopTokens,
+  promptFormats,
+  chatHoleMarker,
+  type PromptFormat,
+  type PromptFormatSetting,
+  type FimInput,
+  type FimPrompt,
+  type ContextSnippet,
+} from './promptFormats';
+export { FillFilter, extractFill } from './fillFilter';
+export { RequestLog, latencyOf, type LatencyBreakdown, type RequestLogOptions } from './requestLog';
+export { SseParser, type SseEvent } from './sse';
+export type * from './types';
