@@ -1,0 +1,175 @@
+import ignore, { type Ignore } from 'ignore';
+import { BUILTIN_SENSITIVE_PATTERNS } from './builtinPatterns';
+import { dirnameOf, fromFileSystemRoot, normalizePath, relativeInside } from './paths';
+
+/** The name of the per-folder ignore file; gitignore syntax, nested, with `!` negation. */
+export const IGNORE_FILE_NAME = '.tandemignore';
+
+/** Where the rule that decided came from. */
+export type ExclusionOrigin =
+  { kind: 'builtin' } | { kind: 'setting' } | { kind: 'ignoreFile'; file: string };
+
+export interface ExclusionVerdict {
+  readonly excluded: boolean;
+  /** The pattern that excluded the path (the last matching rule, as `git check-ignore -v` reports). */
+  readonly pattern?: string;
+  readonly origin?: ExclusionOrigin;
+  /** True when the path lies in no workspace folder (only built-in patterns and the setting apply). */
+  readonly outsideWorkspace: boolean;
+}
+
+const INCLUDED_INSIDE: ExclusionVerdict = { excluded: false, outsideWorkspace: false };
+const INCLUDED_OUTSIDE: ExclusionVerdict = { excluded: false, outsideWorkspace: true };
+const CACHE_LIMIT = 5000;
+const SETTING_MARK = '\u0000setting';
+const BUILTIN_MARK = '\u0000builtin';
+
+/**
+ * Decides whether a file may be sent to a model. Three layers, like git's ignore files:
+ * 1. the built-in sensitive patterns followed by the user's `tandem.trust.excludeGlobs` (where a `!`
+ *    pattern can re-include a built-in one). A decision here is final.
+ * 2. `.tandemignore` files: a deeper file wins over a shallower one, a later line over an earlier one.
+ * A path is excluded when it or any folder above it is excluded, so a `!` cannot re-include a file
+ * inside an excluded folder (git behaves the same way).
+ */
+export class ExclusionRules {
+  private roots: string[] = [];
+  private userLayer: Ignore = ignore();
+  private readonly projectLayers = new Map<string, { file: string; rules: Ignore }>();
+  private readonly cache = new Map<string, ExclusionVerdict>();
+  private userGlobs: readonly string[] = [];
+
+  constructor(options: { roots?: readonly string[]; userGlobs?: readonly string[] } = {}) {
+    this.setRoots(options.roots ?? []);
+    this.setUserGlobs(options.userGlobs ?? []);
+  }
+
+  /** The workspace folders, as file-system paths. */
+  setRoots(roots: readonly string[]): void {
+    // Longest first so a nested workspace folder owns its own files.
+    this.roots = roots.map(normalizePath).sort((a, b) => b.length - a.length);
+    this.cache.clear();
+  }
+
+  /** The workspace folders, normalized. */
+  get workspaceRoots(): readonly string[] {
+    return this.roots;
+  }
+
+  /** `tandem.trust.excludeGlobs`: gitignore patterns relative to each workspace folder. */
+  setUserGlobs(globs: readonly string[]): void {
+    this.userGlobs = globs.map((glob) => glob.trim()).filter((glob) => glob && !glob.startsWith('#'));
+    this.userLayer = ignore()
+      .add(BUILTIN_SENSITIVE_PATTERNS.map((pattern) => ({ pattern, mark: BUILTIN_MARK })))
+      .add(this.userGlobs.map((pattern) => ({ pattern, mark: SETTING_MARK })));
+    this.cache.clear();
+  }
+
+  /** Adds, replaces (or with `undefined`, removes) the `.tandemignore` at `file`. */
+  setIgnoreFile(file: string, content: string | undefined): void {
+    const normalized = normalizePath(file);
+    const dir = dirnameOf(normalized);
+    if (content === undefined) this.projectLayers.delete(dir);
+    else this.projectLayers.set(dir, { file: normalized, rules: ignore().add(content) });
+    this.cache.clear();
+  }
+
+  /** The `.tandemignore` files currently loaded. */
+  ignoreFiles(): string[] {
+    return [...this.projectLayers.values()].map((layer) => layer.file).sort();
+  }
+
+  isExcluded(path: string): boolean {
+    return this.check(path).excluded;
+  }
+
+  check(path: string): ExclusionVerdict {
+    const normalized = normalizePath(path);
+    const cached = this.cache.get(normalized);
+    if (cached) return cached;
+    const verdict = this.decide(normalized);
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(normalized, verdict);
+    return verdict;
+  }
+
+  private decide(normalized: string): ExclusionVerdict {
+    const root = this.roots.find((candidate) => relativeInside(candidate, normalized) !== undefined);
+    if (root === undefined) {
+      const relative = fromFileSystemRoot(normalized);
+      if (!relative) return INCLUDED_OUTSIDE;
+      return this.walk(relative, true, () => undefined) ?? INCLUDED_OUTSIDE;
+    }
+    const relative = relativeInside(root, normalized) ?? '';
+    if (!relative) return INCLUDED_INSIDE;
+    return this.walk(relative, false, (prefix) => this.decideByProject(root, prefix)) ?? INCLUDED_INSIDE;
+  }
+
+  /** Checks each folder above the path, then the path itself; the first exclusion wins. */
+  private walk(
+    relative: string,
+    outsideWorkspace: boolean,
+    project: (prefix: string) => ExclusionVerdict | 'included' | undefined,
+  ): ExclusionVerdict | undefined {
+    const segments = relative.split('/');
+    for (let depth = 1; depth <= segments.length; depth++) {
+      const isFolder = depth < segments.length;
+      const prefix = segments.slice(0, depth).join('/') + (isFolder ? '/' : '');
+      const user = this.userLayer.test(prefix);
+      if (user.ignored) return this.excludedBy(user.rule?.pattern, user.rule?.mark, outsideWorkspace);
+      if (user.unignored) continue;
+      const verdict = project(prefix);
+      if (verdict && verdict !== 'included') return verdict;
+    }
+    return undefined;
+  }
+
+  /** The deepest `.tandemignore` with a rule about `prefix` decides. */
+  private decideByProject(root: string, prefix: string): ExclusionVerdict | 'included' | undefined {
+    if (this.projectLayers.size === 0) return undefined;
+    const absolute = `${root}/${prefix}`.replace(/\/$/, '');
+    for (let dir = dirnameOf(absolute); ; dir = dirnameOf(dir)) {
+      const layer = this.projectLayers.get(dir);
+      if (layer) {
+        const inLayer = relativeInside(dir, absolute);
+        if (inLayer) {
+          const result = layer.rules.test(prefix.endsWith('/') ? `${inLayer}/` : inLayer);
+          if (result.ignored) {
+            return {
+              excluded: true,
+              pattern: result.rule?.pattern,
+              origin: { kind: 'ignoreFile', file: layer.file },
+              outsideWorkspace: false,
+            };
+          }
+          if (result.unignored) return 'included';
+        }
+      }
+      if (dir === root || dir.length <= root.length || dir === '/' || dir === '') return undefined;
+    }
+  }
+
+  private excludedBy(
+    pattern: string | undefined,
+    mark: string | undefined,
+    outsideWorkspace: boolean,
+  ): ExclusionVerdict {
+    const origin: ExclusionOrigin = mark === SETTING_MARK ? { kind: 'setting' } : { kind: 'builtin' };
+    return { excluded: true, pattern, origin, outsideWorkspace };
+  }
+}
+
+/** A sentence for the user: why Tandem did not send `path`. */
+export function describeExclusion(path: string, verdict: ExclusionVerdict): string {
+  const name = path.replace(/\\/g, '/').split('/').pop() || path;
+  if (!verdict.excluded) return `${name} may be sent to the model.`;
+  const pattern = verdict.pattern ? `\`${verdict.pattern}\`` : 'a rule';
+  switch (verdict.origin?.kind) {
+    case 'setting':
+      return `${name} is excluded by ${pattern} in the setting tandem.trust.excludeGlobs; it is not sent to the model.`;
+    case 'ignoreFile':
+      return `${name} is excluded by ${pattern} in ${verdict.origin.file}; it is not sent to the model.`;
+    default:
+      return `${name} matches Tandem's built-in sensitive pattern ${pattern}; it is not sent to the model. Add \`!${verdict.pattern ?? name}\` to tandem.trust.excludeGlobs to allow it.`;
+  }
+}

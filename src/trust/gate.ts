@@ -1,0 +1,360 @@
+import * as os from 'node:os';
+import type {
+  ChatMessage,
+  ContextSnippet,
+  FimInput,
+  ModelClient,
+  Redaction,
+  SentSource,
+  TrustAttachment,
+} from '../model';
+import { describeExclusion, type ExclusionRules, type ExclusionVerdict } from './exclusion/exclusionRules';
+import { normalizePath, relativeInside } from './exclusion/paths';
+import { chooseNonce, fence, trustPreamble } from './fencing';
+import { findProtectedChanges, type ProposedFileChange, type ProtectedChange } from './protectedPaths';
+import { redactPiece } from './redactPiece';
+import { SecretVault, type PlaceholderStreamRestorer, type RestoreResult } from './secrets/secretVault';
+import type {
+  DroppedPiece,
+  GateChatRequest,
+  GatedCall,
+  GateFillRequest,
+  GateReport,
+  PieceSource,
+  PreparedChat,
+  RequestLogMode,
+  UntrustedPiece,
+} from './types';
+
+/** The model layer as the gate uses it: only the gate holds a ModelClient. */
+export type GateModel = Pick<ModelClient, 'chat' | 'fill'>;
+
+/** The document a fill was asked for is excluded: nothing was sent. */
+export class TrustExclusionError extends Error {
+  readonly kind = 'excluded' as const;
+  constructor(
+    readonly path: string,
+    readonly verdict: ExclusionVerdict,
+  ) {
+    super(describeExclusion(path, verdict));
+    this.name = 'TrustExclusionError';
+  }
+}
+
+export interface TrustGateOptions {
+  readonly model: GateModel;
+  readonly rules: ExclusionRules;
+  /** Shared by every feature for the window's lifetime, so placeholders stay stable across requests. */
+  readonly vault?: SecretVault;
+  /** Read per request: `tandem.trust.requestLog`. */
+  readonly requestLogMode?: () => RequestLogMode;
+  /** Names of the workspace folders by path, for paths shown to the model in multi-root workspaces. */
+  readonly folderNames?: () => ReadonlyMap<string, string>;
+}
+
+/** A prepared fill: the FIM input exactly as the model layer will format it. */
+export interface PreparedFill {
+  readonly input: FimInput;
+  readonly report: GateReport;
+}
+
+/**
+ * The one way to a model. Every feature hands its request here: excluded sources are dropped,
+ * secrets replaced by stable placeholders, untrusted text fenced, what was sent attached to the
+ * request log; then the model layer is called.
+ */
+export class TrustGate {
+  readonly vault: SecretVault;
+  readonly rules: ExclusionRules;
+  private readonly model: GateModel;
+  private readonly requestLogMode: () => RequestLogMode;
+  private readonly folderNames: () => ReadonlyMap<string, string>;
+
+  constructor(options: TrustGateOptions) {
+    this.model = options.model;
+    this.rules = options.rules;
+    this.vault = options.vault ?? new SecretVault();
+    this.requestLogMode = options.requestLogMode ?? (() => 'memory');
+    this.folderNames =
+      options.folderNames ??
+      (() => new Map(this.rules.workspaceRoots.map((root) => [root, root.slice(root.lastIndexOf('/') + 1)])));
+  }
+
+  /** Whether a file may never be sent (built-in patterns, the setting, `.tandemignore` files). */
+  isExcluded(path: string): boolean {
+    return this.rules.isExcluded(path);
+  }
+
+  /** A sentence saying whether and why a file is not sent. */
+  explainExclusion(path: string): string {
+    return describeExclusion(path, this.rules.check(path));
+  }
+
+  /** Writes placeholders back to the original values. Use on every proposal before applying it. */
+  restore(text: string): RestoreResult {
+    return this.vault.restore(text);
+  }
+
+  /** The proposed changes that need an explicit confirmation, with their reasons. */
+  protectedChanges(changes: readonly ProposedFileChange[]): ProtectedChange[] {
+    return findProtectedChanges(changes, this.rules);
+  }
+
+  /** A chat request through the gate. */
+  chat(request: GateChatRequest): GatedCall {
+    const prepared = this.prepareChat(request);
+    const call = this.model.chat(
+      {
+        model: request.model,
+        messages: prepared.messages,
+        maxTokens: request.maxTokens,
+        temperature: request.temperature,
+        stop: request.stop,
+        n: request.n,
+        stream: request.stream,
+        extraBody: request.extraBody,
+      },
+      { signal: request.signal, feature: request.feature, attachment: prepared.report.attachment },
+    );
+    return this.gated(call, prepared.report);
+  }
+
+  /** An inline-completion (FIM) request through the gate. Throws TrustExclusionError for excluded files. */
+  fill(request: GateFillRequest): GatedCall {
+    const prepared = this.prepareFill(request);
+    const call = this.model.fill(prepared.input, {
+      model: request.model,
+      format: request.format,
+      maxTokens: request.maxTokens,
+      temperature: request.temperature,
+      n: request.n,
+      stream: request.stream,
+      extraBody: request.extraBody,
+      signal: request.signal,
+      feature: request.feature ?? 'completion',
+      attachment: prepared.report.attachment,
+    });
+    return this.gated(call, prepared.report);
+  }
+
+  /** Everything `chat` does except calling the model: the exact messages it would send. */
+  prepareChat(request: GateChatRequest): PreparedChat {
+    const turns = [
+      ...(request.history ?? []),
+      { role: 'user' as const, instructions: request.instructions, context: request.context },
+    ];
+    const book = new ReportBook(this);
+    // Keep what is sent, then choose a nonce absent from all of it.
+    type StagedTurn = { content: string } | { instructions: string; pieces: AdmittedPiece[] };
+    const staged = turns.map((turn): StagedTurn => {
+      if (turn.role === 'assistant') return { content: book.redactTrusted(turn.content) };
+      const pieces = (turn.context ?? []).flatMap((piece) => book.admit(piece));
+      return { instructions: book.redactTrusted(turn.instructions), pieces };
+    });
+    const system = request.system ? book.redactTrusted(request.system) : undefined;
+    const everything = [system ?? ''];
+    for (const turn of staged) {
+      if ('content' in turn) everything.push(turn.content);
+      else everything.push(turn.instructions, ...turn.pieces.map((piece) => piece.text));
+    }
+    const nonce = chooseNonce(everything);
+    const preamble = trustPreamble(nonce, this.vault.tag);
+    const messages: ChatMessage[] = [
+      { role: 'system', content: system ? `${system}\n\n${preamble}` : preamble },
+    ];
+    for (const turn of staged) {
+      if ('content' in turn) {
+        messages.push({ role: 'assistant', content: turn.content });
+        continue;
+      }
+      const fenced = turn.pieces.map((piece) =>
+        fence(piece.text, nonce, {
+          kind: piece.source.kind,
+          path: piece.displayPath,
+          lines: piece.source.range
+            ? `${piece.source.range.startLine + 1}-${piece.source.range.endLine}`
+            : undefined,
+          label: piece.source.label,
+        }),
+      );
+      messages.push({ role: 'user', content: [...fenced, turn.instructions].join('\n\n') });
+    }
+    return { messages, report: book.report(nonce, [`untrusted text fenced in <untrusted-${nonce}> tags`]) };
+  }
+
+  /** Everything `fill` does except calling the model: the FIM input it would hand to the model layer. */
+  prepareFill(request: GateFillRequest): PreparedFill {
+    const verdict = this.rules.check(request.document.path);
+    if (verdict.excluded) throw new TrustExclusionError(request.document.path, verdict);
+    const book = new ReportBook(this);
+    const around =
+      request.document.text !== undefined && request.document.prefixOffset !== undefined
+        ? { text: request.document.text, offset: request.document.prefixOffset }
+        : undefined;
+    // Prefix and suffix are scanned as one text so a secret under the cursor is caught whole; a
+    // secret that spans the cursor ends up as its placeholder at the end of the prefix.
+    const joined = request.prefix + request.suffix;
+    const source: PieceSource = { kind: 'file', path: request.document.path };
+    const redacted = redactPiece(this.vault, joined, around);
+    const cursor = request.prefix.length;
+    let prefix = '';
+    let suffix = '';
+    const take = (from: number, to: number) => {
+      if (from < cursor) prefix += joined.slice(from, Math.min(to, cursor));
+      if (to > cursor) suffix += joined.slice(Math.max(from, cursor), to);
+    };
+    let at = 0;
+    for (const redaction of redacted.redactions) {
+      take(at, redaction.start);
+      if (redaction.start < cursor) prefix += redaction.placeholder;
+      else suffix += redaction.placeholder;
+      at = redaction.end;
+    }
+    take(at, joined.length);
+    book.record(source, joined.length, redacted.redactions);
+    const snippets: ContextSnippet[] = [];
+    for (const piece of request.snippets ?? []) {
+      for (const kept of book.admit(piece))
+        snippets.push({ path: kept.displayPath ?? 'context', text: kept.text });
+    }
+    const input: FimInput = {
+      prefix,
+      suffix,
+      filePath: this.displayPath(request.document.path),
+      repoName: request.repoName,
+      snippets: snippets.length ? snippets : undefined,
+      lineComment: request.lineComment,
+      languageId: request.document.languageId,
+    };
+    return { input, report: book.report('', []) };
+  }
+
+  /** A path as the model sees it: workspace-relative, or with the home folder shortened to `~`. */
+  displayPath(path: string): string {
+    const normalized = normalizePath(path);
+    const names = this.folderNames();
+    const roots = [...names.keys()].map(normalizePath).sort((a, b) => b.length - a.length);
+    for (const root of roots) {
+      const relative = relativeInside(root, normalized);
+      if (relative !== undefined) return names.size > 1 ? `${names.get(root) ?? ''}/${relative}` : relative;
+    }
+    const home = normalizePath(os.homedir());
+    const inHome = relativeInside(home, normalized);
+    return inHome !== undefined ? `~/${inHome}` : normalized;
+  }
+
+  /** @internal */
+  logMode(): RequestLogMode {
+    return this.requestLogMode();
+  }
+
+  private gated(call: GatedCall['call'], report: GateReport): GatedCall {
+    const vault = this.vault;
+    return {
+      call,
+      report,
+      restore: (text: string) => vault.restore(text),
+      streamRestorer: (): PlaceholderStreamRestorer => vault.streamRestorer(),
+    };
+  }
+}
+
+interface AdmittedPiece {
+  readonly text: string;
+  readonly source: PieceSource;
+  readonly displayPath?: string;
+}
+
+/** Collects, while one request is prepared, what was sent, dropped and redacted. */
+class ReportBook {
+  private readonly sent: GateReport['sent'][number][] = [];
+  private readonly dropped: DroppedPiece[] = [];
+  private readonly redactions: {
+    placeholder: string;
+    kind: string;
+    displayPath?: string;
+    source?: SentSource;
+  }[] = [];
+
+  constructor(private readonly gate: TrustGate) {}
+
+  /** Trusted text (the user's words, the feature's prompt): redacted, never fenced. */
+  redactTrusted(text: string): string {
+    const redacted = this.gate.vault.redact(text);
+    for (const redaction of redacted.redactions)
+      this.redactions.push({ placeholder: redaction.placeholder, kind: redaction.kind });
+    return redacted.text;
+  }
+
+  /** An untrusted piece: dropped when its file is excluded, else redacted. */
+  admit(piece: UntrustedPiece): AdmittedPiece[] {
+    if (piece.source.path !== undefined) {
+      const verdict = this.gate.rules.check(piece.source.path);
+      if (verdict.excluded) {
+        this.dropped.push({
+          source: piece.source,
+          reason: 'excluded',
+          message: describeExclusion(piece.source.path, verdict),
+        });
+        return [];
+      }
+    }
+    const redacted = redactPiece(this.gate.vault, piece.text, piece.surroundings);
+    this.record(piece.source, piece.text.length, redacted.redactions);
+    const displayPath =
+      piece.source.path !== undefined ? this.gate.displayPath(piece.source.path) : undefined;
+    return [{ text: redacted.text, source: piece.source, displayPath }];
+  }
+
+  record(
+    source: PieceSource,
+    chars: number,
+    redactions: readonly { placeholder: string; kind: string; start: number }[],
+  ): void {
+    const displayPath = source.path !== undefined ? this.gate.displayPath(source.path) : undefined;
+    this.sent.push({ source, displayPath, chars, redactions: redactions.length });
+    for (const redaction of redactions) {
+      this.redactions.push({
+        placeholder: redaction.placeholder,
+        kind: redaction.kind,
+        displayPath,
+        source: displayPath !== undefined ? { path: displayPath, range: source.range } : undefined,
+      });
+    }
+  }
+
+  report(nonce: string, notes: readonly string[]): GateReport {
+    const attachment: TrustAttachment | undefined =
+      this.gate.logMode() === 'off'
+        ? undefined
+        : {
+            sources: this.sent
+              .filter((entry) => entry.displayPath !== undefined)
+              .map((entry) => ({ path: entry.displayPath as string, range: entry.source.range })),
+            redactions: this.redactions.map((redaction): Redaction => ({
+              placeholder: redaction.placeholder,
+              kind: redaction.kind,
+              source: redaction.source,
+            })),
+            excluded: this.dropped.map((entry) =>
+              entry.source.path !== undefined ? this.gate.displayPath(entry.source.path) : entry.source.kind,
+            ),
+            notes: [
+              ...notes,
+              `${this.redactions.length} secret${this.redactions.length === 1 ? '' : 's'} redacted`,
+              ...this.dropped.map((entry) => entry.message),
+            ],
+          };
+    return {
+      nonce,
+      sent: this.sent,
+      dropped: this.dropped,
+      redactions: this.redactions.map(({ placeholder, kind, displayPath }) => ({
+        placeholder,
+        kind,
+        displayPath,
+      })),
+      attachment,
+    };
+  }
+}

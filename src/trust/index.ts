@@ -1,0 +1,52 @@
+// The trust gate's public API. Every feature that talks to a model goes through `TrustGate`
+// (`chat` for conversations and edits, `fill` for inline completions); features never import the
+// model client. The vscode adapter (src/trust/vscode/) builds the one gate of the window, keeps its
+// rules in step with `.tandemignore` files and settings, and asks for confirmation of protected edits.
+
+export {
+  TrustGate,
+  TrustExclusionError,
+  type GateModel,
+  type TrustGateOptions,
+  type PreparedFill,
+} from './gate';
+export type {
+  SourceKind,
+  PieceSource,
+  UntrustedPiece,
+  ConversationTurn,
+  GateChatRequest,
+  GateFillRequest,
+  DroppedPiece,
+  GateReport,
+  PreparedChat,
+  GatedCall,
+  RequestLogMode,
+} from './types';
+export {
+  ExclusionRules,
+  describeExclusion,
+  IGNORE_FILE_NAME,
+  type ExclusionVerdict,
+  type ExclusionOrigin,
+} from './exclusion/exclusionRules';
+export { BUILTIN_SENSITIVE_PATTERNS } from './exclusion/builtinPatterns';
+export {
+  SecretVault,
+  PlaceholderStreamRestorer,
+  type Redaction as SecretRedaction,
+  type RedactedText,
+  type RestoreResult,
+} from './secrets/secretVault';
+export { scanForSecrets, ASSIGNED_SECRET, type SecretFinding } from './secrets/secretScanner';
+export { isSecretName } from './secrets/assignmentRule';
+export { chooseNonce, fence, fenceTagName, trustPreamble } from './fencing';
+export {
+  findProtectedChanges,
+  protectionReasons,
+  isInsideWorkspace,
+  type ProposedFileChange,
+  type ProtectedChange,
+  type ProtectionReason,
+  type ProtectionCode,
+} from './protectedPaths';

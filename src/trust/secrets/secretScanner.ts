@@ -1,0 +1,68 @@
+import { findSecretAssignments } from './assignmentRule';
+import { PROVIDER_RULES, type ProviderRule } from './providerRules';
+
+/** One secret found in a text: the half-open range [start, end) to replace, and what it is. */
+export interface SecretFinding {
+  readonly start: number;
+  readonly end: number;
+  /** e.g. `github_token`, `private_key`, `assigned_secret` (a secret name with a random value). */
+  readonly kind: string;
+}
+
+/** The kind given to values found through a secret-sounding name rather than a known format. */
+export const ASSIGNED_SECRET = 'assigned_secret';
+
+function runProviderRule(rule: ProviderRule, text: string, into: SecretFinding[]): void {
+  if (!rule.anchors.some((anchor) => text.includes(anchor))) return;
+  rule.pattern.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = rule.pattern.exec(text)) !== null) {
+    if (match[0].length === 0) {
+      rule.pattern.lastIndex++;
+      continue;
+    }
+    let start = match.index;
+    let secret = match[0];
+    const groups = match.indices?.groups;
+    const named = groups && Object.values(groups).find((range) => range !== undefined);
+    if (named) {
+      start = named[0];
+      secret = text.slice(named[0], named[1]);
+    }
+    // A PEM body keeps its line breaks (real or JSON-escaped) around the placeholder.
+    const lead = /^(?:\s|\\[nr])*/.exec(secret)?.[0].length ?? 0;
+    const trail = /(?:\s|\\[nr])*$/.exec(secret)?.[0].length ?? 0;
+    if (lead + trail >= secret.length) continue;
+    start += lead;
+    secret = secret.slice(lead, secret.length - trail);
+    if (rule.accept && !rule.accept(secret)) continue;
+    into.push({ start, end: start + secret.length, kind: rule.kind });
+  }
+}
+
+/**
+ * Every secret in `text`, sorted, without overlaps. Where a known format and a secret name both
+ * match, the spans are merged and the known format names it.
+ */
+export function scanForSecrets(text: string): SecretFinding[] {
+  const found: SecretFinding[] = [];
+  for (const rule of PROVIDER_RULES) runProviderRule(rule, text, found);
+  const specific = found.length;
+  for (const assignment of findSecretAssignments(text)) {
+    found.push({ start: assignment.start, end: assignment.end, kind: ASSIGNED_SECRET });
+  }
+  if (found.length === 0) return found;
+  const isSpecific = new Set(found.slice(0, specific));
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  const merged: SecretFinding[] = [];
+  for (const finding of found) {
+    const last = merged[merged.length - 1];
+    if (last && finding.start < last.end) {
+      const kind = last.kind === ASSIGNED_SECRET && isSpecific.has(finding) ? finding.kind : last.kind;
+      merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, finding.end), kind };
+    } else {
+      merged.push(finding);
+    }
+  }
+  return merged;
+}

@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { scanForSecrets, type SecretFinding } from './secretScanner';
+
+/** One replaced secret, for the request log: where it was and what now stands in its place. */
+export interface Redaction {
+  readonly kind: string;
+  readonly placeholder: string;
+  /** Range of the secret in the original text. */
+  readonly start: number;
+  readonly end: number;
+  /** Range of the placeholder in the redacted text. */
+  readonly sentStart: number;
+  readonly sentEnd: number;
+}
+
+export interface RedactedText {
+  readonly text: string;
+  readonly redactions: readonly Redaction[];
+}
+
+export interface RestoreResult {
+  readonly text: string;
+  /** Placeholders that were written back to their original values. */
+  readonly restored: readonly { placeholder: string; kind: string }[];
+  /** Placeholder-shaped strings this vault never issued (left as they are). */
+  readonly unknown: readonly string[];
+}
+
+const PLACEHOLDER_PREFIX = 'TANDEM_REDACTED_';
+const MAX_ENTRIES = 20_000;
+
+/**
+ * Holds, for this window's lifetime and in memory only, the secrets taken out of outgoing text and
+ * the placeholder that replaced each. The same value always gets the same placeholder, so a model
+ * sees a consistent name across requests and any proposal that writes a placeholder back can be
+ * restored locally. Placeholders carry a per-vault tag so text that happens to contain an old
+ * placeholder can never be confused with one this vault issued.
+ */
+export class SecretVault {
+  readonly tag: string;
+  private readonly byValue = new Map<string, string>();
+  private readonly byPlaceholder = new Map<string, { value: string; kind: string }>();
+  private readonly counters = new Map<string, number>();
+  private readonly pattern: RegExp;
+
+  constructor(tag = randomBytes(3).toString('hex').slice(0, 4)) {
+    if (!/^[a-z0-9]{4}$/.test(tag))
+      throw new Error(`A vault tag is 4 lowercase letters or digits, got "${tag}"`);
+    this.tag = tag;
+    this.pattern = new RegExp(`${PLACEHOLDER_PREFIX}([A-Z0-9_]+?)_(\\d+)_${tag}(?![A-Za-z0-9])`, 'g');
+  }
+
+  /** Number of secrets held. */
+  get size(): number {
+    return this.byPlaceholder.size;
+  }
+
+  /** The placeholder standing for `value`, issuing one the first time it is seen. */
+  placeholderFor(value: string, kind: string): string {
+    const existing = this.byValue.get(value);
+    if (existing) return existing;
+    if (this.byPlaceholder.size >= MAX_ENTRIES) {
+      // Forget the oldest: earlier proposals can no longer restore it, but memory stays bounded.
+      const [oldest] = this.byPlaceholder.keys();
+      const entry = this.byPlaceholder.get(oldest);
+      this.byPlaceholder.delete(oldest);
+      if (entry) this.byValue.delete(entry.value);
+    }
+    const label = kind.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+    const count = (this.counters.get(label) ?? 0) + 1;
+    this.counters.set(label, count);
+    const placeholder = `${PLACEHOLDER_PREFIX}${label}_${count}_${this.tag}`;
+    this.byValue.set(value, placeholder);
+    this.byPlaceholder.set(placeholder, { value, kind });
+    return placeholder;
+  }
+
+  /**
+   * Replaces every secret in `text` with its placeholder. A finding may name the whole `value` it is
+   * part of (a secret cut by a window's edge), so every window names that secret the same way.
+   */
+  redact(
+    text: string,
+    findings: readonly (SecretFinding & { value?: string })[] = scanForSecrets(text),
+  ): RedactedText {
+    if (findings.length === 0) return { text, redactions: [] };
+    const parts: string[] = [];
+    const redactions: Redaction[] = [];
+    let cursor = 0;
+    let sentLength = 0;
+    for (const finding of findings) {
+      const before = text.slice(cursor, finding.start);
+      parts.push(before);
+      sentLength += before.length;
+      const placeholder = this.placeholderFor(
+        finding.value ?? text.slice(finding.start, finding.end),
+        finding.kind,
+      );
+      parts.push(placeholder);
+      redactions.push({
+        kind: finding.kind,
+        placeholder,
+        start: finding.start,
+        end: finding.end,
+        sentStart: sentLength,
+        sentEnd: sentLength + placeholder.length,
+      });
+      sentLength += placeholder.length;
+      cursor = finding.end;
+    }
+    parts.push(text.slice(cursor));
+    return { text: parts.join(''), redactions };
+  }
+
+  /** Writes every placeholder this vault issued back to the original value. Local only. */
+  restore(text: string): RestoreResult {
+    if (!text.includes(PLACEHOLDER_PREFIX)) return { text, restored: [], unknown: [] };
+    const restored: { placeholder: string; kind: string }[] = [];
+    this.pattern.lastIndex = 0;
+    const result = text.replace(this.pattern, (placeholder) => {
+      const entry = this.byPlaceholder.get(placeholder);
+      if (!entry) return placeholder;
+      restored.push({ placeholder, kind: entry.kind });
+      return entry.value;
+    });
+    const unknown = [...result.matchAll(/TANDEM_REDACTED_[A-Z0-9_]+_\d+_[a-z0-9]{4}/g)]
+      .map((match) => match[0])
+      .filter((placeholder) => !this.byPlaceholder.has(placeholder));
+    return { text: result, restored, unknown };
+  }
+
+  /** The original value behind a placeholder, if this vault issued it. */
+  valueOf(placeholder: string): string | undefined {
+    return this.byPlaceholder.get(placeholder)?.value;
+  }
+
+  /** A restorer for streamed text: holds back a placeholder split across chunks until it is whole. */
+  streamRestorer(): PlaceholderStreamRestorer {
+    return new PlaceholderStreamRestorer(this);
+  }
+
+  /** Forgets every secret (e.g. when the user clears the request log). */
+  clear(): void {
+    this.byValue.clear();
+    this.byPlaceholder.clear();
+    this.counters.clear();
+  }
+}
+
+/** Restores placeholders in a stream of text chunks; call `push` per chunk and `flush` at the end. */
+export class PlaceholderStreamRestorer {
+  private pending = '';
+
+  constructor(private readonly vault: SecretVault) {}
+
+  push(chunk: string): string {
+    const text = this.pending + chunk;
+    const hold = heldBackFrom(text, this.vault.tag);
+    this.pending = text.slice(hold);
+    return this.vault.restore(text.slice(0, hold)).text;
+  }
+
+  flush(): string {
+    const rest = this.vault.restore(this.pending).text;
+    this.pending = '';
+    return rest;
+  }
+}
+
+/** Index from which the end of `text` could still grow into a placeholder. */
+function heldBackFrom(text: string, tag: string): number {
+  const from = Math.max(0, text.length - 120);
+  for (
+    let index = text.lastIndexOf('T', text.length - 1);
+    index >= from;
+    index = text.lastIndexOf('T', index - 1)
+  ) {
+    const tail = text.slice(index);
+    if (couldBecomePlaceholder(tail, tag)) return index;
+    if (index === 0) break;
+  }
+  return text.length;
+}
+
+function couldBecomePlaceholder(tail: string, tag: string): boolean {
+  if (tail.length <= PLACEHOLDER_PREFIX.length) return PLACEHOLDER_PREFIX.startsWith(tail);
+  if (!tail.startsWith(PLACEHOLDER_PREFIX)) return false;
+  // LABEL_n_ then a partial tag; a complete placeholder is released at once.
+  const rest = tail.slice(PLACEHOLDER_PREFIX.length);
+  if (new RegExp(`^[A-Z0-9_]+_\\d+_${tag}`).test(rest)) return false;
+  return /^[A-Z0-9_]*(?:_\d*(?:_[a-z0-9]{0,3})?)?$/.test(rest);
+}
