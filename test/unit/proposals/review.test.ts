@@ -1,0 +1,214 @@
+import * as assert from 'node:assert/strict';
+import { effectOfChange, type TextChange } from '../../../src/proposals/anchors';
+import { composeSelection, computeHunks, expandToGroups, pairGroups } from '../../../src/proposals/hunks';
+import { reproposeHunk } from '../../../src/proposals/repropose';
+import { FileReview } from '../../../src/proposals/review';
+
+/** A document as the tests edit it: text plus the change events an editor would report. */
+class TestDocument {
+  version = 1;
+  constructor(public text: string) {}
+
+  offsetOf(line: number, character: number): number {
+    let offset = 0;
+    for (let i = 0; i < line; i++) offset = this.text.indexOf('\n', offset) + 1;
+    return offset + character;
+  }
+
+  /** Replaces [start, end) and returns the change as VS Code would report it. */
+  edit(startLine: number, startChar: number, endLine: number, endChar: number, text: string): TextChange {
+    const from = this.offsetOf(startLine, startChar);
+    const to = this.offsetOf(endLine, endChar);
+    this.text = this.text.slice(0, from) + text + this.text.slice(to);
+    this.version++;
+    return {
+      start: { line: startLine, character: startChar },
+      end: { line: endLine, character: endChar },
+      text,
+    };
+  }
+
+  readLines = (line: number, count: number): string => {
+    const from = this.offsetOf(line, 0);
+    const to = this.offsetOf(line + count, 0);
+    return this.text.slice(from, to < from ? undefined : to);
+  };
+
+  /** Writes an accept plan the way the editor adapter does. */
+  apply(plan: { line: number; lineCount: number; text: string }): TextChange {
+    return this.edit(plan.line, 0, plan.line + plan.lineCount, 0, plan.text);
+  }
+}
+
+function review(original: string, proposed: string): FileReview {
+  return new FileReview(
+    'p1',
+    { path: 'a.txt', kind: 'modify', original, proposed, notes: [], applied: [] },
+    1,
+  );
+}
+
+function accept(
+  doc: TestDocument,
+  file: FileReview,
+  id: string,
+  selection?: { removed: number[]; added: number[] },
+) {
+  const result = file.planAccept(id, doc.readLines, selection);
+  assert.ok(result.ok, result.ok ? '' : result.reason);
+  file.beginApply(result.plan);
+  const change = doc.apply(result.plan);
+  file.onDocumentChanged([change], doc.version);
+  return file.finishApply(result.plan, true, doc.version);
+}
+
+const ORIGINAL = 'a\nb\nc\nd\ne\nf\ng\n';
+const PROPOSED = 'a\nB\nc\nd\ne\nF1\nF2\ng\n';
+
+describe('proposals: hunks', () => {
+  it('keeps line breaks in hunks, so CRLF and a missing final newline come through', () => {
+    assert.deepEqual(computeHunks('x\r\ny', 'x\r\nz'), [
+      { originalStart: 1, removed: ['y'], added: ['z'], proposedStart: 1 },
+    ]);
+    assert.deepEqual(computeHunks('x\n', 'x'), [
+      { originalStart: 0, removed: ['x\n'], added: ['x'], proposedStart: 0 },
+    ]);
+  });
+
+  it('composes a partial accept like git: unselected removed lines stay, then selected added lines', () => {
+    const hunk = { removed: ['r0\n', 'r1\n', 'r2\n'], added: ['a0\n', 'a1\n'] };
+    assert.deepEqual(composeSelection(hunk, { removed: [1], added: [1] }, '\n'), ['r0\n', 'r2\n', 'a1\n']);
+    assert.deepEqual(composeSelection(hunk, { removed: [], added: [] }, '\n'), ['r0\n', 'r1\n', 'r2\n']);
+    // The file's unterminated last line gets a line break once something follows it.
+    assert.deepEqual(
+      composeSelection({ removed: ['end'], added: ['x\n', 'y'] }, { removed: [], added: [0] }, '\r\n'),
+      ['end\r\n', 'x\n'],
+    );
+  });
+
+  it('pairs removed and added lines for picking on one side', () => {
+    assert.deepEqual(pairGroups(2, 3), [
+      { removed: [0], added: [0] },
+      { removed: [1], added: [1, 2] },
+    ]);
+    assert.deepEqual(pairGroups(0, 2), [
+      { removed: [], added: [0] },
+      { removed: [], added: [1] },
+    ]);
+    assert.deepEqual(expandToGroups(3, 1, { removed: [2] }), { removed: [0, 1, 2], added: [0] });
+    assert.deepEqual(expandToGroups(3, 3, { added: [1] }), { removed: [1], added: [1] });
+  });
+});
+
+describe('proposals: anchors', () => {
+  const span = { line: 5, length: 2, lastLineLength: 4 };
+  const at = (line: number, character: number) => ({ line, character });
+  const cases: Array<[string, TextChange, string]> = [
+    ['a line inserted above', { start: at(1, 0), end: at(1, 0), text: 'new\n' }, 'shift 1'],
+    ['two lines deleted above', { start: at(1, 0), end: at(3, 0), text: '' }, 'shift -2'],
+    ['typing on a line above', { start: at(2, 3), end: at(2, 3), text: 'x' }, 'none'],
+    [
+      'a full line inserted right at the hunk start',
+      { start: at(5, 0), end: at(5, 0), text: 'new\n' },
+      'shift 1',
+    ],
+    ['typing at the start of the first hunk line', { start: at(5, 0), end: at(5, 0), text: 'x' }, 'stale'],
+    ['joining the line above onto the hunk', { start: at(4, 7), end: at(5, 0), text: '' }, 'stale'],
+    ['typing inside the hunk', { start: at(6, 1), end: at(6, 1), text: 'x' }, 'stale'],
+    ['Enter at the end of the last hunk line', { start: at(6, 4), end: at(6, 4), text: '\n' }, 'none'],
+    ['typing at the end of the last hunk line', { start: at(6, 4), end: at(6, 4), text: 'x' }, 'stale'],
+    ['deleting the line break after the hunk', { start: at(6, 4), end: at(7, 0), text: '' }, 'stale'],
+    ['an edit below', { start: at(9, 0), end: at(12, 0), text: '' }, 'none'],
+  ];
+  for (const [title, change, expected] of cases) {
+    it(title, () => {
+      const effect = effectOfChange(span, change);
+      assert.equal(effect.kind === 'shift' ? `shift ${effect.lines}` : effect.kind, expected);
+    });
+  }
+
+  it('a pure insertion is stale only when an edit crosses its boundary', () => {
+    const insertion = { line: 3, length: 0, lastLineLength: 0 };
+    assert.equal(effectOfChange(insertion, { start: at(2, 1), end: at(2, 1), text: 'x' }).kind, 'none');
+    assert.equal(effectOfChange(insertion, { start: at(3, 0), end: at(3, 2), text: '' }).kind, 'none');
+    assert.equal(effectOfChange(insertion, { start: at(2, 1), end: at(3, 1), text: '' }).kind, 'stale');
+  });
+});
+
+describe('proposals: file review', () => {
+  it('accepts one hunk and rejects the other: exactly the accepted change is written', () => {
+    const doc = new TestDocument(ORIGINAL);
+    const file = review(ORIGINAL, PROPOSED);
+    assert.equal(file.hunks.length, 2);
+    accept(doc, file, file.hunks[1].id);
+    assert.ok(file.reject(file.hunks[0].id));
+    assert.equal(doc.text, 'a\nb\nc\nd\ne\nF1\nF2\ng\n');
+    assert.deepEqual(
+      file.hunks.map((hunk) => hunk.status),
+      ['rejected', 'accepted'],
+    );
+  });
+
+  it('keeps hunks on their lines while the person types elsewhere, and accepts them there', () => {
+    const doc = new TestDocument(ORIGINAL);
+    const file = review(ORIGINAL, PROPOSED);
+    file.onDocumentChanged([doc.edit(0, 0, 0, 0, 'top 1\ntop 2\n')], doc.version);
+    file.onDocumentChanged([doc.edit(4, 1, 4, 1, '!')], doc.version); // "c" -> "c!" between the hunks
+    assert.deepEqual(
+      file.hunks.map((hunk) => hunk.line),
+      [3, 7],
+    );
+    accept(doc, file, file.hunks[0].id);
+    accept(doc, file, file.hunks[1].id);
+    assert.equal(doc.text, 'top 1\ntop 2\na\nB\nc!\nd\ne\nF1\nF2\ng\n');
+  });
+
+  it('marks a hunk whose text was edited stale, and refuses it', () => {
+    const doc = new TestDocument(ORIGINAL);
+    const file = review(ORIGINAL, PROPOSED);
+    file.onDocumentChanged([doc.edit(1, 1, 1, 1, 'x')], doc.version); // "b" -> "bx"
+    assert.equal(file.hunks[0].status, 'stale');
+    const result = file.planAccept(file.hunks[0].id, doc.readLines);
+    assert.deepEqual(result, {
+      ok: false,
+      reason: 'the text this change was made for has been edited since (stale)',
+    });
+    assert.equal(doc.text, 'a\nbx\nc\nd\ne\nf\ng\n');
+    assert.equal(file.hunks[1].status, 'pending', 'the other hunk is still good');
+  });
+
+  it('refuses a hunk whose lines changed without a change event (checked again at apply time)', () => {
+    const doc = new TestDocument(ORIGINAL);
+    const file = review(ORIGINAL, PROPOSED);
+    doc.text = doc.text.replace('f\n', 'f changed elsewhere\n');
+    const result = file.planAccept(file.hunks[1].id, doc.readLines);
+    assert.equal(result.ok, false);
+    assert.equal(file.hunks[1].status, 'stale');
+  });
+
+  it('accepts only the selected lines, leaving the rest of the hunk to review', () => {
+    const doc = new TestDocument(ORIGINAL);
+    const file = review(ORIGINAL, PROPOSED);
+    const rest = accept(doc, file, file.hunks[1].id, { removed: [0], added: [0] });
+    assert.equal(doc.text, 'a\nb\nc\nd\ne\nF1\ng\n');
+    assert.equal(rest.length, 1);
+    assert.deepEqual([rest[0].line, rest[0].removed, rest[0].added], [6, [], ['F2\n']]);
+    accept(doc, file, rest[0].id);
+    assert.equal(doc.text, 'a\nb\nc\nd\ne\nF1\nF2\ng\n');
+  });
+
+  it('re-proposes a stale hunk against the edited text', () => {
+    const doc = new TestDocument(ORIGINAL);
+    const file = review(ORIGINAL, PROPOSED);
+    const hunk = file.hunks[1];
+    file.onDocumentChanged([doc.edit(5, 1, 5, 1, '!')], doc.version); // "f" -> "f!"
+    assert.equal(hunk.status, 'stale');
+    // The person's edit is inside the hunk: re-proposing finds the place again (fuzzy, by context).
+    const again = reproposeHunk(hunk, doc.text);
+    assert.ok(again.ok);
+    assert.deepEqual(again, { ok: true, line: 5, removed: ['f!\n'], added: ['F1\n', 'F2\n'] });
+    const fresh = file.replaceStale(hunk.id, again.removed, again.added, again.line, doc.version)!;
+    accept(doc, file, fresh.id);
+    assert.equal(doc.text, 'a\nb\nc\nd\ne\nF1\nF2\ng\n');
+  });
+});
