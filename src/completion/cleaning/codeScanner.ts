@@ -1,0 +1,164 @@
+/**
+ * Just enough lexing to count brackets in code: skips string literals and comments per language
+ * family. Approximate by design (no regex literals, no nested template expressions); what it gets
+ * wrong only makes the bracket rule more cautious.
+ */
+const OPENERS = '([{';
+const CLOSERS = ')]}';
+
+export const matchingOpener = (closer: string): string => OPENERS[CLOSERS.indexOf(closer)];
+export const isOpener = (char: string): boolean => OPENERS.includes(char);
+export const isCloser = (char: string): boolean => char !== '' && CLOSERS.includes(char);
+
+interface Syntax {
+  lineComments: readonly string[];
+  blockComment?: readonly [string, string];
+  /** Quote characters that start single-line strings. */
+  quotes: string;
+  /** Quotes whose strings may span lines. */
+  multiLineQuotes: string;
+  tripleQuotes: boolean;
+}
+
+const C_LIKE: Syntax = {
+  lineComments: ['//'],
+  blockComment: ['/*', '*/'],
+  quotes: `'"`,
+  multiLineQuotes: '',
+  tripleQuotes: false,
+};
+const HASH: Syntax = { lineComments: ['#'], quotes: `'"`, multiLineQuotes: '', tripleQuotes: false };
+
+const SYNTAX: Record<string, Syntax> = {
+  javascript: { ...C_LIKE, quotes: `'"\``, multiLineQuotes: '`' },
+  javascriptreact: { ...C_LIKE, quotes: `'"\``, multiLineQuotes: '`' },
+  typescript: { ...C_LIKE, quotes: `'"\``, multiLineQuotes: '`' },
+  typescriptreact: { ...C_LIKE, quotes: `'"\``, multiLineQuotes: '`' },
+  go: { ...C_LIKE, quotes: `'"\``, multiLineQuotes: '`' },
+  // Rust's ' starts lifetimes as often as char literals: do not treat it as a quote.
+  rust: { ...C_LIKE, quotes: '"' },
+  python: { ...HASH, tripleQuotes: true },
+  shellscript: HASH,
+  ruby: HASH,
+  yaml: HASH,
+  perl: HASH,
+  r: HASH,
+  elixir: { ...HASH, tripleQuotes: true },
+  lua: { lineComments: ['--'], quotes: `'"`, multiLineQuotes: '', tripleQuotes: false },
+  sql: {
+    lineComments: ['--'],
+    blockComment: ['/*', '*/'],
+    quotes: `'"`,
+    multiLineQuotes: '',
+    tripleQuotes: false,
+  },
+  haskell: {
+    lineComments: ['--'],
+    blockComment: ['{-', '-}'],
+    quotes: '"',
+    multiLineQuotes: '',
+    tripleQuotes: false,
+  },
+};
+
+export function syntaxOf(languageId: string): Syntax {
+  return SYNTAX[languageId] ?? C_LIKE;
+}
+
+/** A bracket seen in code (outside strings and comments), with its index in the scanned text. */
+export interface BracketToken {
+  readonly char: string;
+  readonly index: number;
+}
+
+/** Yields the brackets of `text` that are code, in order. */
+export function* codeBrackets(text: string, languageId: string): Generator<BracketToken> {
+  const syntax = syntaxOf(languageId);
+  let i = 0;
+  while (i < text.length) {
+    const char = text[i];
+    if (syntax.lineComments.some((marker) => text.startsWith(marker, i))) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end + 1;
+      continue;
+    }
+    if (syntax.blockComment && text.startsWith(syntax.blockComment[0], i)) {
+      const end = text.indexOf(syntax.blockComment[1], i + syntax.blockComment[0].length);
+      i = end < 0 ? text.length : end + syntax.blockComment[1].length;
+      continue;
+    }
+    if (syntax.tripleQuotes && (text.startsWith('"""', i) || text.startsWith("'''", i))) {
+      const end = text.indexOf(text.slice(i, i + 3), i + 3);
+      i = end < 0 ? text.length : end + 3;
+      continue;
+    }
+    if (syntax.quotes.includes(char)) {
+      i = skipString(text, i, char, syntax.multiLineQuotes.includes(char));
+      continue;
+    }
+    if (isOpener(char) || isCloser(char)) yield { char, index: i };
+    i++;
+  }
+}
+
+/** Index just past the string that starts at `start` (or at the line end when it is unterminated). */
+function skipString(text: string, start: number, quote: string, multiLine: boolean): number {
+  let i = start + 1;
+  while (i < text.length) {
+    const char = text[i];
+    if (char === '\\') {
+      i += 2;
+      continue;
+    }
+    if (char === quote) return i + 1;
+    if (char === '\n' && !multiLine) return i;
+    i++;
+  }
+  return text.length;
+}
+
+/** The brackets left open at the end of `text`, outermost first. */
+export function openBracketStack(text: string, languageId: string): string[] {
+  const stack: string[] = [];
+  for (const { char } of codeBrackets(text, languageId)) {
+    if (isOpener(char)) stack.push(char);
+    else if (stack.length && stack[stack.length - 1] === matchingOpener(char)) stack.pop();
+    else if (stack.length) stack.pop(); // mismatched: the scan is approximate, stay in step
+  }
+  return stack;
+}
+
+export interface EarlierCloser {
+  readonly char: string;
+  /** Indentation width of its line when it is the first thing on a line after the first, else -1. */
+  readonly lineIndent: number;
+}
+
+/** Closers in `text` that close brackets opened before it, in the order they appear. */
+export function closersOfEarlierBrackets(text: string, languageId: string, tabSize: number): EarlierCloser[] {
+  const depth: string[] = [];
+  const closers: EarlierCloser[] = [];
+  for (const { char, index } of codeBrackets(text, languageId)) {
+    if (isOpener(char)) depth.push(char);
+    else if (depth.length) depth.pop();
+    else closers.push({ char, lineIndent: lineIndentAt(text, index, tabSize, true) });
+  }
+  return closers;
+}
+
+/**
+ * Indentation width of the line holding `index`. With `onlyIfFirst`, -1 unless the character at
+ * `index` is the first non-blank one of a line other than the text's first.
+ */
+export function lineIndentAt(text: string, index: number, tabSize: number, onlyIfFirst = false): number {
+  const start = text.lastIndexOf('\n', index - 1) + 1;
+  if (onlyIfFirst && start === 0) return -1;
+  let width = 0;
+  for (let i = start; i < index; i++) {
+    const char = text[i];
+    if (char === ' ') width++;
+    else if (char === '\t') width += tabSize - (width % tabSize);
+    else return onlyIfFirst ? -1 : width;
+  }
+  return width;
+}
