@@ -30,5 +30,6 @@ export {
 } from './promptFormats';
 export { FillFilter, extractFill } from './fillFilter';
 export { RequestLog, latencyOf, type LatencyBreakdown, type RequestLogOptions } from './requestLog';
+export { formatRequestLog, formatRecordDetails, describeRecord } from './requestLogFormat';
 export { SseParser, type SseEvent } from './sse';
 export type * from './types';
