@@ -219,6 +219,9 @@ function valueAfterName(
   if (operatorMatch) {
     operator = operatorMatch[1];
     at = OPERATOR.lastIndex;
+  } else if (/^(?:password|passwd)$/i.test(name) && /^[ \t]{1,4}['"]/.test(text.slice(end, end + 6))) {
+    // SQL: CREATE USER app WITH PASSWORD 'value'
+    at = end + /^[ \t]*/.exec(text.slice(end, end + 6))![0].length;
   } else if (name.startsWith('--')) {
     FLAG_SPACE.lastIndex = end;
     if (!FLAG_SPACE.test(text)) return undefined;

@@ -166,7 +166,7 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
     anchors: ['://'],
     // scheme://user:password@host — only the password is replaced, so the URL keeps its shape.
     pattern:
-      /\b[a-zA-Z][a-zA-Z0-9+.-]{1,30}:\/\/[^\s:/?#@'"`<>]{1,100}:(?<secret>[^\s@/'"`<>]{1,200})@(?=[\w[.-])/dg,
+      /\b[a-zA-Z][a-zA-Z0-9+.-]{1,30}:\/\/[^\s:/?#@'"`<>]{0,100}:(?<secret>[^\s@/'"`<>]{1,200})@(?=[\w[.-])/dg,
     accept: looksLikeUrlPassword,
   },
 ];

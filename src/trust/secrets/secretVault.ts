@@ -169,15 +169,13 @@ export class PlaceholderStreamRestorer {
 
 /** Index from which the end of `text` could still grow into a placeholder. */
 function heldBackFrom(text: string, tag: string): number {
-  const from = Math.max(0, text.length - 120);
+  // The earliest start wins: "TANDEM_REDACT" must be held from its first T, not its last.
   for (
-    let index = text.lastIndexOf('T', text.length - 1);
-    index >= from;
-    index = text.lastIndexOf('T', index - 1)
+    let index = text.indexOf('T', Math.max(0, text.length - 120));
+    index >= 0;
+    index = text.indexOf('T', index + 1)
   ) {
-    const tail = text.slice(index);
-    if (couldBecomePlaceholder(tail, tag)) return index;
-    if (index === 0) break;
+    if (couldBecomePlaceholder(text.slice(index), tag)) return index;
   }
   return text.length;
 }

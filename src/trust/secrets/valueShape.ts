@@ -106,6 +106,8 @@ export function looksLikeSecretValue(value: string): boolean {
   // Identifiers and dotted references in code: someObject.password, SOME_CONSTANT_NAME.
   if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(trimmed) && !/\d/.test(trimmed)) return false;
   if (/^[A-Z][A-Z_]+$/.test(trimmed)) return false;
+  // Lower-case dotted names: hosts, packages, design tokens (color.primary.500).
+  if (/^[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+$/.test(trimmed)) return false;
   // Plain words joined by separators, e.g. "not-a-real-secret", "use_the_vault".
   if (/^[a-z]+(?:[-_. ][a-z]+)*$/.test(trimmed)) return false;
   const entropy = shannonEntropy(trimmed);

@@ -1,0 +1,161 @@
+import * as assert from 'node:assert/strict';
+import { describeExclusion, ExclusionRules } from '../../../src/trust';
+
+const root = '/work/project';
+const at = (relative: string) => `${root}/${relative}`;
+
+describe('trust: exclusion rules', () => {
+  it('excludes the built-in sensitive files at any depth', () => {
+    const rules = new ExclusionRules({ roots: [root] });
+    for (const file of [
+      '.env',
+      '.env.local',
+      'apps/web/.env.production',
+      'prod.env',
+      'certs/server.pem',
+      'certs/server.key',
+      'keystore.p12',
+      'deploy/id_rsa',
+      'deploy/id_ed25519.pub',
+      '.ssh/config',
+      'home/.aws/credentials',
+      '.npmrc',
+      'secrets/db.txt',
+      'infra/secrets/prod/values.yaml',
+      'infra/terraform.tfstate',
+      'gcp/my-service-account-prod.json',
+      '.git/config',
+    ]) {
+      assert.equal(rules.isExcluded(at(file)), true, file);
+    }
+    for (const file of [
+      'src/index.ts',
+      'README.md',
+      'environment.ts',
+      'docs/env.md',
+      'keys.ts',
+      'secret-santa.md',
+    ]) {
+      assert.equal(rules.isExcluded(at(file)), false, file);
+    }
+  });
+
+  it('applies a .tandemignore with gitignore syntax and negation', () => {
+    const rules = new ExclusionRules({ roots: [root] });
+    rules.setIgnoreFile(
+      at('.tandemignore'),
+      '# generated\ndist/\n*.log\n!important.log\n/fixtures/private\n',
+    );
+    assert.equal(rules.isExcluded(at('dist/bundle.js')), true);
+    assert.equal(rules.isExcluded(at('pkg/dist/bundle.js')), true);
+    assert.equal(rules.isExcluded(at('server.log')), true);
+    assert.equal(rules.isExcluded(at('logs/important.log')), false);
+    assert.equal(rules.isExcluded(at('fixtures/private/a.txt')), true);
+    assert.equal(
+      rules.isExcluded(at('src/fixtures/private/a.txt')),
+      false,
+      'a leading slash anchors the pattern',
+    );
+    assert.equal(rules.isExcluded(at('src/app.ts')), false);
+  });
+
+  it('lets a deeper .tandemignore override a shallower one, only below its folder', () => {
+    const rules = new ExclusionRules({ roots: [root] });
+    rules.setIgnoreFile(at('.tandemignore'), '*.csv\n');
+    rules.setIgnoreFile(at('data/.tandemignore'), '!public.csv\nraw/\n');
+    assert.equal(rules.isExcluded(at('report.csv')), true);
+    assert.equal(rules.isExcluded(at('data/private.csv')), true);
+    assert.equal(rules.isExcluded(at('data/public.csv')), false);
+    assert.equal(
+      rules.isExcluded(at('data/sub/public.csv')),
+      false,
+      'a pattern without slash matches below too',
+    );
+    assert.equal(rules.isExcluded(at('other/public.csv')), true, 'the negation does not reach outside data/');
+    assert.equal(rules.isExcluded(at('data/raw/x.txt')), true);
+    assert.equal(rules.isExcluded(at('raw/x.txt')), false);
+    const verdict = rules.check(at('data/raw/x.txt'));
+    assert.deepEqual(verdict.origin, { kind: 'ignoreFile', file: at('data/.tandemignore') });
+    assert.equal(verdict.pattern, 'raw/');
+  });
+
+  it('cannot re-include a file inside an excluded folder (as git)', () => {
+    const rules = new ExclusionRules({ roots: [root] });
+    rules.setIgnoreFile(at('.tandemignore'), 'private/\n!private/readme.md\n');
+    rules.setIgnoreFile(at('private/.tandemignore'), '!notes.md\n');
+    assert.equal(rules.isExcluded(at('private/readme.md')), true);
+    assert.equal(rules.isExcluded(at('private/notes.md')), true);
+  });
+
+  it('does not let a project .tandemignore re-include a built-in pattern', () => {
+    const rules = new ExclusionRules({ roots: [root] });
+    rules.setIgnoreFile(at('.tandemignore'), '!.env\n!*.pem\n!secrets/\n');
+    assert.equal(rules.isExcluded(at('.env')), true);
+    assert.equal(rules.isExcluded(at('cert.pem')), true);
+    assert.equal(rules.isExcluded(at('secrets/a.txt')), true);
+  });
+
+  it('applies tandem.trust.excludeGlobs, whose negation can re-include a built-in', () => {
+    const rules = new ExclusionRules({ roots: [root], userGlobs: ['**/*.sql', 'notes/', '!.env.example'] });
+    assert.equal(rules.isExcluded(at('db/dump.sql')), true);
+    assert.equal(rules.isExcluded(at('notes/today.md')), true);
+    assert.equal(rules.isExcluded(at('.env.example')), false);
+    assert.equal(rules.isExcluded(at('.env')), true);
+    assert.deepEqual(rules.check(at('db/dump.sql')).origin, { kind: 'setting' });
+    rules.setUserGlobs([]);
+    assert.equal(rules.isExcluded(at('db/dump.sql')), false, 'a changed setting applies at once');
+    assert.equal(rules.isExcluded(at('.env.example')), true);
+  });
+
+  it('forgets a removed .tandemignore and sees an edited one', () => {
+    const rules = new ExclusionRules({ roots: [root] });
+    rules.setIgnoreFile(at('.tandemignore'), 'a.txt\n');
+    assert.equal(rules.isExcluded(at('a.txt')), true);
+    rules.setIgnoreFile(at('.tandemignore'), 'b.txt\n');
+    assert.equal(rules.isExcluded(at('a.txt')), false);
+    assert.equal(rules.isExcluded(at('b.txt')), true);
+    rules.setIgnoreFile(at('.tandemignore'), undefined);
+    assert.equal(rules.isExcluded(at('b.txt')), false);
+    assert.deepEqual(rules.ignoreFiles(), []);
+  });
+
+  it('applies the built-in patterns to files outside the workspace', () => {
+    const rules = new ExclusionRules({ roots: [root] });
+    assert.equal(rules.isExcluded('/home/dev/.ssh/id_rsa'), true);
+    assert.equal(rules.isExcluded('/home/dev/.aws/credentials'), true);
+    const outside = rules.check('/home/dev/notes.md');
+    assert.equal(outside.excluded, false);
+    assert.equal(outside.outsideWorkspace, true);
+  });
+
+  it('normalizes paths so `..`, doubled slashes and Windows separators cannot slip past', () => {
+    const rules = new ExclusionRules({ roots: [root] });
+    assert.equal(rules.isExcluded(`${root}/src/../.env`), true);
+    assert.equal(rules.isExcluded(`${root}//config/./.env.local`), true);
+    const windows = new ExclusionRules({ roots: ['C:\\Users\\dev\\project'] });
+    windows.setIgnoreFile('C:\\Users\\dev\\project\\.tandemignore', 'build/\n');
+    assert.equal(windows.isExcluded('c:\\Users\\dev\\project\\build\\out.js'), true);
+    assert.equal(windows.isExcluded('C:\\Users\\dev\\project\\src\\.env'), true);
+    assert.equal(windows.isExcluded('C:\\Users\\dev\\project\\src\\main.ts'), false);
+  });
+
+  it('gives each workspace folder of a multi-root workspace its own rules', () => {
+    const rules = new ExclusionRules({ roots: ['/ws/a', '/ws/b'] });
+    rules.setIgnoreFile('/ws/a/.tandemignore', 'gen/\n');
+    assert.equal(rules.isExcluded('/ws/a/gen/x.ts'), true);
+    assert.equal(rules.isExcluded('/ws/b/gen/x.ts'), false);
+  });
+
+  it('explains why a file is excluded', () => {
+    const rules = new ExclusionRules({ roots: [root] });
+    rules.setIgnoreFile(at('.tandemignore'), 'private/\n');
+    assert.match(
+      describeExclusion(at('.env'), rules.check(at('.env'))),
+      /built-in sensitive pattern .*not sent/,
+    );
+    assert.match(
+      describeExclusion(at('private/a.md'), rules.check(at('private/a.md'))),
+      /`private\/` in \/work\/project\/\.tandemignore/,
+    );
+  });
+});
