@@ -69,12 +69,3 @@ export function trustPreamble(nonce: string, vaultTag: string): string {
     'Tandem never runs commands: if a command would help, show it to the user as text.',
   ].join('\n');
 }
-
-/** Whether `text` still contains the fence's closing tag once fenced (used by tests and the log). */
-export function fenceIsIntact(fenced: string, nonce: string): boolean {
-  const tag = fenceTagName(nonce);
-  const close = `</${tag}>`;
-  const openIndex = fenced.indexOf(`<${tag}`);
-  const closeIndex = fenced.indexOf(close);
-  return openIndex === 0 && closeIndex === fenced.length - close.length;
-}
