@@ -3,7 +3,7 @@
  * an unterminated last line "c"), so applying a hunk is byte-exact, CRLF and a missing final newline
  * included, and document line i is hunk line i.
  */
-import { diffLines } from './lineDiff';
+import { diffTexts } from './textDiff';
 
 export interface Hunk {
   /** First line of the hunk in the text it was computed against. */
@@ -14,6 +14,9 @@ export interface Hunk {
   added: string[];
   /** First line of `added` in the proposed text. */
   proposedStart: number;
+  /** Up to two unchanged lines before and after the hunk in the original (to find it again later). */
+  before: string[];
+  after: string[];
 }
 
 /** Splits after every line break, keeping it; no empty piece for a final line break. */
@@ -37,15 +40,32 @@ export function lineContent(line: string): string {
   return line;
 }
 
+const CONTEXT_LINES = 2;
+
 export function computeHunks(original: string, proposed: string): Hunk[] {
-  const a = splitKeepEnds(original);
-  const b = splitKeepEnds(proposed);
-  return diffLines(a, b).map((change) => ({
+  return diffTexts(original, proposed).map((change) => ({
     originalStart: change.aStart,
-    removed: a.slice(change.aStart, change.aEnd),
-    added: b.slice(change.bStart, change.bEnd),
+    removed: splitKeepEnds(original.slice(change.aFrom, change.aTo)),
+    added: splitKeepEnds(proposed.slice(change.bFrom, change.bTo)),
     proposedStart: change.bStart,
+    before: linesBefore(original, change.aFrom, CONTEXT_LINES),
+    after: splitKeepEnds(original.slice(change.aTo, offsetAfterLines(original, change.aTo, CONTEXT_LINES))),
   }));
+}
+
+function linesBefore(text: string, offset: number, count: number): string[] {
+  let from = offset;
+  for (let i = 0; i < count && from > 0; i++) from = text.lastIndexOf('\n', from - 2) + 1;
+  return splitKeepEnds(text.slice(from, offset));
+}
+
+function offsetAfterLines(text: string, offset: number, count: number): number {
+  let to = offset;
+  for (let i = 0; i < count && to < text.length; i++) {
+    const newline = text.indexOf('\n', to);
+    to = newline < 0 ? text.length : newline + 1;
+  }
+  return to;
 }
 
 /** Which of a hunk's lines to take: indices into `removed` (lines to take out) and `added` (to put in). */

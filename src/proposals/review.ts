@@ -61,10 +61,9 @@ export class FileReview {
     const original = change.original ?? '';
     const proposed = change.proposed ?? '';
     this.eol = /\r\n/.test(original) || (!/\n/.test(original) && /\r\n/.test(proposed)) ? '\r\n' : '\n';
-    const originalLines = splitKeepEnds(original);
     for (const hunk of computeHunks(original, proposed)) {
       this.hunks.push(
-        this.makeHunk(hunk.removed, hunk.added, hunk.originalStart, originalLines, false, version),
+        this.makeHunk(hunk.removed, hunk.added, hunk.originalStart, hunk.before, hunk.after, false, version),
       );
     }
   }
@@ -170,7 +169,8 @@ export class FileReview {
           now.slice(change.aStart, change.aEnd),
           hunk.added.slice(change.bStart, change.bEnd),
           change.aStart,
-          now,
+          [...hunk.before, ...now.slice(0, change.aStart)].slice(-CONTEXT_LINES),
+          [...now.slice(change.aEnd), ...hunk.after].slice(0, CONTEXT_LINES),
           true,
           version,
         ),
@@ -199,7 +199,7 @@ export class FileReview {
     const hunk = this.hunk(id);
     if (!hunk || hunk.status !== 'stale') return undefined;
     hunk.status = 'rejected';
-    const fresh = { ...this.makeHunk(removed, added, 0, [], true, version), line };
+    const fresh = { ...this.makeHunk(removed, added, 0, hunk.before, hunk.after, true, version), line };
     this.hunks.splice(this.hunks.indexOf(hunk) + 1, 0, fresh);
     return fresh;
   }
@@ -208,7 +208,8 @@ export class FileReview {
     removed: string[],
     added: string[],
     start: number,
-    lines: readonly string[],
+    before: readonly string[],
+    after: readonly string[],
     remainder: boolean,
     version: number,
   ): ReviewHunk {
@@ -218,8 +219,8 @@ export class FileReview {
       added,
       line: start,
       status: 'pending',
-      before: lines.slice(Math.max(0, start - CONTEXT_LINES), start),
-      after: lines.slice(start + removed.length, start + removed.length + CONTEXT_LINES),
+      before,
+      after,
       remainder,
       sinceVersion: version,
     };

@@ -68,11 +68,19 @@ const PROPOSED = 'a\nB\nc\nd\ne\nF1\nF2\ng\n';
 describe('proposals: hunks', () => {
   it('keeps line breaks in hunks, so CRLF and a missing final newline come through', () => {
     assert.deepEqual(computeHunks('x\r\ny', 'x\r\nz'), [
-      { originalStart: 1, removed: ['y'], added: ['z'], proposedStart: 1 },
+      { originalStart: 1, removed: ['y'], added: ['z'], proposedStart: 1, before: ['x\r\n'], after: [] },
     ]);
     assert.deepEqual(computeHunks('x\n', 'x'), [
-      { originalStart: 0, removed: ['x\n'], added: ['x'], proposedStart: 0 },
+      { originalStart: 0, removed: ['x\n'], added: ['x'], proposedStart: 0, before: [], after: [] },
     ]);
+    assert.deepEqual(computeHunks('1\n2\n3\n4\n5\n6\n', '1\n2\n3\nfour\n5\n6\n')[0], {
+      originalStart: 3,
+      removed: ['4\n'],
+      added: ['four\n'],
+      proposedStart: 3,
+      before: ['2\n', '3\n'],
+      after: ['5\n', '6\n'],
+    });
   });
 
   it('composes a partial accept like git: unselected removed lines stay, then selected added lines', () => {
