@@ -1,0 +1,340 @@
+// One client's WebSocket in a room: decodes its messages, enforces its role and rate limits, and
+// sends it what the room relays.
+import type { RawData, WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { type CollabLimits, RateBucket } from './limits';
+import type { CollabLogger } from './log';
+import type { ServerMetrics } from './metrics';
+import {
+  type AwarenessEntry,
+  decodeClientMessage,
+  encodePermissionDenied,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  readAwarenessEntries,
+} from './protocol';
+import type { Room, RoomMember } from './room';
+import type { CollabRole } from './token';
+
+/** Close codes this server sends. */
+export const CloseCode = {
+  goingAway: 1001,
+  unsupportedData: 1003,
+  invalidPayload: 1007,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+  internalError: 1011,
+  tryAgainLater: 1013,
+  badRequest: 4400,
+  unauthorized: 4401,
+  forbidden: 4403,
+} as const;
+
+export interface ConnectionIdentity {
+  readonly role: CollabRole;
+  readonly name: string;
+  /** When the token expires (ms since the epoch); Infinity without auth. */
+  readonly expiresAt: number;
+  readonly address: string;
+}
+
+export interface ConnectionContext {
+  readonly limits: CollabLimits;
+  readonly metrics: ServerMetrics;
+  readonly log: CollabLogger;
+  readonly onClosed: (connection: ClientConnection) => void;
+}
+
+const OPEN = 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class ClientConnection implements RoomMember {
+  private ready = false;
+  private closing = false;
+  private finished = false;
+  private closeCode: number | undefined;
+  /** Messages received while the room loads or while the connection is throttled, in order. */
+  private readonly queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private throttleTimer: NodeJS.Timeout | undefined;
+  private readonly messageBucket: RateBucket;
+  private readonly byteBucket: RateBucket;
+  private readonly awarenessBucket: RateBucket;
+  /** Awareness entries held back by the awareness rate limit; newer entries replace older ones. */
+  private readonly pendingAwareness = new Map<number, AwarenessEntry>();
+  private awarenessTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private readOnlyNoticeSent = false;
+  /** Cleared by each heartbeat, set again by any sign of life. */
+  private alive = true;
+
+  constructor(
+    private readonly socket: WebSocket,
+    readonly room: Room,
+    readonly identity: ConnectionIdentity,
+    private readonly context: ConnectionContext,
+  ) {
+    const { limits } = context;
+    this.messageBucket = new RateBucket(limits.messagesPerSecond, limits.messageBurst);
+    this.byteBucket = new RateBucket(limits.bytesPerSecond, limits.byteBurst);
+    this.awarenessBucket = new RateBucket(limits.awarenessPerSecond, limits.awarenessPerSecond);
+    socket.binaryType = 'nodebuffer';
+    socket.on('message', this.onMessage);
+    socket.on('pong', () => (this.alive = true));
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.closeCode = CloseCode.messageTooBig;
+      context.log({ level: 'info', msg: 'connection error', room: room.name, error: error.message });
+    });
+    socket.on('close', (code: number) => this.finish(code));
+    room.join(this);
+    this.scheduleExpiry();
+    room.ready.then(
+      () => this.start(),
+      (error: Error) => {
+        context.log({ level: 'error', msg: 'room failed to load', room: room.name, error: error.message });
+        this.close(CloseCode.internalError, 'room failed to load');
+      },
+    );
+  }
+
+  private start(): void {
+    if (this.closing) return;
+    this.ready = true;
+    // The server speaks first, as the reference server does: its state vector asks the client for
+    // what the server lacks; the client's own step 1 then gets the server's missing updates.
+    this.send(encodeSyncStep1(this.room.doc));
+    const awareness = this.room.awarenessSnapshot();
+    if (awareness) this.send(awareness);
+    this.drain();
+  }
+
+  private readonly onMessage = (data: RawData, isBinary: boolean): void => {
+    const bytes = toBytes(data);
+    this.context.metrics.bytesIn.inc({}, bytes.byteLength);
+    this.alive = true;
+    if (this.closing) return;
+    if (!isBinary) {
+      this.close(CloseCode.unsupportedData, 'y-websocket messages are binary');
+      return;
+    }
+    if (!this.ready || this.throttleTimer !== undefined || this.queue.length > 0) {
+      if (this.queuedBytes + bytes.byteLength > this.context.limits.maxPendingBytes) {
+        this.close(CloseCode.policyViolation, 'too much data queued before the server could take it');
+        return;
+      }
+      this.queue.push(bytes);
+      this.queuedBytes += bytes.byteLength;
+      return;
+    }
+    this.process(bytes);
+  };
+
+  private drain(): void {
+    while (this.queue.length > 0 && this.ready && this.throttleTimer === undefined && !this.closing) {
+      const next = this.queue.shift() as Uint8Array;
+      this.queuedBytes -= next.byteLength;
+      this.process(next);
+    }
+  }
+
+  /** Handles one message, then charges it to the rate limits; past them, reading pauses. */
+  private process(bytes: Uint8Array): void {
+    this.handle(bytes);
+    const messageWait = this.messageBucket.take(1);
+    const byteWait = this.byteBucket.take(bytes.byteLength);
+    const wait = Math.max(messageWait, byteWait);
+    if (wait === 0 || this.closing) return;
+    this.context.metrics.throttled.inc({ limit: byteWait > messageWait ? 'bytes' : 'messages' });
+    // Backpressure instead of dropping: nothing is lost, the sender's socket just stops draining.
+    this.socket.pause();
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = undefined;
+      if (this.closing) return;
+      this.socket.resume();
+      this.drain();
+    }, wait);
+  }
+
+  private handle(bytes: Uint8Array): void {
+    const { metrics } = this.context;
+    try {
+      const message = decodeClientMessage(bytes);
+      switch (message.kind) {
+        case 'sync-step1':
+          this.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.room.doc, message.stateVector)));
+          break;
+        case 'sync-step2':
+        case 'update':
+          if (this.identity.role === 'ro') {
+            this.dropReadOnlyUpdate(message.update);
+          } else {
+            this.room.applyUpdate(message.update, this);
+            metrics.updatesIn.inc();
+          }
+          break;
+        case 'awareness':
+          this.receiveAwareness(readAwarenessEntries(message.update));
+          break;
+        case 'query-awareness': {
+          const snapshot = this.room.awarenessSnapshot();
+          if (snapshot) this.send(snapshot);
+          break;
+        }
+        case 'auth':
+          break;
+        case 'unknown':
+          // Newer clients may speak message types this server does not know: ignore, as y-websocket does.
+          this.context.log({
+            level: 'debug',
+            msg: 'unknown message type',
+            room: this.room.name,
+            type: message.type,
+          });
+          break;
+      }
+    } catch (error) {
+      this.context.log({
+        level: 'warn',
+        msg: 'malformed message',
+        room: this.room.name,
+        name: this.identity.name,
+        error: (error as Error).message,
+      });
+      this.close(CloseCode.invalidPayload, 'malformed y-websocket message');
+    }
+  }
+
+  private dropReadOnlyUpdate(update: Uint8Array): void {
+    // A read-only client answers the server's step 1 with an empty update: that is not an edit.
+    if (isEmptyUpdate(update)) return;
+    this.context.metrics.updatesDropped.inc({ reason: 'read_only' });
+    if (this.readOnlyNoticeSent) return;
+    this.readOnlyNoticeSent = true;
+    this.send(encodePermissionDenied('read-only: this token may not edit, so your changes were not shared'));
+    this.context.log({
+      level: 'info',
+      msg: 'read-only update dropped',
+      room: this.room.name,
+      name: this.identity.name,
+    });
+  }
+
+  private receiveAwareness(entries: readonly AwarenessEntry[]): void {
+    for (const entry of entries) this.pendingAwareness.set(entry.clientId, entry);
+    if (this.awarenessTimer !== undefined) return;
+    if (this.awarenessBucket.has(1)) {
+      this.flushAwareness();
+      return;
+    }
+    // Over the limit: coalesce. The newest state of each client goes out when the bucket refills.
+    this.context.metrics.throttled.inc({ limit: 'awareness' });
+    this.awarenessTimer = setTimeout(
+      () => {
+        this.awarenessTimer = undefined;
+        this.flushAwareness();
+      },
+      Math.max(1, this.awarenessBucket.waitMs() || Math.ceil(1000 / this.context.limits.awarenessPerSecond)),
+    );
+  }
+
+  private flushAwareness(): void {
+    if (this.closing || this.pendingAwareness.size === 0) return;
+    const entries = [...this.pendingAwareness.values()];
+    this.pendingAwareness.clear();
+    this.awarenessBucket.take(1);
+    if (this.room.applyAwareness(entries, this)) this.context.metrics.awarenessIn.inc();
+  }
+
+  relay(message: Uint8Array): void {
+    if (this.closing || !this.ready || this.socket.readyState !== OPEN) return;
+    if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) {
+      // It reconnects and resyncs with state vectors, which costs far less than an unbounded queue.
+      this.close(CloseCode.tryAgainLater, 'connection too slow to keep up; reconnect');
+      return;
+    }
+    this.send(message);
+  }
+
+  private send(message: Uint8Array): void {
+    if (this.socket.readyState !== OPEN) return;
+    this.socket.send(message, { binary: true });
+    this.context.metrics.bytesOut.inc({}, message.byteLength);
+  }
+
+  /** Called by the server's heartbeat: drops a connection that did not answer the previous ping. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.context.log({
+        level: 'info',
+        msg: 'connection timed out',
+        room: this.room.name,
+        name: this.identity.name,
+      });
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    if (this.socket.readyState === OPEN) this.socket.ping();
+  }
+
+  private scheduleExpiry(): void {
+    if (!Number.isFinite(this.identity.expiresAt)) return;
+    const remaining = this.identity.expiresAt - Date.now();
+    if (remaining <= 0) {
+      this.close(CloseCode.unauthorized, 'token expired');
+      return;
+    }
+    this.expiryTimer = setTimeout(() => this.scheduleExpiry(), Math.min(remaining, MAX_TIMER_MS));
+    this.expiryTimer.unref();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.closeCode = code;
+    this.clearTimers();
+    this.socket.close(code, reason);
+  }
+
+  /** Drops the connection without a closing handshake (shutdown after the grace period). */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.throttleTimer);
+    clearTimeout(this.awarenessTimer);
+    clearTimeout(this.expiryTimer);
+    this.throttleTimer = this.awarenessTimer = this.expiryTimer = undefined;
+  }
+
+  private finish(code: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.closing = true;
+    this.clearTimers();
+    this.queue.length = 0;
+    this.room.leave(this);
+    const closedWith = this.closeCode ?? code;
+    this.context.metrics.connectionsClosed.inc({ code: String(closedWith) });
+    this.context.log({
+      level: 'info',
+      msg: 'connection closed',
+      room: this.room.name,
+      name: this.identity.name,
+      code: closedWith,
+    });
+    this.context.onClosed(this);
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** An update with no structs and an empty delete set (what a client with nothing new sends). */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.byteLength <= 2 && update.every((byte) => byte === 0);
+}

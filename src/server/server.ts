@@ -1,0 +1,320 @@
+// The collaboration server: HTTP for /healthz and /metrics, WebSocket upgrades for rooms. Admission
+// (token, room, capacity) is decided before the upgrade is answered, so a refused client gets its
+// close code without a single byte of document data.
+import * as http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { ClientConnection, CloseCode, type ConnectionIdentity } from './connection';
+import { type CollabLimits, resolveLimits } from './limits';
+import { type CollabLogger, silentLogger } from './log';
+import { ServerMetrics } from './metrics';
+import { Room, type RoomSeeder } from './room';
+import { MemoryRoomStore, type RoomStore } from './storage';
+import { type CollabRole, MAX_ROOM_NAME_LENGTH, signToken, verifyToken } from './token';
+
+export interface CollabServerOptions {
+  /** Interface to listen on; loopback unless told otherwise. */
+  host?: string;
+  /** Port; 0 picks a free one (see `port` on the result). */
+  port?: number;
+  /** HMAC secret for room tokens. Required unless `auth` is false. */
+  secret?: string;
+  /** False admits every connection as read-write without a token. Default true. */
+  auth?: boolean;
+  /** Directory of the SQLite store; rooms stay in memory when absent. */
+  dataDir?: string;
+  limits?: Partial<CollabLimits>;
+  /** Receives structured log records; silent by default. */
+  logger?: CollabLogger;
+  /** Fills a room's document the first time the room is created (never again for that store). */
+  seedRoom?: RoomSeeder;
+}
+
+export interface CreateTokenOptions {
+  room: string;
+  role: CollabRole;
+  name?: string;
+  /** Lifetime of the token; default 24 hours. */
+  ttlMs?: number;
+}
+
+export interface CollabServer {
+  /** `ws://host:port`: give it to a y-websocket `WebsocketProvider` as the server URL. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly limits: Readonly<CollabLimits>;
+  readonly metrics: ServerMetrics;
+  /** Signs a token for this server's secret. Throws when the server runs without auth. */
+  createToken(options: CreateTokenOptions): string;
+  /** Names of the rooms in memory now. */
+  loadedRooms(): string[];
+  /** Connections admitted and still open. */
+  connectionCount(): number;
+  /** Stops accepting, closes every connection with 1001, stores every room, closes the store. */
+  close(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+/** How long closing connections get to finish the close handshake at shutdown. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+type Admission =
+  | { readonly ok: true; readonly room: string; readonly identity: ConnectionIdentity }
+  | { readonly ok: false; readonly code: number; readonly reason: string; readonly metric: string };
+
+export async function startCollabServer(options: CollabServerOptions = {}): Promise<CollabServer> {
+  const host = options.host ?? '127.0.0.1';
+  const auth = options.auth ?? true;
+  const secret = options.secret ?? '';
+  if (auth && secret.length === 0)
+    throw new Error('the collaboration server needs a token secret (or auth: false to run without tokens)');
+  const limits = resolveLimits(options.limits);
+  const log = options.logger ?? silentLogger;
+  let store: RoomStore;
+  if (options.dataDir) {
+    // Required here, not imported: better-sqlite3 is native and only the standalone server needs it.
+    const { SqliteRoomStore } = require('./sqliteStore') as typeof import('./sqliteStore');
+    store = new SqliteRoomStore(options.dataDir);
+  } else {
+    store = new MemoryRoomStore();
+  }
+
+  const rooms = new Map<string, Room>();
+  const connections = new Set<ClientConnection>();
+  const roomsByAddress = new Map<string, Map<string, number>>();
+  const metrics = new ServerMetrics({ connections: () => connections.size, roomsLoaded: () => rooms.size });
+  const startedAt = Date.now();
+  let closing = false;
+
+  const roomContext = {
+    store,
+    limits,
+    metrics,
+    log,
+    seedRoom: options.seedRoom,
+    onGone: (room: Room) => {
+      if (rooms.get(room.name) === room) rooms.delete(room.name);
+    },
+  };
+
+  function admit(request: http.IncomingMessage): Admission {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    let room: string;
+    try {
+      room = decodeURIComponent(url.pathname.slice(1));
+    } catch {
+      return {
+        ok: false,
+        code: CloseCode.badRequest,
+        reason: 'room name is not valid URL encoding',
+        metric: 'bad_room',
+      };
+    }
+    if (room.length === 0 || room.length > MAX_ROOM_NAME_LENGTH)
+      return {
+        ok: false,
+        code: CloseCode.badRequest,
+        reason: `the URL path must name a room (1-${MAX_ROOM_NAME_LENGTH} characters)`,
+        metric: 'bad_room',
+      };
+    const address = request.socket.remoteAddress ?? 'unknown';
+    let identity: ConnectionIdentity = { role: 'rw', name: '', expiresAt: Infinity, address };
+    if (auth) {
+      const check = verifyToken(secret, url.searchParams.get('token'));
+      if (!check.ok) {
+        const reason = {
+          missing: 'a token is required (token query parameter)',
+          malformed: 'the token is malformed',
+          forged: 'the token signature is invalid',
+          expired: 'the token has expired',
+        }[check.reason];
+        return { ok: false, code: CloseCode.unauthorized, reason, metric: `${check.reason}_token` };
+      }
+      if (check.claims.room !== room)
+        return {
+          ok: false,
+          code: CloseCode.forbidden,
+          reason: 'the token is for another room',
+          metric: 'wrong_room',
+        };
+      identity = { role: check.claims.role, name: check.claims.name, expiresAt: check.claims.exp, address };
+    }
+    const capacity = (reason: string): Admission => ({
+      ok: false,
+      code: CloseCode.tryAgainLater,
+      reason,
+      metric: 'capacity',
+    });
+    if (connections.size >= limits.maxConnections) return capacity('server is at its connection limit');
+    const existing = rooms.get(room);
+    if (!existing && rooms.size >= limits.maxRooms) return capacity('server is at its room limit');
+    if (existing && existing.members.size >= limits.maxConnectionsPerRoom) return capacity('room is full');
+    const open = roomsByAddress.get(address);
+    if (open && !open.has(room) && open.size >= limits.maxRoomsPerAddress)
+      return capacity('too many rooms open from this address');
+    return { ok: true, room, identity };
+  }
+
+  function trackAddress(address: string, room: string, delta: 1 | -1): void {
+    const open = roomsByAddress.get(address) ?? new Map<string, number>();
+    const count = (open.get(room) ?? 0) + delta;
+    if (count > 0) open.set(room, count);
+    else open.delete(room);
+    if (open.size > 0) roomsByAddress.set(address, open);
+    else roomsByAddress.delete(address);
+  }
+
+  function roomFor(name: string): Room {
+    let room = rooms.get(name);
+    if (!room) {
+      room = new Room(name, roomContext);
+      rooms.set(name, room);
+      room.ready.catch(() => roomContext.onGone(room as Room));
+    }
+    return room;
+  }
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxMessageBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+
+  const httpServer = http.createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response
+        .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' })
+        .end('method not allowed\n');
+    } else if (path === '/healthz') {
+      const body = {
+        status: closing ? 'shutting_down' : 'ok',
+        rooms: rooms.size,
+        connections: connections.size,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        storage: store.durable ? 'sqlite' : 'memory',
+      };
+      response
+        .writeHead(closing ? 503 : 200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(body));
+    } else if (path === '/metrics') {
+      response
+        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+        .end(metrics.render());
+    } else {
+      response
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end(
+          'Tandem collaboration server: connect a y-websocket client to ws://<host>/<room>?token=<token>\n',
+        );
+    }
+  });
+  httpServer.headersTimeout = 10_000;
+  httpServer.requestTimeout = 30_000;
+
+  httpServer.on('upgrade', (request: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => undefined);
+    if (closing) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const admission = admit(request);
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      if (!admission.ok) {
+        metrics.connectionsRefused.inc({ reason: admission.metric });
+        log({ level: 'info', msg: 'connection refused', reason: admission.metric, code: admission.code });
+        ws.on('error', () => undefined);
+        ws.close(admission.code, admission.reason);
+        return;
+      }
+      if (closing) {
+        ws.close(CloseCode.goingAway, 'server shutting down');
+        return;
+      }
+      const { room: roomName, identity } = admission;
+      const room = roomFor(roomName);
+      trackAddress(identity.address, roomName, 1);
+      const connection = new ClientConnection(ws, room, identity, {
+        limits,
+        metrics,
+        log,
+        onClosed: (closed) => {
+          connections.delete(closed);
+          trackAddress(identity.address, roomName, -1);
+        },
+      });
+      connections.add(connection);
+      metrics.connectionsAccepted.inc();
+      log({
+        level: 'info',
+        msg: 'connection accepted',
+        room: roomName,
+        role: identity.role,
+        name: identity.name,
+      });
+    });
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const connection of connections) connection.heartbeat();
+  }, limits.heartbeatMs);
+  heartbeat.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? 0, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  }).catch((error: Error & { code?: string }) => {
+    clearInterval(heartbeat);
+    store.close();
+    if (error.code === 'EADDRINUSE')
+      throw new Error(`port ${options.port} on ${host} is in use; stop what holds it or pick another --port`);
+    throw error;
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `ws://${urlHost}:${port}`;
+  log({ level: 'info', msg: 'listening', url, storage: store.durable ? 'sqlite' : 'memory', auth });
+
+  let closed: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    closing = true;
+    clearInterval(heartbeat);
+    const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    httpServer.closeAllConnections();
+    const open = [...connections];
+    for (const connection of open) connection.close(CloseCode.goingAway, 'server shutting down');
+    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+    while (connections.size > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const connection of connections) connection.terminate();
+    for (const room of [...rooms.values()]) {
+      await room.ready.catch(() => undefined);
+      room.unload();
+    }
+    rooms.clear();
+    store.close();
+    wss.close();
+    await httpClosed;
+    log({ level: 'info', msg: 'stopped' });
+  }
+
+  return {
+    url,
+    host,
+    port,
+    limits,
+    metrics,
+    createToken({ room, role, name = '', ttlMs = DAY_MS }) {
+      if (!auth) throw new Error('this collaboration server runs without auth, so it has no tokens');
+      return signToken(secret, { room, role, name, exp: Date.now() + ttlMs });
+    },
+    loadedRooms: () => [...rooms.keys()],
+    connectionCount: () => connections.size,
+    close: () => (closed ??= close()),
+  };
+}

@@ -1,0 +1,65 @@
+// Where rooms live between loads. A store holds, per room, a snapshot plus a log of the updates
+// appended since; `compact` folds the log into a new snapshot. Creating a room is the one moment it
+// is seeded, so a room is seeded exactly once in the store's lifetime.
+
+export interface StoredRoom {
+  /** The snapshot first, then each logged update in order. */
+  readonly updates: Uint8Array[];
+  /** Updates logged since the snapshot, and their bytes. */
+  readonly logCount: number;
+  readonly logBytes: number;
+}
+
+export interface RoomStore {
+  /** Whether the store outlives the process. */
+  readonly durable: boolean;
+  /** The stored state of a room, or undefined when it was never created. */
+  load(room: string): StoredRoom | undefined;
+  /** Creates a room with its initial (seed) state; throws if it already exists. */
+  create(room: string, initialState: Uint8Array): void;
+  /** Appends one update to the room's log; once it returns, the update is stored. */
+  append(room: string, update: Uint8Array): void;
+  /** Replaces the room's snapshot and log with one state that contains both. */
+  compact(room: string, state: Uint8Array): void;
+  close(): void;
+}
+
+/** Rooms kept in this process only: they survive unloading, not a restart. */
+export class MemoryRoomStore implements RoomStore {
+  readonly durable = false;
+  private readonly rooms = new Map<string, { snapshot: Uint8Array; log: Uint8Array[]; logBytes: number }>();
+
+  load(room: string): StoredRoom | undefined {
+    const stored = this.rooms.get(room);
+    if (!stored) return undefined;
+    return {
+      updates: [stored.snapshot, ...stored.log],
+      logCount: stored.log.length,
+      logBytes: stored.logBytes,
+    };
+  }
+
+  create(room: string, initialState: Uint8Array): void {
+    if (this.rooms.has(room)) throw new Error(`room "${room}" already exists`);
+    this.rooms.set(room, { snapshot: initialState, log: [], logBytes: 0 });
+  }
+
+  append(room: string, update: Uint8Array): void {
+    const stored = this.rooms.get(room);
+    if (!stored) throw new Error(`room "${room}" was never created`);
+    stored.log.push(update);
+    stored.logBytes += update.byteLength;
+  }
+
+  compact(room: string, state: Uint8Array): void {
+    const stored = this.rooms.get(room);
+    if (!stored) throw new Error(`room "${room}" was never created`);
+    stored.snapshot = state;
+    stored.log = [];
+    stored.logBytes = 0;
+  }
+
+  close(): void {
+    this.rooms.clear();
+  }
+}
