@@ -1,0 +1,427 @@
+/**
+ * The inline-suggestion pipeline without the editor: for a cursor position it answers from the cache
+ * (type-along, Backspace), or waits for the request already in flight when its answer can still be
+ * shown, or decides with the trigger policy when to send a new one, builds the context within the
+ * budget, sends it through the trust gate, cleans what comes back and caches it. The VS Code provider
+ * and the bench both drive this class.
+ */
+import { stopTokens, resolvePromptFormat, type ModelError, type PromptFormatSetting } from '../model';
+import type { GatedCall, GateFillRequest } from '../trust';
+import { emptyBlockStart } from './cleaning/blockShape';
+import { cleanCompletion } from './cleaning/cleanCompletion';
+import { type CleaningContext } from './cleaning/cleaningContext';
+import { syntaxOf } from './cleaning/codeScanner';
+import { buildCompletionContext, type ContextSources } from './context/promptContext';
+import { textAfter, textBefore, type CursorPosition, type DocumentText } from './documentText';
+import { InFlightRequest, MAX_TYPED_CHARS } from './inFlightRequest';
+import { AFTER_CHARS, ANCHOR_CHARS, SuggestionCache, typedSince, type CursorState } from './suggestionCache';
+import { TriggerPolicy, type TriggerReason } from './triggerPolicy';
+
+/** The trust gate as the engine uses it. */
+export interface CompletionGate {
+  isExcluded(path: string): boolean;
+  fill(request: GateFillRequest): GatedCall;
+}
+
+export interface CompletionSettings {
+  readonly model: string;
+  readonly format: PromptFormatSetting;
+  readonly maxPromptTokens: number;
+  /** Candidates asked for on an automatic trigger; an explicit one asks for at least 3. */
+  readonly candidates: number;
+  readonly maxTokensSingleLine: number;
+  readonly maxTokensMultiLine: number;
+  readonly temperature: number;
+}
+
+export interface CompletionInput {
+  readonly doc: DocumentText;
+  readonly pos: CursorPosition;
+  /** The user asked (Alt+\ or cycling), rather than typing. */
+  readonly explicit: boolean;
+  /** The editor's indentation: "\t" or spaces, and the tab width. */
+  readonly indentUnit: string;
+  readonly tabSize: number;
+  /** Aborted when the editor no longer wants this answer (the next keystroke). */
+  readonly signal: AbortSignal;
+}
+
+export interface CompletionResult {
+  /** What to show at the cursor, best first; never empty. */
+  readonly suggestions: readonly string[];
+  /** The cache entry they come from (passed back on acceptance). */
+  readonly entryId: number;
+  /** How the answer was found. */
+  readonly source: 'cache' | 'in-flight' | 'request';
+}
+
+export interface RequestMetrics {
+  readonly reason: TriggerReason;
+  /** Building the context and the prompt, through the trust gate. */
+  readonly promptBuildMs: number;
+  /** Cleaning the answer and caching it. */
+  readonly cleanMs: number;
+  /** Request sent until the first token arrived. */
+  readonly firstTokenMs?: number;
+  /** From the decision to send until the cleaned answer was ready. */
+  readonly totalMs: number;
+  readonly outcome: 'ok' | 'empty' | 'error' | 'cancelled';
+  readonly requestRecordId: number;
+  readonly promptTokens: number;
+}
+
+export type EngineStatus =
+  | { readonly state: 'idle'; readonly last?: RequestMetrics }
+  | { readonly state: 'waiting' }
+  | { readonly state: 'error'; readonly error: ModelError; readonly last?: RequestMetrics };
+
+export interface CompletionEngineOptions {
+  readonly gate: CompletionGate;
+  readonly settings: () => CompletionSettings;
+  readonly sources?: ContextSources;
+  readonly policy?: TriggerPolicy;
+  readonly cache?: SuggestionCache;
+  readonly now?: () => number;
+  readonly onStatus?: (status: EngineStatus) => void;
+  readonly onRequestFinished?: (metrics: RequestMetrics) => void;
+  readonly onError?: (error: ModelError) => void;
+}
+
+interface InFlight {
+  readonly request: InFlightRequest;
+  /** Settles once the answer is cleaned and cached (with its entry id) or came to nothing. */
+  readonly processed: Promise<number | undefined>;
+}
+
+/** A suggestion that was handed to the editor, until it is accepted, typed out or given up. */
+interface Shown {
+  readonly entryId: number;
+  readonly anchor: CursorState & { anchor: string };
+  readonly suggestions: readonly string[];
+}
+
+export class CompletionEngine {
+  readonly policy: TriggerPolicy;
+  readonly cache: SuggestionCache;
+  private readonly now: () => number;
+  private inFlight: InFlight | undefined;
+  private shown: Shown | undefined;
+  private lastMetrics: RequestMetrics | undefined;
+  private disposed = false;
+
+  constructor(private readonly options: CompletionEngineOptions) {
+    this.now = options.now ?? (() => performance.now());
+    this.policy = options.policy ?? new TriggerPolicy({}, this.now);
+    this.cache = options.cache ?? new SuggestionCache();
+  }
+
+  /** What to show at the cursor, or undefined (nothing to show, excluded file, or cancelled). */
+  async provide(input: CompletionInput): Promise<CompletionResult | undefined> {
+    if (this.disposed || input.signal.aborted) return undefined;
+    if (this.options.gate.isExcluded(input.doc.path)) return undefined;
+    const cursor = cursorStateOf(input.doc, input.pos);
+    this.settleShown(cursor);
+
+    const hit = this.cache.lookup(cursor);
+    if (hit && (!input.explicit || hit.remaining.length > 1)) {
+      return this.show(hit.entry.id, hit.remaining, cursor, hit.typed, 'cache');
+    }
+
+    const inFlight = this.inFlight;
+    if (inFlight && !input.explicit && inFlight.request.canStillShow(cursor)) {
+      // Its answer may still fit what was typed since: wait for it rather than asking again.
+      const processed = await raceAbort(inFlight.processed, input.signal);
+      if (processed === undefined || input.signal.aborted) return undefined;
+      const after = this.cache.lookup(cursor);
+      if (after) return this.show(after.entry.id, after.remaining, cursor, after.typed, 'in-flight');
+    } else if (inFlight) {
+      this.abortInFlight();
+    }
+
+    const decision = this.policy.decide({
+      explicit: input.explicit,
+      linePrefix: input.doc.lineAt(input.pos.line).slice(0, input.pos.character),
+    });
+    if (decision.delayMs > 0 && !(await sleep(decision.delayMs, input.signal))) return undefined;
+    if (input.signal.aborted || this.disposed) return undefined;
+    // Only one request whose answer can still be shown at a time.
+    if (this.inFlight) this.abortInFlight();
+    const started = this.send(input, cursor, decision.reason);
+    if (!started) return undefined;
+    const processed = await raceAbort(started.processed, input.signal);
+    if (processed === undefined || input.signal.aborted) return undefined;
+    // The request's own answer (the cursor has not moved, or the signal would be aborted).
+    const answer = this.cache.lookup(cursor);
+    return answer ? this.show(answer.entry.id, answer.remaining, cursor, answer.typed, 'request') : undefined;
+  }
+
+  /** The user accepted a suggestion (Tab, or a partial accept). */
+  accepted(entryId?: number): void {
+    if (entryId === undefined || this.shown?.entryId === entryId) this.shown = undefined;
+    this.policy.recordAccepted();
+  }
+
+  /** The user dismissed the suggestion (Escape). */
+  dismissed(): void {
+    if (!this.shown) return;
+    this.shown = undefined;
+    this.policy.recordRejected('explicit');
+  }
+
+  /** The cursor moved or the text changed: stops a request whose answer can no longer be shown. */
+  cursorChanged(doc: DocumentText, pos: CursorPosition): void {
+    const inFlight = this.inFlight;
+    if (!inFlight || inFlight.request.anchor.docKey !== doc.key) return;
+    if (!inFlight.request.canStillShow(cursorStateOf(doc, pos))) this.abortInFlight();
+  }
+
+  /** Forgets a closed document. */
+  documentClosed(docKey: string): void {
+    this.cache.forgetDocument(docKey);
+    if (this.inFlight?.request.anchor.docKey === docKey) this.abortInFlight();
+  }
+
+  get requestInFlight(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.abortInFlight();
+    this.cache.clear();
+  }
+
+  private abortInFlight(): void {
+    this.inFlight?.request.abort();
+    this.inFlight = undefined;
+  }
+
+  /** Builds the prompt and sends it through the gate; undefined when the gate refuses the file. */
+  private send(input: CompletionInput, cursor: CursorState, reason: TriggerReason): InFlight | undefined {
+    const settings = this.options.settings();
+    const startedAt = this.now();
+    const cleaning = cleaningContextOf(input);
+    const context = buildCompletionContext(
+      input.doc,
+      input.pos,
+      { maxPromptTokens: settings.maxPromptTokens },
+      this.options.sources,
+    );
+    const multiLine = emptyBlockStart(cleaning) !== undefined;
+    const candidates = input.explicit ? Math.max(3, settings.candidates) : settings.candidates;
+    const format = resolvePromptFormat(settings.format, settings.model);
+    const anchor = { ...cursor, anchor: cursor.before.slice(-ANCHOR_CHARS) };
+    // Text around the window, so the gate finds a secret that crosses the cut (it looks 4 KB around).
+    const around = surroundings(input.doc, input.pos, context.prefix.length, context.suffix.length);
+    let gated: GatedCall;
+    try {
+      gated = this.options.gate.fill({
+        model: settings.model,
+        format: settings.format,
+        document: {
+          path: input.doc.path,
+          languageId: input.doc.languageId,
+          text: around.text,
+          prefixOffset: around.prefixOffset,
+        },
+        prefix: context.prefix,
+        suffix: context.suffix,
+        snippets: context.snippets.map((snippet) => ({
+          text: snippet.text,
+          source: {
+            kind: 'file',
+            path: snippet.path,
+            range: { startLine: snippet.startLine, endLine: snippet.endLine },
+          },
+        })),
+        lineComment: syntaxOf(input.doc.languageId).lineComments[0],
+        maxTokens: multiLine ? settings.maxTokensMultiLine : settings.maxTokensSingleLine,
+        temperature: settings.temperature,
+        n: candidates,
+        // A one-line place needs nothing past the line end: let the server stop there (the chat
+        // format keeps its own stops: a newline can come before the answer there).
+        extraBody: !multiLine && format !== 'chat' ? { stop: [...stopTokens(format), '\n'] } : undefined,
+      });
+    } catch (error) {
+      // The gate refuses excluded files (TrustExclusionError): nothing was sent, nothing to show.
+      if (error instanceof Error && error.name === 'TrustExclusionError') return undefined;
+      throw error;
+    }
+    const promptBuiltAt = this.now();
+    const request = new InFlightRequest(anchor, gated, cleaning, candidates, this.now);
+    const inFlight: InFlight = {
+      request,
+      processed: this.process(request, {
+        reason,
+        startedAt,
+        promptBuildMs: promptBuiltAt - startedAt,
+        promptTokens: context.tokens.total,
+      }),
+    };
+    this.inFlight = inFlight;
+    this.options.onStatus?.({ state: 'waiting' });
+    return inFlight;
+  }
+
+  /** Waits for the answer, cleans and caches it, reports; resolves with the cache entry id, if any. */
+  private async process(
+    request: InFlightRequest,
+    sent: { reason: TriggerReason; startedAt: number; promptBuildMs: number; promptTokens: number },
+  ): Promise<number | undefined> {
+    const outcome = await request.finished;
+    if (this.inFlight?.request === request) this.inFlight = undefined;
+    const cleanStart = this.now();
+    let entryId: number | undefined;
+    let suggestions: string[] = [];
+    if (outcome.kind === 'ok') {
+      suggestions = [...new Set(outcome.texts.map((text) => cleanCompletion(text, request.cleaning)))].filter(
+        Boolean,
+      );
+      if (suggestions.length) entryId = this.cache.add(request.anchor, suggestions).id;
+    }
+    const cleanedAt = this.now();
+    const record = request.gated.call.record;
+    const metrics: RequestMetrics = {
+      reason: sent.reason,
+      promptBuildMs: sent.promptBuildMs,
+      cleanMs: cleanedAt - cleanStart,
+      firstTokenMs:
+        request.firstTokenAt !== undefined && record.sentAt !== undefined
+          ? Math.max(0, request.firstTokenAt - record.sentAt)
+          : undefined,
+      totalMs: cleanedAt - sent.startedAt,
+      outcome: outcome.kind === 'ok' ? (suggestions.length ? 'ok' : 'empty') : outcome.kind,
+      requestRecordId: record.id,
+      promptTokens: sent.promptTokens,
+    };
+    this.options.onRequestFinished?.(metrics);
+    if (outcome.kind === 'error') {
+      this.options.onError?.(outcome.error);
+      this.options.onStatus?.({ state: 'error', error: outcome.error, last: this.lastMetrics });
+    } else if (outcome.kind === 'ok') {
+      this.lastMetrics = metrics;
+      if (!this.inFlight) this.options.onStatus?.({ state: 'idle', last: metrics });
+    } else if (!this.inFlight) {
+      this.options.onStatus?.({ state: 'idle', last: this.lastMetrics });
+    }
+    return entryId;
+  }
+
+  private show(
+    entryId: number,
+    suggestions: readonly string[],
+    cursor: CursorState,
+    typed: string,
+    source: CompletionResult['source'],
+  ): CompletionResult {
+    const entry = { entryId, suggestions: suggestions.map((rest) => typed + rest) };
+    if (this.shown?.entryId !== entryId) {
+      const anchorBefore = cursor.before.slice(0, cursor.before.length - typed.length);
+      this.shown = {
+        ...entry,
+        anchor: {
+          docKey: cursor.docKey,
+          offset: cursor.offset - typed.length,
+          before: anchorBefore,
+          after: cursor.after,
+          anchor: anchorBefore.slice(-ANCHOR_CHARS),
+        },
+      };
+    }
+    return { suggestions, entryId, source };
+  }
+
+  /**
+   * Settles the suggestion shown last against where the cursor is now: typed out to its end counts
+   * as an acceptance; left (typed something else, moved away) as a rejection; still being typed, neither.
+   */
+  private settleShown(cursor: CursorState): void {
+    const shown = this.shown;
+    if (!shown) return;
+    const typed = typedSince(shown.anchor, cursor, MAX_TYPED_CHARS);
+    if (typed !== undefined && shown.suggestions.some((text) => text.startsWith(typed))) {
+      if (shown.suggestions.some((text) => text.trimEnd() === typed.trimEnd())) {
+        this.shown = undefined;
+        this.policy.recordAccepted();
+      }
+      return;
+    }
+    this.shown = undefined;
+    this.policy.recordRejected('implicit');
+  }
+}
+
+export function cursorStateOf(doc: DocumentText, pos: CursorPosition): CursorState {
+  return {
+    docKey: doc.key,
+    offset: doc.offsetAt(pos.line, pos.character),
+    before: textBefore(doc, pos, ANCHOR_CHARS + MAX_TYPED_CHARS),
+    after: textAfter(doc, pos, AFTER_CHARS),
+  };
+}
+
+const CLEANING_LINES = 100;
+
+export function cleaningContextOf(
+  input: Pick<CompletionInput, 'doc' | 'pos' | 'indentUnit' | 'tabSize'>,
+): CleaningContext {
+  const { doc, pos } = input;
+  const line = doc.lineAt(pos.line);
+  const linesAbove: string[] = [];
+  for (let i = Math.max(0, pos.line - CLEANING_LINES); i < pos.line; i++) linesAbove.push(doc.lineAt(i));
+  const linesBelow: string[] = [];
+  for (let i = pos.line + 1; i < Math.min(doc.lineCount, pos.line + 1 + CLEANING_LINES); i++)
+    linesBelow.push(doc.lineAt(i));
+  return {
+    languageId: doc.languageId,
+    linePrefix: line.slice(0, pos.character),
+    lineSuffix: line.slice(pos.character),
+    linesAbove,
+    linesBelow,
+    indentUnit: input.indentUnit,
+    tabSize: input.tabSize,
+  };
+}
+
+/** The window the prompt was cut from, with a margin, and where the prefix starts in it. */
+function surroundings(doc: DocumentText, pos: CursorPosition, prefixChars: number, suffixChars: number) {
+  const margin = 4096;
+  const before = textBefore(doc, pos, prefixChars + margin);
+  const after = textAfter(doc, pos, suffixChars + margin);
+  return { text: before + after, prefixOffset: before.length - prefixChars };
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The promise's value, or undefined as soon as `signal` aborts. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return resolve(undefined);
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
