@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { ApiKeyStore } from './secrets';
 import { Settings } from './settings';
 import { TandemStatusBar } from './statusBar';
+import { registerModel, type ModelService } from './model/vscode';
 
 /** What the extension hands to other extensions and to its integration tests. */
 export interface TandemApi {
@@ -9,6 +10,8 @@ export interface TandemApi {
   readonly log: vscode.LogOutputChannel;
   readonly status: TandemStatusBar;
   readonly apiKey: ApiKeyStore;
+  /** The model layer: its client (created on first use), request log and error reporting. */
+  readonly model: ModelService;
   /** Milliseconds spent inside activate(), measured by activate() itself. */
   readonly activateMs: number;
 }
@@ -24,6 +27,8 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   const status = new TandemStatusBar();
   const apiKey = new ApiKeyStore(context.secrets);
   context.subscriptions.push(log, settings, status);
+  const model = registerModel({ settings, apiKey, status, log });
+  context.subscriptions.push(model);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('tandem.showLog', () => log.show(true)),
@@ -42,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
 
   const activateMs = performance.now() - started;
   log.info(`Tandem ${context.extension.packageJSON.version} activated in ${activateMs.toFixed(2)} ms`);
-  return { settings, log, status, apiKey, activateMs };
+  return { settings, log, status, apiKey, model, activateMs };
 }
 
 export function deactivate(): void {

@@ -3,7 +3,7 @@
 // Tandem's own SSE reading so that an abort stops reading at once and a cut stream is never taken
 // for a complete answer.
 
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { isModelError, ModelError } from './errors';
 import {
   brokenStream,
@@ -17,6 +17,7 @@ import {
 } from './errorMapping';
 import { FillFilter } from './fillFilter';
 import { ModelCall } from './modelCall';
+import { openaiSdk } from './openaiSdk';
 import {
   buildFimPrompt,
   resolvePromptFormat,
@@ -238,7 +239,7 @@ export class ModelClient {
 
   private client(settings: ModelClientSettings): OpenAI {
     if (!this.sdk || this.sdk.baseURL !== settings.baseUrl) {
-      this.sdk = new OpenAI({
+      this.sdk = new (openaiSdk().OpenAI)({
         baseURL: settings.baseUrl,
         // The real key (or none) goes in per request; the SDK insists on having one at construction.
         apiKey: 'tandem-key-set-per-request',
@@ -361,7 +362,12 @@ export class ModelClient {
             : error.kind === 'broken-stream'
               ? brokenStream(context, error.message)
               : mapRequestFailure(
-                  new OpenAI.APIError(error.status, { message: error.message }, error.message, undefined),
+                  new (openaiSdk().APIError)(
+                    error.status,
+                    { message: error.message },
+                    error.message,
+                    undefined,
+                  ),
                   context,
                   {
                     cancelled: false,
@@ -428,7 +434,7 @@ export class ModelClient {
         record.status = response.status;
         return response;
       } catch (error) {
-        if (!(error instanceof OpenAI.APIError) || error.status === undefined) throw error;
+        if (!(error instanceof openaiSdk().APIError) || error.status === undefined) throw error;
         record.status = error.status;
         const wait = retryAfterMs(error.headers);
         const retryable = error.status === 429 || (error.status === 503 && wait !== undefined);

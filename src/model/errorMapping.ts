@@ -1,6 +1,6 @@
 // Turns what the SDK or fetch threw (or what the server said) into a ModelError a user can act on.
 
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { APIError } from 'openai';
 import {
   ModelError,
   openModelSettingsAction,
@@ -9,6 +9,7 @@ import {
   showRequestLogAction,
   type ModelErrorKind,
 } from './errors';
+import { openaiSdk } from './openaiSdk';
 
 export interface FailureContext {
   /** Base URL of the server. */
@@ -36,7 +37,7 @@ export function errorCodes(error: unknown, seen = new Set<unknown>()): string[] 
 
 /** The server's own message from an OpenAI-style error body (`{"error": {"message": ...}}`). */
 export function serverMessageOf(error: unknown): string | undefined {
-  if (!(error instanceof APIError)) return undefined;
+  if (!(error instanceof openaiSdk().APIError)) return undefined;
   const body = error.error as { message?: unknown; error?: unknown } | string | undefined;
   if (typeof body === 'string') return body;
   if (body && typeof body.message === 'string') return body.message;
@@ -76,6 +77,8 @@ function unreachable(context: FailureContext, error: unknown): ModelError {
     reason = `Cannot reach ${where}: no route to the host. Check the network and tandem.model.baseUrl.`;
   } else if (codes.includes('ECONNRESET') || codes.includes('UND_ERR_SOCKET')) {
     reason = `The connection to ${where} was closed before it answered. Check the server's own log.`;
+  } else if (/bad port/i.test(describeCause(error))) {
+    reason = `Cannot connect to ${where}: fetch refuses that port (it is reserved for other protocols). Run the server on another port and update tandem.model.baseUrl.`;
   } else {
     const detail =
       error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
@@ -91,6 +94,17 @@ function unreachable(context: FailureContext, error: unknown): ModelError {
   });
 }
 
+function describeCause(error: unknown): string {
+  const messages: string[] = [];
+  for (
+    let current = error, depth = 0;
+    current instanceof Error && depth < 5;
+    current = current.cause, depth++
+  )
+    messages.push(current.message);
+  return messages.join(': ');
+}
+
 /** A cancellation, a timeout, or a failure before any answer arrived. */
 export function mapRequestFailure(
   error: unknown,
@@ -98,6 +112,7 @@ export function mapRequestFailure(
   why: { cancelled: boolean; timedOut: boolean },
 ): ModelError {
   if (error instanceof ModelError) return error;
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = openaiSdk();
   if (why.timedOut) return requestTimeout(context, error);
   if (why.cancelled || error instanceof APIUserAbortError)
     return new ModelError({

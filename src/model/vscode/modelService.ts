@@ -1,0 +1,158 @@
+// The model layer inside VS Code: builds the ModelClient on first use from Tandem's settings and the
+// API key store, keeps it in step with setting changes, reports latency and failures, and owns the
+// "Show Request Log" and "Select Model" commands.
+
+import * as vscode from 'vscode';
+import type { ApiKeyStore } from '../../secrets';
+import type { Settings } from '../../settings';
+import type { StatusReport, TandemStatusBar } from '../../statusBar';
+import { ModelClient } from '../client';
+import { isCancellation, isModelError } from '../errors';
+import { resolvePromptFormat, type PromptFormat, type PromptFormatSetting } from '../promptFormats';
+import { latencyOf, RequestLog } from '../requestLog';
+import { describeRecord } from '../requestLogFormat';
+import type { RequestRecord } from '../types';
+import { RequestLogDocument } from './requestLogDocument';
+import { selectModel } from './selectModel';
+
+declare module '../../settings' {
+  interface SettingsSchema {
+    'model.promptFormat': PromptFormatSetting;
+    'model.connectTimeoutMs': number;
+    'model.requestTimeoutMs': number;
+  }
+}
+
+export interface ModelServiceDeps {
+  settings: Settings;
+  apiKey: ApiKeyStore;
+  status: TandemStatusBar;
+  log: vscode.LogOutputChannel;
+}
+
+const clientSettings = ['model.baseUrl', 'model.connectTimeoutMs', 'model.requestTimeoutMs'] as const;
+/** The same kind of failure is shown as a notification at most this often (it is always logged). */
+const notifyEveryMs = 30_000;
+
+export class ModelService implements vscode.Disposable {
+  /** Recent requests; exists before the client so "Show Request Log" works at any time. */
+  readonly requestLog = new RequestLog({ capacity: 100 });
+  /** When true (default), each finished request shows its latency in the status bar. */
+  reportToStatusBar = true;
+  private clientInstance: ModelClient | undefined;
+  private cachedKey: Promise<string | undefined> | undefined;
+  private readonly lastNotified = new Map<string, number>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly deps: ModelServiceDeps) {
+    const document = new RequestLogDocument(this.requestLog);
+    this.disposables.push(
+      document,
+      vscode.commands.registerCommand('tandem.showRequestLog', () => document.show()),
+      vscode.commands.registerCommand('tandem.selectModel', (target?: 'completion' | 'chat') =>
+        selectModel(this, deps.settings, target),
+      ),
+      deps.apiKey.onDidChange(() => (this.cachedKey = undefined)),
+      deps.settings.onDidChange((keys) => {
+        if (this.clientInstance && clientSettings.some((key) => keys.has(key))) {
+          this.clientInstance.configure(this.readClientSettings());
+          deps.log.info(`Model server settings changed: now ${this.clientInstance.baseUrl}`);
+        }
+      }),
+    );
+    const finished = this.requestLog.onDidFinish((record) => this.onFinished(record));
+    this.disposables.push({ dispose: () => finished.dispose() });
+  }
+
+  /** The client, created on first use (activation stays cheap). */
+  get client(): ModelClient {
+    if (!this.clientInstance) {
+      this.clientInstance = new ModelClient({
+        ...this.readClientSettings(),
+        apiKey: () => (this.cachedKey ??= this.deps.apiKey.get()),
+        log: this.requestLog,
+      });
+      this.deps.log.info(`Model client ready for ${this.clientInstance.baseUrl}`);
+    }
+    return this.clientInstance;
+  }
+
+  get completionModel(): string {
+    return this.deps.settings.get('model.completionModel');
+  }
+
+  get chatModel(): string {
+    return this.deps.settings.get('model.chatModel');
+  }
+
+  /** The prompt format for a model: the setting, or detected from the name when it is 'auto'. */
+  promptFormatFor(model = this.completionModel): PromptFormat {
+    return resolvePromptFormat(this.deps.settings.get('model.promptFormat'), model);
+  }
+
+  /** A status bar report for a finished request (for features that set the status themselves). */
+  latencyReport(record: Readonly<RequestRecord>): StatusReport {
+    const latency = latencyOf(record);
+    const total = Math.round(latency.totalMs ?? 0);
+    const parts = [
+      `**Last model request** (${record.endpoint}, ${record.model})`,
+      '',
+      `first token ${latency.firstTokenMs === undefined ? '—' : `${Math.round(latency.firstTokenMs)} ms`} · total ${total} ms`,
+    ];
+    if (record.tokens) parts.push(`${record.tokens.input} tokens in, ${record.tokens.output} out`);
+    parts.push('', 'Click for the request log.');
+    return { text: `${total} ms`, tooltip: parts.join('\n\n') };
+  }
+
+  /**
+   * Logs a failure and, for one a user can act on, shows it with its action buttons (at most once per
+   * kind every 30 s, so a broken server does not flood the window). Cancellations are ignored.
+   */
+  async notifyError(error: unknown, what = 'Model request'): Promise<void> {
+    if (isCancellation(error)) return;
+    const message = error instanceof Error ? error.message : String(error);
+    this.deps.log.error(`${what} failed: ${message}`);
+    const kind = isModelError(error) ? error.kind : 'other';
+    const now = Date.now();
+    if (now - (this.lastNotified.get(kind) ?? -Infinity) < notifyEveryMs) return;
+    this.lastNotified.set(kind, now);
+    const actions = isModelError(error) ? error.actions : [];
+    const choice = await vscode.window.showErrorMessage(
+      `Tandem: ${message}`,
+      ...actions.map((action) => action.title),
+    );
+    const action = actions.find((candidate) => candidate.title === choice);
+    if (action) await vscode.commands.executeCommand(action.command, ...(action.args ?? []));
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables.splice(0)) disposable.dispose();
+  }
+
+  private readClientSettings() {
+    const { settings } = this.deps;
+    return {
+      baseUrl: settings.get('model.baseUrl').trim().replace(/\/+$/, ''),
+      connectTimeoutMs: settings.get('model.connectTimeoutMs'),
+      requestTimeoutMs: settings.get('model.requestTimeoutMs'),
+    };
+  }
+
+  private onFinished(record: RequestRecord): void {
+    const line = describeRecord(record);
+    if (record.outcome === 'error') this.deps.log.warn(`${line}: ${record.error?.message ?? ''}`);
+    else this.deps.log.debug(line);
+    if (!this.reportToStatusBar || record.endpoint === 'models') return;
+    if (record.outcome === 'ok') {
+      this.deps.status.set(this.latencyReport(record));
+      this.deps.status.setCommand('tandem.showRequestLog');
+    } else if (record.outcome === 'error') {
+      this.deps.status.set({
+        text: 'model error',
+        severity: 'error',
+        tooltip: `${record.error?.message ?? 'The model request failed.'}\n\nClick for the request log.`,
+      });
+      this.deps.status.setCommand('tandem.showRequestLog');
+    }
+  }
+}
