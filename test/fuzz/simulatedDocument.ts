@@ -137,13 +137,20 @@ export class SimulatedDocument implements BindableDocument {
   }
 
   private applyOnMain(edits: DocumentEdit[]): boolean {
-    const sorted = [...edits].sort((a, b) => b.offset - a.offset);
+    // Like VS Code, positions outside the text are clamped to it (a binding that computes such an
+    // edit is wrong, and the resulting divergence is what the fuzz reports).
+    const clamp = (offset: number) => Math.max(0, Math.min(this.mainText.length, offset));
+    const sorted = edits
+      .map((edit) => {
+        const offset = clamp(edit.offset);
+        return { offset, length: clamp(edit.offset + edit.length) - offset, text: edit.text };
+      })
+      .sort((a, b) => b.offset - a.offset);
     for (let i = 1; i < sorted.length; i++)
       if (sorted[i].offset + sorted[i].length > sorted[i - 1].offset) throw new Error('overlapping edits');
     let text = this.mainText;
     const changes: DocumentContentChange[] = [];
     for (const edit of sorted) {
-      if (edit.offset < 0 || edit.offset + edit.length > text.length) throw new Error('edit out of range');
       const inserted = normalise(edit.text, this.eol);
       const before = text.slice(0, edit.offset + edit.length);
       changes.push({

@@ -1,0 +1,194 @@
+/**
+ * The shape of a shared session's Y.Doc (one room, one document for the whole shared folder):
+ *
+ * - `meta`      who hosts, which folder, when it started, and `ended` once the host leaves.
+ * - `tree`      path -> {type, size, mtime}: the host's folder minus excluded files. Host writes.
+ * - `texts`     path -> Y.Text (LF only) for every file someone has opened. Host writes the entry.
+ * - `files`     path -> {eol, bom, ...}: how to write the text back to disk. Host writes.
+ * - `requests`  id -> file operation a guest asks of the host (save, write, mkdir, delete, rename).
+ * - `responses` id -> the host's answer.
+ *
+ * Only the host creates `texts` entries, and it does so in the same transaction that checks the
+ * entry is absent, after it has synced with the server: that is what seeds each file exactly once
+ * (two writers racing to set a map key would leave one Y.Text's content orphaned or duplicated).
+ * Paths are relative, '/'-separated, without leading slash.
+ */
+import * as Y from 'yjs';
+import type { Eol } from './eol';
+
+export const SESSION_SCHEMA_VERSION = 1;
+/** Files above this size are listed but not shared as text. */
+export const MAX_SHARED_FILE_BYTES = 5 * 1024 * 1024;
+/** Origin of the host's seeding transactions: never undone by anyone's Undo. */
+export const SEED_ORIGIN = 'tandem-seed';
+/** Origin of the host's writes from disk into a Y.Text (a file changed outside the editor). */
+export const DISK_ORIGIN = 'tandem-disk';
+
+export type EntryType = 'file' | 'dir';
+
+export interface TreeEntry {
+  type: EntryType;
+  size: number;
+  mtime: number;
+  /** Set for files over the size limit or not UTF-8 text: listed, never shared as text. */
+  unshared?: 'too-large' | 'binary';
+}
+
+export interface SharedFileInfo {
+  eol: Eol;
+  /** The file on disk starts with a UTF-8 byte order mark (not part of the text). */
+  bom: boolean;
+}
+
+export interface SessionMeta {
+  version: number;
+  hostName: string;
+  folderName: string;
+  startedAt: number;
+  ended?: { at: number; reason: string };
+}
+
+export type FileOperation =
+  | { op: 'save'; path: string }
+  | { op: 'write'; path: string; content: Uint8Array; create: boolean; overwrite: boolean }
+  | { op: 'mkdir'; path: string }
+  | { op: 'delete'; path: string; recursive: boolean }
+  | { op: 'rename'; path: string; target: string; overwrite: boolean };
+
+export type FileRequest = FileOperation & { id: string; by: string; at: number };
+
+export type FileErrorCode =
+  'FileNotFound' | 'FileExists' | 'FileIsADirectory' | 'NoPermissions' | 'Unavailable';
+
+export type FileResponse = { ok: true } | { ok: false; code: FileErrorCode; message: string };
+
+export class SessionDocument {
+  readonly meta: Y.Map<unknown>;
+  readonly tree: Y.Map<TreeEntry>;
+  readonly texts: Y.Map<Y.Text>;
+  readonly files: Y.Map<SharedFileInfo>;
+  readonly requests: Y.Map<FileRequest>;
+  readonly responses: Y.Map<FileResponse>;
+
+  constructor(readonly doc: Y.Doc) {
+    this.meta = doc.getMap('meta');
+    this.tree = doc.getMap('tree');
+    this.texts = doc.getMap('texts');
+    this.files = doc.getMap('files');
+    this.requests = doc.getMap('requests');
+    this.responses = doc.getMap('responses');
+  }
+
+  /** The session's description, once the host has written it. */
+  readMeta(): SessionMeta | undefined {
+    const version = this.meta.get('version');
+    if (typeof version !== 'number') return undefined;
+    return {
+      version,
+      hostName: String(this.meta.get('hostName') ?? ''),
+      folderName: String(this.meta.get('folderName') ?? ''),
+      startedAt: Number(this.meta.get('startedAt') ?? 0),
+      ended: this.meta.get('ended') as SessionMeta['ended'],
+    };
+  }
+
+  /** Host only: describes the session (idempotent: a restarted host keeps the first start time). */
+  writeMeta(hostName: string, folderName: string): void {
+    this.doc.transact(() => {
+      if (this.meta.get('version') === undefined) {
+        this.meta.set('version', SESSION_SCHEMA_VERSION);
+        this.meta.set('startedAt', Date.now());
+      }
+      this.meta.set('hostName', hostName);
+      this.meta.set('folderName', folderName);
+      this.meta.delete('ended');
+    }, SEED_ORIGIN);
+  }
+
+  /** Host only: tells everyone the session is over. */
+  markEnded(reason: string): void {
+    this.doc.transact(() => this.meta.set('ended', { at: Date.now(), reason }), SEED_ORIGIN);
+  }
+
+  text(path: string): Y.Text | undefined {
+    return this.texts.get(path);
+  }
+
+  fileInfo(path: string): SharedFileInfo | undefined {
+    return this.files.get(path);
+  }
+
+  /**
+   * Host only, and only after syncing with the server: creates the file's Y.Text with `lfText`
+   * unless it exists. The check and the write are one transaction. Returns the file's Y.Text.
+   */
+  seed(path: string, lfText: string, info: SharedFileInfo): { text: Y.Text; seeded: boolean } {
+    let seeded = false;
+    this.doc.transact(() => {
+      if (this.texts.has(path)) return;
+      const text = new Y.Text();
+      this.texts.set(path, text);
+      text.insert(0, lfText);
+      this.files.set(path, info);
+      seeded = true;
+    }, SEED_ORIGIN);
+    return { text: this.texts.get(path)!, seeded };
+  }
+
+  /** Host only: forgets a file's shared text (deleted on disk); the next open seeds it again. */
+  unseed(path: string): void {
+    this.doc.transact(() => {
+      this.texts.delete(path);
+      this.files.delete(path);
+    }, SEED_ORIGIN);
+  }
+
+  /** Host only: moves a shared text with its file (a rename), keeping its content. */
+  moveText(from: string, to: string): void {
+    const text = this.texts.get(from);
+    const info = this.files.get(from);
+    if (!text || !info) return;
+    const content = text.toString();
+    this.doc.transact(() => {
+      const moved = new Y.Text();
+      this.texts.delete(from);
+      this.files.delete(from);
+      this.texts.set(to, moved);
+      moved.insert(0, content);
+      this.files.set(to, info);
+    }, SEED_ORIGIN);
+  }
+
+  /** All paths in the tree under `dir` ('' for the root), one level deep. */
+  children(dir: string): [string, TreeEntry][] {
+    const prefix = dir === '' ? '' : `${dir}/`;
+    const result: [string, TreeEntry][] = [];
+    for (const [path, entry] of this.tree.entries()) {
+      if (!path.startsWith(prefix)) continue;
+      const rest = path.slice(prefix.length);
+      if (rest.length > 0 && !rest.includes('/')) result.push([rest, entry]);
+    }
+    return result;
+  }
+}
+
+/** Splits a path into its folder ('' at the root) and name. */
+export function splitPath(path: string): { dir: string; name: string } {
+  const slash = path.lastIndexOf('/');
+  return slash === -1 ? { dir: '', name: path } : { dir: path.slice(0, slash), name: path.slice(slash + 1) };
+}
+
+/**
+ * A path a peer sent, made safe: relative, '/'-separated, no '.', '..' or empty segments, no NUL.
+ * Returns undefined for anything that could leave the shared folder.
+ */
+export function normaliseSharedPath(path: unknown): string | undefined {
+  if (typeof path !== 'string' || path.length === 0 || path.length > 4096 || path.includes('\0'))
+    return undefined;
+  const parts = path.replace(/\\/g, '/').split('/');
+  if (parts[0] === '') parts.shift();
+  if (parts.length === 0) return undefined;
+  for (const part of parts)
+    if (part === '' || part === '.' || part === '..' || /^[a-zA-Z]:$/.test(part)) return undefined;
+  return parts.join('/');
+}

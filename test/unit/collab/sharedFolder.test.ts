@@ -1,0 +1,201 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as Y from 'yjs';
+import { GuestFiles } from '../../../src/collab/guestFiles';
+import { FileOperationError, HostFiles } from '../../../src/collab/hostFiles';
+import { HostTree } from '../../../src/collab/hostTree';
+import { SessionDocument } from '../../../src/collab/sessionDocument';
+
+/** A host and a guest whose Y.Docs exchange updates directly, as the server would relay them. */
+function pair(root: string, readOnly = false) {
+  const hostDoc = new Y.Doc();
+  const guestDoc = new Y.Doc();
+  hostDoc.on('update', (update: Uint8Array, origin: unknown) => {
+    if (origin !== 'relay') Y.applyUpdate(guestDoc, update, 'relay');
+  });
+  guestDoc.on('update', (update: Uint8Array, origin: unknown) => {
+    // A read-only guest's updates are dropped by the server.
+    if (origin !== 'relay' && !readOnly) Y.applyUpdate(hostDoc, update, 'relay');
+  });
+  const hostSession = new SessionDocument(hostDoc);
+  const guestSession = new SessionDocument(guestDoc);
+  hostSession.writeMeta('Alice', 'project');
+  const tree = new HostTree({ root, session: hostSession, excludeGlobs: ['node_modules'] });
+  const host = new HostFiles({
+    session: hostSession,
+    tree,
+    editors: { text: () => undefined, save: async () => false },
+  });
+  const guest = new GuestFiles({
+    session: guestSession,
+    readOnly,
+    name: 'Bob',
+    want: (relative) => void host.ensureSeeded(relative),
+    unwant: () => undefined,
+    hostReachable: () => true,
+    requestTimeoutMs: 2000,
+  });
+  return { hostSession, guestSession, tree, host, guest };
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof FileOperationError, String(error));
+    assert.equal(error.code, code);
+    if (message) assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe('collab shared folder (host disk, guest view)', () => {
+  let root: string;
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-shared-'));
+    fs.mkdirSync(path.join(root, 'src'));
+    fs.mkdirSync(path.join(root, 'node_modules', 'lib'), { recursive: true });
+    fs.mkdirSync(path.join(root, '.git'));
+    fs.writeFileSync(path.join(root, 'notes.txt'), 'first\r\nsecond\r\n');
+    fs.writeFileSync(
+      path.join(root, 'bom.txt'),
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('héllo\n')]),
+    );
+    fs.writeFileSync(path.join(root, 'src', 'main.ts'), 'export const x = 1;\n');
+    fs.writeFileSync(path.join(root, '.env'), 'TOKEN=abc\n');
+    fs.writeFileSync(path.join(root, 'server.key'), 'KEY');
+    fs.writeFileSync(path.join(root, 'secret.txt'), 'hidden');
+    fs.writeFileSync(path.join(root, '.tandemignore'), 'secret.txt\n');
+    fs.writeFileSync(path.join(root, 'node_modules', 'lib', 'index.js'), '');
+    fs.writeFileSync(path.join(root, '.git', 'HEAD'), 'ref');
+    fs.writeFileSync(path.join(root, 'image.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1]));
+  });
+
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('lists the folder without excluded files (.git, node_modules, .env*, *.key, .tandemignore rules)', async () => {
+    const { tree, guest } = pair(root);
+    await tree.scan();
+    const names = guest
+      .readDirectory('/')
+      .map(([name]) => name)
+      .sort();
+    assert.deepEqual(names, ['.tandemignore', 'bom.txt', 'image.png', 'notes.txt', 'src']);
+    assert.deepEqual(guest.readDirectory('/src'), [['main.ts', 'file']]);
+    assert.equal(guest.stat('/src').type, 'dir');
+    assert.throws(() => guest.stat('/.env'), FileOperationError);
+  });
+
+  it('opens a file the guest does not have, with the host file’s line ends and BOM', async () => {
+    const { tree, guest, guestSession } = pair(root);
+    await tree.scan();
+    const bytes = await guest.readFile('/notes.txt');
+    assert.equal(Buffer.from(bytes).toString(), 'first\r\nsecond\r\n');
+    assert.equal(guestSession.text('notes.txt')!.toString(), 'first\nsecond\n');
+    const bom = Buffer.from(await guest.readFile('/bom.txt'));
+    assert.deepEqual([...bom.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+    assert.equal(bom.subarray(3).toString(), 'héllo\n');
+  });
+
+  it('seeds each file once however many times it is asked for', async () => {
+    const { tree, host, hostSession } = pair(root);
+    await tree.scan();
+    let seeds = 0;
+    hostSession.texts.observe(() => seeds++);
+    await Promise.all([1, 2, 3].map(() => host.ensureSeeded('notes.txt')));
+    assert.equal(await host.ensureSeeded('notes.txt'), 'exists');
+    assert.equal(hostSession.seed('notes.txt', 'again', { eol: '\n', bom: false }).seeded, false);
+    assert.equal(seeds, 1);
+    assert.equal(hostSession.text('notes.txt')!.toString(), 'first\nsecond\n');
+  });
+
+  it('saves a guest’s edit to the host’s disk with the file’s CRLF line ends', async () => {
+    const { tree, guest, guestSession } = pair(root);
+    await tree.scan();
+    await guest.readFile('/notes.txt');
+    guestSession.text('notes.txt')!.insert(6, 'inserted\n');
+    await guest.writeFile('/notes.txt', Buffer.from('first\r\ninserted\r\nsecond\r\n'), {
+      create: true,
+      overwrite: true,
+    });
+    assert.equal(fs.readFileSync(path.join(root, 'notes.txt'), 'utf8'), 'first\r\ninserted\r\nsecond\r\n');
+    assert.equal(guestSession.requests.size, 0);
+    assert.equal(guestSession.responses.size, 0);
+  });
+
+  it('creates, renames and deletes files and folders on the host', async () => {
+    const { tree, guest, guestSession } = pair(root);
+    await tree.scan();
+    await guest.createDirectory('/docs');
+    await guest.writeFile('/docs/new.md', Buffer.from('# New\n'), { create: true, overwrite: false });
+    assert.equal(fs.readFileSync(path.join(root, 'docs', 'new.md'), 'utf8'), '# New\n');
+    assert.equal(guest.stat('/docs/new.md').type, 'file');
+    await rejectsWith(
+      guest.writeFile('/docs/new.md', Buffer.from('x'), { create: true, overwrite: false }),
+      'FileExists',
+    );
+    await guest.readFile('/src/main.ts');
+    await guest.rename('/src', '/lib', false);
+    assert.ok(fs.existsSync(path.join(root, 'lib', 'main.ts')));
+    assert.equal(guestSession.text('lib/main.ts')!.toString(), 'export const x = 1;\n');
+    assert.equal(guestSession.text('src/main.ts'), undefined);
+    await guest.delete('/docs', true);
+    assert.ok(!fs.existsSync(path.join(root, 'docs')));
+    assert.throws(() => guest.stat('/docs'), FileOperationError);
+  });
+
+  it('refuses paths outside the folder and excluded files', async () => {
+    const { tree, guest } = pair(root);
+    await tree.scan();
+    await rejectsWith(
+      guest.writeFile('/../escape.txt', Buffer.from('x'), { create: true, overwrite: true }),
+      'FileNotFound',
+    );
+    await rejectsWith(
+      guest.writeFile('/.env', Buffer.from('x'), { create: true, overwrite: true }),
+      'NoPermissions',
+      /excluded/,
+    );
+    await rejectsWith(
+      guest.writeFile('/keys/new.pem', Buffer.from('x'), { create: true, overwrite: true }),
+      'NoPermissions',
+    );
+    await rejectsWith(guest.rename('/notes.txt', '/node_modules/notes.txt', false), 'NoPermissions');
+    await rejectsWith(guest.readFile('/secret.txt'), 'FileNotFound');
+    assert.equal(fs.readFileSync(path.join(root, '.env'), 'utf8'), 'TOKEN=abc\n');
+    assert.ok(!fs.existsSync(path.join(root, '..', 'escape.txt')));
+  });
+
+  it('says why a binary file cannot be opened', async () => {
+    const { tree, guest } = pair(root);
+    await tree.scan();
+    await rejectsWith(guest.readFile('/image.png'), 'NoPermissions', /UTF-8 text/);
+  });
+
+  it('never lets a read-only guest change the folder', async () => {
+    const { tree, guest } = pair(root, true);
+    await tree.scan();
+    assert.equal(guest.stat('/notes.txt').readOnly, true);
+    await rejectsWith(
+      guest.writeFile('/notes.txt', Buffer.from('x'), { create: true, overwrite: true }),
+      'NoPermissions',
+      /read-only/,
+    );
+    await rejectsWith(guest.delete('/notes.txt', false), 'NoPermissions');
+    assert.equal(fs.readFileSync(path.join(root, 'notes.txt'), 'utf8'), 'first\r\nsecond\r\n');
+  });
+
+  it('follows changes made on the host’s disk unless the shared text has unsaved edits', async () => {
+    const { tree, host, guest, guestSession } = pair(root);
+    await tree.scan();
+    await guest.readFile('/src/main.ts');
+    fs.writeFileSync(path.join(root, 'src', 'main.ts'), 'export const x = 2;\n');
+    await host.diskChanged('src/main.ts');
+    assert.equal(guestSession.text('src/main.ts')!.toString(), 'export const x = 2;\n');
+    guestSession.text('src/main.ts')!.insert(0, '// unsaved\n');
+    fs.writeFileSync(path.join(root, 'src', 'main.ts'), 'export const x = 3;\n');
+    await host.diskChanged('src/main.ts');
+    assert.equal(guestSession.text('src/main.ts')!.toString(), '// unsaved\nexport const x = 2;\n');
+  });
+});
