@@ -249,6 +249,13 @@ export class ClientConnection implements RoomMember {
     if (this.closing || !this.ready || this.socket.readyState !== OPEN) return;
     if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) {
       // It reconnects and resyncs with state vectors, which costs far less than an unbounded queue.
+      this.context.log({
+        level: 'warn',
+        msg: 'slow reader closed',
+        room: this.room.name,
+        name: this.identity.name,
+        buffered: this.socket.bufferedAmount,
+      });
       this.close(CloseCode.tryAgainLater, 'connection too slow to keep up; reconnect');
       return;
     }
