@@ -31,9 +31,11 @@ export class SseParser {
     }
     let buffer = this.buffer + input;
     let start = 0;
+    // Most servers never send CR: find it once, not once per line (that rescans the whole chunk).
+    let cr = buffer.indexOf('\r');
     for (;;) {
       const lf = buffer.indexOf('\n', start);
-      const cr = buffer.indexOf('\r', start);
+      if (cr >= 0 && cr < start) cr = buffer.indexOf('\r', start);
       let end: number;
       let next: number;
       if (cr >= 0 && (lf < 0 || cr < lf)) {
