@@ -150,4 +150,23 @@ describe('model layer in VS Code', () => {
       await settings.set('model.baseUrl', server.url);
     }
   });
+
+  it('"Select Model" lists the server models and sets the chosen one', async () => {
+    const { settings } = await tandem();
+    const picking = vscode.commands.executeCommand('tandem.selectModel', 'chat');
+    let picked = false;
+    void picking.then(() => (picked = true));
+    // The quick pick opens once /v1/models answered; accept its first item (the server's first model).
+    for (let attempt = 0; attempt < 50 && !picked; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    await picking;
+    try {
+      assert.equal(settings.get('model.chatModel'), 'qwen2.5-coder:1.5b-base');
+      assert.ok(server.requests.some((request) => request.path === '/v1/models'));
+    } finally {
+      await settings.set('model.chatModel', undefined);
+    }
+  });
 });
