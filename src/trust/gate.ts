@@ -26,6 +26,8 @@ import type {
   UntrustedPiece,
 } from './types';
 
+const HOME = normalizePath(os.homedir());
+
 /** The model layer as the gate uses it: only the gate holds a ModelClient. */
 export type GateModel = Pick<ModelClient, 'chat' | 'fill'>;
 
@@ -238,7 +240,7 @@ export class TrustGate {
       const relative = relativeInside(root, normalized);
       if (relative !== undefined) return names.size > 1 ? `${names.get(root) ?? ''}/${relative}` : relative;
     }
-    const home = normalizePath(os.homedir());
+    const home = HOME;
     const inHome = relativeInside(home, normalized);
     return inHome !== undefined ? `~/${inHome}` : normalized;
   }

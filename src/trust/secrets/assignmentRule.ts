@@ -18,8 +18,82 @@ export interface AssignmentFinding {
   readonly name: string;
 }
 
-const KEYWORD = /pass|pwd|secret|token|key|auth|credential|bearer|sas/gi;
-const NAME_CHAR = /[A-Za-z0-9_.$-]/;
+// The words a secret name contains, grouped by first letter. Found by a character loop: an
+// alternation regex is tried at every position and costs several times more on a large file.
+const KEYWORD_LIST: readonly string[] = [
+  'pass',
+  'pwd',
+  'secret',
+  'sas',
+  'token',
+  'key',
+  'auth',
+  'credential',
+  'bearer',
+];
+/** 1 for the lower-case first two letters of some keyword, indexed by (first << 7) | second. */
+const KEYWORD_BIGRAM = new Uint8Array(128 * 128);
+for (const word of KEYWORD_LIST) KEYWORD_BIGRAM[(word.charCodeAt(0) << 7) | word.charCodeAt(1)] = 1;
+
+/** The next keyword at or after `from`: its start and end. Case-insensitive, ASCII. */
+function nextKeyword(text: string, from: number): { start: number; end: number } | undefined {
+  const last = text.length - 2;
+  let previous = from < text.length ? text.charCodeAt(from) | 0x20 : 0;
+  for (let index = from; index <= last; index++) {
+    const next = text.charCodeAt(index + 1) | 0x20;
+    if (previous < 128 && next < 128 && KEYWORD_BIGRAM[(previous << 7) | next] === 1) {
+      for (const word of KEYWORD_LIST) {
+        if (word.charCodeAt(0) !== previous || word.charCodeAt(1) !== next) continue;
+        let offset = 2;
+        while (offset < word.length && (text.charCodeAt(index + offset) | 0x20) === word.charCodeAt(offset))
+          offset++;
+        if (offset === word.length) return { start: index, end: index + offset };
+      }
+    }
+    previous = next;
+  }
+  return undefined;
+}
+
+/** [A-Za-z0-9_.$-] by char code: called for every character around every keyword. */
+function isNameChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 46 ||
+    code === 36 ||
+    code === 45
+  );
+}
+
+const PAIR_NAME = /(?:name|key|id)["']?[ \t]*[:=][ \t]*["']?$/i;
+
+/** Cheap test of what follows a name, run before the name itself is judged. */
+function mayBeAssigned(text: string, start: number, end: number): boolean {
+  let at = end;
+  const quote = text.charCodeAt(at);
+  if (quote === 34 || quote === 39 || quote === 96) at++;
+  while (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9) at++;
+  const next = text[at];
+  if (next !== undefined && ':=,(>'.includes(next)) return true;
+  if (at > end && (next === '"' || next === "'")) return true; // SQL: PASSWORD 'x'; --flag value
+  if (text.startsWith('--', start)) return true;
+  // A name/value pair: `- name: DB_PASSWORD` then `value: ...`, `key="ApiKey" value="..."`
+  return isPairName(text, start, 0);
+}
+
+/** Whether the name at `start` is the value of a `name:`/`key=`/`id:` field (of a name/value pair). */
+function isPairName(text: string, start: number, from: number): boolean {
+  let at = start - 1;
+  const quote = text.charCodeAt(at);
+  if (quote === 34 || quote === 39) at--;
+  while (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9) at--;
+  const operator = text.charCodeAt(at);
+  if (operator !== 58 && operator !== 61) return false; // ':' or '='
+  return PAIR_NAME.test(text.slice(Math.max(from, start - 30), start));
+}
 
 /** The last word (after neutral suffixes are dropped) that makes a name secret. */
 const SECRET_WORDS = new Set([
@@ -109,18 +183,48 @@ const NEUTRAL_SUFFIXES = new Set([
   'current',
 ]);
 
+/** Splits a name into lower-case words at `_ . $ -`, spaces and camelCase humps; drops numbers. */
 function nameWords(name: string): string[] {
-  return name
-    .replace(/^[-$]+/, '')
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[\s_.$-]+/)
-    .filter((word) => word && !/^v?\d+$/.test(word));
+  const words: string[] = [];
+  let word = '';
+  const flush = () => {
+    if (word && !/^v?\d+$/.test(word)) words.push(word.toLowerCase());
+    word = '';
+  };
+  for (let index = 0; index < name.length; index++) {
+    const char = name[index];
+    if (char === '_' || char === '.' || char === '$' || char === '-' || char === ' ') {
+      flush();
+      continue;
+    }
+    const isUpper = char >= 'A' && char <= 'Z';
+    if (isUpper && word) {
+      const previous = word[word.length - 1];
+      const next = name[index + 1];
+      const previousLower = (previous >= 'a' && previous <= 'z') || (previous >= '0' && previous <= '9');
+      // apiKey -> api|Key; APIKey -> API|Key; but APIKEY stays one word.
+      if (previousLower || (next !== undefined && next >= 'a' && next <= 'z')) flush();
+    }
+    word += char;
+  }
+  flush();
+  return words;
 }
 
-/** Whether a variable/key name says it holds a secret. */
+const verdicts = new Map<string, boolean>();
+
+/** Whether a variable/key name says it holds a secret. Names repeat in code: answers are cached. */
 export function isSecretName(name: string): boolean {
+  let verdict = verdicts.get(name);
+  if (verdict === undefined) {
+    verdict = judgeName(name);
+    if (verdicts.size >= 4096) verdicts.clear();
+    verdicts.set(name, verdict);
+  }
+  return verdict;
+}
+
+function judgeName(name: string): boolean {
   const words = nameWords(name);
   while (words.length > 1 && NEUTRAL_SUFFIXES.has(words[words.length - 1])) words.pop();
   const last = words[words.length - 1];
@@ -138,7 +242,8 @@ const FLAG_SPACE = /[ \t]{1,4}/y;
 const PAIR_VALUE = /["']?[ \t]*(?:,|;)?[ \t]*(?:\r?\n[ \t]*-?[ \t]*)?["']?value["']?[ \t]*[:=][ \t]*/iy;
 const AUTH_SCHEME = /(?:Bearer|Basic|Token|token|Digest|ApiKey|Key)[ \t]+/y;
 const QUOTES = '"\'`';
-const UNQUOTED_END = /[\s"'`;,&<>)\]}]/;
+/** Where an unquoted value ends: whitespace, quotes and the punctuation that closes it. */
+const UNQUOTED_END = new Set([...' \t\r\n\f\v"\'`;,&<>)]}'].map((char) => char.charCodeAt(0)));
 
 /** Reads the value at `at`: a quoted string or an unquoted run. */
 function readValue(
@@ -162,29 +267,29 @@ function readValue(
   if (!allowUnquoted) return undefined;
   let index = at;
   const limit = Math.min(text.length, at + 600);
-  while (index < limit && !UNQUOTED_END.test(text[index])) index++;
+  while (index < limit && !UNQUOTED_END.has(text.charCodeAt(index))) index++;
   if (index === at) return undefined;
   return { start: at, end: index, quoted: false };
 }
 
 export function findSecretAssignments(text: string): AssignmentFinding[] {
   const findings: AssignmentFinding[] = [];
-  KEYWORD.lastIndex = 0;
-  let match: RegExpExecArray | null;
-  while ((match = KEYWORD.exec(text)) !== null) {
-    let start = match.index;
-    let end = match.index + match[0].length;
-    while (start > 0 && NAME_CHAR.test(text[start - 1])) start--;
-    while (end < text.length && NAME_CHAR.test(text[end])) end++;
-    KEYWORD.lastIndex = end;
+  let searchFrom = 0;
+  let hit: { start: number; end: number } | undefined;
+  while ((hit = nextKeyword(text, searchFrom)) !== undefined) {
+    let { start, end } = hit;
+    while (start > 0 && isNameChar(text.charCodeAt(start - 1))) start--;
+    while (end < text.length && isNameChar(text.charCodeAt(end))) end++;
+    searchFrom = end;
     // Trailing dots or dashes belong to the syntax around the name, not to it.
-    while (end > start && /[.-]/.test(text[end - 1])) end--;
+    while (end > start && (text.charCodeAt(end - 1) === 46 || text.charCodeAt(end - 1) === 45)) end--;
+    if (!mayBeAssigned(text, start, end)) continue;
     const name = text.slice(start, end);
     if (!isSecretName(name)) continue;
     const finding = valueAfterName(text, start, end, name);
     if (finding) {
       findings.push(finding);
-      KEYWORD.lastIndex = Math.max(KEYWORD.lastIndex, finding.end);
+      searchFrom = Math.max(searchFrom, finding.end);
     }
   }
   return findings;
@@ -200,10 +305,10 @@ function valueAfterName(
   const nameQuoted = before !== undefined && QUOTES.includes(before);
 
   // `- name: DB_PASSWORD` + `value: ...`, `<add key="ApiKey" value="..."/>`
-  const lineStart = text.lastIndexOf('\n', start) + 1;
-  if (
-    /(?:name|key|id)["']?[ \t]*[:=][ \t]*["']?$/i.test(text.slice(Math.max(lineStart, start - 30), start))
-  ) {
+  // Looks back at most 30 characters (a minified file may have no line break to stop at).
+  let lineStart = start;
+  while (lineStart > 0 && lineStart > start - 30 && text.charCodeAt(lineStart - 1) !== 10) lineStart--;
+  if (isPairName(text, start, lineStart)) {
     PAIR_VALUE.lastIndex = end;
     if (PAIR_VALUE.test(text)) {
       const value = readValue(text, PAIR_VALUE.lastIndex, true);

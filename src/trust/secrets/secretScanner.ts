@@ -12,15 +12,26 @@ export interface SecretFinding {
 /** The kind given to values found through a secret-sounding name rather than a known format. */
 export const ASSIGNED_SECRET = 'assigned_secret';
 
+const TOKEN_CHAR = /[A-Za-z0-9_-]/;
+
 function runProviderRule(rule: ProviderRule, text: string, into: SecretFinding[]): void {
-  if (!rule.anchors.some((anchor) => text.includes(anchor))) return;
-  rule.pattern.lastIndex = 0;
+  if (rule.scan) {
+    for (const span of rule.scan(text)) {
+      if (!rule.accept || rule.accept(text.slice(span.start, span.end)))
+        into.push({ ...span, kind: rule.kind });
+    }
+    return;
+  }
+  const pattern = rule.pattern;
+  if (!pattern) return;
+  pattern.lastIndex = 0;
   let match: RegExpExecArray | null;
-  while ((match = rule.pattern.exec(text)) !== null) {
+  while ((match = pattern.exec(text)) !== null) {
     if (match[0].length === 0) {
-      rule.pattern.lastIndex++;
+      pattern.lastIndex++;
       continue;
     }
+    if (rule.boundary !== false && match.index > 0 && TOKEN_CHAR.test(text[match.index - 1])) continue;
     let start = match.index;
     let secret = match[0];
     const groups = match.indices?.groups;
@@ -29,12 +40,14 @@ function runProviderRule(rule: ProviderRule, text: string, into: SecretFinding[]
       start = named[0];
       secret = text.slice(named[0], named[1]);
     }
-    // A PEM body keeps its line breaks (real or JSON-escaped) around the placeholder.
-    const lead = /^(?:\s|\\[nr])*/.exec(secret)?.[0].length ?? 0;
-    const trail = /(?:\s|\\[nr])*$/.exec(secret)?.[0].length ?? 0;
-    if (lead + trail >= secret.length) continue;
-    start += lead;
-    secret = secret.slice(lead, secret.length - trail);
+    if (rule.kind === 'private_key') {
+      // A PEM body keeps its line breaks (real or JSON-escaped) around the placeholder.
+      const lead = /^(?:\s|\\[nr])*/.exec(secret)?.[0].length ?? 0;
+      const body = secret.slice(lead).replace(/(?:\s|\\[nr])+$/, '');
+      if (!body) continue;
+      start += lead;
+      secret = body;
+    }
     if (rule.accept && !rule.accept(secret)) continue;
     into.push({ start, end: start + secret.length, kind: rule.kind });
   }

@@ -56,14 +56,36 @@ const REFERENCE =
 const PATH_OR_URL =
   /^(?:[a-z][a-z0-9+.-]*:\/\/[^@\s]*$|\.{0,2}\/[\w./@-]+$|~\/|[A-Za-z]:\\|\w[\w-]*\.(?:pem|key|crt|p12|pfx|json|ya?ml|txt|env)$)/i;
 
-/** Shannon entropy in bits per character. */
+const asciiCounts = new Int32Array(128);
+
+/** Shannon entropy in bits per character. Runs for every candidate token: no allocation for ASCII. */
 export function shannonEntropy(value: string): number {
-  if (!value) return 0;
+  const length = value.length;
+  if (length === 0) return 0;
+  let ascii = true;
+  for (let index = 0; index < length; index++) {
+    if (value.charCodeAt(index) >= 128) {
+      ascii = false;
+      break;
+    }
+  }
+  let entropy = 0;
+  if (ascii) {
+    for (let index = 0; index < length; index++) asciiCounts[value.charCodeAt(index)]++;
+    for (let index = 0; index < length; index++) {
+      const code = value.charCodeAt(index);
+      const count = asciiCounts[code];
+      if (count === 0) continue; // already counted
+      const p = count / length;
+      entropy -= p * Math.log2(p);
+      asciiCounts[code] = 0;
+    }
+    return entropy;
+  }
   const counts = new Map<string, number>();
   for (const char of value) counts.set(char, (counts.get(char) ?? 0) + 1);
-  let entropy = 0;
   for (const count of counts.values()) {
-    const p = count / value.length;
+    const p = count / length;
     entropy -= p * Math.log2(p);
   }
   return entropy;
