@@ -3,6 +3,7 @@ import { ApiKeyStore } from './secrets';
 import { Settings } from './settings';
 import { TandemStatusBar } from './statusBar';
 import { registerModel, type ModelService } from './model/vscode';
+import { registerTrust, type TrustService } from './trust/vscode';
 
 /** What the extension hands to other extensions and to its integration tests. */
 export interface TandemApi {
@@ -12,6 +13,8 @@ export interface TandemApi {
   readonly apiKey: ApiKeyStore;
   /** The model layer: its client (created on first use), request log and error reporting. */
   readonly model: ModelService;
+  /** The trust gate every model request goes through (created on first use), and proposal confirmation. */
+  readonly trust: TrustService;
   /** Milliseconds spent inside activate(), measured by activate() itself. */
   readonly activateMs: number;
 }
@@ -29,6 +32,8 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   context.subscriptions.push(log, settings, status);
   const model = registerModel({ settings, apiKey, status, log });
   context.subscriptions.push(model);
+  const trust = registerTrust({ settings, model, log });
+  context.subscriptions.push(trust);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('tandem.showLog', () => log.show(true)),
@@ -47,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
 
   const activateMs = performance.now() - started;
   log.info(`Tandem ${context.extension.packageJSON.version} activated in ${activateMs.toFixed(2)} ms`);
-  return { settings, log, status, apiKey, model, activateMs };
+  return { settings, log, status, apiKey, model, trust, activateMs };
 }
 
 export function deactivate(): void {

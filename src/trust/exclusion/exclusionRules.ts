@@ -38,16 +38,40 @@ export class ExclusionRules {
   private readonly projectLayers = new Map<string, { file: string; rules: Ignore }>();
   private readonly cache = new Map<string, ExclusionVerdict>();
   private userGlobs: readonly string[] = [];
+  /** Folders whose `.tandemignore` was looked for (by `readIgnoreFile`). */
+  private readonly probed = new Set<string>();
+  private readonly readIgnoreFile?: (file: string) => string | undefined;
 
-  constructor(options: { roots?: readonly string[]; userGlobs?: readonly string[] } = {}) {
+  /**
+   * `readIgnoreFile`, when given, is asked for the `.tandemignore` of each folder above a path the
+   * first time that folder matters (and again after `invalidateIgnoreFile`). Reading on demand means
+   * no decision is ever made before the rules that apply to it are loaded.
+   */
+  constructor(
+    options: {
+      roots?: readonly string[];
+      userGlobs?: readonly string[];
+      readIgnoreFile?: (file: string) => string | undefined;
+    } = {},
+  ) {
+    this.readIgnoreFile = options.readIgnoreFile;
     this.setRoots(options.roots ?? []);
     this.setUserGlobs(options.userGlobs ?? []);
+  }
+
+  /** A `.tandemignore` was created, changed or deleted: read it again when next needed. */
+  invalidateIgnoreFile(file: string): void {
+    const dir = dirnameOf(normalizePath(file));
+    this.probed.delete(dir);
+    this.projectLayers.delete(dir);
+    this.cache.clear();
   }
 
   /** The workspace folders, as file-system paths. */
   setRoots(roots: readonly string[]): void {
     // Longest first so a nested workspace folder owns its own files.
     this.roots = roots.map(normalizePath).sort((a, b) => b.length - a.length);
+    this.probed.clear();
     this.cache.clear();
   }
 
@@ -102,7 +126,22 @@ export class ExclusionRules {
     }
     const relative = relativeInside(root, normalized) ?? '';
     if (!relative) return INCLUDED_INSIDE;
+    if (this.readIgnoreFile) this.loadIgnoreFilesAbove(root, relative);
     return this.walk(relative, false, (prefix) => this.decideByProject(root, prefix)) ?? INCLUDED_INSIDE;
+  }
+
+  private loadIgnoreFilesAbove(root: string, relative: string): void {
+    const segments = relative.split('/');
+    let dir = root;
+    for (let depth = 0; depth < segments.length; depth++) {
+      if (!this.probed.has(dir)) {
+        this.probed.add(dir);
+        const file = `${dir}/${IGNORE_FILE_NAME}`;
+        const content = this.readIgnoreFile?.(file);
+        if (content !== undefined) this.projectLayers.set(dir, { file, rules: ignore().add(content) });
+      }
+      dir = `${dir}/${segments[depth]}`;
+    }
   }
 
   /** Checks each folder above the path, then the path itself; the first exclusion wins. */

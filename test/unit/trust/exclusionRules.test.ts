@@ -1,4 +1,8 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readIgnoreFileFromDisk } from '../../../src/trust/exclusion/readIgnoreFile';
 import { describeExclusion, ExclusionRules } from '../../../src/trust';
 
 const root = '/work/project';
@@ -157,5 +161,39 @@ describe('trust: exclusion rules', () => {
       describeExclusion(at('private/a.md'), rules.check(at('private/a.md'))),
       /`private\/` in \/work\/project\/\.tandemignore/,
     );
+  });
+
+  it('reads .tandemignore files from disk on demand, and again after they change', () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-ignore-')));
+    try {
+      fs.mkdirSync(path.join(dir, 'pkg', 'fixtures'), { recursive: true });
+      fs.writeFileSync(path.join(dir, '.tandemignore'), 'fixtures/\n');
+      fs.writeFileSync(path.join(dir, 'pkg', '.tandemignore'), '*.snap\n');
+      const reads: string[] = [];
+      const rules = new ExclusionRules({
+        roots: [dir],
+        readIgnoreFile: (file) => {
+          reads.push(path.relative(dir, file));
+          return readIgnoreFileFromDisk(file);
+        },
+      });
+      assert.equal(rules.isExcluded(path.join(dir, 'pkg', 'fixtures', 'a.json')), true);
+      assert.equal(rules.isExcluded(path.join(dir, 'pkg', 'x.snap')), true);
+      assert.equal(rules.isExcluded(path.join(dir, 'x.snap')), false);
+      assert.deepEqual(reads.sort(), ['.tandemignore', 'pkg/.tandemignore', 'pkg/fixtures/.tandemignore']);
+      fs.writeFileSync(path.join(dir, 'pkg', '.tandemignore'), '!*.snap\n');
+      assert.equal(rules.isExcluded(path.join(dir, 'pkg', 'x.snap')), true, 'cached until told');
+      rules.invalidateIgnoreFile(path.join(dir, 'pkg', '.tandemignore'));
+      assert.equal(rules.isExcluded(path.join(dir, 'pkg', 'x.snap')), false);
+      assert.deepEqual(
+        rules
+          .ignoreFiles()
+          .map((file) => path.relative(dir, file))
+          .sort(),
+        ['.tandemignore', 'pkg/.tandemignore'],
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
