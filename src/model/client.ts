@@ -4,7 +4,7 @@
 // for a complete answer.
 
 import type OpenAI from 'openai';
-import { isModelError } from './errors';
+import { isModelError, ModelError } from './errors';
 import { malformed, mapRequestFailure } from './errorMapping';
 import { FillFilter } from './fillFilter';
 import { ModelCall } from './modelCall';
@@ -79,6 +79,8 @@ export class ModelClient {
   private readonly maxRetries: number;
   private readonly maxRetryWaitMs: number;
   private readonly runner: RequestRunner;
+  /** Requests in flight, so that dispose() can stop them all. */
+  private readonly inFlight = new Set<AbortController>();
 
   constructor(options: ModelClientOptions) {
     this.settings = {
@@ -113,6 +115,11 @@ export class ModelClient {
     const next = { ...this.settings, ...changes };
     if (next.baseUrl !== this.settings.baseUrl) this.sdk = undefined;
     this.settings = next;
+  }
+
+  /** Aborts every request in flight (their calls fail as cancelled). The client stays usable. */
+  abortAll(): void {
+    for (const controller of this.inFlight) controller.abort();
   }
 
   /** `/v1/completions`: a plain or FIM prompt (or prompt + OpenAI `suffix`). */
@@ -273,7 +280,20 @@ export class ModelClient {
     });
     const controller = new AbortController();
     const call = new ModelCall(record, controller);
-    void this.runner.run(call, record, controller, endpoint, body, settings, options.signal, transform);
+    this.inFlight.add(controller);
+    void this.runner
+      .run(call, record, controller, endpoint, body, settings, options.signal, transform)
+      // run() settles the call itself; this only guards against a bug there leaving it unsettled.
+      .catch((error: unknown) =>
+        call.fail(
+          new ModelError({
+            kind: 'server',
+            message: `Model client failure: ${String(error)}`,
+            url: settings.baseUrl,
+          }),
+        ),
+      )
+      .finally(() => this.inFlight.delete(controller));
     return call;
   }
 }

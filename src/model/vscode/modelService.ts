@@ -69,7 +69,7 @@ export class ModelService implements vscode.Disposable {
     if (!this.clientInstance) {
       this.clientInstance = new ModelClient({
         ...this.readClientSettings(),
-        apiKey: () => (this.cachedKey ??= this.deps.apiKey.get()),
+        apiKey: () => (this.cachedKey ??= this.readKey()),
         log: this.requestLog,
       });
       this.deps.log.info(`Model client ready for ${this.clientInstance.baseUrl}`);
@@ -126,7 +126,18 @@ export class ModelService implements vscode.Disposable {
   }
 
   dispose(): void {
+    // Leave nothing running: requests in flight are aborted (the server stops generating).
+    this.clientInstance?.abortAll();
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
+  }
+
+  /** The key from Secret Storage (or OPENAI_API_KEY); a failed read is not cached. */
+  private readKey(): Promise<string | undefined> {
+    return this.deps.apiKey.get().catch((error: unknown) => {
+      this.cachedKey = undefined;
+      this.deps.log.error(`Reading the API key failed: ${String(error)}`);
+      return undefined;
+    });
   }
 
   private readClientSettings() {

@@ -156,6 +156,20 @@ describe('model client', () => {
     await assert.rejects(call.result, (error) => error instanceof ModelError && error.kind === 'cancelled');
   });
 
+  it('abortAll() stops every request in flight', async () => {
+    const client = new ModelClient({ baseUrl: server.url });
+    const calls = [1, 2, 3].map(() => client.complete({ model: 'm', prompt: 'slow' }));
+    await Promise.all(calls.map((call) => call[Symbol.asyncIterator]().next()));
+    const requests = server.requests.slice(-3);
+    client.abortAll();
+    await Promise.all(requests.map((request) => server.waitForAbort(request, 1000)));
+    for (const call of calls) await assert.rejects(call.result, (error) => isCancellation(error));
+    assert.equal(
+      (await client.complete({ model: 'm', prompt: 'hello' }).result).text,
+      'Hello from the script!',
+    );
+  });
+
   it('an already-aborted signal sends nothing', async () => {
     const client = new ModelClient({ baseUrl: server.url });
     const before = server.requests.length;
