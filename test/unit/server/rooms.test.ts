@@ -1,0 +1,209 @@
+// Rooms and stores: seeding exactly once, compaction, and what happens when storage fails.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as Y from 'yjs';
+import { resolveLimits } from '../../../src/server/limits';
+import { ServerMetrics } from '../../../src/server/metrics';
+import { Room, type RoomMember } from '../../../src/server/room';
+import { type CollabServer, startCollabServer } from '../../../src/server/server';
+import { SqliteRoomStore } from '../../../src/server/sqliteStore';
+import { MemoryRoomStore, type RoomStore } from '../../../src/server/storage';
+import { connectClient, metric, type TestClient, testSecret, waitFor } from './harness';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-rooms-'));
+}
+
+function textOf(updates: Uint8Array[]): string {
+  const doc = new Y.Doc();
+  for (const update of updates) Y.applyUpdate(doc, update);
+  return doc.getText('text').toString();
+}
+
+function updateInserting(doc: Y.Doc, text: string): Uint8Array {
+  let captured: Uint8Array | undefined;
+  const listener = (update: Uint8Array) => (captured = update);
+  doc.on('update', listener);
+  doc.getText('text').insert(doc.getText('text').length, text);
+  doc.off('update', listener);
+  return captured as Uint8Array;
+}
+
+for (const [kind, makeStore] of [
+  ['memory', () => new MemoryRoomStore()],
+  ['sqlite', () => new SqliteRoomStore(tempDir())],
+] as [string, () => RoomStore][]) {
+  describe(`server: ${kind} room store`, () => {
+    let store: RoomStore;
+    beforeEach(() => (store = makeStore()));
+    afterEach(() => store.close());
+
+    it('creates a room once, appends in order and compacts to the same document', () => {
+      const source = new Y.Doc();
+      assert.equal(store.load('r'), undefined);
+      store.create('r', Y.encodeStateAsUpdate(source));
+      assert.throws(() => store.create('r', new Uint8Array([0, 0])), 'a room is created (seeded) once');
+      for (const word of ['one ', 'two ', 'three']) store.append('r', updateInserting(source, word));
+      const loaded = store.load('r') as NonNullable<ReturnType<RoomStore['load']>>;
+      assert.equal(loaded.logCount, 3);
+      assert.equal(textOf(loaded.updates), 'one two three');
+      store.compact('r', Y.encodeStateAsUpdate(source));
+      const compacted = store.load('r') as NonNullable<ReturnType<RoomStore['load']>>;
+      assert.equal(compacted.logCount, 0);
+      assert.equal(compacted.updates.length, 1);
+      assert.equal(textOf(compacted.updates), 'one two three');
+    });
+  });
+}
+
+describe('server: sqlite store durability', () => {
+  it('reads back what another process instance wrote, without a clean close', () => {
+    const dir = tempDir();
+    const source = new Y.Doc();
+    const first = new SqliteRoomStore(dir);
+    first.create('r', Y.encodeStateAsUpdate(source));
+    first.append('r', updateInserting(source, 'survives'));
+    // Drop the handle without close(): the WAL is not checkpointed, as after a crash.
+    (first as unknown as { db: { close(): void } }).db.close();
+    const second = new SqliteRoomStore(dir);
+    assert.equal(textOf(second.load('r')?.updates ?? []), 'survives');
+    second.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('server: seeding and compaction', () => {
+  let server: CollabServer | undefined;
+  const clients: TestClient[] = [];
+  const client = (room: string) => {
+    const s = server as CollabServer;
+    const created = connectClient(s.url, room, s.createToken({ room, role: 'rw' }));
+    clients.push(created);
+    return created;
+  };
+  afterEach(async () => {
+    for (const created of clients.splice(0)) created.destroy();
+    await server?.close();
+    server = undefined;
+  });
+
+  it('seeds a room exactly once: concurrent joins, idle unload and restart', async () => {
+    const dataDir = tempDir();
+    let seeds = 0;
+    const seedRoom = async (_room: string, doc: Y.Doc) => {
+      seeds++;
+      await new Promise((resolve) => setTimeout(resolve, 50)); // a slow seed: clients arrive meanwhile
+      doc.getText('text').insert(0, 'seed text');
+    };
+    server = await startCollabServer({ secret: testSecret, dataDir, seedRoom, limits: { idleUnloadMs: 50 } });
+    const joiners = Array.from({ length: 5 }, () => client('seeded'));
+    await Promise.all(joiners.map((joiner) => joiner.synced));
+    for (const joiner of joiners) assert.equal(joiner.text.toString(), 'seed text');
+    joiners[0].text.insert(9, '!');
+    await waitFor(() => joiners[4].text.toString() === 'seed text!', 'the edit to spread');
+    for (const joiner of clients.splice(0)) joiner.destroy();
+    await waitFor(() => (server as CollabServer).loadedRooms().length === 0, 'the room to unload');
+    const back = client('seeded');
+    await back.synced;
+    assert.equal(back.text.toString(), 'seed text!');
+    await server.close();
+    server = await startCollabServer({ secret: testSecret, dataDir, seedRoom });
+    const afterRestart = client('seeded');
+    await afterRestart.synced;
+    assert.equal(afterRestart.text.toString(), 'seed text!');
+    assert.equal(seeds, 1);
+  });
+
+  it('closes joiners with 1011 when seeding fails, and seeds on the next try', async () => {
+    let attempts = 0;
+    server = await startCollabServer({
+      secret: testSecret,
+      seedRoom: (_room, doc) => {
+        if (++attempts === 1) throw new Error('source file unreadable');
+        doc.getText('text').insert(0, 'second try');
+      },
+    });
+    const first = client('flaky');
+    assert.equal((await first.closed).code, 1011);
+    // The stock client reconnects by itself (1011 is not a 44xx code) and then syncs the seed.
+    await first.synced;
+    assert.equal(first.text.toString(), 'second try');
+    assert.equal(attempts, 2);
+  });
+
+  it('folds the update log into a snapshot as it grows, without losing an update', async () => {
+    const dataDir = tempDir();
+    server = await startCollabServer({ secret: testSecret, dataDir, limits: { compactAfterUpdates: 10 } });
+    const writer = client('compact');
+    await writer.synced;
+    const compactions = () => metric(server?.metrics.render() ?? '', 'tandem_compactions_total');
+    for (let batch = 1; batch <= 3; batch++) {
+      // A burst is compacted once, after the burst: the relay never waits for a snapshot.
+      for (let i = 0; i < 12; i++) writer.text.insert(writer.text.length, `${batch}.${i},`);
+      await waitFor(() => compactions() === batch, `compaction ${batch}`);
+    }
+    writer.text.insert(0, 'tail ');
+    const expected = writer.text.toString();
+    await waitFor(
+      () => metric(server?.metrics.render() ?? '', 'tandem_storage_write_seconds_count') === 37,
+      'the last update to be stored',
+    );
+    writer.destroy();
+    await server.close();
+    const store = new SqliteRoomStore(dataDir);
+    const stored = store.load('compact');
+    store.close();
+    assert.equal(stored?.logCount, 0, 'shutdown folded the rest of the log');
+    assert.equal(textOf(stored?.updates ?? []), expected);
+  });
+});
+
+describe('server: storage failure', () => {
+  it('never relays an update it could not store, and closes the room with 1011', async () => {
+    const store = new MemoryRoomStore();
+    let failWrites = false;
+    const failing: RoomStore = {
+      durable: false,
+      load: (room) => store.load(room),
+      create: (room, state) => store.create(room, state),
+      append: (room, update) => {
+        if (failWrites) throw new Error('disk full');
+        store.append(room, update);
+      },
+      compact: (room, state) => store.compact(room, state),
+      close: () => store.close(),
+    };
+    let gone = false;
+    const limits = resolveLimits();
+    const room = new Room('fragile', {
+      store: failing,
+      limits,
+      metrics: new ServerMetrics({ connections: () => 0, roomsLoaded: () => 0 }),
+      log: () => undefined,
+      onGone: () => (gone = true),
+    });
+    await room.ready;
+    const relayed: Uint8Array[] = [];
+    const closes: number[] = [];
+    const sender: RoomMember = { relay: () => undefined, close: (code) => closes.push(code) };
+    const peer: RoomMember = {
+      relay: (message) => relayed.push(message),
+      close: (code) => closes.push(code),
+    };
+    room.join(sender);
+    room.join(peer);
+    const source = new Y.Doc();
+    room.applyUpdate(updateInserting(source, 'stored'), sender);
+    assert.equal(relayed.length, 1);
+    failWrites = true;
+    room.applyUpdate(updateInserting(source, ' lost'), sender);
+    assert.equal(relayed.length, 1, 'the unstored update reached no one');
+    assert.deepEqual(closes, [1011, 1011]);
+    assert.equal(gone, true);
+    assert.equal(textOf(store.load('fragile')?.updates ?? []), 'stored');
+    room.leave(sender);
+    room.leave(peer);
+  });
+});
