@@ -1,0 +1,248 @@
+// Shared sessions inside a real VS Code: a guest joining a session on a real server (the host is a
+// Tandem host session in this test process over a temporary folder), and VS Code as the host with a
+// stock y-websocket client as the guest. Peers outside the extension use their own copy of Yjs.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { buildInviteLink } from '../../../src/collab/invite';
+import { CollabSession } from '../../../src/collab/session';
+import { startCollabServer, type CollabServer } from '../../../src/server';
+import type { TandemApi } from '../../../src/extension';
+
+async function tandem(): Promise<TandemApi> {
+  const extension = vscode.extensions.getExtension<TandemApi>('tandem.tandem');
+  assert.ok(extension, 'the Tandem extension is installed in this host');
+  return extension.isActive ? extension.exports : extension.activate();
+}
+
+async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 8000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A plain y-websocket client: no Tandem code, only the room's document layout. */
+function stockClient(url: string, room: string, token: string) {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(url, room, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    params: { token },
+    disableBc: true,
+  });
+  const text = (file: string) => doc.getMap<Y.Text>('texts').get(file);
+  return { doc, provider, text, dispose: () => (provider.destroy(), doc.destroy()) };
+}
+
+describe('collab: guest in VS Code', function () {
+  this.timeout(60_000);
+  let server: CollabServer;
+  let root: string;
+  let host: CollabSession;
+  const room = 'integration-guest-room';
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-collab-host-'));
+    fs.writeFileSync(path.join(root, 'notes.txt'), 'first line\r\nsecond line\r\n');
+    fs.writeFileSync(path.join(root, '.env'), 'SECRET=1\n');
+    server = await startCollabServer({ secret: 'integration-secret-0123456789' });
+    host = new CollabSession({
+      role: 'host',
+      serverUrl: server.url,
+      room,
+      token: server.createToken({ room, role: 'rw', name: 'Host' }),
+      name: 'Host',
+      color: '#1c7ed6',
+      WebSocketPolyfill: WebSocket,
+      host: {
+        root,
+        folderName: 'project',
+        excludeGlobs: ['.env*'],
+        editors: { text: () => undefined, save: async () => false },
+      },
+    });
+    await host.start();
+  });
+
+  after(async () => {
+    const api = await tandem();
+    await api.collab.leave();
+    host.dispose();
+    await server.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('joins with an invite link and opens a file it does not have, with its CRLF line ends', async () => {
+    const api = await tandem();
+    const link = buildInviteLink({
+      serverUrl: server.url,
+      room,
+      token: server.createToken({ room, role: 'rw', name: 'guest' }),
+    });
+    assert.equal(await api.collab.join(link, { addFolder: false }), true);
+    assert.equal(api.collab.session?.role, 'rw');
+    const uri = vscode.Uri.parse(`tandem://${room}/notes.txt`);
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document);
+    assert.equal(document.getText(), 'first line\r\nsecond line\r\n');
+    assert.equal(document.eol, vscode.EndOfLine.CRLF);
+    await eventually(() => !!api.collab.bindings?.bindingFor(uri), 'the document to be bound');
+    assert.match(api.collab.statusText, /2/, `status shows two participants: ${api.collab.statusText}`);
+    await assert.rejects(
+      Promise.resolve(vscode.workspace.fs.readFile(vscode.Uri.parse(`tandem://${room}/.env`))),
+    );
+  });
+
+  it('shows remote edits in the TextDocument and sends local edits to a stock y-websocket client', async () => {
+    const api = await tandem();
+    const peer = stockClient(server.url, room, server.createToken({ room, role: 'rw', name: 'stock' }));
+    try {
+      await eventually(() => !!peer.text('notes.txt'), 'the stock client to sync');
+      peer.text('notes.txt')!.insert(0, 'from stock\n');
+      const uri = vscode.Uri.parse(`tandem://${room}/notes.txt`);
+      const document = await vscode.workspace.openTextDocument(uri);
+      await eventually(
+        () => document.getText().startsWith('from stock\r\n'),
+        'the remote edit in the document',
+      );
+      const editor = await vscode.window.showTextDocument(document);
+      await editor.edit((builder) => builder.insert(document.lineAt(3).range.end, 'typed in VS Code'));
+      await eventually(
+        () => peer.text('notes.txt')!.toString() === 'from stock\nfirst line\nsecond line\ntyped in VS Code',
+        'the local edit at the stock client',
+      );
+      assert.equal(document.getText(), 'from stock\r\nfirst line\r\nsecond line\r\ntyped in VS Code');
+      await eventually(() => api.collab.session?.connection.unsynced === false, 'the edit to be confirmed');
+    } finally {
+      peer.dispose();
+    }
+  });
+
+  it('undoes only its own edit and leaves the peer’s text alone', async () => {
+    const peer = stockClient(server.url, room, server.createToken({ room, role: 'rw', name: 'stock' }));
+    try {
+      await eventually(() => !!peer.text('notes.txt'), 'the stock client to sync');
+      const uri = vscode.Uri.parse(`tandem://${room}/notes.txt`);
+      const document = await vscode.workspace.openTextDocument(uri);
+      const editor = await vscode.window.showTextDocument(document);
+      await editor.edit((builder) => builder.insert(new vscode.Position(0, 0), 'MINE '));
+      await eventually(() => peer.text('notes.txt')!.toString().startsWith('MINE '), 'my edit at the peer');
+      peer.text('notes.txt')!.insert(peer.text('notes.txt')!.length, '\nPEER');
+      await eventually(() => document.getText().endsWith('\r\nPEER'), 'the peer edit in my document');
+      await vscode.commands.executeCommand('tandem.collab.undo');
+      await eventually(() => !document.getText().startsWith('MINE '), 'my edit undone');
+      assert.ok(document.getText().endsWith('\r\nPEER'), 'the peer’s text stays');
+      await eventually(() => peer.text('notes.txt')!.toString().endsWith('\nPEER'), 'peer text at the peer');
+      assert.ok(!peer.text('notes.txt')!.toString().includes('MINE'));
+      await vscode.commands.executeCommand('tandem.collab.redo');
+      await eventually(() => document.getText().startsWith('MINE '), 'my edit redone');
+    } finally {
+      peer.dispose();
+    }
+  });
+
+  it('saves through the host: the host’s disk gets the text with its CRLF line ends', async () => {
+    const uri = vscode.Uri.parse(`tandem://${room}/notes.txt`);
+    const document = await vscode.workspace.openTextDocument(uri);
+    assert.ok(await document.save(), 'saved');
+    const onDisk = fs.readFileSync(path.join(root, 'notes.txt'), 'utf8');
+    assert.equal(onDisk, document.getText());
+    assert.ok(onDisk.includes('\r\n') && !/[^\r]\n/.test(onDisk));
+  });
+
+  it('says "link expired" for an expired link instead of trying again', async () => {
+    const api = await tandem();
+    await api.collab.leave();
+    const expired = buildInviteLink({
+      serverUrl: server.url,
+      room,
+      token: server.createToken({ room, role: 'rw', name: 'late', ttlMs: 1 }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(await api.collab.join(expired, { addFolder: false }), false);
+    assert.equal(api.collab.session, undefined);
+  });
+
+  it('keeps a read-only guest’s document read-only while remote edits still arrive', async () => {
+    const api = await tandem();
+    const link = buildInviteLink({
+      serverUrl: server.url,
+      room,
+      token: server.createToken({ room, role: 'ro', name: 'viewer' }),
+    });
+    assert.equal(await api.collab.join(link, { addFolder: false }), true);
+    assert.equal(api.collab.session?.role, 'ro');
+    const uri = vscode.Uri.parse(`tandem://${room}/notes.txt`);
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document);
+    const stat = await vscode.workspace.fs.stat(uri);
+    assert.equal(stat.permissions, vscode.FilePermission.Readonly);
+    host.document.text('notes.txt')!.insert(0, 'HOST ');
+    await eventually(() => document.getText().startsWith('HOST '), 'a remote edit in the read-only document');
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri, Buffer.from('overwrite'))));
+    assert.ok(!fs.readFileSync(path.join(root, 'notes.txt'), 'utf8').startsWith('overwrite'));
+    await api.collab.leave();
+  });
+});
+
+describe('collab: VS Code as the host', function () {
+  this.timeout(60_000);
+  const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+
+  after(async () => (await tandem()).collab.leave());
+
+  it('shares the workspace folder with a stock y-websocket guest, both ways', async () => {
+    const api = await tandem();
+    fs.writeFileSync(path.join(folder(), 'shared.txt'), 'hello\nworld\n');
+    const link = await api.collab.start({ listenHost: '127.0.0.1' });
+    assert.ok(link, 'an invite link');
+    const invite = new URL(link!);
+    const serverUrl = invite.searchParams.get('server')!;
+    const room = invite.searchParams.get('room')!;
+    const token = invite.searchParams.get('token')!;
+    assert.match(serverUrl, /^ws:\/\/127\.0\.0\.1:\d+$/);
+    const guest = stockClient(serverUrl, room, token);
+    try {
+      await eventually(() => guest.doc.getMap('tree').has('shared.txt'), 'the folder listing at the guest');
+      assert.ok(!guest.doc.getMap('tree').has('.env'), '.env is not shared');
+      // A stock client asks for a file the way Tandem guests do: through its presence.
+      guest.provider.awareness.setLocalState({
+        user: { name: 'Stock', color: '#2f9e44' },
+        role: 'rw',
+        active: Date.now(),
+        want: ['shared.txt'],
+      });
+      await eventually(() => !!guest.text('shared.txt'), 'the host to share the file');
+      const uri = vscode.Uri.file(path.join(folder(), 'shared.txt'));
+      const document = await vscode.workspace.openTextDocument(uri);
+      const editor = await vscode.window.showTextDocument(document);
+      await eventually(() => !!api.collab.bindings?.bindingFor(uri), 'the host document to be bound');
+      guest.text('shared.txt')!.insert(6, 'brave new ');
+      await eventually(
+        () => document.getText() === 'hello\nbrave new world\n',
+        'the guest edit in the host editor',
+      );
+      await editor.edit((builder) => builder.insert(new vscode.Position(0, 0), '# '));
+      await eventually(
+        () => guest.text('shared.txt')!.toString() === '# hello\nbrave new world\n',
+        'the host edit at the guest',
+      );
+      assert.equal(api.collab.session?.participants().length, 2);
+    } finally {
+      guest.dispose();
+      await api.collab.leave();
+    }
+    assert.equal(api.collab.session, undefined);
+    assert.equal(api.collab.statusText, '');
+  });
+});
