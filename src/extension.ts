@@ -4,6 +4,7 @@ import { Settings } from './settings';
 import { TandemStatusBar } from './statusBar';
 import { registerModel, type ModelService } from './model/vscode';
 import { registerTrust, type TrustService } from './trust/vscode';
+import { registerCollab, type CollabService } from './collab/vscode';
 
 /** What the extension hands to other extensions and to its integration tests. */
 export interface TandemApi {
@@ -15,6 +16,8 @@ export interface TandemApi {
   readonly model: ModelService;
   /** The trust gate every model request goes through (created on first use), and proposal confirmation. */
   readonly trust: TrustService;
+  /** Shared sessions: start, join, leave, and the live session (created when one starts). */
+  readonly collab: CollabService;
   /** Milliseconds spent inside activate(), measured by activate() itself. */
   readonly activateMs: number;
 }
@@ -34,6 +37,8 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   context.subscriptions.push(model);
   const trust = registerTrust({ settings, model, log });
   context.subscriptions.push(trust);
+  const collab = registerCollab({ context, settings, log });
+  context.subscriptions.push(collab);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('tandem.showLog', () => log.show(true)),
@@ -52,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
 
   const activateMs = performance.now() - started;
   log.info(`Tandem ${context.extension.packageJSON.version} activated in ${activateMs.toFixed(2)} ms`);
-  return { settings, log, status, apiKey, model, trust, activateMs };
+  return { settings, log, status, apiKey, model, trust, collab, activateMs };
 }
 
 export function deactivate(): void {
