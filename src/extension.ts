@@ -4,6 +4,7 @@ import { Settings } from './settings';
 import { TandemStatusBar } from './statusBar';
 import { registerModel, type ModelService } from './model/vscode';
 import { registerTrust, type TrustService } from './trust/vscode';
+import { registerPanel, type TandemPanel } from './panel/vscode';
 import { registerCollab, type CollabService } from './collab/vscode';
 
 /** What the extension hands to other extensions and to its integration tests. */
@@ -18,6 +19,8 @@ export interface TandemApi {
   readonly trust: TrustService;
   /** Shared sessions: start, join, leave, and the live session (created when one starts). */
   readonly collab: CollabService;
+  /** The side panel, the proposals under review and the edit commands. */
+  readonly panel: TandemPanel;
   /** Milliseconds spent inside activate(), measured by activate() itself. */
   readonly activateMs: number;
 }
@@ -37,6 +40,8 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   context.subscriptions.push(model);
   const trust = registerTrust({ settings, model, log });
   context.subscriptions.push(trust);
+  const panel = registerPanel({ context, settings, log, model, gate: () => trust.gate });
+  context.subscriptions.push(panel);
   const collab = registerCollab({ context, settings, log });
   context.subscriptions.push(collab);
 
@@ -57,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
 
   const activateMs = performance.now() - started;
   log.info(`Tandem ${context.extension.packageJSON.version} activated in ${activateMs.toFixed(2)} ms`);
-  return { settings, log, status, apiKey, model, trust, collab, activateMs };
+  return { settings, log, status, apiKey, model, trust, panel, collab, activateMs };
 }
 
 export function deactivate(): void {

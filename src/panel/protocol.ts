@@ -1,0 +1,326 @@
+/**
+ * The one message protocol between the side panel's webview (media/) and the extension (src/panel/).
+ * Both ends import these types, and both validate what they receive with the parsers below: a webview
+ * is a separate page, and nothing it posts is trusted to have the right shape.
+ */
+
+/** Context the person attaches to a request; resolved to text on the extension side when sent. */
+export type ChipRef =
+  { kind: 'selection' } | { kind: 'activeFile' } | { kind: 'diagnostics' } | { kind: 'file'; path: string };
+
+export interface ChipView {
+  ref: ChipRef;
+  label: string;
+  /** e.g. "lines 3-9" or "2 errors". */
+  detail?: string;
+}
+
+export type MessageStatus = 'streaming' | 'done' | 'stopped' | 'error';
+
+export interface MessageView {
+  id: string;
+  role: 'user' | 'assistant';
+  text: string;
+  status: MessageStatus;
+  error?: string;
+  /** Something the person should know about the request, e.g. a file that was not sent. */
+  notice?: string;
+  /** Labels of the context chips sent with a user message. */
+  chips?: string[];
+  proposalId?: string;
+  /** The request log record of an assistant answer ("What was sent"). */
+  requestId?: number;
+}
+
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  updatedAt: number;
+}
+
+export interface ConversationView {
+  id: string;
+  title: string;
+  messages: MessageView[];
+}
+
+export type HunkStatusView = 'pending' | 'accepted' | 'rejected' | 'stale';
+
+export interface HunkView {
+  id: string;
+  status: HunkStatusView;
+  /** 1-based line in the live document. */
+  line: number;
+  /** Lines without their line breaks. */
+  removed: string[];
+  added: string[];
+}
+
+export interface FileView {
+  path: string;
+  kind: 'modify' | 'create' | 'delete';
+  hunks: HunkView[];
+  /** Why applying needs an explicit confirmation (protected path), when it does. */
+  protectedReasons: string[];
+}
+
+export interface FailureView {
+  index: number;
+  path?: string;
+  reason: string;
+}
+
+export interface ProposalView {
+  id: string;
+  rationale: string;
+  files: FileView[];
+  failures: FailureView[];
+  requestId?: number;
+  /** A request to redo the failed blocks is running. */
+  redoing: boolean;
+}
+
+export type HostMessage =
+  | {
+      type: 'state';
+      conversation: ConversationView;
+      conversations: ConversationSummary[];
+      busy: boolean;
+      proposals: ProposalView[];
+      chips: ChipView[];
+      model: string;
+    }
+  | { type: 'messageAdded'; conversationId: string; message: MessageView }
+  | { type: 'messageDelta'; conversationId: string; messageId: string; text: string }
+  | { type: 'messageUpdated'; conversationId: string; message: MessageView }
+  | { type: 'busy'; busy: boolean }
+  | { type: 'proposals'; proposals: ProposalView[] }
+  | { type: 'chips'; chips: ChipView[] }
+  | { type: 'fileMatches'; query: string; paths: string[] }
+  | { type: 'focusInput'; text?: string; chips?: ChipRef[] };
+
+export type HunkAction = 'accept' | 'reject' | 'reveal' | 'repropose';
+export type FileAction = 'acceptAll' | 'rejectAll' | 'openDiff' | 'open';
+export type ProposalAction = 'acceptAll' | 'rejectAll' | 'redoFailed' | 'whatWasSent' | 'dismiss';
+
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'send'; text: string; chips: ChipRef[] }
+  | { type: 'stop' }
+  | { type: 'newConversation' }
+  | { type: 'openConversation'; id: string }
+  | { type: 'deleteConversation'; id: string }
+  | { type: 'searchFiles'; query: string }
+  | {
+      type: 'hunkAction';
+      action: HunkAction;
+      hunkId: string;
+      selection?: { removed: number[]; added: number[] };
+    }
+  | { type: 'fileAction'; action: FileAction; proposalId: string; path: string }
+  | { type: 'proposalAction'; action: ProposalAction; proposalId: string }
+  | { type: 'showRequest'; requestId: number }
+  | { type: 'openLink'; href: string }
+  | { type: 'copy'; text: string }
+  | { type: 'insert'; text: string };
+
+// ---- validation -------------------------------------------------------------------------------
+
+type Fields = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Fields =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isString = (value: unknown, max = 1_000_000): value is string =>
+  typeof value === 'string' && value.length <= max;
+const isInt = (value: unknown): value is number => Number.isInteger(value);
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => isString(item));
+const isIntArray = (value: unknown): value is number[] =>
+  Array.isArray(value) && value.length <= 100_000 && value.every((item) => isInt(item) && item >= 0);
+const oneOf = <T extends string>(value: unknown, options: readonly T[]): value is T =>
+  typeof value === 'string' && (options as readonly string[]).includes(value);
+
+export function isChipRef(value: unknown): value is ChipRef {
+  if (!isObject(value)) return false;
+  if (value.kind === 'file') return isString(value.path, 4096) && value.path.length > 0;
+  return oneOf(value.kind, ['selection', 'activeFile', 'diagnostics'] as const);
+}
+
+const HUNK_ACTIONS: readonly HunkAction[] = ['accept', 'reject', 'reveal', 'repropose'];
+const FILE_ACTIONS: readonly FileAction[] = ['acceptAll', 'rejectAll', 'openDiff', 'open'];
+const PROPOSAL_ACTIONS: readonly ProposalAction[] = [
+  'acceptAll',
+  'rejectAll',
+  'redoFailed',
+  'whatWasSent',
+  'dismiss',
+];
+
+/** The message, when `value` is a well-formed message from the webview; undefined otherwise. */
+export function parseWebviewMessage(value: unknown): WebviewMessage | undefined {
+  if (!isObject(value) || typeof value.type !== 'string') return undefined;
+  const m = value;
+  switch (m.type) {
+    case 'ready':
+    case 'stop':
+    case 'newConversation':
+      return { type: m.type };
+    case 'send':
+      return isString(m.text, 100_000) &&
+        Array.isArray(m.chips) &&
+        m.chips.length <= 50 &&
+        m.chips.every(isChipRef)
+        ? { type: 'send', text: m.text, chips: m.chips }
+        : undefined;
+    case 'openConversation':
+    case 'deleteConversation':
+      return isString(m.id, 200) ? { type: m.type, id: m.id } : undefined;
+    case 'searchFiles':
+      return isString(m.query, 1000) ? { type: 'searchFiles', query: m.query } : undefined;
+    case 'hunkAction': {
+      if (!oneOf(m.action, HUNK_ACTIONS) || !isString(m.hunkId, 4096)) return undefined;
+      if (m.selection === undefined) return { type: 'hunkAction', action: m.action, hunkId: m.hunkId };
+      const selection = m.selection;
+      if (!isObject(selection) || !isIntArray(selection.removed) || !isIntArray(selection.added))
+        return undefined;
+      return {
+        type: 'hunkAction',
+        action: m.action,
+        hunkId: m.hunkId,
+        selection: { removed: selection.removed, added: selection.added },
+      };
+    }
+    case 'fileAction':
+      return oneOf(m.action, FILE_ACTIONS) && isString(m.proposalId, 200) && isString(m.path, 4096)
+        ? { type: 'fileAction', action: m.action, proposalId: m.proposalId, path: m.path }
+        : undefined;
+    case 'proposalAction':
+      return oneOf(m.action, PROPOSAL_ACTIONS) && isString(m.proposalId, 200)
+        ? { type: 'proposalAction', action: m.action, proposalId: m.proposalId }
+        : undefined;
+    case 'showRequest':
+      return isInt(m.requestId) ? { type: 'showRequest', requestId: m.requestId } : undefined;
+    case 'openLink':
+      return isString(m.href, 4096) ? { type: 'openLink', href: m.href } : undefined;
+    case 'copy':
+    case 'insert':
+      return isString(m.text) ? { type: m.type, text: m.text } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function isMessageView(value: unknown): value is MessageView {
+  return (
+    isObject(value) &&
+    isString(value.id) &&
+    oneOf(value.role, ['user', 'assistant'] as const) &&
+    isString(value.text) &&
+    oneOf(value.status, ['streaming', 'done', 'stopped', 'error'] as const) &&
+    (value.error === undefined || isString(value.error)) &&
+    (value.notice === undefined || isString(value.notice)) &&
+    (value.chips === undefined || isStringArray(value.chips)) &&
+    (value.proposalId === undefined || isString(value.proposalId)) &&
+    (value.requestId === undefined || isInt(value.requestId))
+  );
+}
+
+function isChipView(value: unknown): value is ChipView {
+  return (
+    isObject(value) &&
+    isChipRef(value.ref) &&
+    isString(value.label) &&
+    (value.detail === undefined || isString(value.detail))
+  );
+}
+
+function isHunkView(value: unknown): value is HunkView {
+  return (
+    isObject(value) &&
+    isString(value.id) &&
+    oneOf(value.status, ['pending', 'accepted', 'rejected', 'stale'] as const) &&
+    isInt(value.line) &&
+    isStringArray(value.removed) &&
+    isStringArray(value.added)
+  );
+}
+
+function isProposalView(value: unknown): value is ProposalView {
+  return (
+    isObject(value) &&
+    isString(value.id) &&
+    isString(value.rationale) &&
+    typeof value.redoing === 'boolean' &&
+    (value.requestId === undefined || isInt(value.requestId)) &&
+    Array.isArray(value.failures) &&
+    value.failures.every(
+      (failure) =>
+        isObject(failure) &&
+        isInt(failure.index) &&
+        isString(failure.reason) &&
+        (failure.path === undefined || isString(failure.path)),
+    ) &&
+    Array.isArray(value.files) &&
+    value.files.every(
+      (file) =>
+        isObject(file) &&
+        isString(file.path) &&
+        oneOf(file.kind, ['modify', 'create', 'delete'] as const) &&
+        isStringArray(file.protectedReasons) &&
+        Array.isArray(file.hunks) &&
+        file.hunks.every(isHunkView),
+    )
+  );
+}
+
+const isConversationView = (value: unknown): value is ConversationView =>
+  isObject(value) &&
+  isString(value.id) &&
+  isString(value.title) &&
+  Array.isArray(value.messages) &&
+  value.messages.every(isMessageView);
+
+const isSummary = (value: unknown): value is ConversationSummary =>
+  isObject(value) && isString(value.id) && isString(value.title) && typeof value.updatedAt === 'number';
+
+/** The message, when `value` is a well-formed message from the extension; undefined otherwise. */
+export function parseHostMessage(value: unknown): HostMessage | undefined {
+  if (!isObject(value) || typeof value.type !== 'string') return undefined;
+  const m = value;
+  switch (m.type) {
+    case 'state':
+      return isConversationView(m.conversation) &&
+        Array.isArray(m.conversations) &&
+        m.conversations.every(isSummary) &&
+        typeof m.busy === 'boolean' &&
+        Array.isArray(m.proposals) &&
+        m.proposals.every(isProposalView) &&
+        Array.isArray(m.chips) &&
+        m.chips.every(isChipView) &&
+        isString(m.model)
+        ? (m as HostMessage)
+        : undefined;
+    case 'messageAdded':
+    case 'messageUpdated':
+      return isString(m.conversationId) && isMessageView(m.message) ? (m as HostMessage) : undefined;
+    case 'messageDelta':
+      return isString(m.conversationId) && isString(m.messageId) && isString(m.text)
+        ? (m as HostMessage)
+        : undefined;
+    case 'busy':
+      return typeof m.busy === 'boolean' ? { type: 'busy', busy: m.busy } : undefined;
+    case 'proposals':
+      return Array.isArray(m.proposals) && m.proposals.every(isProposalView) ? (m as HostMessage) : undefined;
+    case 'chips':
+      return Array.isArray(m.chips) && m.chips.every(isChipView) ? (m as HostMessage) : undefined;
+    case 'fileMatches':
+      return isString(m.query) && isStringArray(m.paths) ? (m as HostMessage) : undefined;
+    case 'focusInput':
+      return (m.text === undefined || isString(m.text)) &&
+        (m.chips === undefined || (Array.isArray(m.chips) && m.chips.every(isChipRef)))
+        ? (m as HostMessage)
+        : undefined;
+    default:
+      return undefined;
+  }
+}

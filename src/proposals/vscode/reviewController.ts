@@ -1,0 +1,382 @@
+import * as vscode from 'vscode';
+import type { Settings } from '../../settings';
+import type { GateReport, ProtectedChange, TrustGate } from '../../trust';
+import { confirmProtectedChanges } from '../../trust/vscode';
+import { draftProposal, type BlockFailure } from '../applyBlocks';
+import { parseEditAnswer } from '../editFormat';
+import { expandToGroups, type LineSelection } from '../hunks';
+import { DEFAULT_FUZZY_THRESHOLD } from '../matchSearchBlock';
+import { Proposal, ProposalSet, type HunkLocation, type ProposalOrigin } from '../proposal';
+import { reproposeHunk } from '../repropose';
+import type { AcceptPlan, FileReview, ReviewHunk } from '../review';
+import { displayPathOf, uriForPath } from './workspacePaths';
+
+declare module '../../settings' {
+  interface SettingsSchema {
+    'proposals.fuzzyMatchThreshold': number;
+  }
+}
+
+export interface ReviewDeps {
+  settings: Settings;
+  log: vscode.LogOutputChannel;
+  /** The trust gate (placeholder restoration, protected paths); built on first use by its owner. */
+  gate: () => TrustGate;
+}
+
+/** What a proposal keeps besides its hunks: the gate's report of the request that produced it. */
+export interface ProposalExtras {
+  report?: GateReport;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Proposals under review in this window: creates them from answers, keeps their hunks in step with
+ * the documents, and applies or drops hunks as the person decides. Every write is one WorkspaceEdit
+ * (one undo step) of exactly the hunk's lines, after checking those lines still hold the hunk's text.
+ */
+export class ReviewController implements vscode.Disposable {
+  readonly proposals = new ProposalSet();
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires after any proposal, hunk or anchor changed. */
+  readonly onDidChange = this.changed.event;
+  private readonly uris = new Map<FileReview, vscode.Uri>();
+  private readonly protection = new Map<FileReview, ProtectedChange>();
+  private readonly confirmed = new WeakSet<FileReview>();
+  readonly extras = new Map<string, ProposalExtras>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Writes run one after another, so each plan is made against the text the previous one left. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: ReviewDeps) {
+    const forward = this.proposals.onDidChange(() => this.changed.fire());
+    this.disposables.push(
+      this.changed,
+      { dispose: () => forward.dispose() },
+      vscode.workspace.onDidChangeTextDocument((event) => this.onDocumentChanged(event)),
+    );
+  }
+
+  /**
+   * Turns an answer into a proposal: placeholders restored, blocks matched against the files as they
+   * are now (open editors included). Undefined when the answer holds no block at all.
+   */
+  async propose(
+    answer: string,
+    origin: ProposalOrigin,
+    extras: ProposalExtras = {},
+  ): Promise<Proposal | undefined> {
+    const restored = this.deps.gate().restore(answer).text;
+    const parsed = parseEditAnswer(restored);
+    if (parsed.blocks.length === 0 && parsed.problems.length === 0) return undefined;
+    const originals = new Map<string, string | undefined>();
+    const versions = new Map<string, number>();
+    const uris = new Map<string, vscode.Uri>();
+    const unresolved: BlockFailure[] = [];
+    for (const block of parsed.blocks) {
+      if (uris.has(block.path) || unresolved.some((failure) => failure.path === block.path)) continue;
+      const uri = uriForPath(block.path);
+      if (!uri) {
+        unresolved.push({
+          index: block.index,
+          path: block.path,
+          reason: 'no workspace folder is open to find the file in',
+        });
+        continue;
+      }
+      uris.set(block.path, uri);
+      const document = await this.openIfExists(uri);
+      originals.set(block.path, document?.getText());
+      if (document) versions.set(block.path, document.version);
+    }
+    const resolved = { ...parsed, blocks: parsed.blocks.filter((block) => uris.has(block.path)) };
+    const draft = draftProposal(resolved, originals, { fuzzyThreshold: this.fuzzyThreshold() });
+    draft.failures.push(...unresolved);
+    draft.failures.sort((a, b) => a.index - b.index);
+    const proposal = new Proposal(draft, origin, versions);
+    const gate = this.deps.gate();
+    for (const file of proposal.files) {
+      const uri = uris.get(file.path)!;
+      this.uris.set(file, uri);
+      const [found] = gate.protectedChanges([
+        { path: uri.fsPath, before: file.change.original, after: file.change.proposed },
+      ]);
+      if (found?.reasons.length) this.protection.set(file, found);
+    }
+    this.extras.set(proposal.id, extras);
+    this.proposals.add(proposal);
+    this.deps.log.info(
+      `Proposal ${proposal.id}: ${proposal.files.length} file(s), ${proposal.pendingHunks().length} hunk(s), ${proposal.failures.length} block(s) not applied`,
+    );
+    return proposal;
+  }
+
+  uriOf(file: FileReview): vscode.Uri {
+    return this.uris.get(file) ?? uriForPath(file.path) ?? vscode.Uri.file(file.path);
+  }
+
+  /** Why writing this file needs an explicit confirmation (empty when it does not). */
+  protectionOf(file: FileReview): string[] {
+    return this.protection.get(file)?.reasons.map((reason) => reason.message) ?? [];
+  }
+
+  /** Pending and stale hunks shown in a document, with where they come from. */
+  hunksIn(uri: vscode.Uri): HunkLocation[] {
+    const key = uri.toString();
+    const out: HunkLocation[] = [];
+    for (const proposal of this.proposals.all())
+      for (const file of proposal.files) {
+        if (this.uriOf(file).toString() !== key) continue;
+        for (const hunk of file.hunks)
+          if (hunk.status === 'pending' || hunk.status === 'stale') out.push({ proposal, file, hunk });
+      }
+    return out.sort((a, b) => a.hunk.line - b.hunk.line);
+  }
+
+  /** Accepts a hunk, or only some of its lines. False (after telling the person why) when refused. */
+  acceptHunk(hunkId: string, selection?: LineSelection): Promise<boolean> {
+    return this.enqueue(() => this.acceptNow(hunkId, selection));
+  }
+
+  rejectHunk(hunkId: string): boolean {
+    const found = this.proposals.findHunk(hunkId);
+    if (!found || !found.file.reject(hunkId)) return false;
+    this.proposals.changed();
+    return true;
+  }
+
+  /** Accepts every pending hunk of a file, bottom-up, each as its own undo step. */
+  acceptFile(file: FileReview): Promise<number> {
+    return this.enqueue(async () => {
+      let accepted = 0;
+      for (const hunk of [...file.pending()].sort((a, b) => b.line - a.line))
+        if (await this.acceptNow(hunk.id)) accepted++;
+        else break;
+      return accepted;
+    });
+  }
+
+  rejectFile(file: FileReview): number {
+    let rejected = 0;
+    for (const hunk of file.hunks) if (hunk.status === 'pending' && file.reject(hunk.id)) rejected++;
+    if (rejected) this.proposals.changed();
+    return rejected;
+  }
+
+  async acceptAll(proposal?: Proposal): Promise<number> {
+    let accepted = 0;
+    for (const target of proposal ? [proposal] : [...this.proposals.all()])
+      for (const file of target.files) accepted += await this.acceptFile(file);
+    return accepted;
+  }
+
+  rejectAll(proposal?: Proposal): number {
+    let rejected = 0;
+    for (const target of proposal ? [proposal] : [...this.proposals.all()])
+      for (const file of target.files) rejected += this.rejectFile(file);
+    return rejected;
+  }
+
+  /** Removes a proposal from review (its pending hunks are dropped, the files stay as they are). */
+  dismiss(proposalId: string): void {
+    const proposal = this.proposals.get(proposalId);
+    if (!proposal) return;
+    for (const file of proposal.files) {
+      this.uris.delete(file);
+      this.protection.delete(file);
+    }
+    this.extras.delete(proposalId);
+    this.proposals.remove(proposalId);
+  }
+
+  /** Re-matches a stale hunk against the document as it is now. */
+  async repropose(hunkId: string): Promise<boolean> {
+    const found = this.proposals.findHunk(hunkId);
+    if (!found || found.hunk.status !== 'stale') return false;
+    const document = await this.openIfExists(this.uriOf(found.file));
+    const again = reproposeHunk(found.hunk, document?.getText() ?? '', {
+      fuzzyThreshold: this.fuzzyThreshold(),
+    });
+    if (!again.ok) {
+      void vscode.window.showWarningMessage(
+        `Tandem: could not re-propose the change in ${found.file.path}: ${again.reason}. Ask the assistant again, or drop it.`,
+      );
+      return false;
+    }
+    found.file.replaceStale(hunkId, again.removed, again.added, again.line, document?.version ?? 0);
+    this.proposals.changed();
+    return true;
+  }
+
+  /**
+   * Accepts the lines selected in an editor: in the file itself, the selected lines of each hunk's
+   * removed text with the added lines shown beside them; in the proposed side of "Open Diff", exactly
+   * the selected added lines.
+   */
+  async acceptSelection(editor: vscode.TextEditor, layout?: ProposedLayout): Promise<number> {
+    const selected = new Set<number>();
+    for (const selection of editor.selections) {
+      const last =
+        selection.end.character === 0 && selection.end.line > selection.start.line
+          ? selection.end.line - 1
+          : selection.end.line;
+      for (let line = selection.start.line; line <= last; line++) selected.add(line);
+    }
+    const picks: Array<{ hunk: ReviewHunk; selection: LineSelection }> = [];
+    if (layout) {
+      for (const entry of layout) {
+        const found = this.proposals.findHunk(entry.hunkId);
+        if (!found || found.hunk.status !== 'pending') continue;
+        const added = found.hunk.added.map((_, i) => i).filter((i) => selected.has(entry.start + i));
+        if (added.length)
+          picks.push({
+            hunk: found.hunk,
+            selection: expandToGroups(found.hunk.removed.length, found.hunk.added.length, { added }),
+          });
+      }
+    } else {
+      for (const { hunk } of this.hunksIn(editor.document.uri)) {
+        if (hunk.status !== 'pending') continue;
+        if (hunk.removed.length === 0) {
+          // A pure insertion is drawn on the line above it: selecting that line takes all of it.
+          const anchor = Math.max(0, hunk.line - 1);
+          if (selected.has(anchor))
+            picks.push({ hunk, selection: { removed: [], added: hunk.added.map((_, i) => i) } });
+          continue;
+        }
+        const removed = hunk.removed.map((_, i) => i).filter((i) => selected.has(hunk.line + i));
+        if (removed.length)
+          picks.push({
+            hunk,
+            selection: expandToGroups(hunk.removed.length, hunk.added.length, { removed }),
+          });
+      }
+    }
+    if (picks.length === 0) {
+      void vscode.window.showInformationMessage(
+        'Tandem: select lines of a proposed change first (in the file, or in the proposed side of Open Diff).',
+      );
+      return 0;
+    }
+    let accepted = 0;
+    for (const pick of picks.sort((a, b) => b.hunk.line - a.hunk.line))
+      if (await this.acceptHunk(pick.hunk.id, pick.selection)) accepted++;
+    return accepted;
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables.splice(0)) disposable.dispose();
+  }
+
+  private fuzzyThreshold(): number {
+    const value = this.deps.settings.get('proposals.fuzzyMatchThreshold');
+    return typeof value === 'number' && value > 0 && value <= 1 ? value : DEFAULT_FUZZY_THRESHOLD;
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async acceptNow(hunkId: string, selection?: LineSelection): Promise<boolean> {
+    const found = this.proposals.findHunk(hunkId);
+    if (!found) return false;
+    const { file } = found;
+    const uri = this.uriOf(file);
+    if (!(await this.confirmProtected(file))) return false;
+    const document = await this.openIfExists(uri);
+    const readLines = (line: number, count: number): string | undefined => {
+      if (!document) return line === 0 && count === 0 ? '' : undefined;
+      if (line > document.lineCount) return undefined;
+      return document.getText(new vscode.Range(line, 0, line + count, 0));
+    };
+    const planned = file.planAccept(hunkId, readLines, selection);
+    if (!planned.ok) {
+      this.proposals.changed();
+      void vscode.window.showWarningMessage(`Tandem: not applied to ${file.path}: ${planned.reason}.`);
+      return false;
+    }
+    const ok = await this.write(file, uri, document, planned.plan);
+    this.proposals.changed();
+    if (!ok)
+      void vscode.window.showErrorMessage(
+        `Tandem: VS Code refused the edit to ${displayPathOf(uri)}; the file is unchanged.`,
+      );
+    return ok;
+  }
+
+  private async write(
+    file: FileReview,
+    uri: vscode.Uri,
+    document: vscode.TextDocument | undefined,
+    plan: AcceptPlan,
+  ): Promise<boolean> {
+    const edit = new vscode.WorkspaceEdit();
+    const deletesFile =
+      document !== undefined &&
+      file.kind === 'delete' &&
+      plan.whole &&
+      plan.text === '' &&
+      document.getText() === plan.expected;
+    if (!document) edit.createFile(uri, { contents: encoder.encode(plan.text) });
+    else if (deletesFile) edit.deleteFile(uri);
+    else edit.replace(uri, new vscode.Range(plan.line, 0, plan.line + plan.lineCount, 0), plan.text);
+    file.beginApply(plan);
+    let ok = false;
+    let version = 0;
+    try {
+      ok = await vscode.workspace.applyEdit(edit);
+      if (ok && !deletesFile) version = (await vscode.workspace.openTextDocument(uri)).version;
+    } catch (error) {
+      this.deps.log.error(`Applying a hunk to ${uri.toString()} failed: ${String(error)}`);
+    } finally {
+      file.finishApply(plan, ok, version);
+    }
+    return ok;
+  }
+
+  /** Asks once per file (the trust area's modal) before the first write to a protected path. */
+  private async confirmProtected(file: FileReview): Promise<boolean> {
+    const found = this.protection.get(file);
+    if (!found || this.confirmed.has(file)) return true;
+    if (!(await confirmProtectedChanges([found], () => file.path))) return false;
+    this.confirmed.add(file);
+    return true;
+  }
+
+  private async openIfExists(uri: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+    const open = vscode.workspace.textDocuments.find(
+      (document) => document.uri.toString() === uri.toString(),
+    );
+    if (open) return open;
+    try {
+      await vscode.workspace.fs.stat(uri);
+    } catch {
+      return undefined;
+    }
+    return vscode.workspace.openTextDocument(uri);
+  }
+
+  private onDocumentChanged(event: vscode.TextDocumentChangeEvent): void {
+    if (event.contentChanges.length === 0) return;
+    const key = event.document.uri.toString();
+    let touched = false;
+    for (const proposal of this.proposals.all())
+      for (const file of proposal.files) {
+        if (this.uriOf(file).toString() !== key || file.pending().length === 0) continue;
+        const changes = event.contentChanges.map((change) => ({
+          start: { line: change.range.start.line, character: change.range.start.character },
+          end: { line: change.range.end.line, character: change.range.end.character },
+          text: change.text,
+        }));
+        file.onDocumentChanged(changes, event.document.version);
+        touched = true;
+      }
+    if (touched) this.proposals.changed();
+  }
+}
+
+/** Where each pending hunk's added lines sit in a proposed-text document (for "Accept Selected Lines"). */
+export type ProposedLayout = ReadonlyArray<{ hunkId: string; start: number }>;

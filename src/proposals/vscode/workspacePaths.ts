@@ -1,0 +1,33 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { normalizePath } from '../editFormat';
+
+/**
+ * Paths as the assistant sees them (the trust gate shows files workspace-relative, prefixed with the
+ * folder's name in a multi-root workspace) and the files they stand for.
+ */
+export function displayPathOf(uri: vscode.Uri): string {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  if (!folder) return uri.scheme === 'file' ? uri.fsPath : uri.toString();
+  const relative = path.posix.relative(folder.uri.path, uri.path);
+  return folders.length > 1 ? `${folder.name}/${relative}` : relative;
+}
+
+/** The file an answer's path names; undefined when there is no workspace to resolve it in. */
+export function uriForPath(answerPath: string): vscode.Uri | undefined {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const normalized = normalizePath(answerPath);
+  if (path.isAbsolute(answerPath) || /^[A-Za-z]:[\\/]/.test(answerPath)) return vscode.Uri.file(answerPath);
+  if (folders.length === 0) return undefined;
+  if (folders.length > 1) {
+    const [first, ...rest] = normalized.split('/');
+    const folder = folders.find((candidate) => candidate.name === first);
+    if (folder && rest.length) return vscode.Uri.joinPath(folder.uri, ...rest);
+  }
+  return vscode.Uri.joinPath(folders[0].uri, ...normalized.split('/'));
+}
+
+export function isInsideWorkspace(uri: vscode.Uri): boolean {
+  return vscode.workspace.getWorkspaceFolder(uri) !== undefined;
+}
