@@ -43,6 +43,16 @@ export class TrustExclusionError extends Error {
   }
 }
 
+/** True for the gate's refusal of an excluded file (also across bundles, where `instanceof` fails). */
+export function isTrustExclusionError(error: unknown): error is TrustExclusionError {
+  return (
+    error instanceof TrustExclusionError ||
+    (error instanceof Error &&
+      error.name === 'TrustExclusionError' &&
+      (error as { kind?: unknown }).kind === 'excluded')
+  );
+}
+
 export interface TrustGateOptions {
   readonly model: GateModel;
   readonly rules: ExclusionRules;

@@ -6,6 +6,7 @@
 export {
   TrustGate,
   TrustExclusionError,
+  isTrustExclusionError,
   type GateModel,
   type TrustGateOptions,
   type PreparedFill,

@@ -151,12 +151,15 @@ export class ExclusionRules {
     project: (prefix: string) => ExclusionVerdict | 'included' | undefined,
   ): ExclusionVerdict | undefined {
     const segments = relative.split('/');
+    // Once the user's own `!pattern` re-includes a folder, no .tandemignore can exclude below it.
+    let userIncluded = false;
     for (let depth = 1; depth <= segments.length; depth++) {
       const isFolder = depth < segments.length;
       const prefix = segments.slice(0, depth).join('/') + (isFolder ? '/' : '');
       const user = this.userLayer.test(prefix);
       if (user.ignored) return this.excludedBy(user.rule?.pattern, user.rule?.mark, outsideWorkspace);
-      if (user.unignored) continue;
+      if (user.unignored) userIncluded = true;
+      if (userIncluded) continue;
       const verdict = project(prefix);
       if (verdict && verdict !== 'included') return verdict;
     }

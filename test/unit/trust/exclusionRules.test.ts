@@ -106,6 +106,13 @@ describe('trust: exclusion rules', () => {
     assert.equal(rules.isExcluded(at('.env.example')), false);
     assert.equal(rules.isExcluded(at('.env')), true);
     assert.deepEqual(rules.check(at('db/dump.sql')).origin, { kind: 'setting' });
+    rules.setIgnoreFile(at('.tandemignore'), 'vendor/\n');
+    rules.setUserGlobs(['!vendor/']);
+    assert.equal(
+      rules.isExcluded(at('vendor/lib/a.js')),
+      false,
+      "the user's ! wins over a .tandemignore below it",
+    );
     rules.setUserGlobs([]);
     assert.equal(rules.isExcluded(at('db/dump.sql')), false, 'a changed setting applies at once');
     assert.equal(rules.isExcluded(at('.env.example')), true);
