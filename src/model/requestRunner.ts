@@ -106,7 +106,9 @@ export class RequestRunner {
     });
     try {
       const response = await this.send(record, endpoint, body, settings, context, signal);
-      if (record.stream) {
+      // A server that cannot stream may answer a streamed request with one JSON body: take it whole.
+      const json = /^application\/json/i.test(response.headers.get('content-type') ?? '');
+      if (record.stream && !json) {
         if (!response.body) throw brokenStream(context, 'an empty body');
         await readEventStream(response.body, answer, signal);
       } else readJsonBody(await response.text(), answer);

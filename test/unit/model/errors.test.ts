@@ -185,6 +185,18 @@ describe('model errors a user can act on', () => {
     await failure(client.complete({ model: 'm', prompt: 'x', stream: false }).result, 'malformed');
   });
 
+  it('a streamed request answered with one JSON body is read whole, not taken for a broken stream', async () => {
+    const whole = {
+      choices: [{ index: 0, message: { role: 'assistant', content: 'all at once' }, finish_reason: 'stop' }],
+    };
+    server.setScript([{ failure: { rawBody: JSON.stringify(whole) } }]);
+    const call = client.chat(chat);
+    const deltas: string[] = [];
+    for await (const delta of call) deltas.push(delta.text);
+    assert.deepEqual(deltas, ['all at once']);
+    assert.equal((await call.result).text, 'all at once');
+  });
+
   it('errors land in the request log with their kind', async () => {
     server.setScript([{ failure: { status: 500 } }]);
     await failure(client.chat(chat).result, 'server');
