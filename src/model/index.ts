@@ -1,6 +1,14 @@
 // The model layer's public API. Features do not call the client directly: they go through the trust
 // gate (src/trust/), which calls `ModelClient`. The vscode adapter (ModelService) lives in
 // src/model/vscode/ and is created by src/extension.ts.
+//
+//     const call = client.chat({ model, messages }, { signal, feature: 'panel' });
+//     for await (const delta of call) show(delta.text);   // optional: streamed pieces
+//     const { text, tokens, record } = await call.result;  // the whole answer, or a ModelError
+//
+// `client.fill(input, { model, format })` builds the FIM prompt of the model family and returns only
+// the fill. Every failure is a ModelError with a user-facing message and actions; a cancellation is
+// `isCancellation(error)` and should be shown to nobody.
 
 export { ModelClient, type ModelClientOptions, type ModelClientSettings, type FillOptions } from './client';
 export { ModelCall } from './modelCall';
