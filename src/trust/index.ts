@@ -39,8 +39,8 @@ export {
   type RedactedText,
   type RestoreResult,
 } from './secrets/secretVault';
-export { scanForSecrets, ASSIGNED_SECRET, type SecretFinding } from './secrets/secretScanner';
-export { isSecretName } from './secrets/assignmentRule';
+export { scanForSecrets, type SecretFinding } from './secrets/secretScanner';
+export { isSecretName, secretNameKind, type AssignedKind } from './secrets/assignmentRule';
 export { chooseNonce, fence, fenceTagName, trustPreamble } from './fencing';
 export {
   findProtectedChanges,

@@ -16,7 +16,11 @@ export interface AssignmentFinding {
   readonly start: number;
   readonly end: number;
   readonly name: string;
+  /** What the name says the value is: password, token, api_key, secret_key, secret or credential. */
+  readonly kind: AssignedKind;
 }
+
+export type AssignedKind = 'password' | 'token' | 'api_key' | 'secret_key' | 'secret' | 'credential';
 
 // The words a secret name contains, grouped by first letter. Found by a character loop: an
 // alternation regex is tried at every position and costs several times more on a large file.
@@ -211,33 +215,50 @@ function nameWords(name: string): string[] {
   return words;
 }
 
-const verdicts = new Map<string, boolean>();
+const verdicts = new Map<string, AssignedKind | null>();
 
-/** Whether a variable/key name says it holds a secret. Names repeat in code: answers are cached. */
+/** Whether a variable/key name says it holds a secret. */
 export function isSecretName(name: string): boolean {
+  return secretNameKind(name) !== undefined;
+}
+
+/** What kind of secret a name says it holds, or undefined. Names repeat in code: answers are cached. */
+export function secretNameKind(name: string): AssignedKind | undefined {
   let verdict = verdicts.get(name);
   if (verdict === undefined) {
-    verdict = judgeName(name);
+    verdict = judgeName(name) ?? null;
     if (verdicts.size >= 4096) verdicts.clear();
     verdicts.set(name, verdict);
   }
-  return verdict;
+  return verdict ?? undefined;
 }
 
-function judgeName(name: string): boolean {
+function judgeName(name: string): AssignedKind | undefined {
   const words = nameWords(name);
   while (words.length > 1 && NEUTRAL_SUFFIXES.has(words[words.length - 1])) words.pop();
   const last = words[words.length - 1];
-  if (!last) return false;
-  if (SECRET_WORDS.has(last)) return true;
-  if (words.length >= 2 && SECRET_PAIRS.has(words[words.length - 2] + last)) return true;
-  if (last.length > 6 && SECRET_ENDINGS.some((ending) => last.endsWith(ending))) return true;
-  return false;
+  if (!last) return undefined;
+  if (SECRET_WORDS.has(last)) return kindOfWord(last);
+  if (words.length >= 2 && SECRET_PAIRS.has(words[words.length - 2] + last)) {
+    return words[words.length - 2] === 'api' ? 'api_key' : 'secret_key';
+  }
+  const ending = last.length > 6 ? SECRET_ENDINGS.find((candidate) => last.endsWith(candidate)) : undefined;
+  return ending ? kindOfWord(ending) : undefined;
+}
+
+function kindOfWord(word: string): AssignedKind {
+  if (word.startsWith('pass') || word === 'pwd') return 'password';
+  if (word === 'token' || word === 'bearer') return 'token';
+  if (word === 'apikey') return 'api_key';
+  if (word.endsWith('key')) return 'secret_key';
+  if (word === 'secret') return 'secret';
+  return 'credential';
 }
 
 // After the name: a closing quote, spaces, then the operator. Whitespace alone is an operator only
 // for `--flag value`; `(` only when a string literal follows.
 const OPERATOR = /["'`]?[ \t]{0,4}(:=|=>|\?\?=|=|:|,|\(|>)[ \t]{0,4}/y;
+const TYPED_ASSIGNMENT = /[ \t]*:[ \t]*[\w$&<>[\]|.?, ]{1,40}?[ \t]*=[ \t]*(?=["'`])/y;
 const FLAG_SPACE = /[ \t]{1,4}/y;
 const PAIR_VALUE = /["']?[ \t]*(?:,|;)?[ \t]*(?:\r?\n[ \t]*-?[ \t]*)?["']?value["']?[ \t]*[:=][ \t]*/iy;
 const AUTH_SCHEME = /(?:Bearer|Basic|Token|token|Digest|ApiKey|Key)[ \t]+/y;
@@ -285,7 +306,7 @@ export function findSecretAssignments(text: string): AssignmentFinding[] {
     while (end > start && (text.charCodeAt(end - 1) === 46 || text.charCodeAt(end - 1) === 45)) end--;
     if (!mayBeAssigned(text, start, end)) continue;
     const name = text.slice(start, end);
-    if (!isSecretName(name)) continue;
+    if (secretNameKind(name) === undefined) continue;
     const finding = valueAfterName(text, start, end, name);
     if (finding) {
       findings.push(finding);
@@ -317,15 +338,25 @@ function valueAfterName(
     return undefined;
   }
 
+  // A type between name and value: `password: string = "..."`, `let token: &str = "..."`.
+  TYPED_ASSIGNMENT.lastIndex = end;
+  const typed = TYPED_ASSIGNMENT.exec(text);
   OPERATOR.lastIndex = end;
-  const operatorMatch = OPERATOR.exec(text);
+  const operatorMatch = typed ? undefined : OPERATOR.exec(text);
   let operator: string | undefined;
   let at: number;
-  if (operatorMatch) {
+  if (typed) {
+    operator = '=';
+    at = TYPED_ASSIGNMENT.lastIndex;
+  } else if (operatorMatch) {
     operator = operatorMatch[1];
     at = OPERATOR.lastIndex;
-  } else if (/^(?:password|passwd)$/i.test(name) && /^[ \t]{1,4}['"]/.test(text.slice(end, end + 6))) {
-    // SQL: CREATE USER app WITH PASSWORD 'value'
+  } else if (
+    (/^(?:password|passwd)$/i.test(name) ||
+      /#define[ \t]+$/.test(text.slice(Math.max(0, start - 12), start))) &&
+    /^[ \t]{1,4}['"]/.test(text.slice(end, end + 6))
+  ) {
+    // SQL: CREATE USER app WITH PASSWORD 'value'; C: #define API_KEY "value"
     at = end + /^[ \t]*/.exec(text.slice(end, end + 6))![0].length;
   } else if (name.startsWith('--')) {
     FLAG_SPACE.lastIndex = end;
@@ -363,5 +394,5 @@ function accept(
   }
   const candidate = text.slice(value.start, end);
   if (!looksLikeSecretValue(candidate)) return undefined;
-  return { start: value.start, end, name };
+  return { start: value.start, end, name, kind: secretNameKind(name) ?? 'secret' };
 }

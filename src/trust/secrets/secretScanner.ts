@@ -5,12 +5,13 @@ import { PROVIDER_RULES, type ProviderRule } from './providerRules';
 export interface SecretFinding {
   readonly start: number;
   readonly end: number;
-  /** e.g. `github_token`, `private_key`, `assigned_secret` (a secret name with a random value). */
+  /**
+   * A known format (`github_token`, `private_key`, `url_password`, ...), or for a random value
+   * assigned to a secret-sounding name what the name says: `password`, `token`, `api_key`,
+   * `secret_key`, `secret`, `credential`.
+   */
   readonly kind: string;
 }
-
-/** The kind given to values found through a secret-sounding name rather than a known format. */
-export const ASSIGNED_SECRET = 'assigned_secret';
 
 const TOKEN_CHAR = /[A-Za-z0-9_-]/;
 
@@ -62,7 +63,7 @@ export function scanForSecrets(text: string): SecretFinding[] {
   for (const rule of PROVIDER_RULES) runProviderRule(rule, text, found);
   const specific = found.length;
   for (const assignment of findSecretAssignments(text)) {
-    found.push({ start: assignment.start, end: assignment.end, kind: ASSIGNED_SECRET });
+    found.push({ start: assignment.start, end: assignment.end, kind: assignment.kind });
   }
   if (found.length === 0) return found;
   const isSpecific = new Set(found.slice(0, specific));
@@ -71,7 +72,8 @@ export function scanForSecrets(text: string): SecretFinding[] {
   for (const finding of found) {
     const last = merged[merged.length - 1];
     if (last && finding.start < last.end) {
-      const kind = last.kind === ASSIGNED_SECRET && isSpecific.has(finding) ? finding.kind : last.kind;
+      // The known format names the merged span.
+      const kind = !isSpecific.has(last) && isSpecific.has(finding) ? finding.kind : last.kind;
       merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, finding.end), kind };
     } else {
       merged.push(finding);

@@ -52,7 +52,7 @@ describe('trust gate in VS Code', function () {
     server = await startScriptedModelServer({
       script: (request) => {
         // A model proposing an edit through the redacted line writes the placeholder back.
-        const placeholder = /TANDEM_REDACTED_ASSIGNED_SECRET_\d+_[a-z0-9]{4}/.exec(request.promptText)?.[0];
+        const placeholder = /TANDEM_REDACTED_PASSWORD_\d+_[a-z0-9]{4}/.exec(request.promptText)?.[0];
         return { text: placeholder ? `export const dbPassword = '${placeholder}';` : 'return a + b;' };
       },
     });
@@ -201,7 +201,7 @@ describe('trust gate in VS Code', function () {
       context: [{ text: configSource, source: { kind: 'file', path: file('src/config.ts').fsPath } }],
     });
     const answer = (await gated.call.result).text;
-    assert.match(answer, /TANDEM_REDACTED_ASSIGNED_SECRET_\d+_/, 'the model only ever saw the placeholder');
+    assert.match(answer, /TANDEM_REDACTED_PASSWORD_\d+_/, 'the model only ever saw the placeholder');
     const restored = gated.restore(answer);
     assert.equal(restored.restored.length, 1);
     const document = await vscode.workspace.openTextDocument(file('src/config.ts'));

@@ -36,7 +36,7 @@ describe('trust: the gate', () => {
     server = await startScriptedModelServer({
       script: (request) => {
         // Echo a placeholder back, as a model proposing an edit through a redacted line would.
-        const placeholder = /TANDEM_REDACTED_ASSIGNED_SECRET_\d+_[a-z0-9]{4}/.exec(request.promptText)?.[0];
+        const placeholder = /TANDEM_REDACTED_PASSWORD_\d+_[a-z0-9]{4}/.exec(request.promptText)?.[0];
         return { text: placeholder ? `password: "${placeholder}"` : 'ok' };
       },
     });
@@ -95,7 +95,7 @@ describe('trust: the gate', () => {
       record.attachment?.redactions?.map((redaction) => [redaction.kind, redaction.source?.path]),
       [
         ['aws_access_key_id', 'src/app.ts'],
-        ['assigned_secret', 'src/app.ts'],
+        ['password', 'src/app.ts'],
       ],
     );
     assert.ok(
@@ -112,7 +112,7 @@ describe('trust: the gate', () => {
       context: [{ text: source, source: { kind: 'file', path: `${root}/src/app.ts` } }],
     });
     const answer = (await gated.call.result).text;
-    assert.match(answer, /TANDEM_REDACTED_ASSIGNED_SECRET_1_g4te/);
+    assert.match(answer, /TANDEM_REDACTED_PASSWORD_1_g4te/);
     assert.equal(gated.restore(answer).text, `password: "${dbPassword}"`);
     let streamed = '';
     const again = gate.chat({
