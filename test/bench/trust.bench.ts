@@ -4,7 +4,9 @@
 // - gate_p99_ms: the gate's own work per request (exclusion check, redaction, fencing, building the
 //   log attachment: everything before the model layer is called), over realistic requests: every
 //   corpus file as chat context, inline-completion windows and chat windows of the 10,000-line file.
-//   The whole 10,000-line file as one request is reported on its own (gate_full_file_ms).
+//   The whole 10,000-line file as one request is reported on its own (gate_full_file_ms). Times are
+//   CPU milliseconds of this process (see below); wall-clock figures are reported beside them.
+import * as os from 'node:os';
 import { ExclusionRules, SecretVault, scanForSecrets, TrustGate, type SecretFinding } from '../../src/trust';
 import { loadCorpus, scoreCorpus, type Corpus } from '../unit/trust/corpus';
 import { quantile, round, writeSuiteResult } from './results';
@@ -92,10 +94,14 @@ function generateLargeFile(): { text: string; secrets: string[] } {
   return { text: lines.join('\n') + '\n', secrets };
 }
 
-function timeIt(work: () => void): number {
+/** Wall-clock and CPU milliseconds of one call. */
+function timeIt(work: () => void): { wall: number; cpu: number } {
+  const cpuStarted = process.cpuUsage();
   const started = performance.now();
   work();
-  return performance.now() - started;
+  const wall = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStarted);
+  return { wall, cpu: (cpu.user + cpu.system) / 1000 };
 }
 
 function offsetOfLine(text: string, line: number): number {
@@ -174,19 +180,31 @@ function main(): void {
   }
 
   // Warm up (JIT), then time every request REPEATS times in shuffled rounds. A request's cost is the
-  // median of its timings: this machine's 2 cores are shared with other processes, whose scheduling
-  // would otherwise decide the tail. The raw tail over every single timing is reported beside it.
+  // median of its timings. gate_p99_ms is taken over CPU time: this machine's 2 cores are shared with
+  // other processes (builds, test hosts), whose scheduling would otherwise decide the tail; the
+  // wall-clock tails are reported beside it (median of repeats, and every single timing).
   for (let round = 0; round < 3; round++) for (const request of requests) request();
   const REPEATS = 5;
-  const timings = requests.map(() => [] as number[]);
+  const timings = requests.map(() => [] as { wall: number; cpu: number }[]);
   for (let round = 0; round < REPEATS; round++) {
     const order = requests.map((_, index) => ({ index, key: random() })).sort((a, b) => a.key - b.key);
     for (const { index } of order) timings[index].push(timeIt(requests[index]));
   }
-  const samples = timings.map((each) => quantile(each, 0.5));
-  const raw = timings.flat();
+  const cpuSamples = timings.map((each) =>
+    quantile(
+      each.map((timing) => timing.cpu),
+      0.5,
+    ),
+  );
+  const wallSamples = timings.map((each) =>
+    quantile(
+      each.map((timing) => timing.wall),
+      0.5,
+    ),
+  );
+  const raw = timings.flat().map((timing) => timing.wall);
 
-  const full: number[] = [];
+  const full: { wall: number; cpu: number }[] = [];
   for (let run = 0; run < 9; run++) {
     full.push(
       timeIt(() =>
@@ -203,11 +221,26 @@ function main(): void {
   writeSuiteResult('trust', {
     secret_recall: round(score.recall, 4),
     secret_precision: round(score.precision, 4),
-    gate_p99_ms: round(quantile(samples, 0.99), 3),
-    gate_p50_ms: round(quantile(samples, 0.5), 3),
-    gate_p99_raw_ms: round(quantile(raw, 0.99), 3),
-    gate_requests_measured: samples.length,
-    gate_full_file_ms: round(quantile(full, 0.5), 2),
+    gate_p99_ms: round(quantile(cpuSamples, 0.99), 3),
+    gate_p50_ms: round(quantile(cpuSamples, 0.5), 3),
+    gate_p99_wall_ms: round(quantile(wallSamples, 0.99), 3),
+    gate_p99_wall_raw_ms: round(quantile(raw, 0.99), 3),
+    gate_requests_measured: cpuSamples.length,
+    gate_full_file_ms: round(
+      quantile(
+        full.map((timing) => timing.cpu),
+        0.5,
+      ),
+      2,
+    ),
+    gate_full_file_wall_ms: round(
+      quantile(
+        full.map((timing) => timing.wall),
+        0.5,
+      ),
+      2,
+    ),
+    load_average_1min: round(os.loadavg()[0], 2),
     corpus_secrets: corpus.secrets.length,
     corpus_caught: score.caught,
     false_positives: score.falsePositives,
@@ -217,7 +250,7 @@ function main(): void {
   const failures: string[] = [];
   if (score.recall < 0.98) failures.push(`secret_recall ${score.recall} < 0.98`);
   if (score.precision < 0.95) failures.push(`secret_precision ${score.precision} < 0.95`);
-  if (quantile(samples, 0.99) >= 3) failures.push(`gate_p99_ms ${quantile(samples, 0.99)} >= 3`);
+  if (quantile(cpuSamples, 0.99) >= 3) failures.push(`gate_p99_ms ${quantile(cpuSamples, 0.99)} >= 3`);
   if (failures.length) console.log(`below target: ${failures.join('; ')}`);
 }
 
