@@ -10,6 +10,7 @@ import {
   type ProposalView,
 } from '../src/panel/protocol';
 import { Composer } from './composer';
+import { collapseEditBlocks } from './editBlocks';
 import { button, h } from './dom';
 import { isSafeLink, renderMarkdown } from './markdown';
 import { renderProposal } from './proposalsView';
@@ -67,7 +68,9 @@ function renderMessage(message: MessageView): HTMLElement {
   else {
     const body = h('div', { className: 'markdown' });
     // markdown-it runs with raw HTML disabled and only safe links: its output is safe to insert.
-    body.innerHTML = renderMarkdown(message.text || (message.status === 'streaming' ? '' : '_(no answer)_'));
+    body.innerHTML = renderMarkdown(
+      collapseEditBlocks(message.text) || (message.status === 'streaming' ? '' : '_(no answer)_'),
+    );
     parts.push(body);
     if (message.status === 'streaming')
       parts.push(h('div', { className: 'typing', 'aria-label': 'Answering' }, '●●●'));
@@ -75,7 +78,7 @@ function renderMessage(message: MessageView): HTMLElement {
   if (message.status === 'stopped') parts.push(h('p', { className: 'note' }, 'Stopped.'));
   if (message.error) parts.push(h('p', { className: 'error', role: 'alert' }, message.error));
   if (message.notice) parts.push(h('p', { className: 'note' }, message.notice));
-  if (message.requestId !== undefined && message.status !== 'streaming')
+  if (message.requestId !== undefined && message.status !== 'streaming' && !message.proposalId)
     parts.push(
       button('What was sent', () => send({ type: 'showRequest', requestId: message.requestId! }), {
         className: 'action subtle',
@@ -207,6 +210,7 @@ function receive(message: HostMessage): void {
       const index = conversation.messages.findIndex((candidate) => candidate.id === message.message.id);
       if (index >= 0) conversation.messages[index] = message.message;
       scheduleRender(message.message);
+      renderOthers();
       return;
     }
     case 'busy':

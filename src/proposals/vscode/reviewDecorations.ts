@@ -21,7 +21,7 @@ export class ReviewDecorations implements vscode.Disposable {
   });
   private readonly added = vscode.window.createTextEditorDecorationType({
     after: {
-      color: new vscode.ThemeColor('diffEditor.insertedTextBorder'),
+      color: new vscode.ThemeColor('gitDecoration.addedResourceForeground'),
       backgroundColor: new vscode.ThemeColor('diffEditor.insertedTextBackground'),
       margin: '0 0 0 1.5em',
     },
@@ -84,7 +84,7 @@ export class ReviewDecorations implements vscode.Disposable {
         added.push({
           range: new vscode.Range(end, end),
           hoverMessage: hover,
-          renderOptions: { after: { contentText: summary('＋ ', addedText) } },
+          renderOptions: { after: { contentText: summary('+ ', addedText) } },
         });
         continue;
       }

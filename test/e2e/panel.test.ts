@@ -1,0 +1,123 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Frame } from 'playwright-core';
+import { startScriptedModelServer, type ScriptedModelServer } from '../fixtures/model-server';
+import { closeBrowser, dismissNotifications, openWorkbench, type Workbench } from './workbench';
+
+const ORIGINAL = fs.readFileSync(
+  path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'workspace', 'src', 'greeter.ts'),
+  'utf8',
+);
+
+/** The scripted model's answer: two SEARCH/REPLACE blocks for src/greeter.ts, so two hunks. */
+const ANSWER = `Spanish needs a language code and a salutation.
+
+src/greeter.ts
+\`\`\`ts
+<<<<<<< SEARCH
+  language: 'en' | 'fr' | 'de';
+=======
+  language: 'en' | 'fr' | 'de' | 'es';
+>>>>>>> REPLACE
+\`\`\`
+
+\`\`\`ts
+<<<<<<< SEARCH
+  de: 'Hallo',
+};
+=======
+  de: 'Hallo',
+  es: 'Hola',
+};
+>>>>>>> REPLACE
+\`\`\`
+`;
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
+  let server: ScriptedModelServer;
+  let workbench: Workbench;
+  let panel: Frame;
+
+  before(async function () {
+    server = await startScriptedModelServer({
+      script: [{ endpoint: 'chat/completions', match: 'Add Spanish', text: ANSWER, perTokenDelayMs: 2 }],
+    });
+    workbench = await openWorkbench({
+      name: 'panel',
+      settings: { 'tandem.model.baseUrl': server.url, 'editor.codeLens': true },
+    });
+  });
+
+  after(async function () {
+    await workbench?.close();
+    await closeBrowser();
+    await server?.close();
+  });
+
+  it('answers a request typed in the panel with a proposal of two hunks', async function () {
+    await workbench.openFile('src/greeter.ts');
+    await workbench.runCommand('Tandem: New Conversation');
+    panel = await workbench.webviewFrame('#request');
+    const input = panel.locator('#request');
+    await input.click();
+    await input.fill('Add Spanish to the greetings');
+    await input.press('Enter');
+    // The server records the endpoint after announcing a request, so match on the path.
+    const request = await server.waitForRequest(
+      (candidate) => candidate.path === '/v1/chat/completions',
+      30_000,
+    );
+    assert.match(request.rawBody, /export function greet/, 'the active file was sent as context');
+    await panel.locator('.hunk.pending').nth(1).waitFor({ timeout: 30_000 });
+    assert.equal(await panel.locator('.hunk.pending').count(), 2);
+    assert.match(
+      await panel.locator('.message.assistant .markdown').last().innerText(),
+      /Spanish needs a language code/,
+    );
+    await workbench.screenshot('panel-proposal');
+  });
+
+  it('shows the hunks in the editor, accepts one in the panel and rejects the other by its CodeLens', async function () {
+    const page = workbench.page;
+    await dismissNotifications(page);
+    // The decorated editor: removed lines highlighted, the replacement shown beside them, CodeLens above.
+    await page.locator('.codelens-decoration a', { hasText: 'Reject' }).nth(1).waitFor({ timeout: 20_000 });
+    await workbench.screenshot('editor-decorated');
+
+    // Accept the first hunk from the panel.
+    const first = panel.locator('.hunk.pending').first();
+    assert.match(await first.innerText(), /'de' \| 'es'/);
+    await first.getByRole('button', { name: /^Accept the change at line/ }).click();
+    await panel.locator('.hunk.accepted').first().waitFor({ timeout: 10_000 });
+
+    // Reject the other from its CodeLens in the editor.
+    const reject = page.locator('.codelens-decoration a', { hasText: 'Reject' });
+    await waitUntil(async () => (await reject.count()) === 1, 'one hunk is left to decide');
+    await reject.first().click();
+    await panel.locator('.hunk.rejected').first().waitFor({ timeout: 10_000 });
+    await waitUntil(async () => (await reject.count()) === 0, 'no CodeLens is left');
+
+    // Save and compare the file on disk byte for byte.
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+S');
+    const file = path.join(workbench.folder, 'src', 'greeter.ts');
+    const expected = ORIGINAL.replace(
+      "language: 'en' | 'fr' | 'de';",
+      "language: 'en' | 'fr' | 'de' | 'es';",
+    );
+    const deadline = Date.now() + 10_000;
+    while (fs.readFileSync(file, 'utf8') !== expected && Date.now() < deadline)
+      await page.waitForTimeout(100);
+    assert.equal(fs.readFileSync(file, 'utf8'), expected);
+    await workbench.screenshot('after-review');
+  });
+});
