@@ -40,7 +40,7 @@ export {
   type RestoreResult,
 } from './secrets/secretVault';
 export { scanForSecrets, type SecretFinding } from './secrets/secretScanner';
-export { isSecretName, secretNameKind, type AssignedKind } from './secrets/assignmentRule';
+export { isSecretName, secretNameKind, type AssignedKind } from './secrets/secretNames';
 export { chooseNonce, fence, fenceTagName, trustPreamble } from './fencing';
 export {
   findProtectedChanges,
