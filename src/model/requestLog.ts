@@ -38,12 +38,23 @@ function contentChars(record: RequestRecord): number {
   return sentChars(record.sent) + (record.received?.length ?? 0);
 }
 
+function dropContent(record: RequestRecord): void {
+  if (record.sent === undefined && record.received === undefined && record.contentDropped) return;
+  record.sent = undefined;
+  record.received = undefined;
+  record.contentDropped = true;
+}
+
 export class RequestLog {
   readonly capacity: number;
   readonly contentBudgetChars: number;
   private readonly records: RequestRecord[] = [];
   private nextId = 1;
-  private keptChars = 0;
+  /**
+   * False keeps no prompt or answer text in any record (times, tokens and outcome only); setting it
+   * to false also drops the text already kept.
+   */
+  private keep = true;
   private readonly changeListeners = new Set<Listener<RequestRecord>>();
   private readonly finishListeners = new Set<Listener<RequestRecord>>();
 
@@ -65,15 +76,12 @@ export class RequestLog {
       queuedAt: performance.now(),
       attempts: 0,
       outcome: 'pending',
-      sent: init.sent,
+      sent: this.keep ? init.sent : undefined,
+      contentDropped: this.keep ? undefined : true,
       attachment: init.attachment,
     };
     this.records.push(record);
-    this.keptChars += sentChars(record.sent);
-    if (this.records.length > this.capacity) {
-      const dropped = this.records.shift();
-      if (dropped) this.keptChars -= contentChars(dropped);
-    }
+    if (this.records.length > this.capacity) this.records.shift();
     this.enforceBudget();
     this.emit(this.changeListeners, record);
     return record;
@@ -87,9 +95,8 @@ export class RequestLog {
   /** Closes a record: sets when it finished and the answer text kept with it. */
   finish(record: RequestRecord, received?: string): void {
     record.doneAt ??= performance.now();
-    if (received !== undefined && !record.contentDropped && this.records.includes(record)) {
+    if (received !== undefined && this.keep && !record.contentDropped && this.records.includes(record)) {
       record.received = received;
-      this.keptChars += received.length;
       this.enforceBudget();
     }
     this.emit(this.changeListeners, record);
@@ -127,7 +134,15 @@ export class RequestLog {
 
   clear(): void {
     this.records.length = 0;
-    this.keptChars = 0;
+  }
+
+  get keepContent(): boolean {
+    return this.keep;
+  }
+
+  set keepContent(keep: boolean) {
+    this.keep = keep;
+    if (!keep) for (const record of this.records) dropContent(record);
   }
 
   onDidChange(listener: Listener<RequestRecord>): Unsubscribe {
@@ -141,14 +156,14 @@ export class RequestLog {
   }
 
   private enforceBudget(): void {
+    // Counted afresh each time (at most `capacity` records), so it stays right whoever drops text.
+    let kept = 0;
+    for (const record of this.records) kept += contentChars(record);
     // Drop text from the oldest records first; the newest record always keeps what it sent.
-    for (let i = 0; i < this.records.length - 1 && this.keptChars > this.contentBudgetChars; i++) {
+    for (let i = 0; i < this.records.length - 1 && kept > this.contentBudgetChars; i++) {
       const record = this.records[i];
-      if (record.contentDropped) continue;
-      this.keptChars -= contentChars(record);
-      record.sent = undefined;
-      record.received = undefined;
-      record.contentDropped = true;
+      kept -= contentChars(record);
+      dropContent(record);
     }
   }
 

@@ -37,6 +37,21 @@ describe('request log', () => {
     assert.equal(third.sent?.prompt, 'w'.repeat(10));
   });
 
+  it('keeps no text at all when keepContent is false, and drops what it had', () => {
+    const log = new RequestLog();
+    const before = start(log, 'secret-ish prompt');
+    log.keepContent = false;
+    assert.equal(before.sent, undefined);
+    assert.equal(before.contentDropped, true);
+    const after = start(log, 'another prompt');
+    log.finish(after, 'an answer');
+    assert.equal(after.sent, undefined);
+    assert.equal(after.received, undefined);
+    assert.doesNotMatch(formatRequestLog(log.list()), /secret-ish|another prompt|an answer/);
+    log.keepContent = true;
+    assert.equal(start(log, 'kept again').sent?.prompt, 'kept again');
+  });
+
   it('lets the trust gate attach sources, redactions and exclusions to a record', () => {
     const log = new RequestLog();
     const record = start(log, 'const key = <secret-1>;');
