@@ -1,7 +1,6 @@
 // One client's WebSocket in a room: decodes its messages, enforces its role and rate limits, and
 // sends it what the room relays.
 import type { RawData, WebSocket } from 'ws';
-import * as Y from 'yjs';
 import { type CollabLimits, RateBucket } from './limits';
 import type { CollabLogger } from './log';
 import type { ServerMetrics } from './metrics';
@@ -161,7 +160,7 @@ export class ClientConnection implements RoomMember {
       const message = decodeClientMessage(bytes);
       switch (message.kind) {
         case 'sync-step1':
-          this.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.room.doc, message.stateVector)));
+          this.send(encodeSyncStep2(this.room.missingUpdates(message.stateVector)));
           break;
         case 'sync-step2':
         case 'update':

@@ -39,6 +39,8 @@ export class Room {
   private logCount = 0;
   private logBytes = 0;
   private compactionQueued = false;
+  /** The whole document encoded, kept until the next update: new clients and compaction share it. */
+  private fullState: Uint8Array | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Awareness client ids each member announced: they are removed when it leaves. */
   private readonly awarenessOwner = new Map<number, RoomMember>();
@@ -49,7 +51,11 @@ export class Room {
   ) {
     // The server takes part in awareness only as a relay.
     this.awareness.setLocalState(null);
-    this.ready = this.load();
+    this.ready = this.load().catch((error: Error) => {
+      // Nothing was stored (creation is the last step), so the next connection starts afresh.
+      if (!this.gone) this.dispose();
+      throw error;
+    });
     this.ready.catch(() => undefined);
   }
 
@@ -115,6 +121,18 @@ export class Room {
     return true;
   }
 
+  /** The updates a client with state vector `stateVector` lacks (everything, for a new client). */
+  missingUpdates(stateVector: Uint8Array): Uint8Array {
+    // An empty state vector is the single varuint 0.
+    if (stateVector.byteLength === 1 && stateVector[0] === 0) return this.encodedState();
+    return Y.encodeStateAsUpdate(this.doc, stateVector);
+  }
+
+  private encodedState(): Uint8Array {
+    this.fullState ??= Y.encodeStateAsUpdate(this.doc);
+    return this.fullState;
+  }
+
   /** Every awareness state, as one message (for a member that just joined or asked). */
   awarenessSnapshot(): Uint8Array | undefined {
     const ids = [...this.awareness.getStates().keys()];
@@ -133,6 +151,7 @@ export class Room {
       return;
     }
     metrics.storageWriteSeconds.observe((performance.now() - started) / 1000);
+    this.fullState = undefined;
     this.logCount++;
     this.logBytes += update.byteLength;
     const message = encodeUpdate(update);
@@ -171,7 +190,7 @@ export class Room {
     if (this.logCount === 0) return;
     const started = performance.now();
     try {
-      this.context.store.compact(this.name, Y.encodeStateAsUpdate(this.doc));
+      this.context.store.compact(this.name, this.encodedState());
     } catch (error) {
       // The log is still intact, so nothing is lost; the next trigger tries again.
       this.context.metrics.storageErrors.inc();
@@ -197,7 +216,10 @@ export class Room {
     this.context.log({ level: 'info', msg: 'idle room unloaded', room: this.name });
   }
 
-  /** Stores a snapshot and leaves memory. Members (if any) must have been closed by the caller. */
+  /**
+   * Stores a snapshot and leaves memory; a room still loading is abandoned (its seed never stored).
+   * Members (if any) must have been closed by the caller.
+   */
   unload(): void {
     if (this.gone) return;
     if (this.isReady) this.compact();

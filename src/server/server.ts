@@ -170,7 +170,6 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     if (!room) {
       room = new Room(name, roomContext);
       rooms.set(name, room);
-      room.ready.catch(() => roomContext.onGone(room as Room));
     }
     return room;
   }
@@ -292,10 +291,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     while (connections.size > 0 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 10));
     for (const connection of connections) connection.terminate();
-    for (const room of [...rooms.values()]) {
-      await room.ready.catch(() => undefined);
-      room.unload();
-    }
+    for (const room of [...rooms.values()]) room.unload();
     rooms.clear();
     store.close();
     wss.close();

@@ -1,12 +1,24 @@
 // Test harness for the collaboration server: the real dist/server.js process or the in-process
 // server, and stock y-websocket clients (no Tandem code on the client side).
 import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WebsocketProvider } from 'y-websocket';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 
-export const serverScript = path.resolve(__dirname, '..', '..', '..', '..', 'dist', 'server.js');
+/** The repository root: the nearest folder up from this (bundled) file that holds esbuild.js. */
+function repositoryRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'esbuild.js'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no repository root above ${__dirname}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+export const serverScript = path.join(repositoryRoot(), 'dist', 'server.js');
 export const testSecret = 'test-secret-0123456789abcdef-0123456789';
 
 /** Polls until `check` returns a truthy value or the time runs out. */

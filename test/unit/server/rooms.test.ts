@@ -133,6 +133,22 @@ describe('server: seeding and compaction', () => {
     assert.equal(attempts, 2);
   });
 
+  it('shuts down without waiting for a seed that never finishes, and stores nothing for it', async () => {
+    const dataDir = tempDir();
+    server = await startCollabServer({
+      secret: testSecret,
+      dataDir,
+      seedRoom: () => new Promise(() => undefined),
+    });
+    const joiner = client('stuck');
+    await waitFor(() => server?.loadedRooms().includes('stuck'), 'the room to start loading');
+    await server.close();
+    assert.equal((await joiner.closed).code, 1001);
+    const store = new SqliteRoomStore(dataDir);
+    assert.equal(store.load('stuck'), undefined, 'an unfinished seed is never stored');
+    store.close();
+  });
+
   it('folds the update log into a snapshot as it grows, without losing an update', async () => {
     const dataDir = tempDir();
     server = await startCollabServer({ secret: testSecret, dataDir, limits: { compactAfterUpdates: 10 } });

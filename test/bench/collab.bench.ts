@@ -1,0 +1,357 @@
+// `npm run bench -- collab`: 60 stock y-websocket clients (5 rooms x 12, in worker threads) typing at
+// a human pace against Tandem's server (the real dist/server.js, persisting to SQLite) and, in the
+// same run, against the reference @y/websocket-server. Also: a burst phase (capacity), the time a new
+// client takes to sync a 5 MB document, and the memory an idle room keeps. Loopback only.
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import { Worker } from 'node:worker_threads';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { startCollabServer } from '../../src/server/server';
+import { signToken } from '../../src/server/token';
+import { startServerProcess, testSecret } from '../unit/server/harness';
+import type { FromTypists, ToTypists, TypistSpec, TypistsData } from './collabTypists';
+import { quantile, round, writeSuiteResult } from './results';
+
+const ROOMS = 5;
+const CLIENTS_PER_ROOM = 12;
+const WORKERS = 4;
+const HUMAN_MS = 15_000;
+const BURST_KEYSTROKES = 100;
+const IDLE_ROOMS = 400;
+const root = path.resolve(__dirname, '..', '..', '..');
+const now = () => performance.timeOrigin + performance.now();
+
+interface LoadFigures {
+  updates_per_s: number;
+  delivery_p50_ms: number;
+  delivery_p99_ms: number;
+  delivered_fraction: number;
+  burst_updates_per_s: number;
+}
+
+/** Runs the typing load against one server and checks every room converged. */
+async function runLoad(label: string, url: string, tokens: boolean): Promise<LoadFigures> {
+  const specs: TypistSpec[] = [];
+  for (let id = 0; id < ROOMS * CLIENTS_PER_ROOM; id++) {
+    const room = `bench-room-${id % ROOMS}`;
+    const token = tokens
+      ? signToken(testSecret, { room, role: 'rw', name: `typist ${id}`, exp: Date.now() + 3_600_000 })
+      : undefined;
+    specs.push({ id, room, token });
+  }
+  const workers = Array.from({ length: WORKERS }, (_, w) => {
+    const data: TypistsData = {
+      url,
+      typists: specs.filter((_, i) => i % WORKERS === w),
+      clientsPerRoom: CLIENTS_PER_ROOM,
+      rooms: ROOMS,
+    };
+    return new Worker(path.join(__dirname, 'collabTypists.js'), { workerData: data });
+  });
+  const next = (worker: Worker) =>
+    new Promise<FromTypists>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  const all = (message?: ToTypists) =>
+    Promise.all(
+      workers.map((worker) => {
+        const reply = next(worker);
+        if (message) worker.postMessage(message);
+        return reply;
+      }),
+    );
+  await all();
+  const checkConverged = (replies: FromTypists[], phase: string) => {
+    const texts: Record<string, Set<string>> = {};
+    for (const reply of replies)
+      if ('texts' in reply)
+        for (const [room, list] of Object.entries(reply.texts))
+          for (const text of list) (texts[room] ??= new Set()).add(text);
+    for (const [room, set] of Object.entries(texts))
+      if (set.size !== 1) throw new Error(`${label}: room ${room} did not converge after the ${phase} phase`);
+  };
+
+  const typed = (await all({ type: 'human', startAt: now() + 200, durationMs: HUMAN_MS })) as Extract<
+    FromTypists,
+    { type: 'typed' }
+  >[];
+  const sentById = Object.assign({}, ...typed.map((reply) => reply.sentById)) as Record<number, number>;
+  const human = (await all({ type: 'collect', sentById, timeoutMs: 30_000 })) as Extract<
+    FromTypists,
+    { type: 'human-done' }
+  >[];
+  const sent = Object.values(sentById).reduce((sum, count) => sum + count, 0);
+  const received = human.reduce((sum, reply) => sum + reply.received, 0);
+  const expected = sent * (CLIENTS_PER_ROOM - 1);
+  if (!human.every((reply) => reply.complete))
+    throw new Error(`${label}: only ${received} of ${expected} keystrokes reached their peers within 30 s`);
+  checkConverged(human, 'human');
+  const latencies = human.flatMap((reply) => Array.from(reply.latencies));
+  const firstSend = Math.min(...human.map((reply) => reply.firstSend));
+  const lastReceive = Math.max(...human.map((reply) => reply.lastReceive));
+
+  const burstStart = now() + 200;
+  const burst = (await all({ type: 'burst', startAt: burstStart, keystrokes: BURST_KEYSTROKES })) as Extract<
+    FromTypists,
+    { type: 'burst-done' }
+  >[];
+  if (!burst.every((reply) => reply.complete))
+    throw new Error(`${label}: the burst was not fully delivered within 30 s`);
+  checkConverged(burst, 'burst');
+  const burstEnd = Math.max(...burst.map((reply) => reply.lastReceive));
+  for (const worker of workers) worker.postMessage({ type: 'stop' } satisfies ToTypists);
+  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
+
+  const figures: LoadFigures = {
+    // Updates carried from a typist to all of its room's peers, per second of the typing window.
+    updates_per_s: round(received / (CLIENTS_PER_ROOM - 1) / ((lastReceive - firstSend) / 1000), 1),
+    delivery_p50_ms: round(quantile(latencies, 0.5), 2),
+    delivery_p99_ms: round(quantile(latencies, 0.99), 2),
+    delivered_fraction: round(received / expected, 4),
+    burst_updates_per_s: round(
+      (ROOMS * CLIENTS_PER_ROOM * BURST_KEYSTROKES) / ((burstEnd - burstStart) / 1000),
+      0,
+    ),
+  };
+  console.log(`${label}: ${sent} keystrokes, ${received}/${expected} deliveries`, figures);
+  return figures;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** The reference server, as its package starts it: `HOST=... PORT=... node src/server.js`. */
+async function startReference(): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
+  const port = await freePort();
+  const script = path.join(root, 'node_modules', '@y', 'websocket-server', 'src', 'server.js');
+  const child: ChildProcess = spawn(process.execPath, [script], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('running at')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`reference server exited with ${code}`)));
+  });
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    pid: child.pid,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function connect(url: string, room: string, doc: Y.Doc, token?: string): WebsocketProvider {
+  return new WebsocketProvider(url, room, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    params: token ? { token } : {},
+    disableBc: true,
+  });
+}
+
+/**
+ * A document of about 5 MB built the way a shared session builds one: a 5 MB file seeded in one
+ * piece, then 5,000 keystrokes by five other clients at scattered places.
+ */
+function buildLargeDoc(): Y.Doc {
+  const doc = new Y.Doc();
+  const text = doc.getText('text');
+  const line = 'const value = compute(input, options); // a line of ordinary source code, eighty-ish\n';
+  text.insert(0, line.repeat(Math.ceil((5 * 1024 * 1024) / line.length)));
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let editor = 0; editor < 5; editor++) {
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(doc));
+    const otherText = other.getText('text');
+    for (let k = 0; k < 1000; k++) otherText.insert(Math.floor(random() * otherText.length), 'x');
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(other, Y.encodeStateVector(doc)));
+    other.destroy();
+  }
+  return doc;
+}
+
+/** Time for a fresh client to be fully synced to the room holding `large` (median of three). */
+async function syncLargeDoc(
+  label: string,
+  url: string,
+  large: Y.Doc,
+  token?: (room: string) => string,
+): Promise<number> {
+  const room = 'bench-large';
+  const expected = large.getText('text').length;
+  const seeder = connect(url, room, large, token?.(room));
+  const waitFull = (doc: Y.Doc, provider: WebsocketProvider) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (provider.synced && doc.getText('text').length === expected) resolve();
+        else setTimeout(check, 1);
+      };
+      check();
+    });
+  // Wait until the server holds the whole document (a probe sees it), then time fresh clients.
+  const probeDoc = new Y.Doc();
+  const probe = connect(url, room, probeDoc, token?.(room));
+  await waitFull(probeDoc, probe);
+  probe.destroy();
+  probeDoc.destroy();
+  seeder.destroy();
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const doc = new Y.Doc();
+    const started = performance.now();
+    const provider = connect(url, room, doc, token?.(room));
+    await waitFull(doc, provider);
+    times.push(performance.now() - started);
+    provider.destroy();
+    doc.destroy();
+  }
+  console.log(
+    `${label}: 5 MB sync (${Y.encodeStateAsUpdate(large).byteLength} bytes encoded) in ${times.map((t) => t.toFixed(0)).join(', ')} ms`,
+  );
+  return quantile(times, 0.5);
+}
+
+function collectGarbage(): void {
+  const gc =
+    (globalThis as { gc?: () => void }).gc ??
+    (v8.setFlagsFromString('--expose-gc'), vm.runInNewContext('gc'));
+  for (let i = 0; i < 3; i++) gc();
+}
+
+/** Heap an idle room keeps in the embedded (memory-only) server after it was unloaded, in KB. */
+async function idleRoomKb(): Promise<{ idle: number; loaded: number }> {
+  const server = await startCollabServer({ secret: testSecret, limits: { idleUnloadMs: 100 } });
+  collectGarbage();
+  const baseline = process.memoryUsage().heapUsed;
+  for (let batch = 0; batch < IDLE_ROOMS; batch += 20) {
+    const clients = Array.from({ length: 20 }, (_, i) => {
+      const room = `idle-${batch + i}`;
+      const doc = new Y.Doc();
+      return { doc, provider: connect(server.url, room, doc, server.createToken({ room, role: 'rw' })) };
+    });
+    await Promise.all(
+      clients.map(({ provider }) => new Promise((resolve) => provider.once('sync', resolve))),
+    );
+    // A short session in each room: 100 keystrokes typed at scattered places.
+    for (const { doc } of clients)
+      for (let k = 0; k < 100; k++)
+        doc.getText('text').insert((k * 7) % (doc.getText('text').length + 1), 'x');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const { doc, provider } of clients) {
+      provider.destroy();
+      doc.destroy();
+    }
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  collectGarbage();
+  const loaded = (process.memoryUsage().heapUsed - baseline) / IDLE_ROOMS / 1024;
+  while (server.loadedRooms().length > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  collectGarbage();
+  const idle = (process.memoryUsage().heapUsed - baseline) / IDLE_ROOMS / 1024;
+  await server.close();
+  return { idle: round(idle, 2), loaded: round(loaded, 2) };
+}
+
+/** CPU time (user + system) a process has used so far, in seconds, from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // Fields 14 and 15 of stat (utime, stime), counted from after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  // Each y-websocket provider adds a process 'exit' listener.
+  process.setMaxListeners(100);
+  // Memory first, while the heap holds nothing else of this run.
+  const memory = await idleRoomKb();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-collab-'));
+  const large = buildLargeDoc();
+  try {
+    const tandem = await startServerProcess(['--data', dataDir]);
+    let ours: LoadFigures;
+    let oursCpu = NaN;
+    let oursSync: number;
+    try {
+      const cpuBefore = cpuSeconds(tandem.process.pid);
+      ours = await runLoad('tandem', tandem.url, true);
+      oursCpu = cpuSeconds(tandem.process.pid) - cpuBefore;
+      oursSync = await syncLargeDoc('tandem', tandem.url, large, (room) =>
+        signToken(testSecret, { room, role: 'rw', name: 'bench', exp: Date.now() + 600_000 }),
+      );
+    } finally {
+      await tandem.stop();
+    }
+    const reference = await startReference();
+    let theirs: LoadFigures;
+    let theirCpu = NaN;
+    let theirSync: number;
+    try {
+      const cpuBefore = cpuSeconds(reference.pid);
+      theirs = await runLoad('reference', reference.url, false);
+      theirCpu = cpuSeconds(reference.pid) - cpuBefore;
+      theirSync = await syncLargeDoc('reference', reference.url, large);
+    } finally {
+      await reference.stop();
+    }
+    writeSuiteResult('collab', {
+      clients: ROOMS * CLIENTS_PER_ROOM,
+      updates_per_s: ours.updates_per_s,
+      delivery_p50_ms: ours.delivery_p50_ms,
+      delivery_p99_ms: ours.delivery_p99_ms,
+      reference_updates_per_s: theirs.updates_per_s,
+      reference_delivery_p99_ms: theirs.delivery_p99_ms,
+      idle_room_kb: memory.idle,
+      sync_5mb_doc_ms: round(oursSync, 1),
+      // Context for the figures above.
+      reference_delivery_p50_ms: theirs.delivery_p50_ms,
+      delivered_fraction: ours.delivered_fraction,
+      reference_delivered_fraction: theirs.delivered_fraction,
+      burst_updates_per_s: ours.burst_updates_per_s,
+      reference_burst_updates_per_s: theirs.burst_updates_per_s,
+      reference_sync_5mb_doc_ms: round(theirSync, 1),
+      loaded_room_kb: memory.loaded,
+      // Server CPU over both load phases: comparable even when other work shares the machine.
+      server_cpu_s: round(oursCpu, 2),
+      reference_server_cpu_s: round(theirCpu, 2),
+      storage: 'sqlite',
+      seconds: round((Date.now() - started) / 1000, 1),
+    });
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,221 @@
+// Worker thread of the collab bench: a share of the stock y-websocket clients, each typing into its
+// room's Y.Text. Every keystroke also stamps its send time into a Y.Map, so receivers can measure
+// delivery (sender's send to a peer's apply). Threads of one process share the wall clock.
+import { parentPort, workerData } from 'node:worker_threads';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+
+export interface TypistSpec {
+  readonly id: number;
+  readonly room: string;
+  readonly token: string | undefined;
+}
+
+export interface TypistsData {
+  readonly url: string;
+  readonly typists: readonly TypistSpec[];
+  readonly clientsPerRoom: number;
+  /** Typist `id` is in room `id % rooms`. */
+  readonly rooms: number;
+}
+
+export type ToTypists =
+  | { readonly type: 'human'; readonly startAt: number; readonly durationMs: number }
+  /** After typing: how many keystrokes each typist sent, so receivers know what to wait for. */
+  | {
+      readonly type: 'collect';
+      readonly sentById: Readonly<Record<number, number>>;
+      readonly timeoutMs: number;
+    }
+  | { readonly type: 'burst'; readonly startAt: number; readonly keystrokes: number }
+  | { readonly type: 'stop' };
+
+export type FromTypists =
+  | { readonly type: 'ready' }
+  | { readonly type: 'typed'; readonly sentById: Readonly<Record<number, number>> }
+  | {
+      readonly type: 'human-done';
+      readonly complete: boolean;
+      readonly received: number;
+      readonly latencies: Float64Array;
+      readonly firstSend: number;
+      readonly lastReceive: number;
+      readonly texts: Record<string, string[]>;
+    }
+  | {
+      readonly type: 'burst-done';
+      readonly lastReceive: number;
+      readonly complete: boolean;
+      readonly texts: Record<string, string[]>;
+    };
+
+const now = () => performance.timeOrigin + performance.now();
+const letters = 'etaoinshrdlu cmfwypvbgkqjxz\n';
+
+/** A small seeded PRNG, so every run types the same keystrokes at the same pace. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Typist {
+  readonly doc = new Y.Doc();
+  readonly text = this.doc.getText('text');
+  readonly stamps = this.doc.getMap<number>('stamps');
+  readonly provider: WebsocketProvider;
+  readonly random: () => number;
+  latencies: number[] = [];
+  sent = 0;
+  received = 0;
+  firstSend = 0;
+  lastReceive = 0;
+
+  constructor(
+    readonly spec: TypistSpec,
+    url: string,
+  ) {
+    this.random = mulberry32(spec.id + 1);
+    this.provider = new WebsocketProvider(url, spec.room, this.doc, {
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      params: spec.token ? { token: spec.token } : {},
+      disableBc: true,
+    });
+    this.stamps.observe((event) => {
+      if (event.transaction.local) return;
+      const at = now();
+      for (const key of event.keysChanged) {
+        const sentAt = this.stamps.get(key);
+        if (sentAt === undefined) continue;
+        this.latencies.push(at - sentAt);
+        this.received++;
+        this.lastReceive = at;
+      }
+    });
+  }
+
+  synced(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.provider.synced) resolve();
+      else this.provider.once('sync', () => resolve());
+    });
+  }
+
+  keystroke(): void {
+    const char = letters[Math.floor(this.random() * letters.length)];
+    const position = Math.floor(this.random() * (this.text.length + 1));
+    this.doc.transact(() => {
+      this.text.insert(position, char);
+      this.stamps.set(String(this.spec.id), now());
+    });
+    this.sent++;
+  }
+
+  destroy(): void {
+    this.provider.destroy();
+    this.doc.destroy();
+  }
+}
+
+function textsByRoom(typists: readonly Typist[]): Record<string, string[]> {
+  const texts: Record<string, string[]> = {};
+  for (const typist of typists) (texts[typist.spec.room] ??= []).push(typist.text.toString());
+  return texts;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+async function main(): Promise<void> {
+  const data = workerData as TypistsData;
+  const port = parentPort;
+  if (!port) throw new Error('collabTypists runs as a worker thread');
+  // Each provider adds a process 'exit' listener.
+  process.setMaxListeners(data.typists.length + 10);
+  const typists = data.typists.map((spec) => new Typist(spec, data.url));
+  await Promise.all(typists.map((typist) => typist.synced()));
+  port.postMessage({ type: 'ready' } satisfies FromTypists);
+
+  port.on('message', async (message: ToTypists) => {
+    if (message.type === 'stop') {
+      for (const typist of typists) typist.destroy();
+      port.close();
+      return;
+    }
+    if (message.type === 'collect') {
+      // Wait until every typist has received every keystroke its room's other typists sent.
+      const expected = new Map<Typist, number>();
+      for (const typist of typists) {
+        let total = 0;
+        for (const [id, count] of Object.entries(message.sentById))
+          if (Number(id) % data.rooms === typist.spec.id % data.rooms && Number(id) !== typist.spec.id)
+            total += count;
+        expected.set(typist, total);
+      }
+      const deadline = now() + message.timeoutMs;
+      const behind = () => typists.some((typist) => typist.received < (expected.get(typist) ?? 0));
+      while (behind() && now() < deadline) await sleep(5);
+      const latencies = Float64Array.from(typists.flatMap((typist) => typist.latencies));
+      port.postMessage(
+        {
+          type: 'human-done',
+          complete: !behind(),
+          received: typists.reduce((sum, typist) => sum + typist.received, 0),
+          latencies,
+          firstSend: Math.min(...typists.map((typist) => typist.firstSend)),
+          lastReceive: Math.max(...typists.map((typist) => typist.lastReceive)),
+          texts: textsByRoom(typists),
+        } satisfies FromTypists,
+        [latencies.buffer],
+      );
+      return;
+    }
+    for (const typist of typists) {
+      typist.latencies = [];
+      typist.sent = 0;
+      typist.received = 0;
+      typist.lastReceive = 0;
+    }
+    if (message.type === 'human') {
+      const endAt = message.startAt + message.durationMs;
+      // Human pace: 80-300 ms between keystrokes (about 5 characters a second), each typist on its own clock.
+      await Promise.all(
+        typists.map(async (typist) => {
+          let next = message.startAt + typist.random() * 300;
+          typist.firstSend = next;
+          while (next < endAt) {
+            await sleep(next - now());
+            typist.keystroke();
+            next += 80 + typist.random() * 220;
+          }
+        }),
+      );
+      const sentById: Record<number, number> = {};
+      for (const typist of typists) sentById[typist.spec.id] = typist.sent;
+      port.postMessage({ type: 'typed', sentById } satisfies FromTypists);
+    } else {
+      await sleep(message.startAt - now());
+      // A burst: every typist fires its keystrokes back to back (each its own update message).
+      for (const typist of typists) for (let i = 0; i < message.keystrokes; i++) typist.keystroke();
+      const expected = message.keystrokes * (data.clientsPerRoom - 1);
+      const deadline = now() + 30_000;
+      while (typists.some((typist) => typist.received < expected) && now() < deadline) await sleep(5);
+      port.postMessage({
+        type: 'burst-done',
+        lastReceive: Math.max(...typists.map((typist) => typist.lastReceive)),
+        complete: typists.every((typist) => typist.received >= expected),
+        texts: textsByRoom(typists),
+      } satisfies FromTypists);
+    }
+  });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
