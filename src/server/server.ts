@@ -1,6 +1,7 @@
 // The collaboration server: HTTP for /healthz and /metrics, WebSocket upgrades for rooms. Admission
 // (token, room, capacity) is decided before the upgrade is answered, so a refused client gets its
 // close code without a single byte of document data.
+import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -17,7 +18,7 @@ export interface CollabServerOptions {
   host?: string;
   /** Port; 0 picks a free one (see `port` on the result). */
   port?: number;
-  /** HMAC secret for room tokens. Required unless `auth` is false. */
+  /** HMAC secret for room tokens; a random one when absent (tokens then come from `createToken`). */
   secret?: string;
   /** False admits every connection as read-write without a token. Default true. */
   auth?: boolean;
@@ -66,9 +67,9 @@ type Admission =
 export async function startCollabServer(options: CollabServerOptions = {}): Promise<CollabServer> {
   const host = options.host ?? '127.0.0.1';
   const auth = options.auth ?? true;
-  const secret = options.secret ?? '';
-  if (auth && secret.length === 0)
-    throw new Error('the collaboration server needs a token secret (or auth: false to run without tokens)');
+  // The embedded server signs its own tokens: a fresh random secret per server (per session) is right.
+  const secret = options.secret ?? randomBytes(32).toString('base64url');
+  if (auth && secret.length === 0) throw new Error('the token secret must not be empty');
   const limits = resolveLimits(options.limits);
   const log = options.logger ?? silentLogger;
   let store: RoomStore;

@@ -6,6 +6,7 @@ import type { CollabLimits } from '../../../src/server/limits';
 import type { LogRecord } from '../../../src/server/log';
 import { encodeAwareness, writeAwarenessEntries } from '../../../src/server/protocol';
 import { type CollabServer, startCollabServer } from '../../../src/server/server';
+import { signToken } from '../../../src/server/token';
 import {
   closeEvent,
   connectClient,
@@ -184,6 +185,21 @@ describe('server: limits', () => {
     const closed = closeEvent(silent);
     assert.equal((await closed).code, 1006, 'terminated without a close frame');
     await waitFor(() => (server as CollabServer).connectionCount() === 0, 'the server to forget it');
+  });
+
+  it('runs embedded with a random secret of its own: its tokens work, no other secret does', async () => {
+    server = await startCollabServer({});
+    assert.match(server.url, /^ws:\/\/127\.0\.0\.1:\d+$/, 'loopback and a free port by default');
+    const own = connectClient(server.url, 'embedded', server.createToken({ room: 'embedded', role: 'rw' }));
+    clients.push(own);
+    await own.synced;
+    const forged = signToken(testSecret, {
+      room: 'embedded',
+      role: 'rw',
+      name: '',
+      exp: Date.now() + 60_000,
+    });
+    assert.equal((await closeEvent(await raw('embedded', forged))).code, 4401);
   });
 
   it('closes a connection with 4401 when its token expires', async () => {
