@@ -46,6 +46,7 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
   let server: ScriptedModelServer;
   let workbench: Workbench;
   let panel: Frame;
+  const cspViolations: string[] = [];
 
   before(async function () {
     server = await startScriptedModelServer({
@@ -54,6 +55,9 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
     workbench = await openWorkbench({
       name: 'panel',
       settings: { 'tandem.model.baseUrl': server.url, 'editor.codeLens': true },
+    });
+    workbench.page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
     });
   });
 
@@ -119,5 +123,17 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
       await page.waitForTimeout(100);
     assert.equal(fs.readFileSync(file, 'utf8'), expected);
     await workbench.screenshot('after-review');
+  });
+
+  it('is keyboard operable: @ lists workspace files, Enter picks one as a chip', async function () {
+    const input = panel.locator('#request');
+    await input.focus();
+    await input.pressSequentially('Look at @gree');
+    const option = panel.locator('#mentions [role="option"]', { hasText: 'src/greeter.ts' });
+    await option.waitFor({ timeout: 10_000 });
+    await input.press('Enter');
+    await panel.getByRole('button', { name: 'Remove @src/greeter.ts' }).waitFor({ timeout: 5_000 });
+    assert.equal(await input.inputValue(), 'Look at ');
+    assert.deepEqual(cspViolations, [], 'the webview loads nothing its Content Security Policy forbids');
   });
 });

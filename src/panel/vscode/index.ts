@@ -113,21 +113,20 @@ export class TandemPanel implements vscode.Disposable {
     );
     if (!answer || answer.status !== 'done') return;
     const proposal = answer.proposalId ? this.review.controller.proposals.get(answer.proposalId) : undefined;
+    // Notifications are not awaited: the command is done once the proposal is under review.
+    const showPanel = (choice: string | undefined) => (choice ? this.view.focus() : undefined);
     if (!proposal) {
-      const show = 'Show Answer';
-      const choice = await vscode.window.showInformationMessage(
-        'Tandem: the assistant answered without proposing an edit.',
-        show,
-      );
-      if (choice === show) await this.view.focus();
+      void vscode.window
+        .showInformationMessage('Tandem: the assistant answered without proposing an edit.', 'Show Answer')
+        .then(showPanel);
     } else if (proposal.failures.length) {
-      const show = 'Show in Panel';
       const count = proposal.failures.length;
-      const choice = await vscode.window.showWarningMessage(
-        `Tandem: ${count} block${count > 1 ? 's' : ''} of the edit could not be applied (${proposal.failures[0].reason}).`,
-        show,
-      );
-      if (choice === show) await this.view.focus();
+      void vscode.window
+        .showWarningMessage(
+          `Tandem: ${count} block${count > 1 ? 's' : ''} of the edit could not be applied (${proposal.failures[0].reason}).`,
+          'Show in Panel',
+        )
+        .then(showPanel);
     }
   }
 
