@@ -101,24 +101,28 @@ export function composeSelection(
 
 /**
  * How removed and added lines go together when a person picks lines on one side only: removed line i
- * with added line i, and the extra lines of the longer side with the last line of the shorter one.
+ * with added line i. With `leftovers: 'attach'` (the editor, which draws the extra lines of the longer
+ * side beside the last line of the shorter one) those extra lines join that last pair; with 'alone'
+ * (the proposed side of the diff, where every added line can be selected) each stands by itself.
  * Selecting any line of a group selects the whole group.
  */
-export function pairGroups(removedCount: number, addedCount: number): LineSelection[] {
+export function pairGroups(
+  removedCount: number,
+  addedCount: number,
+  leftovers: 'attach' | 'alone' = 'attach',
+): LineSelection[] {
   const groups: LineSelection[] = [];
-  if (removedCount === 0 || addedCount === 0) {
-    const count = Math.max(removedCount, addedCount);
-    for (let i = 0; i < count; i++)
-      groups.push(removedCount ? { removed: [i], added: [] } : { removed: [], added: [i] });
-    return groups;
-  }
   const pairs = Math.min(removedCount, addedCount);
   for (let i = 0; i < pairs; i++) {
-    const last = i === pairs - 1;
+    const last = i === pairs - 1 && leftovers === 'attach';
     groups.push({
       removed: last ? range(i, removedCount) : [i],
       added: last ? range(i, addedCount) : [i],
     });
+  }
+  if (pairs === 0 || leftovers === 'alone') {
+    for (let i = pairs; i < removedCount; i++) groups.push({ removed: [i], added: [] });
+    for (let i = pairs; i < addedCount; i++) groups.push({ removed: [], added: [i] });
   }
   return groups;
 }
@@ -128,12 +132,13 @@ export function expandToGroups(
   removedCount: number,
   addedCount: number,
   picked: { removed?: readonly number[]; added?: readonly number[] },
+  leftovers: 'attach' | 'alone' = 'attach',
 ): LineSelection {
   const removed = new Set<number>();
   const added = new Set<number>();
   const pickedRemoved = new Set(picked.removed ?? []);
   const pickedAdded = new Set(picked.added ?? []);
-  for (const group of pairGroups(removedCount, addedCount)) {
+  for (const group of pairGroups(removedCount, addedCount, leftovers)) {
     if (group.removed.some((i) => pickedRemoved.has(i)) || group.added.some((i) => pickedAdded.has(i))) {
       group.removed.forEach((i) => removed.add(i));
       group.added.forEach((i) => added.add(i));

@@ -82,14 +82,6 @@ export class ProposalSet {
     return true;
   }
 
-  /** Drops proposals with nothing left to decide. */
-  prune(): void {
-    const before = this.proposals.length;
-    for (let i = this.proposals.length - 1; i >= 0; i--)
-      if (this.proposals[i].settled && this.proposals[i].failures.length === 0) this.proposals.splice(i, 1);
-    if (this.proposals.length !== before) this.changed();
-  }
-
   get(id: string): Proposal | undefined {
     return this.proposals.find((proposal) => proposal.id === id);
   }

@@ -161,11 +161,11 @@ export class Assistant implements vscode.Disposable {
 
     if (answer.status === 'done' || (answer.status === 'stopped' && raw.includes('>>>>>>> REPLACE'))) {
       try {
-        const proposal = await this.deps.review.controller.propose(
-          raw,
-          { instruction: instructions, requestId: answer.requestId, conversationId: conversation.id },
-          { report: answer.requestId !== undefined ? this.reports.get(answer.requestId) : undefined },
-        );
+        const proposal = await this.deps.review.controller.propose(raw, {
+          instruction: instructions,
+          requestId: answer.requestId,
+          conversationId: conversation.id,
+        });
         if (proposal) {
           answer.proposalId = proposal.id;
           if (options.redoOf) this.deps.review.controller.proposals.get(options.redoOf)!.failures = [];

@@ -5,7 +5,7 @@ import { ReviewCodeLens } from './reviewCodeLens';
 import { ReviewController, type ReviewDeps } from './reviewController';
 import { ReviewDecorations } from './reviewDecorations';
 
-export { ReviewController, type ReviewDeps, type ProposalExtras } from './reviewController';
+export { ReviewController, type ReviewDeps } from './reviewController';
 export { ProposedContent } from './proposedContent';
 
 /** The review of proposals in the editor: decorations, CodeLens, "Open Diff" and the hunk commands. */

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Settings } from '../../settings';
-import type { GateReport, ProtectedChange, TrustGate } from '../../trust';
+import type { ProtectedChange, TrustGate } from '../../trust';
 import { confirmProtectedChanges } from '../../trust/vscode';
 import { draftProposal, type BlockFailure } from '../applyBlocks';
 import { parseEditAnswer } from '../editFormat';
@@ -24,11 +24,6 @@ export interface ReviewDeps {
   gate: () => TrustGate;
 }
 
-/** What a proposal keeps besides its hunks: the gate's report of the request that produced it. */
-export interface ProposalExtras {
-  report?: GateReport;
-}
-
 const encoder = new TextEncoder();
 
 /**
@@ -44,7 +39,6 @@ export class ReviewController implements vscode.Disposable {
   private readonly uris = new Map<FileReview, vscode.Uri>();
   private readonly protection = new Map<FileReview, ProtectedChange>();
   private readonly confirmed = new WeakSet<FileReview>();
-  readonly extras = new Map<string, ProposalExtras>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Writes run one after another, so each plan is made against the text the previous one left. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -62,11 +56,7 @@ export class ReviewController implements vscode.Disposable {
    * Turns an answer into a proposal: placeholders restored, blocks matched against the files as they
    * are now (open editors included). Undefined when the answer holds no block at all.
    */
-  async propose(
-    answer: string,
-    origin: ProposalOrigin,
-    extras: ProposalExtras = {},
-  ): Promise<Proposal | undefined> {
+  async propose(answer: string, origin: ProposalOrigin): Promise<Proposal | undefined> {
     const restored = this.deps.gate().restore(answer).text;
     const parsed = parseEditAnswer(restored);
     if (parsed.blocks.length === 0 && parsed.problems.length === 0) return undefined;
@@ -104,7 +94,6 @@ export class ReviewController implements vscode.Disposable {
       ]);
       if (found?.reasons.length) this.protection.set(file, found);
     }
-    this.extras.set(proposal.id, extras);
     this.proposals.add(proposal);
     this.deps.log.info(
       `Proposal ${proposal.id}: ${proposal.files.length} file(s), ${proposal.pendingHunks().length} hunk(s), ${proposal.failures.length} block(s) not applied`,
@@ -186,7 +175,6 @@ export class ReviewController implements vscode.Disposable {
       this.uris.delete(file);
       this.protection.delete(file);
     }
-    this.extras.delete(proposalId);
     this.proposals.remove(proposalId);
   }
 
@@ -210,9 +198,10 @@ export class ReviewController implements vscode.Disposable {
   }
 
   /**
-   * Accepts the lines selected in an editor: in the file itself, the selected lines of each hunk's
-   * removed text with the added lines shown beside them; in the proposed side of "Open Diff", exactly
-   * the selected added lines.
+   * Accepts the lines selected in an editor. In the file itself: the selected removed lines of each
+   * hunk, with the added lines drawn beside them (added line i beside removed line i, the extra ones
+   * beside the last). In the proposed side of "Open Diff": the selected added lines, each with the
+   * removed line it pairs with, if any.
    */
   async acceptSelection(editor: vscode.TextEditor, layout?: ProposedLayout): Promise<number> {
     const selected = new Set<number>();
@@ -232,7 +221,7 @@ export class ReviewController implements vscode.Disposable {
         if (added.length)
           picks.push({
             hunk: found.hunk,
-            selection: expandToGroups(found.hunk.removed.length, found.hunk.added.length, { added }),
+            selection: expandToGroups(found.hunk.removed.length, found.hunk.added.length, { added }, 'alone'),
           });
       }
     } else {

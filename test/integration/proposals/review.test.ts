@@ -200,6 +200,26 @@ describe('proposals in VS Code', function () {
     );
   });
 
+  it('accepts exactly the added lines selected in the proposed side of Open Diff', async () => {
+    const editor = await writeFile('review/diffside.txt', BEFORE);
+    const proposal = await api.panel.review.controller.propose(answer('review/diffside.txt'), {
+      instruction: 'test',
+    });
+    await vscode.commands.executeCommand('tandem.openProposalDiff', proposal!.id, 'review/diffside.txt');
+    const proposed = vscode.window.visibleTextEditors.find(
+      (candidate) => candidate.document.uri.scheme === 'tandem-proposal',
+    );
+    assert.ok(proposed, 'the proposed side is visible');
+    // In the proposed text, line 8 (0-based) is "iota": take only that added line.
+    assert.equal(proposed.document.lineAt(8).text, 'iota');
+    await vscode.window.showTextDocument(proposed.document, proposed.viewColumn);
+    const active = vscode.window.activeTextEditor!;
+    active.selection = new vscode.Selection(8, 0, 8, 4);
+    await vscode.commands.executeCommand('tandem.acceptSelectedLines');
+    // "iota" pairs with nothing removed ("eta"/"theta" pair with "ETA"/"THETA"), so only it is added.
+    assert.equal(editor.document.getText(), BEFORE.replace('eta\ntheta\n', 'eta\ntheta\niota\n'));
+  });
+
   it('registers its commands', async () => {
     const commands = await vscode.commands.getCommands(true);
     for (const id of [

@@ -105,6 +105,13 @@ describe('proposals: hunks', () => {
     ]);
     assert.deepEqual(expandToGroups(3, 1, { removed: [2] }), { removed: [0, 1, 2], added: [0] });
     assert.deepEqual(expandToGroups(3, 3, { added: [1] }), { removed: [1], added: [1] });
+    // On the proposed side of the diff every added line can be picked by itself.
+    assert.deepEqual(pairGroups(2, 3, 'alone'), [
+      { removed: [0], added: [0] },
+      { removed: [1], added: [1] },
+      { removed: [], added: [2] },
+    ]);
+    assert.deepEqual(expandToGroups(2, 3, { added: [2] }, 'alone'), { removed: [], added: [2] });
   });
 });
 
