@@ -158,7 +158,11 @@ export class TrustGate {
     const everything = [system ?? ''];
     for (const turn of staged) {
       if ('content' in turn) everything.push(turn.content);
-      else everything.push(turn.instructions, ...turn.pieces.map((piece) => piece.text));
+      else {
+        everything.push(turn.instructions);
+        for (const piece of turn.pieces)
+          everything.push(piece.text, piece.displayPath ?? '', piece.source.label ?? '');
+      }
     }
     const nonce = chooseNonce(everything);
     const preamble = trustPreamble(nonce, this.vault.tag);
