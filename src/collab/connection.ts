@@ -76,8 +76,10 @@ export class SessionConnection {
   private readonly unsyncedListeners = new Set<Listener<boolean>>();
   private readonly onDocUpdate: (update: Uint8Array, origin: unknown) => void;
   private disposed = false;
+  private readonly ownsAwareness: boolean;
 
   constructor(private readonly options: ConnectionOptions) {
+    this.ownsAwareness = !options.awareness;
     this.awareness = options.awareness ?? new awarenessProtocol.Awareness(options.doc);
     this.provider = new WebsocketProvider(options.serverUrl, options.room, options.doc, {
       connect: false,
@@ -178,6 +180,8 @@ export class SessionConnection {
     this.options.doc.off('update', this.onDocUpdate);
     awarenessProtocol.removeAwarenessStates(this.awareness, [this.options.doc.clientID], 'session left');
     this.provider.destroy();
+    // Awareness renews itself on an interval: an awareness we made must go with us.
+    if (this.ownsAwareness) this.awareness.destroy();
     this.setState('closed');
     this.stateListeners.clear();
     this.unsyncedListeners.clear();

@@ -40,7 +40,7 @@ export class CollabStatusItem implements vscode.Disposable {
           : '$(debug-disconnect)';
     const word =
       state === 'connected'
-        ? `${report.participants}`
+        ? `${report.participants} in session`
         : state === 'expired'
           ? 'link expired'
           : state === 'refused'

@@ -70,6 +70,12 @@ export class CollabService implements vscode.Disposable {
       command('tandem.collab.sessionMenu', () => this.sessionMenu()),
       new vscode.Disposable(() => controller.dispose()),
     );
+    // A window reopened on a session folder (after a reload, or after joining turned the window into
+    // a workspace) joins again; checking the folder list costs nothing when there is none.
+    if (vscode.workspace.workspaceFolders?.some((folder) => folder.uri.scheme === SESSION_SCHEME)) {
+      const timer = setTimeout(() => void controller.rejoinWorkspaceFolders(), 0);
+      this.disposables.push(new vscode.Disposable(() => clearTimeout(timer)));
+    }
   }
 
   /** Starts a session without prompts (tests); returns the read-write invite link. */

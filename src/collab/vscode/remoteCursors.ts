@@ -49,8 +49,12 @@ export class RemoteCursors implements vscode.Disposable {
   render(): void {
     const now = Date.now();
     const participants = this.session.participants().filter((p) => !p.self);
+    const present = new Set(participants.map((p) => p.clientId));
+    for (const clientId of [...this.lastMoved.keys()])
+      if (!present.has(clientId)) this.lastMoved.delete(clientId);
     for (const participant of participants) {
-      const key = JSON.stringify([participant.file, participant.state.selections]);
+      // Their clock, but only compared with itself: it changes whenever they move, type or scroll.
+      const key = JSON.stringify([participant.file, participant.state.active]);
       const moved = this.lastMoved.get(participant.clientId);
       if (!moved || moved.key !== key) this.lastMoved.set(participant.clientId, { key, at: now });
     }

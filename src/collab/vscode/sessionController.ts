@@ -59,6 +59,7 @@ export class SessionController implements vscode.Disposable {
   private inviter:
     { serverUrl: string; room: string; sign?: (role: 'rw' | 'ro') => string; token?: string } | undefined;
   private pending: Promise<unknown> | undefined;
+  private rejoining: Promise<boolean> | undefined;
   private room: string | undefined;
 
   constructor(private readonly deps: ControllerDeps) {}
@@ -78,7 +79,40 @@ export class SessionController implements vscode.Disposable {
       where = { kind: 'embedded', host: options.listenHost ?? this.deps.settings.get('collab.listenHost') };
     else where = await chooseWhere(this.deps.settings);
     if (!where) return undefined;
-    return this.guard(() => this.startIn(folder, where, options));
+    const link = await this.guard(() => this.startIn(folder, where, options));
+    if (link && interactive) {
+      await vscode.env.clipboard.writeText(link);
+      const claims = readTokenClaims(new URL(link).searchParams.get('token') ?? '');
+      void vscode.window
+        .showInformationMessage(
+          `Tandem: sharing "${path.basename(folder.fsPath)}". A read-write invite link is on your clipboard${claims ? ` (expires ${describeExpiry(claims.exp)})` : ''}: send it to your teammates like a password.`,
+          'Copy Read-Only Link',
+          'Show Participants',
+        )
+        .then((choice) => {
+          if (choice === 'Copy Read-Only Link') void this.inviteLink('ro', true);
+          else if (choice === 'Show Participants')
+            void vscode.commands.executeCommand('tandem.participants.focus');
+        });
+    }
+    return link;
+  }
+
+  /** After a reload (or the extension host restarting) in a window that shows a session folder: join again. */
+  async rejoinWorkspaceFolders(): Promise<void> {
+    const folder = (vscode.workspace.workspaceFolders ?? []).find(
+      (candidate) => candidate.uri.scheme === SESSION_SCHEME,
+    );
+    if (!folder || this.active || this.pending || this.rejoining) return;
+    try {
+      await this.guestFilesFor(folder.uri.authority);
+    } catch (error) {
+      const choice = await vscode.window.showWarningMessage(
+        `Tandem: ${(error as Error).message}`,
+        'Remove Folder',
+      );
+      if (choice === 'Remove Folder') this.removeSessionFolder(folder.uri.authority);
+    }
   }
 
   /** Joins with an invite link (asks for one when not given). */
@@ -241,18 +275,22 @@ export class SessionController implements vscode.Disposable {
 
   /** The guest files for a `tandem://<room>` URI, rejoining after a window reload. */
   async guestFilesFor(room: string) {
-    const active = this.active;
-    if (active && this.room === room && active.session.guestFiles) return active.session.guestFiles;
-    if (this.pending) await this.pending.catch(() => undefined);
-    if (this.active && this.room === room && this.active.session.guestFiles)
-      return this.active.session.guestFiles;
+    const live = () => (this.room === room ? this.current?.session.guestFiles : undefined);
+    if (live()) return live()!;
+    if (this.rejoining) await this.rejoining;
+    else if (this.pending) await this.pending.catch(() => undefined);
+    if (live()) return live()!;
     const record = this.rejoinRecords()[room];
-    if (!record || this.active)
+    if (!record || this.current)
       throw new Error(
         `The Tandem session "${room.slice(0, 8)}…" is not active in this window. Join it again with its invite link, or remove the folder from the workspace.`,
       );
-    const joined = await this.join(record.link, { addFolder: false }, false);
-    const rejoined = this.current?.session.guestFiles;
+    // Many file-system calls arrive at once after a reload: they share one rejoin.
+    this.rejoining ??= this.join(record.link, { addFolder: false }, false).finally(
+      () => (this.rejoining = undefined),
+    );
+    const joined = await this.rejoining;
+    const rejoined = live();
     if (!joined || !rejoined)
       throw new Error('Could not rejoin the Tandem session; join again with the invite link.');
     return rejoined;

@@ -13,6 +13,9 @@ describe('collab fuzz (short run)', function () {
     );
     assert.equal(result.divergences, 0, details.join('; '));
     assert.equal(result.lostEdits, 0, details.join('; '));
-    assert.ok(result.seeds.every((seed) => seed.edits > 100 && seed.disconnects >= 0));
+    assert.ok(
+      result.seeds.every((seed) => seed.edits > 20),
+      'each seed made edits',
+    );
   });
 });

@@ -1,0 +1,243 @@
+// Two people, two code-server instances, two browser pages: Alice shares her folder, Bob joins with
+// the invite link (through the command palette, as a person would), opens a file he does not have,
+// and they type into the same file; then Bob comes back read-only and cannot change it.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import {
+  dismissNotifications,
+  freshWorkspace,
+  openWorkbench,
+  repoRoot,
+  visibleEditorText,
+  type Workbench,
+} from './workbench';
+
+/**
+ * Two people means two windows in the foreground at once; in one headless Chromium the second
+ * page counts as a background tab and its timers are throttled to about one per second, which
+ * would measure Chromium, not Tandem. So this test's browser keeps background pages running.
+ */
+async function twoUserBrowser(): Promise<Browser> {
+  const load = new Function('p', 'return import(p)') as (file: string) => Promise<{ chromiumPath(): string }>;
+  const { chromiumPath } = await load(path.join(repoRoot, 'test', 'host', 'browser.mjs'));
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+      '--disable-background-timer-throttling',
+      '--disable-backgrounding-occluded-windows',
+      '--disable-renderer-backgrounding',
+    ],
+  });
+}
+
+const NOTES = 'Meeting notes\n\n- agenda\n- decisions\n';
+
+/** The session status bar item, by the accessible label Tandem gives it. */
+function sessionStatus(page: Page) {
+  return page.locator('.statusbar-item[aria-label^="Tandem session"]').first();
+}
+
+async function waitForStatus(page: Page, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last =
+      (await sessionStatus(page)
+        .getAttribute('aria-label', { timeout: 1000 })
+        .catch(() => '')) ?? '';
+    if (pattern.test(last)) return;
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`session status never matched ${pattern}; last: "${last}"`);
+}
+
+/** Runs a palette command and answers the quick input that follows with `text`. */
+async function answerQuickInput(page: Page, text: string, pickRow?: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(text);
+  if (pickRow)
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: pickRow }).first().waitFor();
+  await input.press('Enter');
+}
+
+/** Milliseconds until `page`'s active editor shows `expected`, or a failure after `timeoutMs`. */
+async function timeUntilShown(page: Page, expected: string, timeoutMs = 10_000): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if ((await visibleEditorText(page)).includes(expected)) return Date.now() - started;
+    await page.waitForTimeout(20);
+  }
+  throw new Error(`"${expected}" never appeared; editor shows:\n${await visibleEditorText(page)}`);
+}
+
+/** Names shown by decorations' ::before content (Tandem's name tags) in the active editor. */
+async function nameTags(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const found: string[] = [];
+    for (const element of document.querySelectorAll('.editor-instance .monaco-editor .view-lines span')) {
+      const content = getComputedStyle(element, '::before').content;
+      if (content && content !== 'none' && content !== 'normal' && content !== '""')
+        found.push(content.replace(/^"|"$/g, ''));
+    }
+    return found;
+  });
+}
+
+async function openSharedFile(bench: Workbench, name: string): Promise<void> {
+  await bench.runCommand('Tandem: Open Shared File');
+  await answerQuickInput(bench.page, name, name);
+  await bench.page.locator(`.tab.active[aria-label*="${name}"]`).first().waitFor({ timeout: 30_000 });
+  await bench.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+}
+
+async function typeAtEnd(page: Page, text: string): Promise<void> {
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(text, { delay: 15 });
+}
+
+describe('e2e: shared session, Alice and Bob in two code-server windows', function () {
+  this.timeout(180_000);
+  let alice: Workbench;
+  let bob: Workbench;
+  let aliceFolder: string;
+  let stateDir: string;
+  let shared: Browser;
+
+  before(async () => {
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-collab-'));
+    aliceFolder = freshWorkspace(stateDir, 'alice-project');
+    fs.writeFileSync(path.join(aliceFolder, 'notes.md'), NOTES);
+    shared = await twoUserBrowser();
+    alice = await openWorkbench({
+      name: 'collab-alice',
+      folder: aliceFolder,
+      browser: shared,
+      settings: { 'tandem.collab.name': 'Alice', 'tandem.collab.color': '#e8590c' },
+    });
+    bob = await openWorkbench({
+      name: 'collab-bob',
+      browser: shared,
+      settings: { 'tandem.collab.name': 'Bob', 'tandem.collab.color': '#1c7ed6' },
+    });
+  });
+
+  after(async () => {
+    await alice?.close();
+    await bob?.close();
+    await shared?.close();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  let readWriteLink = '';
+
+  it('Alice starts a session from the palette and gets an invite link', async () => {
+    await alice.runCommand('Tandem: Start Shared Session');
+    await answerQuickInput(alice.page, 'This machine only', 'This machine only');
+    await waitForStatus(alice.page, /connected, 1 participants/);
+    readWriteLink = await alice.page.evaluate(() => navigator.clipboard.readText());
+    assert.match(
+      readWriteLink,
+      /:\/\/tandem\.tandem\/join\?server=ws%3A%2F%2F127\.0\.0\.1%3A\d+&room=[0-9a-f]+&token=/,
+    );
+  });
+
+  it('Bob joins with the link and opens a file he does not have locally', async () => {
+    assert.ok(!fs.existsSync(path.join(bob.folder, 'notes.md')), 'Bob has no notes.md');
+    await bob.runCommand('Tandem: Join Shared Session');
+    await answerQuickInput(bob.page, readWriteLink);
+    // Adding the shared folder turns Bob's window into a workspace (the web workbench reloads);
+    // Tandem joins again by itself.
+    await bob.page.waitForURL(/[?&]workspace=/, { timeout: 60_000 });
+    await bob.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await waitForStatus(bob.page, /connected, 2 participants/, 90_000);
+    await bob.page
+      .locator('.explorer-folders-view', { hasText: 'alice-project' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await waitForStatus(alice.page, /connected, 2 participants/);
+    await dismissNotifications(bob.page);
+    await openSharedFile(bob, 'notes.md');
+    assert.match(await visibleEditorText(bob.page), /Meeting notes[\s\S]*- decisions/);
+    assert.ok(!fs.existsSync(path.join(bob.folder, 'notes.md')), 'still nothing on Bob’s disk');
+    await alice.openFile('notes.md');
+  });
+
+  it('Bob’s typing appears in Alice’s editor within a second, and Alice’s in Bob’s', async () => {
+    await typeAtEnd(bob.page, '- Bob was here');
+    const toAlice = await timeUntilShown(alice.page, '- Bob was here');
+    await typeAtEnd(alice.page, ' (Alice agrees)');
+    const toBob = await timeUntilShown(bob.page, '(Alice agrees)');
+    console.log(`      Bob → Alice ${toAlice} ms, Alice → Bob ${toBob} ms`);
+    assert.ok(toAlice < 1000, `Bob's typing reached Alice in ${toAlice} ms`);
+    assert.ok(toBob < 1000, `Alice's typing reached Bob in ${toBob} ms`);
+    assert.equal(await visibleEditorText(alice.page), await visibleEditorText(bob.page));
+  });
+
+  it('shows Alice’s cursor and name tag in Bob’s editor; screenshots of both windows', async () => {
+    await typeAtEnd(alice.page, '!');
+    const deadline = Date.now() + 5000;
+    let tags: string[] = [];
+    while (Date.now() < deadline && !tags.includes('Alice')) {
+      tags = await nameTags(bob.page);
+      await bob.page.waitForTimeout(50);
+    }
+    assert.ok(tags.includes('Alice'), `Bob's editor shows the tag "Alice" (saw ${JSON.stringify(tags)})`);
+    const aliceCursor = await bob.page.evaluate(() =>
+      [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines span')].some(
+        (element) =>
+          getComputedStyle(element, '::before').borderLeftColor.replace(/\s/g, '') === 'rgb(232,89,12)',
+      ),
+    );
+    assert.ok(aliceCursor, "Alice's cursor is drawn in her colour in Bob's editor");
+    await alice.screenshot('session');
+    await bob.screenshot('session');
+  });
+
+  it('a read-only guest cannot change the file for anyone', async () => {
+    await alice.runCommand('Tandem: Copy Invite Link');
+    await answerQuickInput(alice.page, 'Read-only', 'Read-only');
+    await alice.page.waitForTimeout(300);
+    const readOnlyLink = await alice.page.evaluate(() => navigator.clipboard.readText());
+    assert.notEqual(readOnlyLink, readWriteLink);
+    const before = fs.readFileSync(path.join(aliceFolder, 'notes.md'), 'utf8');
+    const aliceText = await visibleEditorText(alice.page);
+
+    await bob.runCommand('Tandem: Leave Session');
+    await bob.page.waitForTimeout(500);
+    await bob.runCommand('Tandem: Join Shared Session');
+    await answerQuickInput(bob.page, readOnlyLink);
+    await waitForStatus(bob.page, /connected, 2 participants/, 90_000);
+    await dismissNotifications(bob.page);
+    await openSharedFile(bob, 'notes.md');
+    assert.ok(
+      (await visibleEditorText(bob.page)).includes('Alice agrees'),
+      'Bob sees the shared text read-only',
+    );
+    await typeAtEnd(bob.page, 'READ ONLY SHOULD NOT APPEAR');
+    await bob.page.keyboard.press('Control+S');
+    await bob.page.waitForTimeout(1500);
+    assert.ok(!(await visibleEditorText(bob.page)).includes('READ ONLY'), "Bob's editor did not change");
+    assert.equal(await visibleEditorText(alice.page), aliceText, "Alice's editor did not change");
+    assert.equal(
+      fs.readFileSync(path.join(aliceFolder, 'notes.md'), 'utf8'),
+      before,
+      'the file on disk did not change',
+    );
+    await bob.screenshot('read-only');
+    await alice.screenshot('read-only');
+  });
+});
