@@ -26,7 +26,23 @@ export interface ReviewHunk {
   readonly remainder: boolean;
   /** Changes with a document version up to this one are already reflected in `line`. */
   sinceVersion: number;
+  /** For an accepted hunk: what it wrote and where, so that Undo (and Redo) can be recognised. */
+  applied?: AppliedWrite;
+  /** For what was left of a partly accepted hunk: that hunk's id. */
+  readonly parent?: string;
 }
+
+export interface AppliedWrite {
+  line: number;
+  /** Lines the write left in the document. */
+  lineCount: number;
+  /** What was written, and what it replaced. */
+  text: string;
+  replaced: string;
+}
+
+/** Why a document changed, when the editor says: Undo and Redo can put an accepted hunk back or forth. */
+export type ChangeReason = 'undo' | 'redo' | undefined;
 
 /** What accepting a hunk (or some of its lines) writes: replace whole lines [line, line + lineCount). */
 export interface AcceptPlan {
@@ -84,24 +100,59 @@ export class FileReview {
     return this.hunks.find((hunk) => hunk.id === id);
   }
 
-  /** Moves pending hunks with the document's edits; marks the ones whose text was edited stale. */
-  onDocumentChanged(changes: readonly TextChange[], version: number): ReviewHunk[] {
+  /**
+   * Moves pending hunks with the document's edits and marks the ones whose text was edited stale. An
+   * Undo that takes back exactly what accepting a hunk wrote makes it pending again (what was left of
+   * it after a partial accept goes away with it); a Redo of that write accepts it again.
+   */
+  onDocumentChanged(changes: readonly TextChange[], version: number, reason?: ChangeReason): ReviewHunk[] {
     const staled: ReviewHunk[] = [];
-    for (const hunk of this.hunks) {
-      if (hunk.status !== 'pending' || this.applying.has(hunk.id) || version <= hunk.sinceVersion) continue;
-      const span = {
-        line: hunk.line,
-        length: hunk.removed.length,
-        lastLineLength: hunk.removed.length ? lineContent(hunk.removed[hunk.removed.length - 1]).length : 0,
-      };
-      const moved = applyChangesToSpan(span, changes);
+    for (const hunk of [...this.hunks]) {
+      if (this.applying.has(hunk.id) || version <= hunk.sinceVersion) continue;
+      const applied = hunk.applied;
+      if (hunk.status === 'accepted' && applied) {
+        hunk.sinceVersion = version;
+        if (
+          reason === 'undo' &&
+          replacesExactly(changes, applied.line, applied.lineCount, applied.replaced)
+        ) {
+          hunk.status = 'pending';
+          hunk.line = applied.line;
+          this.dropRemainders(hunk.id);
+          continue;
+        }
+        const moved = applyChangesToSpan(spanOf(applied.line, splitKeepEnds(applied.text)), changes);
+        if (moved === 'stale') hunk.applied = undefined;
+        else applied.line = moved.line;
+        continue;
+      }
+      if (hunk.status !== 'pending') continue;
       hunk.sinceVersion = version;
+      if (
+        applied &&
+        reason === 'redo' &&
+        replacesExactly(changes, hunk.line, hunk.removed.length, applied.text)
+      ) {
+        hunk.status = 'accepted';
+        applied.line = hunk.line;
+        continue;
+      }
+      const moved = applyChangesToSpan(spanOf(hunk.line, hunk.removed), changes);
       if (moved === 'stale') {
         hunk.status = 'stale';
         staled.push(hunk);
       } else hunk.line = moved.line;
     }
     return staled;
+  }
+
+  private dropRemainders(parentId: string): void {
+    for (let i = this.hunks.length - 1; i >= 0; i--) {
+      const hunk = this.hunks[i];
+      if (hunk.parent !== parentId) continue;
+      this.dropRemainders(hunk.id);
+      this.hunks.splice(i, 1);
+    }
   }
 
   /**
@@ -159,6 +210,13 @@ export class FileReview {
     const hunk = this.hunk(plan.hunkId);
     if (!hunk || !succeeded) return [];
     hunk.status = 'accepted';
+    hunk.sinceVersion = version;
+    hunk.applied = {
+      line: plan.line,
+      lineCount: splitKeepEnds(plan.text).length,
+      text: plan.text,
+      replaced: plan.expected,
+    };
     if (plan.whole) return [];
     // What the region holds now, compared with what the hunk proposed: the rest is still to review.
     const now = splitKeepEnds(plan.text);
@@ -175,6 +233,7 @@ export class FileReview {
           version,
         ),
         line: plan.line + change.aStart,
+        parent: hunk.id,
       });
     }
     this.hunks.splice(this.hunks.indexOf(hunk) + 1, 0, ...rest);
@@ -225,4 +284,25 @@ export class FileReview {
       sinceVersion: version,
     };
   }
+}
+
+function spanOf(line: number, lines: readonly string[]) {
+  return {
+    line,
+    length: lines.length,
+    lastLineLength: lines.length ? lineContent(lines[lines.length - 1]).length : 0,
+  };
+}
+
+/** True when the changes are one replacement of whole lines [line, line + count) by `text`. */
+function replacesExactly(changes: readonly TextChange[], line: number, count: number, text: string): boolean {
+  if (changes.length !== 1) return false;
+  const [change] = changes;
+  return (
+    change.text === text &&
+    change.start.line === line &&
+    change.start.character === 0 &&
+    change.end.line === line + count &&
+    change.end.character === 0
+  );
 }

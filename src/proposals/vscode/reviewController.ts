@@ -351,16 +351,23 @@ export class ReviewController implements vscode.Disposable {
   private onDocumentChanged(event: vscode.TextDocumentChangeEvent): void {
     if (event.contentChanges.length === 0) return;
     const key = event.document.uri.toString();
+    const reason =
+      event.reason === vscode.TextDocumentChangeReason.Undo
+        ? 'undo'
+        : event.reason === vscode.TextDocumentChangeReason.Redo
+          ? 'redo'
+          : undefined;
     let touched = false;
     for (const proposal of this.proposals.all())
       for (const file of proposal.files) {
-        if (this.uriOf(file).toString() !== key || file.pending().length === 0) continue;
+        if (this.uriOf(file).toString() !== key) continue;
+        if (!file.hunks.some((hunk) => hunk.status === 'pending' || hunk.applied)) continue;
         const changes = event.contentChanges.map((change) => ({
           start: { line: change.range.start.line, character: change.range.start.character },
           end: { line: change.range.end.line, character: change.range.end.character },
           text: change.text,
         }));
-        file.onDocumentChanged(changes, event.document.version);
+        file.onDocumentChanged(changes, event.document.version, reason);
         touched = true;
       }
     if (touched) this.proposals.changed();

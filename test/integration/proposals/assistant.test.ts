@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
 import { describeRequest } from '../../../src/panel/vscode/requestDetails';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../fixtures/model-server';
-import { tandem } from '../extension.test';
+import { tandem } from '../tandem';
 
 const folder = () => vscode.workspace.workspaceFolders![0].uri;
 const fileUri = (path: string) => vscode.Uri.joinPath(folder(), ...path.split('/'));

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
-import { tandem } from '../extension.test';
+import { tandem } from '../tandem';
 
 const folder = () => vscode.workspace.workspaceFolders![0].uri;
 const fileUri = (path: string) => vscode.Uri.joinPath(folder(), ...path.split('/'));

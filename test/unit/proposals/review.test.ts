@@ -212,6 +212,25 @@ describe('proposals: file review', () => {
     assert.equal(doc.text, 'a\nb\nc\nd\ne\nF1\nF2\ng\n');
   });
 
+  it('puts a hunk back under review when Undo takes back exactly its write, and accepts it again on Redo', () => {
+    const doc = new TestDocument(ORIGINAL);
+    const file = review(ORIGINAL, PROPOSED);
+    const hunk = file.hunks[1];
+    const rest = accept(doc, file, hunk.id, { removed: [], added: [1] });
+    assert.equal(doc.text, 'a\nb\nc\nd\ne\nf\nF2\ng\n');
+    assert.equal(rest.length, 1);
+    // The editor's Undo replaces what was written ("f\nF2\n" at line 5) with what was there ("f\n").
+    file.onDocumentChanged([doc.edit(5, 0, 7, 0, 'f\n')], doc.version, 'undo');
+    assert.equal(hunk.status, 'pending');
+    assert.equal(hunk.line, 5);
+    assert.ok(!file.hunks.includes(rest[0]), 'what was left of it goes away with it');
+    file.onDocumentChanged([doc.edit(5, 0, 6, 0, 'f\nF2\n')], doc.version, 'redo');
+    assert.equal(hunk.status, 'accepted');
+    // A later ordinary edit elsewhere does not bring it back.
+    file.onDocumentChanged([doc.edit(0, 0, 0, 0, 'x\n')], doc.version);
+    assert.equal(hunk.status, 'accepted');
+  });
+
   it('re-proposes a stale hunk against the edited text', () => {
     const doc = new TestDocument(ORIGINAL);
     const file = review(ORIGINAL, PROPOSED);
