@@ -1,12 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { TandemApi } from '../../src/extension';
-
-export async function tandem(): Promise<TandemApi> {
-  const extension = vscode.extensions.getExtension<TandemApi>('tandem.tandem');
-  assert.ok(extension, 'the Tandem extension is installed in this host');
-  return extension.isActive ? extension.exports : extension.activate();
-}
+import { tandem } from './tandem';
 
 describe('extension spine', () => {
   it('activates in a real VS Code 1.100 extension host', async () => {
