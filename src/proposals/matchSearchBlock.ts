@@ -50,6 +50,7 @@ export interface MatchOptions {
 export const DEFAULT_FUZZY_THRESHOLD = 0.8;
 const MAX_PLACES = 20;
 const MAX_FUZZY_WINDOWS = 400;
+const MAX_FUZZY_PAIRS = 20_000;
 
 const trimEnd = (line: string) => line.trimEnd();
 const trimBoth = (line: string) => line.trim();
@@ -95,6 +96,15 @@ export function matchSearchBlock(
     const mapping = indentMapping(lines, window, search, replace, alignment);
     const replacement = keepContext(window, search, replace, alignment, mapping);
     return { ok: true, start, end, strategy: 'fuzzy', replacement, similarity: score };
+  }
+  if (fuzzy.overflow) {
+    return {
+      ok: false,
+      kind: 'ambiguous',
+      reason:
+        'SEARCH text could be at too many places to decide (its first and last lines are very common); include more distinctive lines',
+      places: [],
+    };
   }
   if (fuzzy.winners.length > 1) {
     return {
@@ -155,37 +165,75 @@ interface Scored extends LineRange {
   similarity: number;
 }
 
-/** Regions anchored on the block's first and last lines, of about its length, scored by similarity. */
+/** Sorted indices of the lines equal to `text`. */
+function positionsOf(lines: readonly string[], text: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < lines.length; i++) if (lines[i] === text) out.push(i);
+  return out;
+}
+
+/** Index of the first value >= `value` in a sorted array. */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Regions whose lines at the block's first and last non-blank lines equal those lines (ignoring
+ * indentation), of about the block's length, scored by similarity. Every such pair of anchors is
+ * considered (the rarer anchor drives the search); if there are more than MAX_FUZZY_PAIRS, the result
+ * is `overflow` rather than a guess among the ones seen.
+ */
 function fuzzyCandidates(
   fileTrim: readonly string[],
   searchTrim: readonly string[],
   threshold: number,
-): { winners: Scored[]; best?: Scored } {
+): { winners: Scored[]; best?: Scored; overflow?: boolean } {
   const n = searchTrim.length;
-  if (n < 3) return { winners: [] };
-  const first = searchTrim[0];
-  const last = searchTrim[n - 1];
-  if (first === '' || last === '') return { winners: [] };
+  let head = 0;
+  while (head < n && searchTrim[head] === '') head++;
+  let tail = n - 1;
+  while (tail > head && searchTrim[tail] === '') tail--;
+  if (tail - head < 2) return { winners: [] };
+  const firstAt = positionsOf(fileTrim, searchTrim[head]);
+  const lastAt = positionsOf(fileTrim, searchTrim[tail]);
+  if (firstAt.length === 0 || lastAt.length === 0) return { winners: [] };
+  const span = tail - head;
   const slack = Math.max(1, Math.ceil(n * 0.2));
+  const minGap = Math.max(2, span - slack);
+  const maxGap = span + slack;
   const searchText = searchTrim.join('\n');
   const bestByStart = new Map<number, Scored>();
   let best: Scored | undefined;
-  let windows = 0;
-  for (let i = 0; i < fileTrim.length && windows < MAX_FUZZY_WINDOWS; i++) {
-    if (fileTrim[i] !== first) continue;
-    const from = Math.max(i + 2, i + n - slack - 1);
-    const to = Math.min(fileTrim.length - 1, i + n + slack - 1);
-    for (let j = from; j <= to && windows < MAX_FUZZY_WINDOWS; j++) {
-      if (fileTrim[j] !== last) continue;
-      windows++;
-      const window = fileTrim.slice(i, j + 1);
-      // A cheap line-level check first: most windows are nowhere near similar.
-      if (lineSimilarity(window, searchTrim) < threshold - 0.35) continue;
-      const score = similarity(window.join('\n'), searchText);
-      const scored = { start: i, end: j + 1, similarity: score };
-      if (!best || score > best.similarity) best = scored;
-      const previous = bestByStart.get(i);
-      if (score >= threshold && (!previous || score > previous.similarity)) bestByStart.set(i, scored);
+  let pairs = 0;
+  const consider = (i: number, j: number): boolean => {
+    if (++pairs > MAX_FUZZY_PAIRS) return false;
+    const start = Math.max(0, i - head);
+    const end = Math.min(fileTrim.length, j + (n - 1 - tail) + 1);
+    const window = fileTrim.slice(start, end);
+    // A cheap line-level check first: most windows are nowhere near similar.
+    if (lineSimilarity(window, searchTrim) < threshold - 0.35) return true;
+    const score = similarity(window.join('\n'), searchText);
+    const scored = { start, end, similarity: score };
+    if (!best || score > best.similarity) best = scored;
+    const previous = bestByStart.get(start);
+    if (score >= threshold && (!previous || score > previous.similarity)) bestByStart.set(start, scored);
+    return true;
+  };
+  const fromFirst = firstAt.length <= lastAt.length;
+  for (const anchor of fromFirst ? firstAt : lastAt) {
+    const lo = fromFirst ? anchor + minGap : anchor - maxGap;
+    const hi = fromFirst ? anchor + maxGap : anchor - minGap;
+    const others = fromFirst ? lastAt : firstAt;
+    for (let k = lowerBound(others, lo); k < others.length && others[k] <= hi; k++) {
+      const ok = fromFirst ? consider(anchor, others[k]) : consider(others[k], anchor);
+      if (!ok) return { winners: [], best, overflow: true };
     }
   }
   return { winners: [...bestByStart.values()], best };

@@ -86,6 +86,21 @@ for (let i = 0; i < 300; i++) {
 }
 if (matched !== 300) throw new Error(`only ${matched} of 300 SEARCH blocks matched their place`);
 
+// The slow path: a block whose middle line the model retyped, found only by the fuzzy stage.
+const fuzzySamples: number[] = [];
+let fuzzyMatched = 0;
+for (let i = 0; i < 100; i++) {
+  const start = 10 + Math.floor(next() * (LINES - 30));
+  const search = before.slice(start, start + 10);
+  const retyped = search.findIndex((line, index) => index >= 3 && line.includes('compute('));
+  search[retyped] = search[retyped].replace('compute(', 'computeValue(');
+  const started = performance.now();
+  const result = matchSearchBlock(before, search, search.slice(0, 9));
+  fuzzySamples.push(performance.now() - started);
+  if (result.ok && result.strategy === 'fuzzy' && result.start === start) fuzzyMatched++;
+}
+if (fuzzyMatched !== 100) throw new Error(`only ${fuzzyMatched} of 100 retyped blocks matched fuzzily`);
+
 const hunksMs = quantile(hunkSamples, 0.5);
 const jsdiffMs = quantile(jsdiffSamples, 0.5);
 const matchP50 = quantile(matchSamples.slice(20), 0.5);
@@ -99,6 +114,7 @@ writeSuiteResult('diff', {
   hunks: hunkCount,
   jsdiff_parts: jsdiffParts,
   match_block_20k_p95_ms: round(quantile(matchSamples.slice(20), 0.95)),
+  match_block_fuzzy_20k_p50_ms: round(quantile(fuzzySamples.slice(10), 0.5)),
 });
 if (hunksMs * 10 > jsdiffMs)
   console.warn(`diff: hunks_20k_ms ${hunksMs} is not a tenth of jsdiff's ${jsdiffMs}`);
