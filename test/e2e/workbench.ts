@@ -92,8 +92,8 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
     options.loadTandem === false
       ? server.workbenchUrl({ folder })
       : server.workbenchUrl({ folder, extensionDevelopmentPath: repoRoot });
-  await page.goto(url);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
   if (options.loadTandem !== false) await statusBarItem(page, 'Tandem').waitFor({ timeout: 60_000 });
 
   const workbench: Workbench = {
