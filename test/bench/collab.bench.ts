@@ -7,15 +7,13 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { startCollabServer } from '../../src/server/server';
 import { signToken } from '../../src/server/token';
 import { startServerProcess, testSecret } from '../unit/server/harness';
+import type { FromRoomHost, ToRoomHost } from './collabRoomHost';
 import type { FromTypists, ToTypists, TypistSpec, TypistsData } from './collabTypists';
 import { quantile, round, writeSuiteResult } from './results';
 
@@ -27,6 +25,17 @@ const BURST_KEYSTROKES = 100;
 const IDLE_ROOMS = 400;
 const root = path.resolve(__dirname, '..', '..', '..');
 const now = () => performance.timeOrigin + performance.now();
+/** The whole bench is bounded: past this, it fails rather than hangs. */
+const BENCH_LIMIT_MS = 8 * 60_000;
+
+/** Rejects when `promise` takes longer than `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`collab bench: ${what} took longer than ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 interface LoadFigures {
   updates_per_s: number;
@@ -68,7 +77,7 @@ async function runLoad(label: string, url: string, tokens: boolean): Promise<Loa
         return reply;
       }),
     );
-  await all();
+  await within(all(), 60_000, `${label}: connecting and syncing every client`);
   const checkConverged = (replies: FromTypists[], phase: string) => {
     const texts: Record<string, Set<string>> = {};
     for (const reply of replies)
@@ -214,7 +223,7 @@ async function syncLargeDoc(
   // Wait until the server holds the whole document (a probe sees it), then time fresh clients.
   const probeDoc = new Y.Doc();
   const probe = connect(url, room, probeDoc, token?.(room));
-  await waitFull(probeDoc, probe);
+  await within(waitFull(probeDoc, probe), 60_000, `${label}: loading the 5 MB document`);
   probe.destroy();
   probeDoc.destroy();
   seeder.destroy();
@@ -223,7 +232,7 @@ async function syncLargeDoc(
     const doc = new Y.Doc();
     const started = performance.now();
     const provider = connect(url, room, doc, token?.(room));
-    await waitFull(doc, provider);
+    await within(waitFull(doc, provider), 30_000, `${label}: syncing the 5 MB document`);
     times.push(performance.now() - started);
     provider.destroy();
     doc.destroy();
@@ -234,45 +243,64 @@ async function syncLargeDoc(
   return quantile(times, 0.5);
 }
 
-function collectGarbage(): void {
-  const gc =
-    (globalThis as { gc?: () => void }).gc ??
-    (v8.setFlagsFromString('--expose-gc'), vm.runInNewContext('gc'));
-  for (let i = 0; i < 3; i++) gc();
-}
-
-/** Heap an idle room keeps in the embedded (memory-only) server after it was unloaded, in KB. */
-async function idleRoomKb(): Promise<{ idle: number; loaded: number }> {
-  const server = await startCollabServer({ secret: testSecret, limits: { idleUnloadMs: 100 } });
-  collectGarbage();
-  const baseline = process.memoryUsage().heapUsed;
-  for (let batch = 0; batch < IDLE_ROOMS; batch += 20) {
-    const clients = Array.from({ length: 20 }, (_, i) => {
+/**
+ * Heap the embedded (memory-only) server spends per room: while loaded with one client connected,
+ * and once idle (every client gone, the room unloaded into its stored snapshot). The server runs in
+ * its own worker isolate, so the clients' heap does not count.
+ */
+async function roomMemoryKb(): Promise<{ idle: number; loaded: number }> {
+  const host = new Worker(path.join(__dirname, 'collabRoomHost.js'), {
+    env: { ...process.env, TANDEM_BENCH_SECRET: testSecret },
+  });
+  const reply = () =>
+    new Promise<FromRoomHost>((resolve, reject) => {
+      host.once('message', resolve);
+      host.once('error', reject);
+    });
+  const started = (await reply()) as Extract<FromRoomHost, { type: 'started' }>;
+  const measure = async () => {
+    const answer = reply();
+    host.postMessage({ type: 'measure' } satisfies ToRoomHost);
+    return (await answer) as Extract<FromRoomHost, { type: 'measured' }>;
+  };
+  const baseline = await measure();
+  const clients: { doc: Y.Doc; provider: WebsocketProvider }[] = [];
+  for (let batch = 0; batch < IDLE_ROOMS; batch += 50) {
+    const created = Array.from({ length: 50 }, (_, i) => {
       const room = `idle-${batch + i}`;
       const doc = new Y.Doc();
-      return { doc, provider: connect(server.url, room, doc, server.createToken({ room, role: 'rw' })) };
+      const token = signToken(testSecret, { room, role: 'rw', name: 'bench', exp: Date.now() + 600_000 });
+      return { doc, provider: connect(started.url, room, doc, token) };
     });
-    await Promise.all(
-      clients.map(({ provider }) => new Promise((resolve) => provider.once('sync', resolve))),
+    await within(
+      Promise.all(created.map(({ provider }) => new Promise((resolve) => provider.once('sync', resolve)))),
+      30_000,
+      'syncing the idle-room clients',
     );
-    // A short session in each room: 100 keystrokes typed at scattered places.
-    for (const { doc } of clients)
+    // A short session in each room: 100 keystrokes at scattered places.
+    for (const { doc } of created)
       for (let k = 0; k < 100; k++)
         doc.getText('text').insert((k * 7) % (doc.getText('text').length + 1), 'x');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    for (const { doc, provider } of clients) {
-      provider.destroy();
-      doc.destroy();
-    }
+    clients.push(...created);
   }
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  collectGarbage();
-  const loaded = (process.memoryUsage().heapUsed - baseline) / IDLE_ROOMS / 1024;
-  while (server.loadedRooms().length > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-  collectGarbage();
-  const idle = (process.memoryUsage().heapUsed - baseline) / IDLE_ROOMS / 1024;
-  await server.close();
-  return { idle: round(idle, 2), loaded: round(loaded, 2) };
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const loaded = await measure();
+  for (const { doc, provider } of clients) {
+    provider.destroy();
+    doc.destroy();
+  }
+  let idle = await measure();
+  for (let waited = 0; idle.rooms > 0 && waited < 20_000; waited += 250) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    idle = await measure();
+  }
+  if (idle.rooms > 0) throw new Error(`${idle.rooms} idle rooms were never unloaded`);
+  host.postMessage({ type: 'stop' } satisfies ToRoomHost);
+  await new Promise((resolve) => host.once('exit', resolve));
+  if (loaded.rooms !== IDLE_ROOMS)
+    throw new Error(`expected ${IDLE_ROOMS} loaded rooms, saw ${loaded.rooms}`);
+  const perRoomKb = (bytes: number) => round((bytes - baseline.heapBytes) / IDLE_ROOMS / 1024, 2);
+  return { loaded: perRoomKb(loaded.heapBytes), idle: perRoomKb(idle.heapBytes) };
 }
 
 /** CPU time (user + system) a process has used so far, in seconds, from /proc. */
@@ -289,10 +317,14 @@ function cpuSeconds(pid: number | undefined): number {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  setTimeout(() => {
+    console.error(`collab bench: still running after ${BENCH_LIMIT_MS / 60_000} minutes; giving up`);
+    process.exit(1);
+  }, BENCH_LIMIT_MS).unref();
   // Each y-websocket provider adds a process 'exit' listener.
   process.setMaxListeners(100);
   // Memory first, while the heap holds nothing else of this run.
-  const memory = await idleRoomKb();
+  const memory = await roomMemoryKb();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-collab-'));
   const large = buildLargeDoc();
   try {
@@ -343,6 +375,8 @@ async function main(): Promise<void> {
       server_cpu_s: round(oursCpu, 2),
       reference_server_cpu_s: round(theirCpu, 2),
       storage: 'sqlite',
+      // The 1-minute load average of the machine while the bench ran: the latency figures need it.
+      host_load_1m: round(os.loadavg()[0], 1),
       seconds: round((Date.now() - started) / 1000, 1),
     });
   } finally {
