@@ -69,8 +69,16 @@ export class ProposalSet {
   private readonly proposals: Proposal[] = [];
   private readonly listeners = new Set<Listener>();
 
+  /** Past this many proposals, the oldest with nothing left to decide are let go. */
+  constructor(private readonly keep = 20) {}
+
   add(proposal: Proposal): void {
     this.proposals.push(proposal);
+    for (let i = 0; i < this.proposals.length && this.proposals.length > this.keep;) {
+      const old = this.proposals[i];
+      if (old !== proposal && old.settled && old.failures.length === 0) this.proposals.splice(i, 1);
+      else i++;
+    }
     this.changed();
   }
 

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { effectOfChange, type TextChange } from '../../../src/proposals/anchors';
 import { composeSelection, computeHunks, expandToGroups, pairGroups } from '../../../src/proposals/hunks';
 import { reproposeHunk } from '../../../src/proposals/repropose';
+import { Proposal, ProposalSet } from '../../../src/proposals/proposal';
 import { FileReview } from '../../../src/proposals/review';
 
 /** A document as the tests edit it: text plus the change events an editor would report. */
@@ -244,5 +245,29 @@ describe('proposals: file review', () => {
     const fresh = file.replaceStale(hunk.id, again.removed, again.added, again.line, doc.version)!;
     accept(doc, file, fresh.id);
     assert.equal(doc.text, 'a\nb\nc\nd\ne\nF1\nF2\ng\n');
+  });
+});
+
+describe('proposals: the set under review', () => {
+  const draft = () => ({
+    rationale: '',
+    failures: [],
+    changes: [
+      { path: 'a.txt', kind: 'modify' as const, original: 'a\n', proposed: 'b\n', notes: [], applied: [] },
+    ],
+  });
+
+  it('lets go of the oldest decided proposals past its size, never undecided ones', () => {
+    const set = new ProposalSet(2);
+    const decided = new Proposal(draft(), { instruction: 'one' });
+    decided.files[0].reject(decided.files[0].hunks[0].id);
+    const undecided = new Proposal(draft(), { instruction: 'two' });
+    set.add(decided);
+    set.add(undecided);
+    const third = new Proposal(draft(), { instruction: 'three' });
+    set.add(third);
+    assert.deepEqual(set.all(), [undecided, third]);
+    set.add(new Proposal(draft(), { instruction: 'four' }));
+    assert.equal(set.all().length, 3, 'undecided proposals stay even past the size');
   });
 });
