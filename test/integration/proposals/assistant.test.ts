@@ -170,6 +170,29 @@ describe('side panel assistant in VS Code', function () {
     assert.equal(editor.document.getText(), 'alpha\nBETA\ngamma\n');
   });
 
+  it('"Explain Selection" asks about the selected lines in the panel, without proposing edits', async () => {
+    const editor = await open('assistant/explain.txt', 'first\nsecond\nthird\n');
+    editor.selection = new vscode.Selection(0, 0, 2, 0);
+    await vscode.commands.executeCommand('tandem.explainSelection');
+    const messages = api.panel.store.current.messages;
+    const [question, answer] = messages.slice(-2);
+    assert.equal(question.text, 'Explain assistant/explain.txt:1-2');
+    assert.deepEqual(question.chips, ['assistant/explain.txt:1-2']);
+    assert.equal(answer.status, 'done');
+    const record = api.model.requestLog.get(answer.requestId!);
+    assert.equal(record?.feature, 'explain');
+    assert.ok(server.requests.at(-1)!.rawBody.includes('first\\nsecond'), 'the selected lines were sent');
+  });
+
+  it('"New Conversation" starts an empty conversation and keeps the old one in the history', async () => {
+    const before = api.panel.store.current;
+    assert.ok(before.messages.length > 0);
+    await vscode.commands.executeCommand('tandem.newConversation');
+    assert.notEqual(api.panel.store.current.id, before.id);
+    assert.equal(api.panel.store.current.messages.length, 0);
+    assert.ok(api.panel.store.summaries().some((summary) => summary.id === before.id));
+  });
+
   it('marks proposals that write protected paths as needing confirmation', async () => {
     const proposal = await api.panel.review.controller.propose(
       '.vscode/tasks.json\n<<<<<<< SEARCH\n=======\n{ "version": "2.0.0" }\n>>>>>>> REPLACE\n',
