@@ -70,6 +70,8 @@ describe('side panel assistant in VS Code', function () {
   after(async () => {
     await api.settings.set('model.baseUrl', undefined);
     await server.close();
+    // Later suites read the request log: leave it as this suite found it (empty of its records).
+    api.model.requestLog.clear();
     const review = api.panel.review.controller;
     for (const proposal of [...review.proposals.all()]) review.dismiss(proposal.id);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
