@@ -6,6 +6,7 @@ import { registerModel, type ModelService } from './model/vscode';
 import { registerTrust, type TrustService } from './trust/vscode';
 import { registerPanel, type TandemPanel } from './panel/vscode';
 import { registerCollab, type CollabService } from './collab/vscode';
+import { registerCompletion, type CompletionService } from './completion/vscode';
 
 /** What the extension hands to other extensions and to its integration tests. */
 export interface TandemApi {
@@ -21,6 +22,8 @@ export interface TandemApi {
   readonly collab: CollabService;
   /** The side panel, the proposals under review and the edit commands. */
   readonly panel: TandemPanel;
+  /** Inline suggestions: the engine (created with the first suggestion) and its last status. */
+  readonly completion: CompletionService;
   /** Milliseconds spent inside activate(), measured by activate() itself. */
   readonly activateMs: number;
 }
@@ -44,6 +47,14 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   context.subscriptions.push(panel);
   const collab = registerCollab({ context, settings, log });
   context.subscriptions.push(collab);
+  const completion = registerCompletion({
+    settings,
+    status,
+    log,
+    gate: () => trust.gate,
+    notifyError: (error, what) => void model.notifyError(error, what),
+  });
+  context.subscriptions.push(completion);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('tandem.showLog', () => log.show(true)),
@@ -62,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
 
   const activateMs = performance.now() - started;
   log.info(`Tandem ${context.extension.packageJSON.version} activated in ${activateMs.toFixed(2)} ms`);
-  return { settings, log, status, apiKey, model, trust, panel, collab, activateMs };
+  return { settings, log, status, apiKey, model, trust, panel, collab, completion, activateMs };
 }
 
 export function deactivate(): void {

@@ -6,6 +6,8 @@ export interface StatusReport {
   text: string;
   /** Markdown tooltip lines. */
   tooltip?: string;
+  /** Commands the tooltip may link to (`[title](command:id)`); other command links stay inert. */
+  commands?: readonly string[];
   /** Drawn with the warning or error background. */
   severity?: 'normal' | 'warning' | 'error';
   /** Shows a spinning icon. */
@@ -27,7 +29,9 @@ export class TandemStatusBar implements vscode.Disposable {
   set(report: StatusReport): void {
     const icon = report.busy ? '$(loading~spin)' : report.severity === 'error' ? '$(error)' : '$(sparkle)';
     this.item.text = `${icon} Tandem: ${report.text}`;
-    this.item.tooltip = new vscode.MarkdownString(report.tooltip ?? `Tandem: ${report.text}`, true);
+    const tooltip = new vscode.MarkdownString(report.tooltip ?? `Tandem: ${report.text}`, true);
+    if (report.commands?.length) tooltip.isTrusted = { enabledCommands: [...report.commands] };
+    this.item.tooltip = tooltip;
     this.item.backgroundColor =
       report.severity === 'error'
         ? new vscode.ThemeColor('statusBarItem.errorBackground')

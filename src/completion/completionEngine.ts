@@ -68,6 +68,8 @@ export interface RequestMetrics {
   readonly outcome: 'ok' | 'empty' | 'error' | 'cancelled';
   readonly requestRecordId: number;
   readonly promptTokens: number;
+  /** The cache entry holding the cleaned answer, when there was one. */
+  readonly entryId?: number;
 }
 
 export type EngineStatus =
@@ -130,8 +132,8 @@ export class CompletionEngine {
     const inFlight = this.inFlight;
     if (inFlight && !input.explicit && inFlight.request.canStillShow(cursor)) {
       // Its answer may still fit what was typed since: wait for it rather than asking again.
-      const processed = await raceAbort(inFlight.processed, input.signal);
-      if (processed === undefined || input.signal.aborted) return undefined;
+      await raceAbort(inFlight.processed, input.signal);
+      if (input.signal.aborted || this.disposed) return undefined;
       const after = this.cache.lookup(cursor);
       if (after) return this.show(after.entry.id, after.remaining, cursor, after.typed, 'in-flight');
     } else if (inFlight) {
@@ -148,8 +150,8 @@ export class CompletionEngine {
     if (this.inFlight) this.abortInFlight();
     const started = this.send(input, cursor, decision.reason);
     if (!started) return undefined;
-    const processed = await raceAbort(started.processed, input.signal);
-    if (processed === undefined || input.signal.aborted) return undefined;
+    const entryId = await raceAbort(started.processed, input.signal);
+    if (entryId === undefined || input.signal.aborted) return undefined;
     // The request's own answer (the cursor has not moved, or the signal would be aborted).
     const answer = this.cache.lookup(cursor);
     return answer ? this.show(answer.entry.id, answer.remaining, cursor, answer.typed, 'request') : undefined;
@@ -179,6 +181,11 @@ export class CompletionEngine {
   documentClosed(docKey: string): void {
     this.cache.forgetDocument(docKey);
     if (this.inFlight?.request.anchor.docKey === docKey) this.abortInFlight();
+  }
+
+  /** Stops the request in flight, if any (suggestions were turned off). */
+  cancel(): void {
+    this.abortInFlight();
   }
 
   get requestInFlight(): boolean {
@@ -266,7 +273,12 @@ export class CompletionEngine {
   /** Waits for the answer, cleans and caches it, reports; resolves with the cache entry id, if any. */
   private async process(
     request: InFlightRequest,
-    sent: { reason: TriggerReason; startedAt: number; promptBuildMs: number; promptTokens: number },
+    sent: {
+      reason: TriggerReason;
+      startedAt: number;
+      promptBuildMs: number;
+      promptTokens: number;
+    },
   ): Promise<number | undefined> {
     const outcome = await request.finished;
     if (this.inFlight?.request === request) this.inFlight = undefined;
@@ -293,6 +305,7 @@ export class CompletionEngine {
       outcome: outcome.kind === 'ok' ? (suggestions.length ? 'ok' : 'empty') : outcome.kind,
       requestRecordId: record.id,
       promptTokens: sent.promptTokens,
+      entryId,
     };
     this.options.onRequestFinished?.(metrics);
     if (outcome.kind === 'error') {

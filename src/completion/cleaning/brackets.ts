@@ -14,7 +14,8 @@ import {
 } from './codeScanner';
 import type { CleaningContext } from './cleaningContext';
 
-const CONTEXT_LINES = 100;
+/** Lines scanned above and below the cursor: enough for the enclosing blocks of ordinary code. */
+const CONTEXT_LINES = 60;
 
 interface OpenBracket {
   readonly char: string;
@@ -27,6 +28,7 @@ interface OpenBracket {
 }
 
 export function balanceBrackets(text: string, context: CleaningContext, multiLine: boolean): string {
+  if (!/[()[\]{}]/.test(text)) return text;
   const { languageId, tabSize } = context;
   const before = [...context.linesAbove.slice(-CONTEXT_LINES), context.linePrefix].join('\n');
 

@@ -29,6 +29,8 @@ describe('completion engine (scripted model server, real client and trust gate)'
         if (prefix.endsWith('const user = '))
           return { text: ['db.users.find(id);', 'await load(id);', 'cache.get(id);'] };
         if (suffix.startsWith(')')) return { text: 'path, "utf8"));' };
+        if (prefix.endsWith('const answer = ')) return { text: '', timeToFirstTokenMs: 150 };
+        if (prefix.endsWith('const answer = 4')) return { text: '2;' };
         if (prefix.endsWith('fail')) return { failure: { status: 500, message: 'model runner crashed' } };
         return { text: '' };
       },
@@ -108,6 +110,17 @@ describe('completion engine (scripted model server, real client and trust gate)'
     assert.deepEqual(result?.suggestions, ['(url);']);
     assert.equal(completionRequests(server).length, 2);
     engine.dispose();
+  });
+
+  it('asks again when the request it waited for brings nothing for the new position', async () => {
+    const { engine } = harness(server);
+    const doc = new LineDocument('file:///work/a.ts', '/work/a.ts', 'typescript', 'const answer = \n');
+    const session = new TypingSession(engine, doc, { line: 0, character: 15 });
+    void session.provide();
+    await server.waitForRequest((request) => request.path === '/v1/completions');
+    session.type('4'); // while the first request runs; it answers nothing
+    assert.deepEqual((await session.provide())?.suggestions, ['2;']);
+    assert.equal(completionRequests(server).length, 2);
   });
 
   it('waits the policy delay while typing: a keystroke within it sends nothing', async () => {

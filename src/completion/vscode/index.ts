@@ -1,0 +1,121 @@
+// Inline suggestions in VS Code: `registerCompletion` is what src/extension.ts calls. Cheap to
+// register: the engine, its caches and the similarity index come to life on the first suggestion.
+import * as vscode from 'vscode';
+import type { ModelError } from '../../model';
+import type { Settings } from '../../settings';
+import type { TandemStatusBar } from '../../statusBar';
+import { CompletionEngine, type CompletionGate, type EngineStatus } from '../completionEngine';
+import { readCompletionSettings } from './completionSettings';
+import { CompletionStatus, TOGGLE_COMMAND } from './completionStatus';
+import { ContextTracker } from './contextTracker';
+import { ACCEPTED_COMMAND, TandemInlineProvider } from './inlineProvider';
+import { isServedDocument, VscodeDocumentText } from './vscodeDocument';
+
+export { suggestionsEnabledFor } from './completionSettings';
+
+export interface CompletionDeps {
+  readonly settings: Settings;
+  readonly status: TandemStatusBar;
+  readonly log: vscode.LogOutputChannel;
+  /** The window's trust gate (created on first use): every request goes through it. */
+  readonly gate: () => CompletionGate;
+  /** Shows a failure the user can act on (rate-limited), e.g. the model service's `notifyError`. */
+  readonly notifyError: (error: ModelError, what: string) => void;
+}
+
+/** What inline suggestions expose to the rest of the extension (and its tests). */
+export interface CompletionService extends vscode.Disposable {
+  /** The engine, once the first suggestion was asked for. */
+  readonly engine: CompletionEngine | undefined;
+  /** The last state shown in the status bar. */
+  readonly lastStatus: EngineStatus | undefined;
+}
+
+export const ACCEPT_LINE_COMMAND = 'tandem.acceptLine';
+export const DISMISS_COMMAND = 'tandem.dismissSuggestion';
+
+export function registerCompletion(deps: CompletionDeps): CompletionService {
+  const { settings, log } = deps;
+  const status = new CompletionStatus(deps.status);
+  let engine: CompletionEngine | undefined;
+  let lastStatus: EngineStatus | undefined;
+  const tracker = new ContextTracker((path) => deps.gate().isExcluded(path));
+
+  const getEngine = (): CompletionEngine => {
+    if (!engine) {
+      engine = new CompletionEngine({
+        gate: deps.gate(),
+        settings: () => readCompletionSettings(settings),
+        sources: tracker,
+        onStatus: (next) => {
+          lastStatus = next;
+          if (settings.get('completion.enabled')) status.show(next);
+        },
+        onError: (error) => deps.notifyError(error, 'Inline suggestion'),
+        onRequestFinished: (metrics) =>
+          log.debug(
+            `inline suggestion (${metrics.reason}): ${metrics.outcome}, prompt build ${metrics.promptBuildMs.toFixed(1)} ms, ` +
+              `clean ${metrics.cleanMs.toFixed(1)} ms, total ${Math.round(metrics.totalMs)} ms, request #${metrics.requestRecordId}`,
+          ),
+      });
+    }
+    return engine;
+  };
+
+  const disposables: vscode.Disposable[] = [
+    tracker,
+    vscode.languages.registerInlineCompletionItemProvider(
+      [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }],
+      new TandemInlineProvider(getEngine, settings, tracker),
+    ),
+    vscode.commands.registerCommand(ACCEPTED_COMMAND, (entryId?: number) => engine?.accepted(entryId)),
+    vscode.commands.registerCommand(ACCEPT_LINE_COMMAND, async () => {
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.acceptNextLine');
+      engine?.accepted();
+    }),
+    vscode.commands.registerCommand(DISMISS_COMMAND, async () => {
+      engine?.dismissed();
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.hide');
+    }),
+    vscode.commands.registerCommand(TOGGLE_COMMAND, async () => {
+      const inspected = vscode.workspace.getConfiguration('tandem').inspect<boolean>('completion.enabled');
+      const on = !settings.get('completion.enabled');
+      const target =
+        inspected?.workspaceFolderValue !== undefined
+          ? vscode.ConfigurationTarget.WorkspaceFolder
+          : inspected?.workspaceValue !== undefined
+            ? vscode.ConfigurationTarget.Workspace
+            : vscode.ConfigurationTarget.Global;
+      await settings.set('completion.enabled', on, target);
+      vscode.window.setStatusBarMessage(`Tandem inline suggestions ${on ? 'on' : 'off'}`, 3000);
+    }),
+    settings.watch(['completion.enabled'], () => {
+      const on = settings.get('completion.enabled');
+      if (!on) engine?.cancel();
+      status.enabled(on);
+    }),
+    vscode.window.onDidChangeTextEditorSelection((event) => {
+      const document = event.textEditor.document;
+      if (!engine || !isServedDocument(document) || event.selections.length === 0) return;
+      const active = event.selections[0].active;
+      engine.cursorChanged(new VscodeDocumentText(document), {
+        line: active.line,
+        character: active.character,
+      });
+    }),
+    vscode.workspace.onDidCloseTextDocument((document) => engine?.documentClosed(document.uri.toString())),
+  ];
+
+  return {
+    get engine() {
+      return engine;
+    },
+    get lastStatus() {
+      return lastStatus;
+    },
+    dispose() {
+      engine?.dispose();
+      for (const disposable of disposables.splice(0)) disposable.dispose();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import * as vscode from 'vscode';
+import type { DocumentText } from '../documentText';
+
+/** The schemes inline suggestions serve: files on disk (local or remote) and untitled editors. */
+const SERVED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-userdata']);
+
+export function isServedDocument(document: vscode.TextDocument): boolean {
+  return SERVED_SCHEMES.has(document.uri.scheme);
+}
+
+/** The path the trust gate checks and the model sees: the file system path, or the untitled name. */
+export function documentPath(document: vscode.TextDocument): string {
+  return document.uri.scheme === 'untitled' ? document.uri.path : document.uri.fsPath;
+}
+
+/**
+ * A `TextDocument` as the completion pipeline reads it. Offsets count "\n" line ends whatever the
+ * file uses, so they agree with the text the pipeline joins from lines.
+ */
+export class VscodeDocumentText implements DocumentText {
+  readonly key: string;
+  readonly path: string;
+  readonly languageId: string;
+  private readonly crlf: boolean;
+
+  constructor(private readonly document: vscode.TextDocument) {
+    this.key = document.uri.toString();
+    this.path = documentPath(document);
+    this.languageId = document.languageId;
+    this.crlf = document.eol === vscode.EndOfLine.CRLF;
+  }
+
+  get lineCount(): number {
+    return this.document.lineCount;
+  }
+
+  lineAt(line: number): string {
+    return this.document.lineAt(line).text;
+  }
+
+  offsetAt(line: number, character: number): number {
+    const offset = this.document.offsetAt(new vscode.Position(line, character));
+    return this.crlf ? offset - line : offset;
+  }
+}
