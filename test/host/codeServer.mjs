@@ -164,7 +164,7 @@ export async function startCodeServer(options) {
   const extensionsDir = path.join(options.stateDir, 'extensions');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
-  const settings = {
+  const defaults = {
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
     'workbench.enableExperiments': false,
@@ -175,9 +175,25 @@ export async function startCodeServer(options) {
     'security.workspace.trust.enabled': false,
     'chat.commandCenter.enabled': false,
     'workbench.colorTheme': 'Default Dark Modern',
-    ...options.settings,
   };
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  // Keep what the user changed in an existing instance (npm start reuses its folders); forced
+  // options win. A settings file we cannot parse (comments) is left exactly as it is.
+  const settingsFile = path.join(userDataDir, 'User', 'settings.json');
+  let existing = {};
+  let writable = true;
+  if (fs.existsSync(settingsFile)) {
+    try {
+      existing = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+    } catch {
+      writable = false;
+    }
+  }
+  if (writable) {
+    fs.writeFileSync(
+      settingsFile,
+      JSON.stringify({ ...defaults, ...existing, ...options.settings }, null, 2),
+    );
+  }
   const args = [
     entry,
     '--auth',

@@ -1,19 +1,23 @@
 // `npm start`: builds Tandem, then serves a real VS Code (code-server 4.100.3) in the browser with
 // Tandem installed and a sample workspace open. Ctrl+C stops everything it started.
-//   npm start -- [--port 8080] [--host 127.0.0.1] [--folder <dir>] [--state-dir <dir>]
-import { spawnSync } from 'node:child_process';
+//   npm start -- [--port 8080] [--host 127.0.0.1] [--folder <dir>] [--state-dir <dir>] [--scripted-model]
+// --scripted-model also starts the scripted OpenAI-compatible server (canned answers for the sample
+// workspace) and points tandem.model.baseUrl at it, to try the AI features without a model.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { ensureCodeServer, startCodeServer } from './codeServer.mjs';
+import { ensureCodeServer, freePort, startCodeServer } from './codeServer.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function usage(message) {
   if (message) console.error(message);
-  console.error('Usage: npm start -- [--port 8080] [--host 127.0.0.1] [--folder <dir>] [--state-dir <dir>]');
+  console.error(
+    'Usage: npm start -- [--port 8080] [--host 127.0.0.1] [--folder <dir>] [--state-dir <dir>] [--scripted-model]',
+  );
   process.exit(2);
 }
 
@@ -25,6 +29,7 @@ try {
       host: { type: 'string', default: '127.0.0.1' },
       folder: { type: 'string' },
       'state-dir': { type: 'string' },
+      'scripted-model': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -77,6 +82,53 @@ if (!options.folder && !fs.existsSync(folder)) {
 }
 if (!fs.existsSync(folder)) usage(`--folder ${folder} does not exist`);
 
+/** Builds and starts the scripted model server; resolves with its base URL once it answers. */
+async function startScriptedModel() {
+  const outfile = path.join(repoRoot, 'out', 'model-server', 'main.js');
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [path.join(repoRoot, 'test', 'fixtures', 'model-server', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+    outfile,
+  });
+  const modelPort = await freePort();
+  const logFile = path.join(stateDir, 'model-server.log');
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(
+    process.execPath,
+    [outfile, '--port', String(modelPort), '--ttft', '150', '--token-delay', '15'],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', out, out],
+    },
+  );
+  const baseUrl = `http://127.0.0.1:${modelPort}/v1`;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null) throw new Error(`the scripted model server exited; see ${logFile}`);
+    const up = await fetch(`${baseUrl}/models`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (up) return { child, baseUrl, logFile };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill();
+  throw new Error(`the scripted model server did not answer at ${baseUrl}; see ${logFile}`);
+}
+
+let model;
+if (options['scripted-model']) {
+  try {
+    model = await startScriptedModel();
+  } catch (error) {
+    console.error(`Could not start the scripted model server: ${error.message}`);
+    process.exit(1);
+  }
+}
+
 let server;
 try {
   server = await startCodeServer({
@@ -85,17 +137,23 @@ try {
     port,
     host: options.host,
     logFile: path.join(stateDir, 'code-server.log'),
+    settings: model ? { 'tandem.model.baseUrl': model.baseUrl } : undefined,
   });
 } catch (error) {
   console.error(`Could not start code-server on ${options.host}:${port}: ${error.message}`);
   console.error(
     `Is the port in use? Try: npm start -- --port ${port + 1}.  Log: ${path.join(stateDir, 'code-server.log')}`,
   );
+  model?.child.kill();
   process.exit(1);
 }
 
 console.log(`Workspace: ${folder}`);
 console.log(`Log: ${path.join(stateDir, 'code-server.log')}`);
+if (model)
+  console.log(
+    `Scripted model server: ${model.baseUrl} (tandem.model.baseUrl points at it; log: ${model.logFile})`,
+  );
 console.log(`Tandem is running at http://${options.host}:${server.port}/`);
 console.log('Press Ctrl+C to stop.');
 
@@ -104,6 +162,7 @@ async function stop(signal) {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping code-server…`);
+  model?.child.kill();
   await server.stop();
   process.exit(0);
 }
