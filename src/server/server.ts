@@ -59,6 +59,8 @@ export interface CollabServer {
 const DAY_MS = 86_400_000;
 /** How long closing connections get to finish the close handshake at shutdown. */
 const SHUTDOWN_GRACE_MS = 2000;
+/** How long a refused connection may linger before it is dropped. */
+const REFUSED_GRACE_MS = 1000;
 
 type Admission =
   | { readonly ok: true; readonly room: string; readonly identity: ConnectionIdentity }
@@ -227,6 +229,8 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
         log({ level: 'info', msg: 'connection refused', reason: admission.metric, code: admission.code });
         ws.on('error', () => undefined);
         ws.close(admission.code, admission.reason);
+        // Nothing it sends is read; it gets a moment to take the close frame, then it is cut off.
+        setTimeout(() => ws.terminate(), REFUSED_GRACE_MS).unref();
         return;
       }
       if (closing) {

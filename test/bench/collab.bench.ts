@@ -22,11 +22,13 @@ const CLIENTS_PER_ROOM = 12;
 const WORKERS = 4;
 const HUMAN_MS = 15_000;
 const BURST_KEYSTROKES = 100;
+/** How long receivers wait for the last keystroke of a phase. */
+const PHASE_TIMEOUT_MS = 60_000;
 const IDLE_ROOMS = 400;
 const root = path.resolve(__dirname, '..', '..', '..');
 const now = () => performance.timeOrigin + performance.now();
 /** The whole bench is bounded: past this, it fails rather than hangs. */
-const BENCH_LIMIT_MS = 8 * 60_000;
+const BENCH_LIMIT_MS = 10 * 60_000;
 
 /** Rejects when `promise` takes longer than `ms`. */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -43,10 +45,14 @@ interface LoadFigures {
   delivery_p99_ms: number;
   delivered_fraction: number;
   burst_updates_per_s: number;
+  burst_delivered_fraction: number;
 }
 
-/** Runs the typing load against one server and checks every room converged. */
-async function runLoad(label: string, url: string, tokens: boolean): Promise<LoadFigures> {
+/**
+ * Runs the typing load against one server. Strict (Tandem's server): every keystroke must reach every
+ * peer and every room must converge, else the bench fails. The reference is measured as it comes.
+ */
+async function runLoad(label: string, url: string, tokens: boolean, strict: boolean): Promise<LoadFigures> {
   const specs: TypistSpec[] = [];
   for (let id = 0; id < ROOMS * CLIENTS_PER_ROOM; id++) {
     const room = `bench-room-${id % ROOMS}`;
@@ -93,28 +99,32 @@ async function runLoad(label: string, url: string, tokens: boolean): Promise<Loa
     { type: 'typed' }
   >[];
   const sentById = Object.assign({}, ...typed.map((reply) => reply.sentById)) as Record<number, number>;
-  const human = (await all({ type: 'collect', sentById, timeoutMs: 30_000 })) as Extract<
+  const human = (await all({ type: 'collect', sentById, timeoutMs: PHASE_TIMEOUT_MS })) as Extract<
     FromTypists,
     { type: 'human-done' }
   >[];
   const sent = Object.values(sentById).reduce((sum, count) => sum + count, 0);
   const received = human.reduce((sum, reply) => sum + reply.received, 0);
   const expected = sent * (CLIENTS_PER_ROOM - 1);
-  if (!human.every((reply) => reply.complete))
-    throw new Error(`${label}: only ${received} of ${expected} keystrokes reached their peers within 30 s`);
-  checkConverged(human, 'human');
+  const humanComplete = human.every((reply) => reply.complete);
+  if (strict && !humanComplete)
+    throw new Error(`${label}: only ${received} of ${expected} keystrokes reached their peers in time`);
+  if (humanComplete) checkConverged(human, 'human');
   const latencies = human.flatMap((reply) => Array.from(reply.latencies));
   const firstSend = Math.min(...human.map((reply) => reply.firstSend));
   const lastReceive = Math.max(...human.map((reply) => reply.lastReceive));
 
   const burstStart = now() + 200;
-  const burst = (await all({ type: 'burst', startAt: burstStart, keystrokes: BURST_KEYSTROKES })) as Extract<
-    FromTypists,
-    { type: 'burst-done' }
-  >[];
-  if (!burst.every((reply) => reply.complete))
-    throw new Error(`${label}: the burst was not fully delivered within 30 s`);
-  checkConverged(burst, 'burst');
+  const burst = (await all({
+    type: 'burst',
+    startAt: burstStart,
+    keystrokes: BURST_KEYSTROKES,
+    timeoutMs: PHASE_TIMEOUT_MS,
+  })) as Extract<FromTypists, { type: 'burst-done' }>[];
+  const burstComplete = burst.every((reply) => reply.complete);
+  if (strict && !burstComplete) throw new Error(`${label}: the burst was not fully delivered in time`);
+  if (burstComplete) checkConverged(burst, 'burst');
+  const burstReceived = burst.reduce((sum, reply) => sum + reply.received, 0);
   const burstEnd = Math.max(...burst.map((reply) => reply.lastReceive));
   for (const worker of workers) worker.postMessage({ type: 'stop' } satisfies ToTypists);
   await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
@@ -125,9 +135,10 @@ async function runLoad(label: string, url: string, tokens: boolean): Promise<Loa
     delivery_p50_ms: round(quantile(latencies, 0.5), 2),
     delivery_p99_ms: round(quantile(latencies, 0.99), 2),
     delivered_fraction: round(received / expected, 4),
-    burst_updates_per_s: round(
-      (ROOMS * CLIENTS_PER_ROOM * BURST_KEYSTROKES) / ((burstEnd - burstStart) / 1000),
-      0,
+    burst_updates_per_s: round(burstReceived / (CLIENTS_PER_ROOM - 1) / ((burstEnd - burstStart) / 1000), 0),
+    burst_delivered_fraction: round(
+      burstReceived / (ROOMS * CLIENTS_PER_ROOM * BURST_KEYSTROKES * (CLIENTS_PER_ROOM - 1)),
+      4,
     ),
   };
   console.log(`${label}: ${sent} keystrokes, ${received}/${expected} deliveries`, figures);
@@ -263,38 +274,49 @@ async function roomMemoryKb(): Promise<{ idle: number; loaded: number }> {
     host.postMessage({ type: 'measure' } satisfies ToRoomHost);
     return (await answer) as Extract<FromRoomHost, { type: 'measured' }>;
   };
+  /** Opens `count` rooms, one client each typing 100 keystrokes; returns the clients, still connected. */
+  const openRooms = async (prefix: string, count: number) => {
+    const clients: { doc: Y.Doc; provider: WebsocketProvider }[] = [];
+    for (let batch = 0; batch < count; batch += 50) {
+      const created = Array.from({ length: Math.min(50, count - batch) }, (_, i) => {
+        const room = `${prefix}-${batch + i}`;
+        const doc = new Y.Doc();
+        const token = signToken(testSecret, { room, role: 'rw', name: 'bench', exp: Date.now() + 600_000 });
+        return { doc, provider: connect(started.url, room, doc, token) };
+      });
+      await within(
+        Promise.all(created.map(({ provider }) => new Promise((resolve) => provider.once('sync', resolve)))),
+        30_000,
+        'syncing the idle-room clients',
+      );
+      // A short session in each room: 100 keystrokes at scattered places.
+      for (const { doc } of created)
+        for (let k = 0; k < 100; k++)
+          doc.getText('text').insert((k * 7) % (doc.getText('text').length + 1), 'x');
+      clients.push(...created);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return clients;
+  };
+  const leaveAndUnload = async (clients: { doc: Y.Doc; provider: WebsocketProvider }[]) => {
+    for (const { doc, provider } of clients) {
+      provider.destroy();
+      doc.destroy();
+    }
+    let idle = await measure();
+    for (let waited = 0; idle.rooms > 0 && waited < 20_000; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      idle = await measure();
+    }
+    if (idle.rooms > 0) throw new Error(`${idle.rooms} idle rooms were never unloaded`);
+    return idle;
+  };
+  // A warm-up round first, so code compiled on first use does not count as room memory.
+  await leaveAndUnload(await openRooms('warmup', 50));
   const baseline = await measure();
-  const clients: { doc: Y.Doc; provider: WebsocketProvider }[] = [];
-  for (let batch = 0; batch < IDLE_ROOMS; batch += 50) {
-    const created = Array.from({ length: 50 }, (_, i) => {
-      const room = `idle-${batch + i}`;
-      const doc = new Y.Doc();
-      const token = signToken(testSecret, { room, role: 'rw', name: 'bench', exp: Date.now() + 600_000 });
-      return { doc, provider: connect(started.url, room, doc, token) };
-    });
-    await within(
-      Promise.all(created.map(({ provider }) => new Promise((resolve) => provider.once('sync', resolve)))),
-      30_000,
-      'syncing the idle-room clients',
-    );
-    // A short session in each room: 100 keystrokes at scattered places.
-    for (const { doc } of created)
-      for (let k = 0; k < 100; k++)
-        doc.getText('text').insert((k * 7) % (doc.getText('text').length + 1), 'x');
-    clients.push(...created);
-  }
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  const clients = await openRooms('idle', IDLE_ROOMS);
   const loaded = await measure();
-  for (const { doc, provider } of clients) {
-    provider.destroy();
-    doc.destroy();
-  }
-  let idle = await measure();
-  for (let waited = 0; idle.rooms > 0 && waited < 20_000; waited += 250) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    idle = await measure();
-  }
-  if (idle.rooms > 0) throw new Error(`${idle.rooms} idle rooms were never unloaded`);
+  const idle = await leaveAndUnload(clients);
   host.postMessage({ type: 'stop' } satisfies ToRoomHost);
   await new Promise((resolve) => host.once('exit', resolve));
   if (loaded.rooms !== IDLE_ROOMS)
@@ -334,7 +356,7 @@ async function main(): Promise<void> {
     let oursSync: number;
     try {
       const cpuBefore = cpuSeconds(tandem.process.pid);
-      ours = await runLoad('tandem', tandem.url, true);
+      ours = await runLoad('tandem', tandem.url, true, true);
       oursCpu = cpuSeconds(tandem.process.pid) - cpuBefore;
       oursSync = await syncLargeDoc('tandem', tandem.url, large, (room) =>
         signToken(testSecret, { room, role: 'rw', name: 'bench', exp: Date.now() + 600_000 }),
@@ -348,7 +370,7 @@ async function main(): Promise<void> {
     let theirSync: number;
     try {
       const cpuBefore = cpuSeconds(reference.pid);
-      theirs = await runLoad('reference', reference.url, false);
+      theirs = await runLoad('reference', reference.url, false, false);
       theirCpu = cpuSeconds(reference.pid) - cpuBefore;
       theirSync = await syncLargeDoc('reference', reference.url, large);
     } finally {
@@ -369,6 +391,7 @@ async function main(): Promise<void> {
       reference_delivered_fraction: theirs.delivered_fraction,
       burst_updates_per_s: ours.burst_updates_per_s,
       reference_burst_updates_per_s: theirs.burst_updates_per_s,
+      reference_burst_delivered_fraction: theirs.burst_delivered_fraction,
       reference_sync_5mb_doc_ms: round(theirSync, 1),
       loaded_room_kb: memory.loaded,
       // Server CPU over both load phases: comparable even when other work shares the machine.

@@ -28,7 +28,12 @@ export type ToTypists =
       readonly sentById: Readonly<Record<number, number>>;
       readonly timeoutMs: number;
     }
-  | { readonly type: 'burst'; readonly startAt: number; readonly keystrokes: number }
+  | {
+      readonly type: 'burst';
+      readonly startAt: number;
+      readonly keystrokes: number;
+      readonly timeoutMs: number;
+    }
   | { readonly type: 'stop' };
 
 export type FromTypists =
@@ -45,6 +50,7 @@ export type FromTypists =
     }
   | {
       readonly type: 'burst-done';
+      readonly received: number;
       readonly lastReceive: number;
       readonly complete: boolean;
       readonly texts: Record<string, string[]>;
@@ -203,10 +209,11 @@ async function main(): Promise<void> {
       // A burst: every typist fires its keystrokes back to back (each its own update message).
       for (const typist of typists) for (let i = 0; i < message.keystrokes; i++) typist.keystroke();
       const expected = message.keystrokes * (data.clientsPerRoom - 1);
-      const deadline = now() + 30_000;
+      const deadline = now() + message.timeoutMs;
       while (typists.some((typist) => typist.received < expected) && now() < deadline) await sleep(5);
       port.postMessage({
         type: 'burst-done',
+        received: typists.reduce((sum, typist) => sum + typist.received, 0),
         lastReceive: Math.max(...typists.map((typist) => typist.lastReceive)),
         complete: typists.every((typist) => typist.received >= expected),
         texts: textsByRoom(typists),
