@@ -75,6 +75,8 @@ interface HeldEvent {
 
 interface Inflight {
   operation: TextOperation;
+  /** The edits as sent, in document offsets, to recognise their change event. */
+  edits: DocumentEdit[];
   versionBefore: number;
   result?: boolean;
 }
@@ -313,7 +315,7 @@ export class DocumentBinding {
       return;
     }
     const edits = operationToEdits(operation, this.doc);
-    const inflight: Inflight = { operation, versionBefore: this.doc.version };
+    const inflight: Inflight = { operation, edits, versionBefore: this.doc.version };
     this.inflight = inflight;
     this.pending = undefined;
     this.queuedAfterInflight = undefined;
@@ -348,7 +350,24 @@ export class DocumentBinding {
         this.echoTimer ??= setTimeout(() => this.onEchoTimeout(inflight), this.options.echoTimeoutMs ?? 2000);
         return;
       }
-      this.held.shift();
+      const echo = this.held.shift()!;
+      if (!isEchoOf(echo, inflight)) {
+        // The editor applied our edit on top of a newer text (its version check did not hold):
+        // nothing in the books can be trusted. Bring the document back to the shared text.
+        this.options.log?.(
+          'error',
+          `the editor applied a remote change after the document had changed (version ${inflight.versionBefore} -> ${echo.versionAfter}); resynchronising`,
+        );
+        this.stats.repairs++;
+        this.held = [];
+        this.inflight = undefined;
+        this.queuedAfterInflight = undefined;
+        if (this.echoTimer) clearTimeout(this.echoTimer);
+        this.echoTimer = undefined;
+        this.needsResync = true;
+        this.scheduleFlush();
+        return;
+      }
       this.shadowLength = inflight.operation.targetLength;
       this.pending = this.queuedAfterInflight;
     } else {
@@ -440,6 +459,20 @@ export function deltaToOperation(
       operation.insert(typeof part.insert === 'string' ? part.insert : '\ufffc');
   }
   return operation.retain(baseLength - consumed);
+}
+
+/**
+ * True when a change event is the one our applied edit produced: the next version, and every change
+ * in it is one of the edits we sent (VS Code reports them as given, last first).
+ */
+function isEchoOf(event: HeldEvent, inflight: Inflight): boolean {
+  if (event.versionAfter !== inflight.versionBefore + 1 || event.changes.length === 0) return false;
+  return event.changes.every((change) =>
+    inflight.edits.some(
+      (edit) =>
+        edit.offset === change.rangeOffset && edit.length === change.rangeLength && edit.text === change.text,
+    ),
+  );
 }
 
 function stripCr(text: string): string {

@@ -47,6 +47,8 @@ export class GuestFiles {
   private readonly listeners = new Set<(changes: GuestFileChange[]) => void>();
   private readonly onTree: (event: Y.YMapEvent<TreeEntry>) => void;
   private nextRequest = 0;
+  /** True while an editor here shows the file bound to its shared text (set by the editor side). */
+  openInEditor: (relative: string) => boolean = () => false;
 
   constructor(private readonly options: GuestFilesOptions) {
     this.onTree = (event) => {
@@ -129,8 +131,11 @@ export class GuestFiles {
     if (entry?.type === 'dir') throw new FileOperationError('FileIsADirectory', `${relative} is a folder`);
     if (text && entry) {
       const decoded = decodeSharedText(content);
-      // The usual save: the editor's text is the shared text already; the host writes it to disk.
-      if (!('unshared' in decoded) && toLf(decoded.text) === text.toString()) {
+      // The usual save: the editor shows the shared text (or is still catching up with it, and the
+      // shared text already has every edit made in it), so the host writes the shared text. Only a
+      // write from elsewhere (another file saved over this one, a tool) replaces the shared text.
+      const same = !('unshared' in decoded) && toLf(decoded.text) === text.toString();
+      if (same || this.openInEditor(relative)) {
         await this.request({ op: 'save', path: relative });
         return;
       }

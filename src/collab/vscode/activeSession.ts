@@ -62,6 +62,7 @@ export class ActiveSession implements vscode.Disposable {
     );
     if (session.hostFiles && options.root) this.watchHostFolder(options.root);
     if (session.guestFiles) {
+      session.guestFiles.openInEditor = (shared) => this.bindings.documentsOf(shared).length > 0;
       this.disposables.push(options.fileSystem.attach(options.room, session.guestFiles));
       this.disposables.push(toDisposable(session.onDidEnd((reason) => void this.onEnded(reason))));
     }

@@ -14,9 +14,19 @@ import type { CollabSession } from '../session';
 /** Where a document sits in the shared folder, or undefined when it is not shared. */
 export type SharedPathOf = (uri: vscode.Uri) => string | undefined;
 
-/** A TextDocument as the binding sees it. Edits go through workspace.applyEdit, which VS Code applies
- * only if the document is still at the version the extension host knows (so a race is a refusal). */
+/**
+ * A TextDocument as the binding sees it. Edits go through workspace.applyEdit, which VS Code applies
+ * only if the document is still at the version the extension host knows, so a race with the user's
+ * typing is a refusal, never a misplaced edit. One detail makes that true for every document: edits
+ * without metadata to a document that is not in the active editor are first rewritten by VS Code's
+ * "more minimal edits" step, which drops their version (VS Code 1.100); edits with metadata skip it.
+ */
 export class TextDocumentAdapter implements BindableDocument {
+  private static readonly metadata: vscode.WorkspaceEditEntryMetadata = {
+    needsConfirmation: false,
+    label: 'Tandem shared session',
+  };
+
   constructor(readonly document: vscode.TextDocument) {}
 
   get eol(): Eol {
@@ -45,6 +55,7 @@ export class TextDocumentAdapter implements BindableDocument {
         this.document.uri,
         new vscode.Range(this.document.positionAt(offset), this.document.positionAt(offset + length)),
         text,
+        TextDocumentAdapter.metadata,
       );
     return Promise.resolve(vscode.workspace.applyEdit(edit));
   }
@@ -79,7 +90,7 @@ export class EditorBindings implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((event) => this.onChange(event)),
       vscode.workspace.onDidSaveTextDocument((document) => {
         const bound = this.bound.get(document.uri.toString());
-        if (bound && session.hostFiles) session.hostFiles.noteSaved(bound.path, bound.text.toString());
+        if (bound && session.hostFiles) session.hostFiles.noteSaved(bound.path, toLf(document.getText()));
       }),
     );
     // A file's shared text can be replaced (renamed, deleted, shared again): rebind its documents.

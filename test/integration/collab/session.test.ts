@@ -246,3 +246,88 @@ describe('collab: VS Code as the host', function () {
     assert.equal(api.collab.statusText, '');
   });
 });
+
+describe('collab: typing while remote edits land (real applyEdit races)', function () {
+  this.timeout(90_000);
+
+  it('loses no keystroke and no remote edit when both happen at once', async () => {
+    const api = await tandem();
+    const server = await startCollabServer({ secret: 'race-secret-0123456789abcdef' });
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-collab-race-'));
+    fs.writeFileSync(path.join(root, 'race.txt'), 'start\r\n');
+    const room = 'race-room';
+    const host = new CollabSession({
+      role: 'host',
+      serverUrl: server.url,
+      room,
+      token: server.createToken({ room, role: 'rw', name: 'Host' }),
+      name: 'Host',
+      color: '#1c7ed6',
+      WebSocketPolyfill: WebSocket,
+      host: {
+        root,
+        folderName: 'race',
+        excludeGlobs: [],
+        editors: { text: () => undefined, save: async () => false },
+      },
+    });
+    await host.start();
+    const peer = stockClient(server.url, room, server.createToken({ room, role: 'rw', name: 'peer' }));
+    try {
+      const link = buildInviteLink({
+        serverUrl: server.url,
+        room,
+        token: server.createToken({ room, role: 'rw', name: 'me' }),
+      });
+      assert.equal(await api.collab.join(link, { addFolder: false }), true);
+      const uri = vscode.Uri.parse(`tandem://${room}/race.txt`);
+      const document = await vscode.workspace.openTextDocument(uri);
+      const editor = await vscode.window.showTextDocument(document);
+      await eventually(
+        () => !!peer.text('race.txt') && !!api.collab.bindings?.bindingFor(uri),
+        'both sides ready',
+      );
+      editor.selection = new vscode.Selection(0, 0, 0, 0);
+      // The peer appends numbered lines at the end while this editor types letters at the start.
+      let remote = 0;
+      const timer = setInterval(() => {
+        const text = peer.text('race.txt')!;
+        text.insert(text.length, `\nremote ${remote++}`);
+      }, 7);
+      const typed: string[] = [];
+      for (let i = 0; i < 150; i++) {
+        const letter = String.fromCharCode(97 + (i % 26));
+        typed.push(letter);
+        await vscode.commands.executeCommand('type', { text: letter });
+        // A fast typist: 10-40 ms between keys (back-to-back commands would leave no gap at all).
+        await new Promise((resolve) => setTimeout(resolve, 10 + (i % 4) * 10));
+      }
+      clearInterval(timer);
+      const expectedStart = typed.join('') + 'start';
+      await eventually(
+        () => peer.text('race.txt')!.toString() === document.getText().replace(/\r\n/g, '\n'),
+        'the editor and the peer to agree',
+        20_000,
+      );
+      const final = peer.text('race.txt')!.toString();
+      assert.ok(
+        final.startsWith(expectedStart),
+        `every keystroke in order: ${JSON.stringify(final.slice(0, 200))}`,
+      );
+      for (let i = 0; i < remote; i++)
+        assert.ok(final.includes(`\nremote ${i}`), `remote line ${i} is there`);
+      const binding = api.collab.bindings!.bindingFor(uri)!;
+      assert.equal(binding.stats.repairs, 0, 'no divergence had to be repaired');
+      assert.ok(binding.stats.remoteApplies > 1, 'remote edits showed while typing, not only at the end');
+      console.log(
+        `      ${typed.length} keystrokes, ${remote} remote edits, ${binding.stats.rejectedApplies} applies lost the race`,
+      );
+    } finally {
+      peer.dispose();
+      await api.collab.leave();
+      host.dispose();
+      await server.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

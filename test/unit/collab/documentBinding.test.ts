@@ -123,6 +123,23 @@ describe('collab DocumentBinding', () => {
     ctx.binding.dispose();
   });
 
+  it('notices an edit the editor applied on top of newer text, and repairs instead of trusting it', async () => {
+    const ydoc = new Y.Doc();
+    const ytext = ydoc.getText('t');
+    ytext.insert(0, 'abcdef');
+    const doc = new SimulatedDocument({ text: 'abcdef', eol: '\n', latency: 'manual', checkVersion: false });
+    const binding = new DocumentBinding(ytext, doc, { origin: LOCAL, checkDelayMs: 1, checkMaxDelayMs: 5 });
+    doc.onDidChange((changes, version) => binding.handleDocumentChange(changes, version));
+    ydoc.transact(() => ytext.insert(6, 'XYZ'), 'peer');
+    await tick(1);
+    doc.userEdit(0, 0, '123'); // typed first, yet the stale edit still lands (at the old offset)
+    doc.deliverToMain();
+    await settle(doc);
+    assert.ok(binding.stats.repairs >= 1, 'the anomaly was noticed');
+    assert.equal(toLf(doc.mainText), ytext.toString());
+    binding.dispose();
+  });
+
   it('never writes a read-only participant’s edits and restores the shared text', async () => {
     const ctx = setup('read only', '\n', 'manual', true);
     const before = Y.encodeStateVector(ctx.ydoc);

@@ -124,6 +124,24 @@ describe('collab shared folder (host disk, guest view)', () => {
     assert.equal(guestSession.responses.size, 0);
   });
 
+  it('saves the shared text, not an editor’s stale copy, when the editor is still catching up', async () => {
+    const { tree, guest, guestSession, hostSession } = pair(root);
+    await tree.scan();
+    await guest.readFile('/src/main.ts');
+    guest.openInEditor = (relative) => relative === 'src/main.ts';
+    hostSession.text('src/main.ts')!.insert(0, '// from a peer\n');
+    // The editor has not shown the peer's line yet and saves what it has.
+    await guest.writeFile('/src/main.ts', Buffer.from('export const x = 1;\n'), {
+      create: true,
+      overwrite: true,
+    });
+    assert.equal(guestSession.text('src/main.ts')!.toString(), '// from a peer\nexport const x = 1;\n');
+    assert.equal(
+      fs.readFileSync(path.join(root, 'src', 'main.ts'), 'utf8'),
+      '// from a peer\nexport const x = 1;\n',
+    );
+  });
+
   it('creates, renames and deletes files and folders on the host', async () => {
     const { tree, guest, guestSession } = pair(root);
     await tree.scan();
