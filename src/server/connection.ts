@@ -109,7 +109,7 @@ export class ClientConnection implements RoomMember {
 
   private readonly onMessage = (data: RawData, isBinary: boolean): void => {
     const bytes = toBytes(data);
-    this.context.metrics.bytesIn.inc({}, bytes.byteLength);
+    this.context.metrics.bytesIn.add(bytes.byteLength);
     this.alive = true;
     if (this.closing) return;
     if (!isBinary) {
@@ -264,7 +264,7 @@ export class ClientConnection implements RoomMember {
   private send(message: Uint8Array): void {
     if (this.socket.readyState !== OPEN) return;
     this.socket.send(message, { binary: true });
-    this.context.metrics.bytesOut.inc({}, message.byteLength);
+    this.context.metrics.bytesOut.add(message.byteLength);
   }
 
   /** Called by the server's heartbeat: drops a connection that did not answer the previous ping. */

@@ -7,6 +7,7 @@ import type { CollabLogger } from './log';
 import type { ServerMetrics } from './metrics';
 import { type AwarenessEntry, encodeAwareness, encodeUpdate, writeAwarenessEntries } from './protocol';
 import type { RoomStore } from './storage';
+import type { BatchedRoom, UpdateBatch } from './updateBatch';
 
 /** What a room needs from a connection in it. */
 export interface RoomMember {
@@ -20,6 +21,7 @@ export type RoomSeeder = (room: string, doc: Y.Doc) => void | Promise<void>;
 
 export interface RoomContext {
   readonly store: RoomStore;
+  readonly batch: UpdateBatch;
   readonly limits: CollabLimits;
   readonly metrics: ServerMetrics;
   readonly log: CollabLogger;
@@ -28,7 +30,7 @@ export interface RoomContext {
   readonly onGone: (room: Room) => void;
 }
 
-export class Room {
+export class Room implements BatchedRoom {
   readonly doc = new Y.Doc();
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   readonly members = new Set<RoomMember>();
@@ -123,6 +125,8 @@ export class Room {
 
   /** The updates a client with state vector `stateVector` lacks (everything, for a new client). */
   missingUpdates(stateVector: Uint8Array): Uint8Array {
+    // What a client is sent must be stored first.
+    this.context.batch.flush();
     // An empty state vector is the single varuint 0.
     if (stateVector.byteLength === 1 && stateVector[0] === 0) return this.encodedState();
     return Y.encodeStateAsUpdate(this.doc, stateVector);
@@ -141,19 +145,15 @@ export class Room {
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
-    const { store, metrics } = this.context;
-    const started = performance.now();
-    try {
-      store.append(this.name, update);
-    } catch (error) {
-      metrics.storageErrors.inc();
-      this.fail(`storing an update failed: ${(error as Error).message}`);
-      return;
-    }
-    metrics.storageWriteSeconds.observe((performance.now() - started) / 1000);
     this.fullState = undefined;
     this.logCount++;
     this.logBytes += update.byteLength;
+    // Stored at the end of this turn of the event loop; relayed only once stored (relayStored).
+    this.context.batch.add(this, update, origin);
+  };
+
+  relayStored(update: Uint8Array, origin: unknown): void {
+    if (this.gone) return;
     const message = encodeUpdate(update);
     let relayed = 0;
     for (const member of this.members) {
@@ -161,10 +161,10 @@ export class Room {
       member.relay(message);
       relayed++;
     }
-    metrics.updatesOut.inc({}, relayed);
+    this.context.metrics.updatesOut.add(relayed);
     const { compactAfterUpdates, compactAfterBytes } = this.context.limits;
     if (this.logCount >= compactAfterUpdates || this.logBytes >= compactAfterBytes) this.queueCompaction();
-  };
+  }
 
   private readonly onAwarenessUpdate = (
     change: { added: number[]; updated: number[]; removed: number[] },
@@ -187,7 +187,8 @@ export class Room {
 
   /** Folds the update log into one snapshot of the current document. */
   compact(): void {
-    if (this.logCount === 0) return;
+    this.context.batch.flush();
+    if (this.logCount === 0 || this.gone) return;
     const started = performance.now();
     try {
       this.context.store.compact(this.name, this.encodedState());

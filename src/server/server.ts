@@ -11,6 +11,7 @@ import { type CollabLogger, silentLogger } from './log';
 import { ServerMetrics } from './metrics';
 import { Room, type RoomSeeder } from './room';
 import { MemoryRoomStore, type RoomStore } from './storage';
+import { UpdateBatch } from './updateBatch';
 import { type CollabRole, MAX_ROOM_NAME_LENGTH, signToken, verifyToken } from './token';
 
 export interface CollabServerOptions {
@@ -90,8 +91,10 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   const startedAt = Date.now();
   let closing = false;
 
+  const batch = new UpdateBatch(store, metrics);
   const roomContext = {
     store,
+    batch,
     limits,
     metrics,
     log,
@@ -296,8 +299,10 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     while (connections.size > 0 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 10));
     for (const connection of connections) connection.terminate();
+    batch.flush();
     for (const room of [...rooms.values()]) room.unload();
     rooms.clear();
+    batch.dispose();
     store.close();
     wss.close();
     await httpClosed;

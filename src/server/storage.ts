@@ -10,6 +10,11 @@ export interface StoredRoom {
   readonly logBytes: number;
 }
 
+export interface StoredUpdate {
+  readonly room: string;
+  readonly update: Uint8Array;
+}
+
 export interface RoomStore {
   /** Whether the store outlives the process. */
   readonly durable: boolean;
@@ -17,8 +22,8 @@ export interface RoomStore {
   load(room: string): StoredRoom | undefined;
   /** Creates a room with its initial (seed) state; throws if it already exists. */
   create(room: string, initialState: Uint8Array): void;
-  /** Appends one update to the room's log; once it returns, the update is stored. */
-  append(room: string, update: Uint8Array): void;
+  /** Appends updates to their rooms' logs, all or none; once it returns, they are stored. */
+  append(updates: readonly StoredUpdate[]): void;
   /** Replaces the room's snapshot and log with one state that contains both. */
   compact(room: string, state: Uint8Array): void;
   close(): void;
@@ -44,11 +49,14 @@ export class MemoryRoomStore implements RoomStore {
     this.rooms.set(room, { snapshot: initialState, log: [], logBytes: 0 });
   }
 
-  append(room: string, update: Uint8Array): void {
-    const stored = this.rooms.get(room);
-    if (!stored) throw new Error(`room "${room}" was never created`);
-    stored.log.push(update);
-    stored.logBytes += update.byteLength;
+  append(updates: readonly StoredUpdate[]): void {
+    for (const { room } of updates)
+      if (!this.rooms.has(room)) throw new Error(`room "${room}" was never created`);
+    for (const { room, update } of updates) {
+      const stored = this.rooms.get(room) as { log: Uint8Array[]; logBytes: number };
+      stored.log.push(update);
+      stored.logBytes += update.byteLength;
+    }
   }
 
   compact(room: string, state: Uint8Array): void {

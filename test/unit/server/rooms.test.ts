@@ -10,6 +10,7 @@ import { Room, type RoomMember } from '../../../src/server/room';
 import { type CollabServer, startCollabServer } from '../../../src/server/server';
 import { SqliteRoomStore } from '../../../src/server/sqliteStore';
 import { MemoryRoomStore, type RoomStore } from '../../../src/server/storage';
+import { UpdateBatch } from '../../../src/server/updateBatch';
 import { connectClient, metric, type TestClient, testSecret, waitFor } from './harness';
 
 function tempDir(): string {
@@ -45,7 +46,9 @@ for (const [kind, makeStore] of [
       assert.equal(store.load('r'), undefined);
       store.create('r', Y.encodeStateAsUpdate(source));
       assert.throws(() => store.create('r', new Uint8Array([0, 0])), 'a room is created (seeded) once');
-      for (const word of ['one ', 'two ', 'three']) store.append('r', updateInserting(source, word));
+      store.append([{ room: 'r', update: updateInserting(source, 'one ') }]);
+      store.append(['two ', 'three'].map((word) => ({ room: 'r', update: updateInserting(source, word) })));
+      assert.throws(() => store.append([{ room: 'never-created', update: new Uint8Array([0, 0]) }]));
       const loaded = store.load('r') as NonNullable<ReturnType<RoomStore['load']>>;
       assert.equal(loaded.logCount, 3);
       assert.equal(textOf(loaded.updates), 'one two three');
@@ -64,7 +67,7 @@ describe('server: sqlite store durability', () => {
     const source = new Y.Doc();
     const first = new SqliteRoomStore(dir);
     first.create('r', Y.encodeStateAsUpdate(source));
-    first.append('r', updateInserting(source, 'survives'));
+    first.append([{ room: 'r', update: updateInserting(source, 'survives') }]);
     // Drop the handle without close(): the WAL is not checkpointed, as after a crash.
     (first as unknown as { db: { close(): void } }).db.close();
     const second = new SqliteRoomStore(dir);
@@ -163,7 +166,7 @@ describe('server: seeding and compaction', () => {
     writer.text.insert(0, 'tail ');
     const expected = writer.text.toString();
     await waitFor(
-      () => metric(server?.metrics.render() ?? '', 'tandem_storage_write_seconds_count') === 37,
+      () => metric(server?.metrics.render() ?? '', 'tandem_updates_stored_total') === 37,
       'the last update to be stored',
     );
     writer.destroy();
@@ -184,19 +187,22 @@ describe('server: storage failure', () => {
       durable: false,
       load: (room) => store.load(room),
       create: (room, state) => store.create(room, state),
-      append: (room, update) => {
+      append: (updates) => {
         if (failWrites) throw new Error('disk full');
-        store.append(room, update);
+        store.append(updates);
       },
       compact: (room, state) => store.compact(room, state),
       close: () => store.close(),
     };
     let gone = false;
     const limits = resolveLimits();
+    const metrics = new ServerMetrics({ connections: () => 0, roomsLoaded: () => 0 });
+    const batch = new UpdateBatch(failing, metrics);
     const room = new Room('fragile', {
       store: failing,
+      batch,
       limits,
-      metrics: new ServerMetrics({ connections: () => 0, roomsLoaded: () => 0 }),
+      metrics,
       log: () => undefined,
       onGone: () => (gone = true),
     });
@@ -212,9 +218,15 @@ describe('server: storage failure', () => {
     room.join(peer);
     const source = new Y.Doc();
     room.applyUpdate(updateInserting(source, 'stored'), sender);
+    assert.equal(relayed.length, 0, 'nothing is relayed before it is stored');
+    assert.equal(store.load('fragile')?.logCount, 0);
+    // A joining client's sync reply reads the document: what it gets is stored first.
+    assert.equal(textOf([room.missingUpdates(new Uint8Array([0]))]), 'stored');
+    assert.equal(store.load('fragile')?.logCount, 1);
     assert.equal(relayed.length, 1);
     failWrites = true;
     room.applyUpdate(updateInserting(source, ' lost'), sender);
+    batch.flush();
     assert.equal(relayed.length, 1, 'the unstored update reached no one');
     assert.deepEqual(closes, [1011, 1011]);
     assert.equal(gone, true);
