@@ -23,6 +23,7 @@ export class ContextTracker implements ContextSources, vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private lastPlace: { key: string; line: number } | undefined;
   private indexing = false;
+  private warmTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly excluded: (path: string) => boolean) {
     this.disposables.push(
@@ -57,6 +58,7 @@ export class ContextTracker implements ContextSources, vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.warmTimer);
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
@@ -107,10 +109,11 @@ export class ContextTracker implements ContextSources, vscode.Disposable {
    */
   private warmExclusion(document: vscode.TextDocument): void {
     if (!isServedDocument(document)) return;
-    const timer = setTimeout(() => {
+    clearTimeout(this.warmTimer);
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = undefined;
       if (!document.isClosed) this.excluded(new VscodeDocumentText(document).path);
     }, 0);
-    this.disposables.push({ dispose: () => clearTimeout(timer) });
   }
 
   private scheduleIndex(document: vscode.TextDocument): void {
