@@ -8,13 +8,13 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { signToken } from '../../src/server/token';
 import { startServerProcess, testSecret } from '../unit/server/harness';
-import type { FromRoomHost, ToRoomHost } from './collabRoomHost';
 import type { FromTypists, ToTypists, TypistSpec, TypistsData } from './collabTypists';
+import { connect, within } from './collabClients';
+import { roomMemoryKb } from './collabMemory';
 import { quantile, round, writeSuiteResult } from './results';
 
 const ROOMS = 5;
@@ -24,20 +24,10 @@ const HUMAN_MS = 15_000;
 const BURST_KEYSTROKES = 100;
 /** How long receivers wait for the last keystroke of a phase. */
 const PHASE_TIMEOUT_MS = 60_000;
-const IDLE_ROOMS = 400;
 const root = path.resolve(__dirname, '..', '..', '..');
 const now = () => performance.timeOrigin + performance.now();
 /** The whole bench is bounded: past this, it fails rather than hangs. */
 const BENCH_LIMIT_MS = 10 * 60_000;
-
-/** Rejects when `promise` takes longer than `ms`. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`collab bench: ${what} took longer than ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 interface LoadFigures {
   updates_per_s: number;
@@ -183,14 +173,6 @@ async function startReference(): Promise<{ url: string; pid: number | undefined;
   };
 }
 
-function connect(url: string, room: string, doc: Y.Doc, token?: string): WebsocketProvider {
-  return new WebsocketProvider(url, room, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    params: token ? { token } : {},
-    disableBc: true,
-  });
-}
-
 /**
  * A document of about 5 MB built the way a shared session builds one: a 5 MB file seeded in one
  * piece, then 5,000 keystrokes by five other clients at scattered places.
@@ -252,77 +234,6 @@ async function syncLargeDoc(
     `${label}: 5 MB sync (${Y.encodeStateAsUpdate(large).byteLength} bytes encoded) in ${times.map((t) => t.toFixed(0)).join(', ')} ms`,
   );
   return quantile(times, 0.5);
-}
-
-/**
- * Heap the embedded (memory-only) server spends per room: while loaded with one client connected,
- * and once idle (every client gone, the room unloaded into its stored snapshot). The server runs in
- * its own worker isolate, so the clients' heap does not count.
- */
-async function roomMemoryKb(): Promise<{ idle: number; loaded: number }> {
-  const host = new Worker(path.join(__dirname, 'collabRoomHost.js'), {
-    env: { ...process.env, TANDEM_BENCH_SECRET: testSecret },
-  });
-  const reply = () =>
-    new Promise<FromRoomHost>((resolve, reject) => {
-      host.once('message', resolve);
-      host.once('error', reject);
-    });
-  const started = (await reply()) as Extract<FromRoomHost, { type: 'started' }>;
-  const measure = async () => {
-    const answer = reply();
-    host.postMessage({ type: 'measure' } satisfies ToRoomHost);
-    return (await answer) as Extract<FromRoomHost, { type: 'measured' }>;
-  };
-  /** Opens `count` rooms, one client each typing 100 keystrokes; returns the clients, still connected. */
-  const openRooms = async (prefix: string, count: number) => {
-    const clients: { doc: Y.Doc; provider: WebsocketProvider }[] = [];
-    for (let batch = 0; batch < count; batch += 50) {
-      const created = Array.from({ length: Math.min(50, count - batch) }, (_, i) => {
-        const room = `${prefix}-${batch + i}`;
-        const doc = new Y.Doc();
-        const token = signToken(testSecret, { room, role: 'rw', name: 'bench', exp: Date.now() + 600_000 });
-        return { doc, provider: connect(started.url, room, doc, token) };
-      });
-      await within(
-        Promise.all(created.map(({ provider }) => new Promise((resolve) => provider.once('sync', resolve)))),
-        30_000,
-        'syncing the idle-room clients',
-      );
-      // A short session in each room: 100 keystrokes at scattered places.
-      for (const { doc } of created)
-        for (let k = 0; k < 100; k++)
-          doc.getText('text').insert((k * 7) % (doc.getText('text').length + 1), 'x');
-      clients.push(...created);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    return clients;
-  };
-  const leaveAndUnload = async (clients: { doc: Y.Doc; provider: WebsocketProvider }[]) => {
-    for (const { doc, provider } of clients) {
-      provider.destroy();
-      doc.destroy();
-    }
-    let idle = await measure();
-    for (let waited = 0; idle.rooms > 0 && waited < 20_000; waited += 250) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      idle = await measure();
-    }
-    if (idle.rooms > 0) throw new Error(`${idle.rooms} idle rooms were never unloaded`);
-    return idle;
-  };
-  // A warm-up round first, so code compiled on first use does not count as room memory.
-  await leaveAndUnload(await openRooms('warmup', 50));
-  const baseline = await measure();
-  const clients = await openRooms('idle', IDLE_ROOMS);
-  const loaded = await measure();
-  const idle = await leaveAndUnload(clients);
-  host.postMessage({ type: 'stop' } satisfies ToRoomHost);
-  await new Promise((resolve) => host.once('exit', resolve));
-  if (loaded.rooms !== IDLE_ROOMS)
-    throw new Error(`expected ${IDLE_ROOMS} loaded rooms, saw ${loaded.rooms}`);
-  const perRoomKb = (bytes: number) => round((bytes - baseline.heapBytes) / IDLE_ROOMS / 1024, 2);
-  return { loaded: perRoomKb(loaded.heapBytes), idle: perRoomKb(idle.heapBytes) };
 }
 
 /** CPU time (user + system) a process has used so far, in seconds, from /proc. */

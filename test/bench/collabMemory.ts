@@ -1,0 +1,83 @@
+// The collab bench's memory figures: heap per room of the embedded server, loaded and idle.
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { signToken } from '../../src/server/token';
+import { testSecret } from '../unit/server/harness';
+import { connect, within } from './collabClients';
+import type { FromRoomHost, ToRoomHost } from './collabRoomHost';
+import { round } from './results';
+
+const IDLE_ROOMS = 400;
+
+/**
+ * Heap the embedded (memory-only) server spends per room: while loaded with one client connected,
+ * and once idle (every client gone, the room unloaded into its stored snapshot). The server runs in
+ * its own worker isolate, so the clients' heap does not count.
+ */
+export async function roomMemoryKb(): Promise<{ idle: number; loaded: number }> {
+  const host = new Worker(path.join(__dirname, 'collabRoomHost.js'), {
+    env: { ...process.env, TANDEM_BENCH_SECRET: testSecret },
+  });
+  const reply = () =>
+    new Promise<FromRoomHost>((resolve, reject) => {
+      host.once('message', resolve);
+      host.once('error', reject);
+    });
+  const started = (await reply()) as Extract<FromRoomHost, { type: 'started' }>;
+  const measure = async () => {
+    const answer = reply();
+    host.postMessage({ type: 'measure' } satisfies ToRoomHost);
+    return (await answer) as Extract<FromRoomHost, { type: 'measured' }>;
+  };
+  /** Opens `count` rooms, one client each typing 100 keystrokes; returns the clients, still connected. */
+  const openRooms = async (prefix: string, count: number) => {
+    const clients: { doc: Y.Doc; provider: WebsocketProvider }[] = [];
+    for (let batch = 0; batch < count; batch += 50) {
+      const created = Array.from({ length: Math.min(50, count - batch) }, (_, i) => {
+        const room = `${prefix}-${batch + i}`;
+        const doc = new Y.Doc();
+        const token = signToken(testSecret, { room, role: 'rw', name: 'bench', exp: Date.now() + 600_000 });
+        return { doc, provider: connect(started.url, room, doc, token) };
+      });
+      await within(
+        Promise.all(created.map(({ provider }) => new Promise((resolve) => provider.once('sync', resolve)))),
+        30_000,
+        'syncing the idle-room clients',
+      );
+      // A short session in each room: 100 keystrokes at scattered places.
+      for (const { doc } of created)
+        for (let k = 0; k < 100; k++)
+          doc.getText('text').insert((k * 7) % (doc.getText('text').length + 1), 'x');
+      clients.push(...created);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return clients;
+  };
+  const leaveAndUnload = async (clients: { doc: Y.Doc; provider: WebsocketProvider }[]) => {
+    for (const { doc, provider } of clients) {
+      provider.destroy();
+      doc.destroy();
+    }
+    let idle = await measure();
+    for (let waited = 0; idle.rooms > 0 && waited < 20_000; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      idle = await measure();
+    }
+    if (idle.rooms > 0) throw new Error(`${idle.rooms} idle rooms were never unloaded`);
+    return idle;
+  };
+  // A warm-up round first, so code compiled on first use does not count as room memory.
+  await leaveAndUnload(await openRooms('warmup', 50));
+  const baseline = await measure();
+  const clients = await openRooms('idle', IDLE_ROOMS);
+  const loaded = await measure();
+  const idle = await leaveAndUnload(clients);
+  host.postMessage({ type: 'stop' } satisfies ToRoomHost);
+  await new Promise((resolve) => host.once('exit', resolve));
+  if (loaded.rooms !== IDLE_ROOMS)
+    throw new Error(`expected ${IDLE_ROOMS} loaded rooms, saw ${loaded.rooms}`);
+  const perRoomKb = (bytes: number) => round((bytes - baseline.heapBytes) / IDLE_ROOMS / 1024, 2);
+  return { loaded: perRoomKb(loaded.heapBytes), idle: perRoomKb(idle.heapBytes) };
+}
