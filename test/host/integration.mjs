@@ -50,6 +50,8 @@ export async function runIntegration(options = {}) {
         extensionDevelopmentPath: repoRoot,
         extensionTestsPath: path.join(repoRoot, 'out', 'test', 'integration', 'index.js'),
       }),
+      // A busy 2-core machine can take well over 30 s to serve the workbench.
+      { waitUntil: 'domcontentloaded', timeout: 180_000 },
     );
     const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
     while (!fs.existsSync(statsFile)) {

@@ -149,10 +149,13 @@ describe('trust gate in VS Code', function () {
       document.uri.path.endsWith('Tandem Request Log.md'),
     );
     assert.ok(shown, 'the request log is open');
+    // Earlier suites' requests may already be in the log: wait for this request (its fence nonce).
     await eventually(
-      () => shown.getText().includes('TANDEM_REDACTED_'),
-      'the log to show the prompt with redactions',
+      () => shown.getText().includes(`untrusted-${gated.report.nonce}`),
+      'the log to show this request',
+      15_000,
     );
+    assert.ok(shown.getText().includes('TANDEM_REDACTED_'), 'the log shows the prompt with redactions');
     assert.ok(shown.getText().includes('src/config.ts'));
     for (const value of [...envValues, awsKey, dbPassword, ghToken])
       assert.ok(!shown.getText().includes(value));
