@@ -72,7 +72,13 @@ export async function roomMemoryKb(): Promise<{ idle: number; loaded: number }> 
   await leaveAndUnload(await openRooms('warmup', 50));
   const baseline = await measure();
   const clients = await openRooms('idle', IDLE_ROOMS);
-  const loaded = await measure();
+  // On a busy machine a client may be between reconnects (y-websocket drops a socket that heard
+  // nothing for 30 s): wait until every room is loaded again.
+  let loaded = await measure();
+  for (let waited = 0; loaded.rooms < IDLE_ROOMS && waited < 30_000; waited += 250) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    loaded = await measure();
+  }
   const idle = await leaveAndUnload(clients);
   host.postMessage({ type: 'stop' } satisfies ToRoomHost);
   await new Promise((resolve) => host.once('exit', resolve));

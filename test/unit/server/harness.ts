@@ -73,7 +73,7 @@ export async function startServerProcess(
       return /"msg":"listening","url":"(ws:\/\/[^"]+)"/.exec(out)?.[1];
     },
     'the server to listen',
-    5000,
+    8000,
   );
   return {
     process: child,

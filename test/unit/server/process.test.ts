@@ -21,7 +21,9 @@ import {
 const token = (room: string, role: 'rw' | 'ro' = 'rw', ttlMs = 60_000) =>
   signToken(testSecret, { room, role, name: `${role}-user`, exp: Date.now() + ttlMs });
 
-describe('server process: command line', () => {
+describe('server process: command line', function () {
+  // Each test spawns real server processes: generous on a loaded machine, a few seconds normally.
+  this.timeout(20_000);
   it('refuses to start without TANDEM_SECRET and says how to fix it', async () => {
     const result = await runServerCommand(['--port', '0'], {});
     assert.equal(result.code, 2);
@@ -85,7 +87,9 @@ describe('server process: command line', () => {
   });
 });
 
-describe('server process: y-websocket clients', () => {
+describe('server process: y-websocket clients', function () {
+  // Each test spawns real server processes: generous on a loaded machine, a few seconds normally.
+  this.timeout(20_000);
   let server: ServerProcess;
   const clients: TestClient[] = [];
   const client = (room: string, tokenValue?: string) => {
@@ -257,7 +261,9 @@ async function waitForAsync(check: () => Promise<boolean>, what: string, timeout
   }
 }
 
-describe('server process: storage and lifecycle', () => {
+describe('server process: storage and lifecycle', function () {
+  // Each test spawns real server processes: generous on a loaded machine, a few seconds normally.
+  this.timeout(20_000);
   let dataDir: string;
   const clients: TestClient[] = [];
   const servers: ServerProcess[] = [];
