@@ -4,7 +4,15 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'out/', 'test/bench/out/', 'test/e2e/screenshots/', '.vscode-test/', 'test/.tmp/'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'out/',
+      'test/bench/out/',
+      'test/e2e/screenshots/',
+      '.vscode-test/',
+      'test/.tmp/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
