@@ -61,6 +61,9 @@ export interface RequestMetrics {
   readonly promptBuildMs: number;
   /** Cleaning the answer and caching it. */
   readonly cleanMs: number;
+  /** The same two stages in CPU time of this thread, when the engine was given a `cpuClock`. */
+  readonly promptBuildCpuMs?: number;
+  readonly cleanCpuMs?: number;
   /** Request sent until the first token arrived. */
   readonly firstTokenMs?: number;
   /** From the decision to send until the cleaned answer was ready. */
@@ -84,6 +87,11 @@ export interface CompletionEngineOptions {
   readonly policy?: TriggerPolicy;
   readonly cache?: SuggestionCache;
   readonly now?: () => number;
+  /**
+   * This thread's CPU time in ms (the bench passes one): lets the metrics tell Tandem's own work from
+   * time the process spent waiting for a busy machine's cores.
+   */
+  readonly cpuClock?: () => number;
   readonly onStatus?: (status: EngineStatus) => void;
   readonly onRequestFinished?: (metrics: RequestMetrics) => void;
   readonly onError?: (error: ModelError) => void;
@@ -128,6 +136,9 @@ export class CompletionEngine {
     if (hit && (!input.explicit || hit.remaining.length > 1)) {
       return this.show(hit.entry.id, hit.remaining, cursor, hit.typed, 'cache');
     }
+
+    // The user typed a suggestion out to the end of a line the model had finished: nothing to ask.
+    if (!input.explicit && this.cache.completedHere(cursor)) return undefined;
 
     const inFlight = this.inFlight;
     if (inFlight && !input.explicit && inFlight.request.canStillShow(cursor)) {
@@ -207,6 +218,7 @@ export class CompletionEngine {
   private send(input: CompletionInput, cursor: CursorState, reason: TriggerReason): InFlight | undefined {
     const settings = this.options.settings();
     const startedAt = this.now();
+    const cpuStart = this.options.cpuClock?.();
     const cleaning = cleaningContextOf(input);
     const context = buildCompletionContext(
       input.doc,
@@ -255,6 +267,7 @@ export class CompletionEngine {
       throw error;
     }
     const promptBuiltAt = this.now();
+    const promptBuildCpuMs = cpuStart === undefined ? undefined : this.options.cpuClock!() - cpuStart;
     const request = new InFlightRequest(anchor, gated, cleaning, candidates, this.now);
     const inFlight: InFlight = {
       request,
@@ -262,6 +275,7 @@ export class CompletionEngine {
         reason,
         startedAt,
         promptBuildMs: promptBuiltAt - startedAt,
+        promptBuildCpuMs,
         promptTokens: context.tokens.total,
       }),
     };
@@ -277,26 +291,31 @@ export class CompletionEngine {
       reason: TriggerReason;
       startedAt: number;
       promptBuildMs: number;
+      promptBuildCpuMs: number | undefined;
       promptTokens: number;
     },
   ): Promise<number | undefined> {
     const outcome = await request.finished;
     if (this.inFlight?.request === request) this.inFlight = undefined;
     const cleanStart = this.now();
+    const cleanCpuStart = this.options.cpuClock?.();
     let entryId: number | undefined;
     let suggestions: string[] = [];
     if (outcome.kind === 'ok') {
       suggestions = [...new Set(outcome.texts.map((text) => cleanCompletion(text, request.cleaning)))].filter(
         Boolean,
       );
-      if (suggestions.length) entryId = this.cache.add(request.anchor, suggestions).id;
+      if (suggestions.length) entryId = this.cache.add(request.anchor, suggestions, outcome.endsLine).id;
     }
     const cleanedAt = this.now();
+    const cleanCpuMs = cleanCpuStart === undefined ? undefined : this.options.cpuClock!() - cleanCpuStart;
     const record = request.gated.call.record;
     const metrics: RequestMetrics = {
       reason: sent.reason,
       promptBuildMs: sent.promptBuildMs,
       cleanMs: cleanedAt - cleanStart,
+      promptBuildCpuMs: sent.promptBuildCpuMs,
+      cleanCpuMs,
       firstTokenMs:
         request.firstTokenAt !== undefined && record.sentAt !== undefined
           ? Math.max(0, request.firstTokenAt - record.sentAt)

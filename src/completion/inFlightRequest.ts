@@ -15,7 +15,10 @@ import { typedSince, type CursorState, type RequestAnchor } from './suggestionCa
 export const MAX_TYPED_CHARS = 2000;
 
 export type InFlightOutcome =
-  { kind: 'ok'; texts: string[] } | { kind: 'error'; error: ModelError } | { kind: 'cancelled' };
+  /** `endsLine`: a one-line answer the model finished at the line end (not cut by the token limit). */
+  | { kind: 'ok'; texts: string[]; endsLine: boolean }
+  | { kind: 'error'; error: ModelError }
+  | { kind: 'cancelled' };
 
 export class InFlightRequest {
   /** Raw text received so far, per candidate. */
@@ -70,11 +73,13 @@ export class InFlightRequest {
   private async read(): Promise<InFlightOutcome> {
     const multiLine = this.multiLine;
     try {
+      let stoppedEarly = false;
       for await (const delta of this.gated.call) {
         if (this.firstTokenAt === undefined) this.firstTokenAt = this.now();
         this.received[delta.index] = (this.received[delta.index] ?? '') + delta.text;
         if (this.complete(multiLine)) {
           // Leaving the loop aborts the call: the rest would be cut by cleaning anyway.
+          stoppedEarly = true;
           break;
         }
       }
@@ -83,7 +88,12 @@ export class InFlightRequest {
       const texts: string[] = [];
       for (let i = 0; i < Math.max(1, this.received.length); i++)
         texts.push(this.gated.restore(this.received[i] ?? '').text);
-      return { kind: 'ok', texts };
+      let endsLine = !multiLine && stoppedEarly;
+      if (!multiLine && !stoppedEarly) {
+        const result = await this.gated.call.result;
+        endsLine = result.choices.every((choice) => choice.finishReason === 'stop');
+      }
+      return { kind: 'ok', texts, endsLine };
     } catch (error) {
       this.finishedAt = this.now();
       if (this.abortedByUs || (isModelError(error) && error.kind === 'cancelled'))

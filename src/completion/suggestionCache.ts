@@ -34,6 +34,8 @@ export interface CacheEntry extends RequestAnchor {
   readonly id: number;
   /** Cleaned suggestions, best first, each relative to the request position. */
   readonly suggestions: readonly string[];
+  /** One-line suggestions the model ended at the line end: where they end, the line is complete. */
+  readonly endsLine: boolean;
 }
 
 export interface CacheHit {
@@ -81,8 +83,8 @@ export class SuggestionCache {
     return this.entries.size;
   }
 
-  add(request: RequestAnchor, suggestions: readonly string[]): CacheEntry {
-    const entry: CacheEntry = { ...request, id: this.nextId++, suggestions };
+  add(request: RequestAnchor, suggestions: readonly string[], endsLine = false): CacheEntry {
+    const entry: CacheEntry = { ...request, id: this.nextId++, suggestions, endsLine };
     this.entries.set(entry.id, entry);
     while (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value as number;
@@ -116,6 +118,23 @@ export class SuggestionCache {
       this.entries.set(best.entry.id, best.entry);
     }
     return best;
+  }
+
+  /**
+   * Whether the cursor sits at the end of a line the model already completed: the user typed (or
+   * accepted) a one-line suggestion to its end, the model had ended it at the line end, and nothing
+   * follows on the line. Asking the model again there would only bring back "nothing more".
+   */
+  completedHere(cursor: CursorState): boolean {
+    const restOfLine = cursor.after.split('\n', 1)[0];
+    if (restOfLine.trim() !== '') return false;
+    for (const entry of this.entries.values()) {
+      if (!entry.endsLine || entry.docKey !== cursor.docKey || entry.offset > cursor.offset) continue;
+      const longest = entry.suggestions.reduce((max, s) => Math.max(max, s.length), 0);
+      const typed = typedSince(entry, cursor, longest);
+      if (typed !== undefined && entry.suggestions.includes(typed)) return true;
+    }
+    return false;
   }
 
   /** Forgets a document's entries (closed, or its text replaced wholesale). */

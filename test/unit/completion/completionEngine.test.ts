@@ -197,13 +197,17 @@ describe('completion engine (scripted model server, real client and trust gate)'
     assert.equal(metrics[0].outcome, 'error');
   });
 
-  it('counts typing a suggestion to its end as an acceptance: the next request goes at once', async () => {
+  it('asks nothing at the end of a line the model finished, and at once after the acceptance', async () => {
     const { engine, metrics } = harness(server);
     const doc = new LineDocument('file:///work/src/config.ts', '/work/src/config.ts', 'typescript', source);
     const session = new TypingSession(engine, doc, { line: 3, character: 21 });
     await session.provide();
     session.type("readFile(path, 'utf8');");
+    assert.equal(await session.provide(), undefined);
+    assert.equal(completionRequests(server).length, 1, 'the model already said the line ends here');
+    session.type('\n  ');
     assert.equal(await session.provide(), undefined); // nothing scripted for this place
+    assert.equal(completionRequests(server).length, 2);
     assert.equal(metrics.at(-1)!.reason, 'after-accept');
     const delay = engine.policy.currentDelayMs();
     assert.ok(delay < 30, `the acceptance shortened the wait: ${delay}`);

@@ -117,6 +117,25 @@ describe('completion suggestion cache', () => {
     assert.deepEqual(cache.lookup(cursorOf(doc, pos))!.remaining, ['ln("hi")', 'f("%d", n)']);
   });
 
+  it('knows a line is complete where a one-line suggestion the model ended there was typed out', () => {
+    const doc = new LineDocument('file:///a.ts', '/a.ts', 'typescript', source);
+    const cache = new SuggestionCache();
+    let pos = { line: 3, character: 21 };
+    cache.add(anchorOf(doc, pos), ["readFile(path, 'utf8');"], true);
+    pos = doc.insert(pos, "readFile(path, 'utf8')");
+    assert.equal(cache.completedHere(cursorOf(doc, pos)), false, 'not at its end yet');
+    pos = doc.insert(pos, ';');
+    assert.equal(cache.completedHere(cursorOf(doc, pos)), true);
+    assert.equal(cache.lookup(cursorOf(doc, pos)), undefined, 'nothing left to show');
+    const cut = new SuggestionCache();
+    cut.add(anchorOf(doc, { line: 3, character: 21 }), ["readFile(path, 'utf8');"], false);
+    assert.equal(
+      cut.completedHere(cursorOf(doc, pos)),
+      false,
+      'an answer cut by the token limit says nothing',
+    );
+  });
+
   it('forgets the least recently used entries beyond its capacity', () => {
     const doc = new LineDocument('file:///a.ts', '/a.ts', 'typescript', source);
     const cache = new SuggestionCache(2);
