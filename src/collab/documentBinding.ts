@@ -98,6 +98,8 @@ export class DocumentBinding {
   private held: HeldEvent[] = [];
   private flushScheduled = false;
   private needsResync = false;
+  private lastFullCheck = 0;
+  private deferredCheck: ReturnType<typeof setTimeout> | undefined;
   private checkTimer: ReturnType<typeof setTimeout> | undefined;
   private checkDeadline = 0;
   private echoTimer: ReturnType<typeof setTimeout> | undefined;
@@ -176,6 +178,7 @@ export class DocumentBinding {
     this.ytext.unobserve(this.observer);
     if (this.checkTimer) clearTimeout(this.checkTimer);
     if (this.echoTimer) clearTimeout(this.echoTimer);
+    if (this.deferredCheck) clearTimeout(this.deferredCheck);
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
@@ -430,8 +433,36 @@ export class DocumentBinding {
         this.scheduleCheck();
         return;
       }
-      this.checkConsistency();
+      this.periodicCheck();
     }, wait);
+  }
+
+  /**
+   * The debounced check. Comparing whole texts costs about 20 ms per MB, so large documents compare
+   * lengths every time (free, and most divergences change the length) and whole texts at most every
+   * 2 s per MB; documents under 256 KB always compare whole texts.
+   */
+  private periodicCheck(): void {
+    const lfDocLength = lfLength(this.doc.length, this.doc.lineCount, this.doc.eol);
+    const now = Date.now();
+    const large = lfDocLength > 256 * 1024;
+    const due = now - this.lastFullCheck >= (lfDocLength / (1024 * 1024)) * 2000;
+    if (lfDocLength === this.ytext.length && large && !due) {
+      // Compare the whole texts later, once, unless another change brings the check earlier.
+      if (!this.deferredCheck)
+        this.deferredCheck = setTimeout(
+          () => {
+            this.deferredCheck = undefined;
+            this.scheduleCheck(0);
+          },
+          this.lastFullCheck + (lfDocLength / (1024 * 1024)) * 2000 - now,
+        );
+      return;
+    }
+    if (this.deferredCheck) clearTimeout(this.deferredCheck);
+    this.deferredCheck = undefined;
+    this.lastFullCheck = now;
+    this.checkConsistency();
   }
 
   private notifyIdle(): void {

@@ -16,11 +16,12 @@ import {
 } from './workbench';
 
 /**
- * Two people means two windows in the foreground at once; in one headless Chromium the second
- * page counts as a background tab and its timers are throttled to about one per second, which
- * would measure Chromium, not Tandem. So this test's browser keeps background pages running.
+ * One browser per person: two people means two windows in the foreground at once, while two pages
+ * of one headless Chromium make one of them a background tab, which neither runs its timers on time
+ * nor paints (the editor's lines are drawn in animation frames), so its screen would lag by seconds
+ * whatever Tandem does.
  */
-async function twoUserBrowser(): Promise<Browser> {
+async function personalBrowser(): Promise<Browser> {
   const load = new Function('p', 'return import(p)') as (file: string) => Promise<{ chromiumPath(): string }>;
   const { chromiumPath } = await load(path.join(repoRoot, 'test', 'host', 'browser.mjs'));
   return chromium.launch({
@@ -115,22 +116,22 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
   let bob: Workbench;
   let aliceFolder: string;
   let stateDir: string;
-  let shared: Browser;
+  const browsers: Browser[] = [];
 
   before(async () => {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-collab-'));
     aliceFolder = freshWorkspace(stateDir, 'alice-project');
     fs.writeFileSync(path.join(aliceFolder, 'notes.md'), NOTES);
-    shared = await twoUserBrowser();
+    browsers.push(await personalBrowser(), await personalBrowser());
     alice = await openWorkbench({
       name: 'collab-alice',
       folder: aliceFolder,
-      browser: shared,
+      browser: browsers[0],
       settings: { 'tandem.collab.name': 'Alice', 'tandem.collab.color': '#e8590c' },
     });
     bob = await openWorkbench({
       name: 'collab-bob',
-      browser: shared,
+      browser: browsers[1],
       settings: { 'tandem.collab.name': 'Bob', 'tandem.collab.color': '#1c7ed6' },
     });
   });
@@ -138,7 +139,7 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
   after(async () => {
     await alice?.close();
     await bob?.close();
-    await shared?.close();
+    for (const owner of browsers) await owner.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 

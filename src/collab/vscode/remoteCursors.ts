@@ -20,6 +20,8 @@ interface ColorDecorations {
 export class RemoteCursors implements vscode.Disposable {
   private readonly byColor = new Map<string, ColorDecorations>();
   private readonly lastMoved = new Map<number, { key: string; at: number }>();
+  /** What each editor shows per decoration type, so unchanged decorations are not sent again. */
+  private readonly shown = new WeakMap<vscode.TextEditor, Map<vscode.TextEditorDecorationType, string>>();
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private tagTimer: ReturnType<typeof setTimeout> | undefined;
@@ -91,15 +93,38 @@ export class RemoteCursors implements vscode.Disposable {
         }
       for (const [color, bucket] of perColor) {
         const decorations = this.decorationsFor(color);
-        editor.setDecorations(decorations.selection, bucket.selections);
-        editor.setDecorations(decorations.cursor, bucket.cursors);
-        editor.setDecorations(decorations.tag, bucket.tags);
+        this.set(editor, decorations.selection, bucket.selections);
+        this.set(editor, decorations.cursor, bucket.cursors);
+        this.set(editor, decorations.tag, bucket.tags);
       }
     }
     if (this.tagTimer) clearTimeout(this.tagTimer);
     this.tagTimer = Number.isFinite(nextTagChange)
       ? setTimeout(() => this.render(), Math.max(50, nextTagChange + 20))
       : undefined;
+  }
+
+  /** setDecorations is a message to the window: send it only when something changed. */
+  private set(
+    editor: vscode.TextEditor,
+    type: vscode.TextEditorDecorationType,
+    items: readonly (vscode.Range | vscode.DecorationOptions)[],
+  ): void {
+    const key = JSON.stringify(
+      items.map((item) => {
+        const range = item instanceof vscode.Range ? item : item.range;
+        const tag = item instanceof vscode.Range ? '' : (item.renderOptions?.before?.contentText ?? '');
+        return [range.start.line, range.start.character, range.end.line, range.end.character, tag];
+      }),
+    );
+    let perType = this.shown.get(editor);
+    if (!perType) {
+      perType = new Map();
+      this.shown.set(editor, perType);
+    }
+    if (perType.get(type) === key) return;
+    perType.set(type, key);
+    editor.setDecorations(type, items as vscode.DecorationOptions[]);
   }
 
   dispose(): void {
