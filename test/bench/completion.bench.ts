@@ -35,8 +35,10 @@ const PER_TOKEN_MS = 15;
 const SEGMENTS_PER_FILE = 3;
 const SEGMENT_LINES = 8;
 const LARGE_FILE_MIN_LINES = 10_000;
-const SWEEP_REQUESTS = 400;
-const WARMUP_REQUESTS = 30;
+/** Positions in the large file where Tandem's own time per request is measured, and rounds per position. */
+const OVERHEAD_POSITIONS = 200;
+const OVERHEAD_ROUNDS = 5;
+const WARMUP_REQUESTS = 40;
 /** Stops the whole bench if something hangs. */
 const DEADLINE_MS = 8 * 60_000;
 
@@ -86,26 +88,68 @@ function sourcesFor(file: SourceFile, all: readonly SourceFile[], gate: TrustGat
   return { similarity, openDocument: (key) => open.get(key), isExcluded: (path) => gate.isExcluded(path) };
 }
 
-/** Requests at positions across the large file, for Tandem's own time per request. */
-async function sweep(engine: CompletionEngine, file: SourceFile, count: number, seed: number) {
-  const doc = new LineDocument(`sweep://${file.name}`, file.path, file.languageId, file.text);
+/** Positions spread over a file: mid-line, line ends and indentation, as a cursor would be. */
+function positions(doc: LineDocument, count: number, seed: number) {
   const rand = random(seed);
-  const indentUnit = detectIndentUnit(file.text.split('\n').slice(0, 200));
-  for (let i = 0; i < count; i++) {
+  return Array.from({ length: count }, () => {
     const line = Math.floor(rand() * doc.lineCount);
     const text = doc.lineAt(line);
     const indent = /^\s*/.exec(text)![0].length;
-    const character = indent + Math.floor(rand() * (text.length - indent + 1));
-    engine.cache.clear();
-    await engine.provide({
-      doc,
-      pos: { line, character },
-      explicit: false,
-      indentUnit,
-      tabSize: 4,
-      signal: new AbortController().signal,
-    });
+    return { line, character: indent + Math.floor(rand() * (text.length - indent + 1)) };
+  });
+}
+
+/**
+ * Tandem's own time per request on the large file: a real request (through the engine, the trust gate
+ * and the model client) at each position, in `rounds` shuffled rounds. A position's figure is the median
+ * over its rounds of the least of wall-clock and process CPU time per stage: wall-clock time also counts
+ * waits for a core while other processes keep the machine busy, process CPU time also counts V8's
+ * helper threads, and each is an upper bound of the work Tandem does on the main thread.
+ */
+async function measureOverhead(
+  newEngine: () => CompletionEngine,
+  metrics: RequestMetrics[],
+  file: SourceFile,
+  count: number,
+  rounds: number,
+) {
+  const doc = new LineDocument(`sweep://${file.name}`, file.path, file.languageId, file.text);
+  const indentUnit = detectIndentUnit(file.text.split('\n').slice(0, 200));
+  const places = positions(doc, count, 2);
+  const own: number[][] = places.map(() => []);
+  const wall: number[][] = places.map(() => []);
+  const engine = newEngine();
+  for (let round = 0; round < rounds; round++) {
+    const order = places.map((_, index) => index);
+    const rand = random(100 + round);
+    order.sort(() => rand() - 0.5);
+    for (const index of order) {
+      engine.cache.clear();
+      const before = metrics.length;
+      await engine.provide({
+        doc,
+        pos: places[index],
+        explicit: false,
+        indentUnit,
+        tabSize: 4,
+        signal: new AbortController().signal,
+      });
+      const sample = metrics[before];
+      if (!sample || sample.outcome === 'cancelled') continue;
+      own[index].push(
+        Math.min(sample.promptBuildMs, sample.promptBuildCpuMs ?? Infinity) +
+          Math.min(sample.cleanMs, sample.cleanCpuMs ?? Infinity),
+      );
+      wall[index].push(sample.promptBuildMs + sample.cleanMs);
+    }
   }
+  engine.dispose();
+  const median = (values: number[]) => quantile(values, 0.5);
+  return {
+    perRequest: own.filter((values) => values.length).map(median),
+    wallPerRequest: wall.filter((values) => values.length).map(median),
+    wallEveryTiming: wall.flat(),
+  };
 }
 
 async function main(): Promise<void> {
@@ -140,9 +184,7 @@ async function main(): Promise<void> {
   const instantPolicy = () => new TriggerPolicy({ baseDelayMs: 0, minDelayMs: 0 });
 
   // Warm up the JIT on the code paths measured below (not counted).
-  const warmup = newEngine(large, fast.gate, instantPolicy());
-  await sweep(warmup, large, WARMUP_REQUESTS, 1);
-  warmup.dispose();
+  await measureOverhead(() => newEngine(large, fast.gate, instantPolicy()), [], large, WARMUP_REQUESTS, 1);
   oursMetrics.length = 0;
 
   // Typing traces, all at once (each in its own editor: its own engine and baseline).
@@ -163,21 +205,24 @@ async function main(): Promise<void> {
   );
   const traceSeconds = (performance.now() - started) / 1000;
 
-  // Tandem's own time per request on the large file: its traces' requests plus a sweep across it.
-  const sweepEngine = newEngine(large, fast.gate, instantPolicy());
-  await sweep(sweepEngine, large, SWEEP_REQUESTS, 2);
-  sweepEngine.dispose();
-  // Tandem's own work per request. Wall-clock time also counts waits for a core when other processes
-  // keep the machine busy; process CPU time also counts V8's helper threads. Each is an upper bound of
-  // the main thread's work, so the smaller of the two is taken, stage by stage.
-  const largeRequests = oursMetrics.filter(
-    (metrics) => metrics.file === large.name && metrics.outcome !== 'cancelled',
-  );
-  const overheadWall = largeRequests.map((metrics) => metrics.promptBuildMs + metrics.cleanMs);
-  const overhead = largeRequests.map(
-    (metrics) =>
-      Math.min(metrics.promptBuildMs, metrics.promptBuildCpuMs ?? Infinity) +
-      Math.min(metrics.cleanMs, metrics.cleanCpuMs ?? Infinity),
+  const traceOverhead = oursMetrics
+    .filter((metrics) => metrics.file === large.name && metrics.outcome !== 'cancelled')
+    .map((metrics) => metrics.promptBuildMs + metrics.cleanMs);
+  const sweepMetrics: RequestMetrics[] = [];
+  const overhead = await measureOverhead(
+    () =>
+      new CompletionEngine({
+        gate: fast.gate,
+        cpuClock: processCpuMs,
+        settings: () => settings,
+        sources: sourcesFor(large, files, fast.gate),
+        policy: instantPolicy(),
+        onRequestFinished: (metrics) => sweepMetrics.push(metrics),
+      }),
+    sweepMetrics,
+    large,
+    OVERHEAD_POSITIONS,
+    OVERHEAD_ROUNDS,
   );
 
   // Model time: the scripted server's own time for the requests whose answers were shown at pauses.
@@ -231,17 +276,20 @@ async function main(): Promise<void> {
   );
   console.log(
     `model answers: ${oracle.answers.correct} right, ${oracle.answers.wrong} wrong, ${oracle.answers.unknown} unplaced; ` +
-      `overhead samples: ${overhead.length}; model-time samples: ${modelTimes.length}`,
+      `model-time samples: ${modelTimes.length}`,
   );
   console.log(
-    `overhead (least of wall clock and process CPU time): p50 ${quantile(overhead, 0.5).toFixed(2)} ms, ` +
-      `p99 ${quantile(overhead, 0.99).toFixed(2)} ms; wall clock: p50 ${quantile(overheadWall, 0.5).toFixed(2)} ms, ` +
-      `p99 ${quantile(overheadWall, 0.99).toFixed(2)} ms; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+    `overhead over ${overhead.perRequest.length} positions x ${OVERHEAD_ROUNDS} rounds: ` +
+      `p50 ${quantile(overhead.perRequest, 0.5).toFixed(2)} ms, p99 ${quantile(overhead.perRequest, 0.99).toFixed(2)} ms; ` +
+      `wall clock (median of rounds): p99 ${quantile(overhead.wallPerRequest, 0.99).toFixed(2)} ms; ` +
+      `every wall-clock timing: p99 ${quantile(overhead.wallEveryTiming, 0.99).toFixed(2)} ms; ` +
+      `requests typed in the large file: wall p50 ${quantile(traceOverhead, 0.5).toFixed(2)} ms, ` +
+      `p99 ${quantile(traceOverhead, 0.99).toFixed(2)} ms (n=${traceOverhead.length}); ` +
+      `load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
   );
-
   writeSuiteResult('completion', {
-    overhead_p50_ms: round(quantile(overhead, 0.5)),
-    overhead_p99_ms: round(quantile(overhead, 0.99)),
+    overhead_p50_ms: round(quantile(overhead.perRequest, 0.5)),
+    overhead_p99_ms: round(quantile(overhead.perRequest, 0.99)),
     pause_to_ghost_p50_ms: round(quantile(oursPause, 0.5), 1),
     pause_to_ghost_p95_ms: round(quantile(oursPause, 0.95), 1),
     model_time_p50_ms: round(quantile(modelTimes, 0.5), 1),
