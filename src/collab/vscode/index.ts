@@ -95,6 +95,11 @@ export class CollabService implements vscode.Disposable {
     return this.controller.inviteLink(role, false);
   }
 
+  /** Saves the shared files this participant has into `target` (a guest whose host left). */
+  saveCopy(target: vscode.Uri): Promise<number> {
+    return this.controller.saveCopy(target);
+  }
+
   get session(): CollabSession | undefined {
     return this.controller.current?.session;
   }

@@ -267,10 +267,11 @@ export class SessionController implements vscode.Disposable {
     return true;
   }
 
-  async saveCopy(): Promise<void> {
+  /** Writes the shared files this participant has into a folder (asks which when not given). */
+  async saveCopy(target?: vscode.Uri): Promise<number> {
     const active = this.active;
-    if (!active) return;
-    await saveSharedCopy(active.session, this.deps.log);
+    if (!active) return 0;
+    return saveSharedCopy(active.session, this.deps.log, target);
   }
 
   /** The guest files for a `tandem://<room>` URI, rejoining after a window reload. */
@@ -467,7 +468,7 @@ export class SessionController implements vscode.Disposable {
       log: this.deps.log,
       nameTags: () => this.deps.settings.get('collab.nameTags'),
       snapshotFile,
-      saveCopy: () => this.saveCopy(),
+      saveCopy: async () => void (await this.saveCopy()),
     });
   }
 

@@ -295,7 +295,7 @@ describe('collab: typing while remote edits land (real applyEdit races)', functi
         text.insert(text.length, `\nremote ${remote++}`);
       }, 7);
       const typed: string[] = [];
-      for (let i = 0; i < 150; i++) {
+      for (let i = 0; i < 100; i++) {
         const letter = String.fromCharCode(97 + (i % 26));
         typed.push(letter);
         await vscode.commands.executeCommand('type', { text: letter });
@@ -328,6 +328,104 @@ describe('collab: typing while remote edits land (real applyEdit races)', functi
       host.dispose();
       await server.close();
       fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('collab: the host leaves; a team server', function () {
+  this.timeout(60_000);
+
+  it('tells the guest the host ended the session, and the guest can save a copy', async () => {
+    const api = await tandem();
+    const server = await startCollabServer({ secret: 'ended-secret-0123456789abcdef' });
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-collab-ended-'));
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-collab-copy-'));
+    fs.mkdirSync(path.join(root, 'docs'));
+    fs.writeFileSync(path.join(root, 'docs', 'plan.md'), '# Plan\r\n');
+    const room = 'ended-room';
+    const host = new CollabSession({
+      role: 'host',
+      serverUrl: server.url,
+      room,
+      token: server.createToken({ room, role: 'rw', name: 'Hosty' }),
+      name: 'Hosty',
+      color: '#2f9e44',
+      WebSocketPolyfill: WebSocket,
+      host: {
+        root,
+        folderName: 'plans',
+        excludeGlobs: [],
+        editors: { text: () => undefined, save: async () => false },
+      },
+    });
+    try {
+      await host.start();
+      const link = buildInviteLink({
+        serverUrl: server.url,
+        room,
+        token: server.createToken({ room, role: 'rw' }),
+      });
+      assert.equal(await api.collab.join(link, { addFolder: false }), true);
+      const uri = vscode.Uri.parse(`tandem://${room}/docs/plan.md`);
+      const document = await vscode.workspace.openTextDocument(uri);
+      const editor = await vscode.window.showTextDocument(document);
+      await editor.edit((builder) => builder.insert(document.lineAt(0).range.end, ' (guest draft)'));
+      await eventually(
+        () => host.document.text('docs/plan.md')?.toString() === '# Plan (guest draft)\n',
+        'the edit at the host',
+      );
+      await host.leave();
+      await eventually(
+        () => api.collab.session?.endedReason !== undefined,
+        'the guest to hear the session ended',
+      );
+      assert.match(api.collab.session!.endedReason!, /Hosty ended the session/);
+      assert.match(api.collab.statusText, /ended|offline|left/);
+      assert.equal(await api.collab.saveCopy(vscode.Uri.file(copy)), 1);
+      assert.equal(fs.readFileSync(path.join(copy, 'docs', 'plan.md'), 'utf8'), '# Plan (guest draft)\r\n');
+      await assert.rejects(
+        Promise.resolve(vscode.workspace.fs.writeFile(uri, Buffer.from('x'))),
+        /not connected/,
+      );
+    } finally {
+      await api.collab.leave();
+      host.dispose();
+      await server.close();
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('hosts on a team server given its secret, and guests join with the invite link', async () => {
+    const api = await tandem();
+    const server = await startCollabServer({ secret: 'team-server-secret-0123456789ab' });
+    try {
+      const link = await api.collab.start({
+        serverUrl: server.url,
+        secret: 'team-server-secret-0123456789ab',
+      });
+      assert.ok(link);
+      const invite = new URL(link!);
+      assert.equal(invite.searchParams.get('server'), server.url);
+      const guest = stockClient(
+        server.url,
+        invite.searchParams.get('room')!,
+        invite.searchParams.get('token')!,
+      );
+      try {
+        await eventually(
+          () => guest.doc.getMap('tree').size > 0,
+          'the folder listing through the team server',
+        );
+        assert.equal(server.connectionCount(), 2);
+        const readOnly = await api.collab.inviteLink('ro');
+        assert.ok(readOnly && readOnly !== link, 'a read-only link signed with the same secret');
+      } finally {
+        guest.dispose();
+      }
+    } finally {
+      await api.collab.leave();
+      await server.close();
     }
   });
 });
