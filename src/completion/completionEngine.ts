@@ -5,17 +5,18 @@
  * budget, sends it through the trust gate, cleans what comes back and caches it. The VS Code provider
  * and the bench both drive this class.
  */
-import { stopTokens, resolvePromptFormat, type ModelError, type PromptFormatSetting } from '../model';
-import type { GatedCall, GateFillRequest } from '../trust';
-import { emptyBlockStart } from './cleaning/blockShape';
+import type { ModelError, PromptFormatSetting } from '../model';
+import { isTrustExclusionError, type GatedCall, type GateFillRequest } from '../trust';
+import { raceAbort, sleep } from './abortable';
 import { cleanCompletion } from './cleaning/cleanCompletion';
-import { type CleaningContext } from './cleaning/cleaningContext';
-import { syntaxOf } from './cleaning/codeScanner';
-import { buildCompletionContext, type ContextSources } from './context/promptContext';
-import { textAfter, textBefore, type CursorPosition, type DocumentText } from './documentText';
+import type { ContextSources } from './context/promptContext';
+import type { CursorPosition, DocumentText } from './documentText';
+import { cursorStateOf, prepareFill } from './fillRequest';
 import { InFlightRequest, MAX_TYPED_CHARS } from './inFlightRequest';
-import { AFTER_CHARS, ANCHOR_CHARS, SuggestionCache, typedSince, type CursorState } from './suggestionCache';
+import { ANCHOR_CHARS, SuggestionCache, typedSince, type CursorState } from './suggestionCache';
 import { TriggerPolicy, type TriggerReason } from './triggerPolicy';
+
+export { cleaningContextOf, cursorStateOf } from './fillRequest';
 
 /** The trust gate as the engine uses it. */
 export interface CompletionGate {
@@ -216,54 +217,21 @@ export class CompletionEngine {
 
   /** Builds the prompt and sends it through the gate; undefined when the gate refuses the file. */
   private send(input: CompletionInput, cursor: CursorState, reason: TriggerReason): InFlight | undefined {
-    const settings = this.options.settings();
     const startedAt = this.now();
     const cpuStart = this.options.cpuClock?.();
-    const cleaning = cleaningContextOf(input);
-    const context = buildCompletionContext(
-      input.doc,
-      input.pos,
-      { maxPromptTokens: settings.maxPromptTokens },
-      this.options.sources,
-    );
-    const multiLine = emptyBlockStart(cleaning) !== undefined;
-    const candidates = input.explicit ? Math.max(3, settings.candidates) : settings.candidates;
-    const format = resolvePromptFormat(settings.format, settings.model);
+    const {
+      cleaning,
+      context,
+      candidates,
+      request: fill,
+    } = prepareFill(input, this.options.settings(), this.options.sources, input.explicit);
     const anchor = { ...cursor, anchor: cursor.before.slice(-ANCHOR_CHARS) };
-    // Text around the window, so the gate finds a secret that crosses the cut (it looks 4 KB around).
-    const around = surroundings(input.doc, input.pos, context.prefix.length, context.suffix.length);
     let gated: GatedCall;
     try {
-      gated = this.options.gate.fill({
-        model: settings.model,
-        format: settings.format,
-        document: {
-          path: input.doc.path,
-          languageId: input.doc.languageId,
-          text: around.text,
-          prefixOffset: around.prefixOffset,
-        },
-        prefix: context.prefix,
-        suffix: context.suffix,
-        snippets: context.snippets.map((snippet) => ({
-          text: snippet.text,
-          source: {
-            kind: 'file',
-            path: snippet.path,
-            range: { startLine: snippet.startLine, endLine: snippet.endLine },
-          },
-        })),
-        lineComment: syntaxOf(input.doc.languageId).lineComments[0],
-        maxTokens: multiLine ? settings.maxTokensMultiLine : settings.maxTokensSingleLine,
-        temperature: settings.temperature,
-        n: candidates,
-        // A one-line place needs nothing past the line end: let the server stop there (the chat
-        // format keeps its own stops: a newline can come before the answer there).
-        extraBody: !multiLine && format !== 'chat' ? { stop: [...stopTokens(format), '\n'] } : undefined,
-      });
+      gated = this.options.gate.fill(fill);
     } catch (error) {
-      // The gate refuses excluded files (TrustExclusionError): nothing was sent, nothing to show.
-      if (error instanceof Error && error.name === 'TrustExclusionError') return undefined;
+      // The gate refuses excluded files: nothing was sent, nothing to show.
+      if (isTrustExclusionError(error)) return undefined;
       throw error;
     }
     const promptBuiltAt = this.now();
@@ -381,79 +349,4 @@ export class CompletionEngine {
     this.shown = undefined;
     this.policy.recordRejected('implicit');
   }
-}
-
-export function cursorStateOf(doc: DocumentText, pos: CursorPosition): CursorState {
-  return {
-    docKey: doc.key,
-    offset: doc.offsetAt(pos.line, pos.character),
-    before: textBefore(doc, pos, ANCHOR_CHARS + MAX_TYPED_CHARS),
-    after: textAfter(doc, pos, AFTER_CHARS),
-  };
-}
-
-const CLEANING_LINES = 100;
-
-export function cleaningContextOf(
-  input: Pick<CompletionInput, 'doc' | 'pos' | 'indentUnit' | 'tabSize'>,
-): CleaningContext {
-  const { doc, pos } = input;
-  const line = doc.lineAt(pos.line);
-  const linesAbove: string[] = [];
-  for (let i = Math.max(0, pos.line - CLEANING_LINES); i < pos.line; i++) linesAbove.push(doc.lineAt(i));
-  const linesBelow: string[] = [];
-  for (let i = pos.line + 1; i < Math.min(doc.lineCount, pos.line + 1 + CLEANING_LINES); i++)
-    linesBelow.push(doc.lineAt(i));
-  return {
-    languageId: doc.languageId,
-    linePrefix: line.slice(0, pos.character),
-    lineSuffix: line.slice(pos.character),
-    linesAbove,
-    linesBelow,
-    indentUnit: input.indentUnit,
-    tabSize: input.tabSize,
-  };
-}
-
-/** The window the prompt was cut from, with a margin, and where the prefix starts in it. */
-function surroundings(doc: DocumentText, pos: CursorPosition, prefixChars: number, suffixChars: number) {
-  const margin = 4096;
-  const before = textBefore(doc, pos, prefixChars + margin);
-  const after = textAfter(doc, pos, suffixChars + margin);
-  return { text: before + after, prefixOffset: before.length - prefixChars };
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** The promise's value, or undefined as soon as `signal` aborts. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return resolve(undefined);
-    const onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

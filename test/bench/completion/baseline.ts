@@ -3,12 +3,10 @@
 // context, trust gate, model client and cleaning as Tandem's make one request for that position. No
 // cache, no type-along, no adaptive wait.
 import { cleanCompletion } from '../../../src/completion/cleaning/cleanCompletion';
-import { emptyBlockStart } from '../../../src/completion/cleaning/blockShape';
 import type { CompletionGate, CompletionSettings } from '../../../src/completion/completionEngine';
-import { cleaningContextOf } from '../../../src/completion/completionEngine';
-import { buildCompletionContext, type ContextSources } from '../../../src/completion/context/promptContext';
+import type { ContextSources } from '../../../src/completion/context/promptContext';
 import type { CursorPosition, DocumentText } from '../../../src/completion/documentText';
-import { stopTokens, resolvePromptFormat } from '../../../src/model';
+import { prepareFill } from '../../../src/completion/fillRequest';
 import type { GatedCall } from '../../../src/trust';
 
 export const BASELINE_DEBOUNCE_MS = 350;
@@ -48,33 +46,13 @@ export class DebounceBaseline {
     indentUnit: string,
     onGhost: (text: string) => void,
   ): Promise<void> {
-    const cleaning = cleaningContextOf({ doc, pos, indentUnit, tabSize: 4 });
-    const multiLine = emptyBlockStart(cleaning) !== undefined;
-    const context = buildCompletionContext(
-      doc,
-      pos,
-      { maxPromptTokens: this.settings.maxPromptTokens },
+    const { cleaning, request } = prepareFill(
+      { doc, pos, indentUnit, tabSize: 4 },
+      this.settings,
       this.sources,
+      false,
     );
-    const format = resolvePromptFormat(this.settings.format, this.settings.model);
-    const gated = this.gate.fill({
-      model: this.settings.model,
-      format: this.settings.format,
-      document: { path: doc.path, languageId: doc.languageId },
-      prefix: context.prefix,
-      suffix: context.suffix,
-      snippets: context.snippets.map((snippet) => ({
-        text: snippet.text,
-        source: {
-          kind: 'file',
-          path: snippet.path,
-          range: { startLine: snippet.startLine, endLine: snippet.endLine },
-        },
-      })),
-      maxTokens: multiLine ? this.settings.maxTokensMultiLine : this.settings.maxTokensSingleLine,
-      temperature: this.settings.temperature,
-      extraBody: multiLine ? undefined : { stop: [...stopTokens(format), '\n'] },
-    });
+    const gated = this.gate.fill(request);
     this.inFlight = gated;
     this.requests++;
     try {
