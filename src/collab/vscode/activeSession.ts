@@ -43,6 +43,9 @@ export class ActiveSession implements vscode.Disposable {
   private expiredNotified = false;
   private ended = false;
   private disposed = false;
+  private shownParticipants = '';
+  private shownFollowing: number | undefined;
+  private shownStatus = '';
 
   constructor(private readonly options: ActiveSessionOptions) {
     const { session } = options;
@@ -60,6 +63,9 @@ export class ActiveSession implements vscode.Disposable {
       vscode.window.onDidChangeActiveTextEditor(() => this.updateEditorContext()),
       this.bindings.onDidChangeBindings(() => this.updateEditorContext()),
     );
+    // "Idle" comes from time passing, not from an event: look again now and then.
+    const idleTimer = setInterval(() => this.refreshViews(), 15_000);
+    this.disposables.push(new vscode.Disposable(() => clearInterval(idleTimer)));
     if (session.hostFiles && options.root) this.watchHostFolder(options.root);
     if (session.guestFiles) {
       session.guestFiles.openInEditor = (shared) => this.bindings.documentsOf(shared).length > 0;
@@ -82,9 +88,17 @@ export class ActiveSession implements vscode.Disposable {
     if (this.disposed) return;
     const participants = this.session.participants();
     const following = this.follower.following;
-    this.options.participantsView.update(participants, following?.clientId);
-    this.status.update({
-      state: this.ended ? 'ended' : this.session.state,
+    // Presence changes with every keystroke of everyone; the views only when what they show does.
+    const shown = JSON.stringify(
+      participants.map((p) => [p.clientId, p.name, p.color, p.role, p.file, p.idle]),
+    );
+    if (shown !== this.shownParticipants || following?.clientId !== this.shownFollowing) {
+      this.shownParticipants = shown;
+      this.shownFollowing = following?.clientId;
+      this.options.participantsView.update(participants, following?.clientId);
+    }
+    const report = {
+      state: this.ended ? ('ended' as const) : this.session.state,
       participants: participants.length,
       unsynced: this.session.connection.unsynced,
       role: this.session.role,
@@ -92,7 +106,12 @@ export class ActiveSession implements vscode.Disposable {
       detail: this.session.connection.closeInfo?.reason
         ? `Server said: ${this.session.connection.closeInfo.reason}`
         : undefined,
-    });
+    };
+    const reportKey = JSON.stringify(report);
+    if (reportKey !== this.shownStatus) {
+      this.shownStatus = reportKey;
+      this.status.update(report);
+    }
     this.checkHostPresence();
   }
 

@@ -3,13 +3,16 @@
  * tracks a teammate's file and scroll position until you move, type or switch editors yourself.
  */
 import * as vscode from 'vscode';
-import { type Participant, relativePosition, absoluteIndex } from '../presence';
+import { absoluteIndex, type Participant, type PresenceState, relativePosition } from '../presence';
 import type { CollabSession } from '../session';
 import { docPositionToLf, type EditorBindings, lfToDocOffset } from './editorBindings';
 
 export class PresencePublisher implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** What was last sent, so nothing is sent (and nobody is marked active) when nothing moved. */
+  private lastSent = '';
+  private typed = false;
 
   constructor(
     private readonly session: CollabSession,
@@ -17,17 +20,25 @@ export class PresencePublisher implements vscode.Disposable {
   ) {
     this.disposables.push(
       vscode.window.onDidChangeActiveTextEditor(() => this.schedule()),
-      vscode.window.onDidChangeTextEditorSelection(() => this.schedule()),
+      // Selection changes without a kind come from edits (a teammate's text moved yours): not you.
+      vscode.window.onDidChangeTextEditorSelection((event) => {
+        if (event.kind !== undefined) this.schedule();
+      }),
       vscode.window.onDidChangeTextEditorVisibleRanges(() => this.schedule()),
       vscode.workspace.onDidChangeTextDocument((event) => {
-        if (event.document === vscode.window.activeTextEditor?.document) this.schedule();
+        // Only your own typing (a remote change being applied keeps the binding busy).
+        if (event.document !== vscode.window.activeTextEditor?.document || event.contentChanges.length === 0)
+          return;
+        if (this.bindings.bindingFor(event.document.uri)?.idle !== false) this.schedule(true);
       }),
       bindings.onDidChangeBindings(() => this.schedule()),
     );
     this.publish();
   }
 
-  schedule(): void {
+  /** Publishes soon; `typed` marks you active even if your cursor's anchor in the text is unchanged. */
+  schedule(typed = false): void {
+    this.typed ||= typed;
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -36,31 +47,38 @@ export class PresencePublisher implements vscode.Disposable {
   }
 
   publish(): void {
+    const typed = this.typed;
+    this.typed = false;
     const editor = vscode.window.activeTextEditor;
     const text = editor && this.bindings.textFor(editor.document.uri);
     const path = editor && this.bindings.pathFor(editor.document.uri);
     if (!editor || !text || path === undefined) {
-      this.session.setPresence({
-        file: undefined,
-        selections: undefined,
-        visible: undefined,
-        active: Date.now(),
-      });
+      this.send({ file: undefined, selections: undefined, visible: undefined });
       return;
     }
     const document = editor.document;
     const at = (position: vscode.Position, assoc = 0) =>
       relativePosition(text, docPositionToLf(document, position), assoc);
     const visible = editor.visibleRanges[0];
-    this.session.setPresence({
-      file: path,
-      selections: editor.selections.map((selection) => ({
-        anchor: at(selection.anchor),
-        head: at(selection.active),
-      })),
-      visible: visible ? { start: at(visible.start), end: at(visible.end) } : undefined,
-      active: Date.now(),
-    });
+    this.send(
+      {
+        file: path,
+        selections: editor.selections.map((selection) => ({
+          anchor: at(selection.anchor),
+          head: at(selection.active),
+        })),
+        visible: visible ? { start: at(visible.start), end: at(visible.end) } : undefined,
+      },
+      typed,
+    );
+  }
+
+  /** Typing at the end of a text keeps the same relative position: a typed edit still counts. */
+  private send(fields: Pick<PresenceState, 'file' | 'selections' | 'visible'>, typed = false): void {
+    const key = JSON.stringify(fields);
+    if (key === this.lastSent && !typed) return;
+    this.lastSent = key;
+    this.session.setPresence({ ...fields, active: Date.now() });
   }
 
   dispose(): void {
