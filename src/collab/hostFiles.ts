@@ -149,6 +149,7 @@ export class HostFiles {
   private async seed(relative: string): Promise<SeedOutcome> {
     const entry = this.options.session.tree.get(relative);
     if (entry?.type === 'dir') return 'unshareable';
+    if (!(await this.options.tree.staysInside(relative))) return 'excluded';
     let bytes: Uint8Array;
     try {
       bytes = await fs.readFile(this.options.tree.absolute(relative));
@@ -214,9 +215,17 @@ export class HostFiles {
     return relative;
   }
 
+  /** A path no symbolic link leads out of the shared folder. */
+  private async insidePath(raw: unknown): Promise<string> {
+    const relative = this.sharedPath(raw);
+    if (!(await this.options.tree.staysInside(relative)))
+      throw new FileOperationError('NoPermissions', `${relative} leads outside the shared folder`);
+    return relative;
+  }
+
   private async perform(request: FileRequest): Promise<void> {
     const { session, tree } = this.options;
-    const relative = this.sharedPath(request.path);
+    const relative = await this.insidePath(request.path);
     const absolute = tree.absolute(relative);
     switch (request.op) {
       case 'save': {
@@ -260,7 +269,7 @@ export class HostFiles {
         this.forgetTexts(relative, (key) => session.unseed(key));
         break;
       case 'rename': {
-        const target = this.sharedPath(request.target);
+        const target = await this.insidePath(request.target);
         const targetAbsolute = tree.absolute(target);
         if (!request.overwrite && (await pathExists(targetAbsolute)))
           throw new FileOperationError('FileExists', `${target} already exists`);

@@ -49,6 +49,27 @@ export class HostTree {
     return !isFolder || !this.rules.isExcluded(path.join(absolute, FOLDER_PROBE));
   }
 
+  /**
+   * True when a relative path stays inside the shared folder on disk: the path itself if it exists,
+   * else its nearest existing parent, resolved through symbolic links.
+   */
+  async staysInside(relative: string): Promise<boolean> {
+    let realRoot: string;
+    try {
+      realRoot = await fs.realpath(this.root);
+    } catch {
+      return false;
+    }
+    for (let candidate = this.absolute(relative); ; candidate = path.dirname(candidate)) {
+      try {
+        const real = await fs.realpath(candidate);
+        return real === realRoot || real.startsWith(realRoot + path.sep);
+      } catch {
+        if (candidate === this.root || path.dirname(candidate) === candidate) return false;
+      }
+    }
+  }
+
   /** Lists the whole folder and replaces the published tree with it. */
   async scan(): Promise<void> {
     const entries = new Map<string, TreeEntry>();

@@ -185,6 +185,30 @@ describe('collab shared folder (host disk, guest view)', () => {
     assert.ok(!fs.existsSync(path.join(root, '..', 'escape.txt')));
   });
 
+  it('never follows a symbolic link out of the shared folder', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-outside-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'private.txt'), 'not yours');
+      fs.symlinkSync(outside, path.join(root, 'escape'));
+      fs.symlinkSync(path.join(outside, 'private.txt'), path.join(root, 'linked.txt'));
+      const { tree, guest, host } = pair(root);
+      await tree.scan();
+      assert.throws(() => guest.stat('/escape'), FileOperationError);
+      assert.equal(await host.ensureSeeded('escape/private.txt'), 'excluded');
+      assert.equal(await host.ensureSeeded('linked.txt'), 'excluded');
+      await rejectsWith(
+        guest.writeFile('/escape/new.txt', Buffer.from('x'), { create: true, overwrite: true }),
+        'NoPermissions',
+        /outside/,
+      );
+      await rejectsWith(guest.delete('/escape/private.txt', false), 'NoPermissions');
+      assert.ok(!fs.existsSync(path.join(outside, 'new.txt')));
+      assert.ok(fs.existsSync(path.join(outside, 'private.txt')));
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('says why a binary file cannot be opened', async () => {
     const { tree, guest } = pair(root);
     await tree.scan();
