@@ -95,6 +95,11 @@ export class CollabService implements vscode.Disposable {
     return this.controller.inviteLink(role, false);
   }
 
+  /** Ends a hosted session cleanly (guests are told) and keeps a guest's unconfirmed edits: await in deactivate(). */
+  shutdown(): Promise<void> {
+    return this.controller.shutdown();
+  }
+
   /** Saves the shared files this participant has into `target` (a guest whose host left). */
   saveCopy(target: vscode.Uri): Promise<number> {
     return this.controller.saveCopy(target);

@@ -297,6 +297,19 @@ export class SessionController implements vscode.Disposable {
     return rejoined;
   }
 
+  /**
+   * For `deactivate()` (VS Code waits for its promise a few seconds): a host's "session ended" reaches
+   * the server before the embedded server stops, so guests are told instead of left reconnecting.
+   */
+  async shutdown(): Promise<void> {
+    const active = this.active;
+    if (active?.session.role === 'host') {
+      active.session.document.markEnded(`${active.session.options.name} closed their window`);
+      await active.session.connection.whenConfirmed(1500).catch(() => undefined);
+    }
+    this.dispose();
+  }
+
   dispose(): void {
     const active = this.active;
     this.active = undefined;
