@@ -178,13 +178,21 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
   });
 
   it('Bob’s typing appears in Alice’s editor within a second, and Alice’s in Bob’s', async () => {
-    await typeAtEnd(bob.page, '- Bob was here');
-    const toAlice = await timeUntilShown(alice.page, '- Bob was here');
+    // Three rounds each way; the median is judged (one stall of a busy machine is not the product).
+    const toAlice: number[] = [];
+    const toBob: number[] = [];
+    for (const round of [1, 2, 3]) {
+      await typeAtEnd(bob.page, ` bob${round}`);
+      toAlice.push(await timeUntilShown(alice.page, ` bob${round}`));
+      await typeAtEnd(alice.page, ` alice${round}`);
+      toBob.push(await timeUntilShown(bob.page, ` alice${round}`));
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[1];
+    console.log(`      Bob → Alice ${toAlice.join(', ')} ms; Alice → Bob ${toBob.join(', ')} ms`);
+    assert.ok(median(toAlice) < 1000, `Bob's typing reached Alice in ${toAlice.join(', ')} ms`);
+    assert.ok(median(toBob) < 1000, `Alice's typing reached Bob in ${toBob.join(', ')} ms`);
     await typeAtEnd(alice.page, ' (Alice agrees)');
-    const toBob = await timeUntilShown(bob.page, '(Alice agrees)');
-    console.log(`      Bob → Alice ${toAlice} ms, Alice → Bob ${toBob} ms`);
-    assert.ok(toAlice < 1000, `Bob's typing reached Alice in ${toAlice} ms`);
-    assert.ok(toBob < 1000, `Alice's typing reached Bob in ${toBob} ms`);
+    await timeUntilShown(bob.page, '(Alice agrees)');
     assert.equal(await visibleEditorText(alice.page), await visibleEditorText(bob.page));
   });
 
