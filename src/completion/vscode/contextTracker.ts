@@ -13,7 +13,8 @@ const INDEX_IDLE_MS = 1000;
 /**
  * Keeps the context sources up to date from editor events: recently edited ranges, recently viewed
  * places, and the similarity index of open documents. Indexing runs on idle timers, never inside a
- * completion request, and only once suggestions have been asked for at least once.
+ * completion request, only once suggestions have been asked for at least once, and for the file being
+ * typed into only when the user leaves it.
  */
 export class ContextTracker implements ContextSources, vscode.Disposable {
   readonly edits = new RecentRanges();
@@ -24,6 +25,9 @@ export class ContextTracker implements ContextSources, vscode.Disposable {
   private lastPlace: { key: string; line: number } | undefined;
   private indexing = false;
   private warmTimer: NodeJS.Timeout | undefined;
+  private activeKey = vscode.window.activeTextEditor?.document.uri.toString();
+  /** Documents changed while they were the active editor (indexed when the user leaves them). */
+  private readonly changedWhileActive = new Set<string>();
 
   constructor(private readonly excluded: (path: string) => boolean) {
     this.disposables.push(
@@ -32,6 +36,12 @@ export class ContextTracker implements ContextSources, vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((document) => this.scheduleIndex(document)),
       vscode.window.onDidChangeTextEditorSelection((event) => this.onSelection(event)),
       vscode.window.onDidChangeActiveTextEditor((editor) => {
+        // The file just left becomes "another open file": index what was typed into it.
+        if (this.activeKey !== undefined && this.changedWhileActive.delete(this.activeKey)) {
+          const left = vscode.workspace.textDocuments.find((doc) => doc.uri.toString() === this.activeKey);
+          if (left) this.scheduleIndex(left);
+        }
+        this.activeKey = editor?.document.uri.toString();
         if (!editor) return;
         this.onSelection({ textEditor: editor, selections: editor.selections });
         this.warmExclusion(editor.document);
@@ -74,7 +84,10 @@ export class ContextTracker implements ContextSources, vscode.Disposable {
       if (added !== removed) this.edits.shift(key, change.range.start.line, added - removed);
       this.edits.record(key, change.range.start.line, change.range.start.line + added);
     }
-    this.scheduleIndex(document);
+    // The file being typed into is never its own snippet source: index it once the user leaves it,
+    // rather than re-reading a large file after every pause.
+    if (key === this.activeKey) this.changedWhileActive.add(key);
+    else this.scheduleIndex(document);
   }
 
   private onClose(document: vscode.TextDocument): void {
@@ -82,6 +95,7 @@ export class ContextTracker implements ContextSources, vscode.Disposable {
     clearTimeout(this.pending.get(key));
     this.pending.delete(key);
     this.similarity.remove(key);
+    this.changedWhileActive.delete(key);
     this.edits.forgetDocument(key);
     this.views.forgetDocument(key);
   }
