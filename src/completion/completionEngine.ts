@@ -156,6 +156,7 @@ export class CompletionEngine {
       explicit: input.explicit,
       linePrefix: input.doc.lineAt(input.pos.line).slice(0, input.pos.character),
     });
+    if (decision.paused) return undefined;
     if (decision.delayMs > 0 && !(await sleep(decision.delayMs, input.signal))) return undefined;
     if (input.signal.aborted || this.disposed) return undefined;
     // Only one request whose answer can still be shown at a time.
@@ -296,9 +297,11 @@ export class CompletionEngine {
     };
     this.options.onRequestFinished?.(metrics);
     if (outcome.kind === 'error') {
+      this.policy.recordFailure(outcome.error.retryAfterMs);
       this.options.onError?.(outcome.error);
       this.options.onStatus?.({ state: 'error', error: outcome.error, last: this.lastMetrics });
     } else if (outcome.kind === 'ok') {
+      this.policy.recordSuccess();
       this.lastMetrics = metrics;
       if (!this.inFlight) this.options.onStatus?.({ state: 'idle', last: metrics });
     } else if (!this.inFlight) {

@@ -1,6 +1,7 @@
 /**
  * When a keystroke turns into a model request. Instead of a fixed debounce:
  * - at the start of a line, right after an accepted suggestion, or when asked explicitly: at once;
+ * - after a failed request, automatic requests pause for a while (the server is down or overloaded);
  * - otherwise after a short wait that adapts to the user: each rejection multiplies it (Escape by 1.5,
  *   typing over a suggestion by a gentler 1.15), each acceptance by 0.8, clamped, and the learned factor
  *   decays back towards the base with a 10-minute time constant (the figures Copilot's next-edit
@@ -29,9 +30,15 @@ export const defaultTriggerPolicyOptions: TriggerPolicyOptions = {
 
 export type TriggerReason = 'explicit' | 'after-accept' | 'line-start' | 'typing';
 
+/** After this many failed requests in a row, automatic requests pause (doubling up to a minute). */
+const FAILURE_PAUSE_BASE_MS = 2000;
+const FAILURE_PAUSE_MAX_MS = 60_000;
+
 export interface TriggerDecision {
   reason: TriggerReason;
   delayMs: number;
+  /** No automatic request now: the model server failed and is given time to recover. */
+  paused?: boolean;
 }
 
 export type RejectionKind = 'explicit' | 'implicit';
@@ -42,6 +49,8 @@ export class TriggerPolicy {
   private logFactor = 0;
   private updatedAt: number;
   private acceptedSinceLastRequest = false;
+  private failures = 0;
+  private pausedUntil = 0;
 
   constructor(
     options: Partial<TriggerPolicyOptions> = {},
@@ -56,6 +65,10 @@ export class TriggerPolicy {
     const afterAccept = this.acceptedSinceLastRequest;
     this.acceptedSinceLastRequest = false;
     if (input.explicit) return { reason: 'explicit', delayMs: 0 };
+    if (this.now() < this.pausedUntil) {
+      this.acceptedSinceLastRequest = afterAccept;
+      return { reason: 'typing', delayMs: 0, paused: true };
+    }
     if (afterAccept) return { reason: 'after-accept', delayMs: 0 };
     if (input.linePrefix.trim() === '') return { reason: 'line-start', delayMs: 0 };
     return { reason: 'typing', delayMs: this.currentDelayMs() };
@@ -77,6 +90,23 @@ export class TriggerPolicy {
     this.adjust(
       kind === 'explicit' ? this.options.explicitRejectionFactor : this.options.implicitRejectionFactor,
     );
+  }
+
+  /**
+   * A request failed (server down, overloaded, rate-limited): automatic requests pause for 2 s, doubling
+   * with each failure in a row up to a minute, or for as long as the server asked. Asking explicitly
+   * still sends a request.
+   */
+  recordFailure(retryAfterMs?: number): void {
+    this.failures++;
+    const backoff = Math.min(FAILURE_PAUSE_MAX_MS, FAILURE_PAUSE_BASE_MS * 2 ** (this.failures - 1));
+    this.pausedUntil = this.now() + Math.max(backoff, retryAfterMs ?? 0);
+  }
+
+  /** A request succeeded: the server is back. */
+  recordSuccess(): void {
+    this.failures = 0;
+    this.pausedUntil = 0;
   }
 
   private adjust(factor: number): void {

@@ -195,6 +195,19 @@ describe('completion engine (scripted model server, real client and trust gate)'
     assert.equal(last.state, 'error');
     assert.match(last.state === 'error' ? last.error.message : '', /500|server/i);
     assert.equal(metrics[0].outcome, 'error');
+    // The server failed: typing elsewhere sends nothing for a while; asking explicitly still does.
+    const other = new TypingSession(
+      engine,
+      new LineDocument('file:///work/g.ts', '/work/g.ts', 'typescript', 'const user = \n'),
+      {
+        line: 0,
+        character: 13,
+      },
+    );
+    assert.equal(await other.provide(), undefined);
+    assert.equal(completionRequests(server).length, 1);
+    assert.equal((await other.provide(true))?.suggestions.length, 3);
+    assert.equal(completionRequests(server).length, 2);
   });
 
   it('asks nothing at the end of a line the model finished, and at once after the acceptance', async () => {

@@ -75,4 +75,24 @@ describe('completion trigger policy', () => {
     advance(60 * 60_000);
     assert.equal(policy.currentDelayMs(), 60);
   });
+
+  it('pauses automatic requests after failures, doubling, until one succeeds; explicit requests still go', () => {
+    const { policy, advance } = policyAt();
+    const typing = { explicit: false, linePrefix: 'const x = ' };
+    policy.recordFailure();
+    assert.equal(policy.decide(typing).paused, true);
+    assert.equal(policy.decide({ explicit: true, linePrefix: 'const x = ' }).paused, undefined);
+    advance(2001);
+    assert.equal(policy.decide(typing).paused, undefined, 'after 2 s');
+    policy.recordFailure();
+    advance(2001);
+    assert.equal(policy.decide(typing).paused, true, 'the second failure in a row pauses 4 s');
+    advance(2000);
+    assert.equal(policy.decide(typing).paused, undefined);
+    policy.recordFailure(30_000); // the server asked to wait (429 Retry-After)
+    advance(29_000);
+    assert.equal(policy.decide(typing).paused, true);
+    policy.recordSuccess();
+    assert.equal(policy.decide(typing).paused, undefined);
+  });
 });
