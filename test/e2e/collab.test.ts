@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import {
   dismissNotifications,
   freshWorkspace,
@@ -22,20 +22,12 @@ import {
  * whatever Tandem does.
  */
 async function personalBrowser(): Promise<Browser> {
-  const load = new Function('p', 'return import(p)') as (file: string) => Promise<{ chromiumPath(): string }>;
-  const { chromiumPath } = await load(path.join(repoRoot, 'test', 'host', 'browser.mjs'));
-  return chromium.launch({
-    executablePath: chromiumPath(),
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-dev-shm-usage',
+  const load = new Function('p', 'return import(p)') as (
+    file: string,
+  ) => Promise<{ launchBrowser(options: { extraArgs: string[] }): Promise<Browser> }>;
+  const { launchBrowser } = await load(path.join(repoRoot, 'test', 'host', 'browser.mjs'));
+  return launchBrowser({
+    extraArgs: [
       '--disable-background-timer-throttling',
       '--disable-backgrounding-occluded-windows',
       '--disable-renderer-backgrounding',

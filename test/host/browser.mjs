@@ -19,7 +19,8 @@ export function chromiumPath() {
   return found;
 }
 
-export async function launchBrowser({ headless = true } = {}) {
+/** @param {{ headless?: boolean, extraArgs?: string[] }} [options] */
+export async function launchBrowser({ headless = true, extraArgs = [] } = {}) {
   return chromium.launch({
     executablePath: chromiumPath(),
     headless,
@@ -32,6 +33,7 @@ export async function launchBrowser({ headless = true } = {}) {
       '--disable-sync',
       '--no-first-run',
       '--disable-dev-shm-usage',
+      ...extraArgs,
     ],
   });
 }
