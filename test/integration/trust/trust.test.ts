@@ -76,10 +76,14 @@ describe('trust gate in VS Code', function () {
     }
   });
 
-  /** Every open text document as context, the way a feature gathers "what the user is looking at". */
+  /**
+   * This suite's open text documents as context, the way a feature gathers "what the user is looking
+   * at". Documents other suites left open are not this test's business.
+   */
   function openDocumentsAsContext(): UntrustedPiece[] {
+    const ours = ['.env', 'src/config.ts', 'private/notes.md'].map((relative) => file(relative).toString());
     return vscode.workspace.textDocuments
-      .filter((document) => document.uri.scheme === 'file')
+      .filter((document) => ours.includes(document.uri.toString()))
       .map((document) => ({
         text: document.getText(),
         source: {
