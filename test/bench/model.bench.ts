@@ -2,14 +2,20 @@
 // fast a cancellation frees the server.
 // - client_overhead_*: wall time of a streamed 64-token chat request through ModelClient minus the same
 //   request made with bare fetch and a minimal SSE parser, interleaved (alternating which goes first),
-//   after warm-up, against the scripted server with zero delays.
+//   against the scripted server with zero delays, running in its own process as a real server does.
+//   The warm-up is long (1,000 pairs): until the JIT has settled, compiler threads competing for the
+//   2 cores stall both sides for milliseconds, and more often the side with more code to compile.
 // - abort_to_socket_close_p99_ms: from AbortController.abort() on a live stream to the scripted
 //   server seeing the connection close.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ModelClient } from '../../src/model';
 import { startScriptedModelServer } from '../fixtures/model-server';
 import { quantile, round, writeSuiteResult } from './results';
 
-const warmupPairs = 200;
+const warmupPairs = 1000;
 const measuredPairs = 1000;
 const abortSamples = 300;
 const tokens = Array.from({ length: 64 }, (_, i) => (i === 0 ? 'token0' : ` token${i}`));
@@ -66,8 +72,44 @@ async function timed(run: () => Promise<string>): Promise<number> {
   return elapsed;
 }
 
+/**
+ * The scripted server in its own process, as a real model server is: its allocations and garbage
+ * collections then land in its own heap, not in the measured client's.
+ */
+async function startServerProcess(): Promise<{ url: string; child: ChildProcess }> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-model-'));
+  const script = path.join(folder, 'script.json');
+  fs.writeFileSync(script, JSON.stringify({ rules: [{ match: '64 tokens', tokens }] }));
+  // A young generation large enough that the server rarely stops to collect mid-answer.
+  const child = spawn(
+    process.execPath,
+    [
+      '--max-semi-space-size=128',
+      path.join(__dirname, '..', 'fixtures', 'model-server', 'main.js'),
+      ...['--port', '0', '--script', script],
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (data: string) => {
+      output += data;
+      const match = /listening on (\S+)/.exec(output);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the scripted server exited (${code}): ${output}`)));
+  });
+  // Its request log lines are read and dropped, so the pipe never fills.
+  child.stdout!.removeAllListeners('data');
+  child.stdout!.resume();
+  child.once('exit', () => fs.rmSync(folder, { recursive: true, force: true }));
+  return { url, child };
+}
+
 async function main(): Promise<void> {
-  const server = await startScriptedModelServer({ script: [{ match: '64 tokens', tokens }] });
+  const { url, child } = await startServerProcess();
+  const server = { url };
   // One client for the whole run, as the extension keeps one; a small log like the extension's.
   const client = new ModelClient({ baseUrl: server.url });
   const overheads: number[] = [];
@@ -88,7 +130,7 @@ async function main(): Promise<void> {
     tandemTimes.push(tandem);
     bareTimes.push(bare);
   }
-  server.requests.length = 0;
+  child.kill();
 
   const slow = await startScriptedModelServer({
     script: [{ tokens: Array.from({ length: 2000 }, () => ' x'), perTokenDelayMs: 2 }],
@@ -110,7 +152,6 @@ async function main(): Promise<void> {
     slow.requests.length = 0;
   }
   await slow.close();
-  await server.close();
 
   console.log(
     `tandem p50 ${quantile(tandemTimes, 0.5).toFixed(3)} ms, bare p50 ${quantile(bareTimes, 0.5).toFixed(3)} ms ` +
