@@ -33,6 +33,8 @@ export async function roomMemoryKb(): Promise<{ idle: number; loaded: number }> 
   };
   /** Opens `count` rooms, one client each typing 100 keystrokes; returns the clients, still connected. */
   const openRooms = async (prefix: string, count: number) => {
+    // Each y-websocket provider adds a process 'exit' listener, and all of these stay connected.
+    process.setMaxListeners(Math.max(process.getMaxListeners(), count + 100));
     const clients: { doc: Y.Doc; provider: WebsocketProvider }[] = [];
     for (let batch = 0; batch < count; batch += 50) {
       const created = Array.from({ length: Math.min(50, count - batch) }, (_, i) => {
