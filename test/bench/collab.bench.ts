@@ -13,7 +13,7 @@ import * as Y from 'yjs';
 import { signToken } from '../../src/server/token';
 import { startServerProcess, testSecret } from '../unit/server/harness';
 import type { FromTypists, ToTypists, TypistSpec, TypistsData } from './collabTypists';
-import { connect, within } from './collabClients';
+import { connect, nextMessage, within } from './collabClients';
 import { roomMemoryKb } from './collabMemory';
 import { quantile, round, writeSuiteResult } from './results';
 
@@ -60,19 +60,7 @@ async function runLoad(label: string, url: string, tokens: boolean, strict: bool
     };
     return new Worker(path.join(__dirname, 'collabTypists.js'), { workerData: data });
   });
-  const next = (worker: Worker) =>
-    new Promise<FromTypists>((resolve, reject) => {
-      const failed = (error: Error) => {
-        worker.off('message', answered);
-        reject(error);
-      };
-      const answered = (message: FromTypists) => {
-        worker.off('error', failed);
-        resolve(message);
-      };
-      worker.once('message', answered);
-      worker.once('error', failed);
-    });
+  const next = (worker: Worker) => nextMessage<FromTypists>(worker);
   const all = (message?: ToTypists) =>
     Promise.all(
       workers.map((worker) => {

@@ -5,7 +5,7 @@ import type { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { signToken } from '../../src/server/token';
 import { testSecret } from '../unit/server/harness';
-import { connect, within } from './collabClients';
+import { connect, nextMessage, within } from './collabClients';
 import type { FromRoomHost, ToRoomHost } from './collabRoomHost';
 import { round } from './results';
 
@@ -20,11 +20,7 @@ export async function roomMemoryKb(): Promise<{ idle: number; loaded: number }> 
   const host = new Worker(path.join(__dirname, 'collabRoomHost.js'), {
     env: { ...process.env, TANDEM_BENCH_SECRET: testSecret },
   });
-  const reply = () =>
-    new Promise<FromRoomHost>((resolve, reject) => {
-      host.once('message', resolve);
-      host.once('error', reject);
-    });
+  const reply = () => nextMessage<FromRoomHost>(host);
   const started = (await reply()) as Extract<FromRoomHost, { type: 'started' }>;
   const measure = async () => {
     const answer = reply();
