@@ -73,9 +73,18 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
 
   const activateMs = performance.now() - started;
   log.info(`Tandem ${context.extension.packageJSON.version} activated in ${activateMs.toFixed(2)} ms`);
-  return { settings, log, status, apiKey, model, trust, panel, collab, completion, activateMs };
+  active = { settings, log, status, apiKey, model, trust, panel, collab, completion, activateMs };
+  context.subscriptions.push({ dispose: () => (active = undefined) });
+  return active;
 }
 
-export function deactivate(): void {
-  // Everything is in context.subscriptions, which VS Code disposes.
+let active: TandemApi | undefined;
+
+/**
+ * VS Code calls this before it disposes `context.subscriptions` (which hold everything else) and
+ * waits a few seconds for the promise: a host's shared session tells its guests it ended before the
+ * embedded server stops, instead of leaving them reconnecting to nothing.
+ */
+export function deactivate(): Promise<void> | undefined {
+  return active?.collab.shutdown();
 }
