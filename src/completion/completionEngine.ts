@@ -21,6 +21,8 @@ export { cleaningContextOf, cursorStateOf } from './fillRequest';
 /** The trust gate as the engine uses it. */
 export interface CompletionGate {
   isExcluded(path: string): boolean;
+  /** A sentence saying which rule keeps a file from being sent. */
+  explainExclusion(path: string): string;
   fill(request: GateFillRequest): GatedCall;
 }
 
@@ -79,7 +81,9 @@ export interface RequestMetrics {
 export type EngineStatus =
   | { readonly state: 'idle'; readonly last?: RequestMetrics }
   | { readonly state: 'waiting' }
-  | { readonly state: 'error'; readonly error: ModelError; readonly last?: RequestMetrics };
+  | { readonly state: 'error'; readonly error: ModelError; readonly last?: RequestMetrics }
+  /** The trust gate refused the file: nothing from it is sent. `message` says which rule. */
+  | { readonly state: 'excluded'; readonly message: string; readonly last?: RequestMetrics };
 
 export interface CompletionEngineOptions {
   readonly gate: CompletionGate;
@@ -129,7 +133,15 @@ export class CompletionEngine {
   /** What to show at the cursor, or undefined (nothing to show, excluded file, or cancelled). */
   async provide(input: CompletionInput): Promise<CompletionResult | undefined> {
     if (this.disposed || input.signal.aborted) return undefined;
-    if (this.options.gate.isExcluded(input.doc.path)) return undefined;
+    if (this.options.gate.isExcluded(input.doc.path)) {
+      // Nothing from an excluded file is sent; the status says so, and which rule.
+      this.options.onStatus?.({
+        state: 'excluded',
+        message: this.options.gate.explainExclusion(input.doc.path),
+        last: this.lastMetrics,
+      });
+      return undefined;
+    }
     const cursor = cursorStateOf(input.doc, input.pos);
     this.settleShown(cursor);
 
@@ -231,8 +243,11 @@ export class CompletionEngine {
     try {
       gated = this.options.gate.fill(fill);
     } catch (error) {
-      // The gate refuses excluded files: nothing was sent, nothing to show.
-      if (isTrustExclusionError(error)) return undefined;
+      // The gate refuses excluded files: nothing was sent, nothing to show, and the status says why.
+      if (isTrustExclusionError(error)) {
+        this.options.onStatus?.({ state: 'excluded', message: error.message, last: this.lastMetrics });
+        return undefined;
+      }
       throw error;
     }
     const promptBuiltAt = this.now();

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import type { ChatMessage, ContextSnippet, FimInput, ModelClient } from '../model';
 import { describeExclusion, type ExclusionRules, type ExclusionVerdict } from './exclusion/exclusionRules';
-import { normalizePath, relativeInside } from './exclusion/paths';
+import { normalizePath, relativeInside, virtualRootOf } from './exclusion/paths';
 import { chooseNonce, fence, trustPreamble } from './fencing';
 import { findProtectedChanges, type ProposedFileChange, type ProtectedChange } from './protectedPaths';
 import { redactPiece } from './redactPiece';
@@ -236,7 +236,11 @@ export class TrustGate {
     return { input, report: book.report('', []) };
   }
 
-  /** A path as the model sees it: workspace-relative, or with the home folder shortened to `~`. */
+  /**
+   * A path as the model sees it: workspace-relative, with the home folder shortened to `~`, or for a
+   * virtual file system's file outside the workspace folders (a shared session's, when its folder is
+   * not in the window) its whole `tandem://room/…` address, which an answer can name unambiguously.
+   */
   displayPath(path: string): string {
     const normalized = normalizePath(path);
     const names = this.folderNames();
@@ -245,6 +249,7 @@ export class TrustGate {
       const relative = relativeInside(root, normalized);
       if (relative !== undefined) return names.size > 1 ? `${names.get(root) ?? ''}/${relative}` : relative;
     }
+    if (virtualRootOf(normalized) !== undefined) return normalized.replace(/^([^:/]+):\//, '$1://');
     const home = HOME;
     const inHome = relativeInside(home, normalized);
     return inHome !== undefined ? `~/${inHome}` : normalized;

@@ -8,3 +8,18 @@ export async function tandem(): Promise<TandemApi> {
   assert.ok(extension, 'the Tandem extension is installed in this host');
   return extension.isActive ? extension.exports : extension.activate();
 }
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `check` holds, failing the test with `what` after `timeoutMs`. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}

@@ -29,6 +29,17 @@ export class CompletionStatus {
       return;
     }
     if (status.last) this.last = status.last;
+    if (status.state === 'excluded') {
+      this.set({
+        text: 'not sent',
+        tooltip: [
+          '**No inline suggestions here: nothing from this file is sent to a model.**',
+          escape(status.message),
+          links(true),
+        ].join('\n\n'),
+      });
+      return;
+    }
     if (status.state === 'error') {
       this.set({
         text: 'suggestion failed',

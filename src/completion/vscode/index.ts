@@ -1,6 +1,7 @@
 // Inline suggestions in VS Code: `registerCompletion` is what src/extension.ts calls. Cheap to
 // register: the engine, its caches and the similarity index come to life on the first suggestion.
 import * as vscode from 'vscode';
+import { SESSION_SCHEME } from '../../collab/vscode/guestFileSystem';
 import type { ModelError } from '../../model';
 import type { Settings } from '../../settings';
 import type { TandemStatusBar } from '../../statusBar';
@@ -65,7 +66,8 @@ export function registerCompletion(deps: CompletionDeps): CompletionService {
   const disposables: vscode.Disposable[] = [
     tracker,
     vscode.languages.registerInlineCompletionItemProvider(
-      [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }],
+      // Files (local or remote), untitled editors, and a shared session's files as a guest sees them.
+      [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }, { scheme: SESSION_SCHEME }],
       new TandemInlineProvider(getEngine, settings, tracker),
     ),
     vscode.commands.registerCommand(ACCEPTED_COMMAND, (entryId?: number) => engine?.accepted(entryId)),
@@ -104,6 +106,19 @@ export function registerCompletion(deps: CompletionDeps): CompletionService {
       });
     }),
     vscode.workspace.onDidCloseTextDocument((document) => engine?.documentClosed(document.uri.toString())),
+    // "not sent" belongs to the excluded file: leaving it for another editor clears it.
+    vscode.window.onDidChangeActiveTextEditor((editor) => {
+      if (lastStatus?.state !== 'excluded' || !settings.get('completion.enabled')) return;
+      const document = editor?.document;
+      if (
+        document &&
+        isServedDocument(document) &&
+        deps.gate().isExcluded(new VscodeDocumentText(document).path)
+      )
+        return;
+      lastStatus = { state: 'idle', last: lastStatus.last };
+      status.show(lastStatus);
+    }),
   ];
 
   return {

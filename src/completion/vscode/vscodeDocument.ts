@@ -1,16 +1,21 @@
 import * as vscode from 'vscode';
+import { SESSION_SCHEME } from '../../collab/vscode/guestFileSystem';
+import { trustPathOf } from '../../trust/vscode/trustPath';
 import type { DocumentText } from '../documentText';
 
-/** The schemes inline suggestions serve: files on disk (local or remote) and untitled editors. */
-const SERVED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-userdata']);
+/**
+ * The schemes inline suggestions serve: files on disk (local or remote), untitled editors, and a
+ * shared session's files as a guest sees them.
+ */
+const SERVED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-userdata', SESSION_SCHEME]);
 
 export function isServedDocument(document: vscode.TextDocument): boolean {
   return SERVED_SCHEMES.has(document.uri.scheme);
 }
 
-/** The path the trust gate checks and the model sees: the file system path, or the untitled name. */
+/** The path the trust gate checks and the model sees (see trustPathOf). */
 export function documentPath(document: vscode.TextDocument): string {
-  return document.uri.scheme === 'untitled' ? document.uri.path : document.uri.fsPath;
+  return document.uri.scheme === 'vscode-userdata' ? document.uri.fsPath : trustPathOf(document.uri);
 }
 
 /**

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import { SESSION_SCHEME } from '../../collab/vscode/guestFileSystem';
 import type { UntrustedPiece } from '../../trust';
+import { trustPathOf } from '../../trust/vscode/trustPath';
 import { displayPathOf, uriForPath } from '../../proposals/vscode/workspacePaths';
 import { rankPaths } from '../fileSearch';
 import type { ChipRef, ChipView } from '../protocol';
@@ -119,7 +121,7 @@ export class ContextChips implements vscode.Disposable {
         continue;
       }
       const document = editor.document;
-      const path = document.uri.fsPath;
+      const path = trustPathOf(document.uri);
       if (ref.kind === 'activeFile') {
         pieces.push(filePiece(document.uri, document.getText()));
         labels.push(displayPathOf(document.uri));
@@ -163,7 +165,8 @@ function isWorkspaceDocument(document: vscode.TextDocument): boolean {
   return (
     document.uri.scheme === 'file' ||
     document.uri.scheme === 'untitled' ||
-    document.uri.scheme === 'vscode-remote'
+    document.uri.scheme === 'vscode-remote' ||
+    document.uri.scheme === SESSION_SCHEME
   );
 }
 
@@ -174,7 +177,7 @@ export function filePiece(uri: vscode.Uri, text: string): UntrustedPiece {
     text: clipped,
     source: {
       kind: 'file',
-      path: uri.fsPath,
+      path: trustPathOf(uri),
       range: text.length > MAX_FILE_CHARS ? { startLine: 0, endLine: lines } : undefined,
     },
   };

@@ -5,6 +5,7 @@ import { ProposalReview } from '../../proposals/vscode';
 import { displayPathOf } from '../../proposals/vscode/workspacePaths';
 import type { Settings } from '../../settings';
 import type { TrustGate, UntrustedPiece } from '../../trust';
+import { trustPathOf } from '../../trust/vscode/trustPath';
 import { ConversationStore } from '../conversations';
 import { Assistant } from './assistant';
 import { ContextChips, filePiece } from './contextChips';
@@ -180,7 +181,7 @@ function selectionContext(editor: vscode.TextEditor): {
     pieces: [
       {
         text: document.getText(around),
-        source: { kind: 'file', path: document.uri.fsPath, range: { startLine, endLine } },
+        source: { kind: 'file', path: trustPathOf(document.uri), range: { startLine, endLine } },
         surroundings: { text: document.getText(), offset: document.offsetAt(around.start) },
       },
     ],

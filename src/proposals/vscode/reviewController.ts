@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { trustPathOf } from '../../trust/vscode/trustPath';
 import type { Settings } from '../../settings';
 import type { ProtectedChange, TrustGate } from '../../trust';
 import { confirmProtectedChanges } from '../../trust/vscode';
@@ -90,7 +91,7 @@ export class ReviewController implements vscode.Disposable {
       const uri = uris.get(file.path)!;
       this.uris.set(file, uri);
       const [found] = gate.protectedChanges([
-        { path: uri.fsPath, before: file.change.original, after: file.change.proposed },
+        { path: trustPathOf(uri), before: file.change.original, after: file.change.proposed },
       ]);
       if (found?.reasons.length) this.protection.set(file, found);
     }

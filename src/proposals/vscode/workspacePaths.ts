@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { SESSION_SCHEME } from '../../collab/vscode/guestFileSystem';
 import { normalizePath } from '../editFormat';
 
 /**
@@ -9,13 +10,17 @@ import { normalizePath } from '../editFormat';
 export function displayPathOf(uri: vscode.Uri): string {
   const folders = vscode.workspace.workspaceFolders ?? [];
   const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (!folder) return uri.scheme === 'file' ? uri.fsPath : uri.toString();
+  if (!folder) return uri.scheme === 'file' ? uri.fsPath : uri.toString(true);
   const relative = path.posix.relative(folder.uri.path, uri.path);
   return folders.length > 1 ? `${folder.name}/${relative}` : relative;
 }
 
-/** The file an answer's path names; undefined when there is no workspace to resolve it in. */
+/**
+ * The file an answer's path names; undefined when there is no workspace to resolve it in. A shared
+ * session's file outside the workspace folders is named by its `tandem://room/…` address.
+ */
 export function uriForPath(answerPath: string): vscode.Uri | undefined {
+  if (answerPath.startsWith(`${SESSION_SCHEME}://`)) return vscode.Uri.parse(answerPath, true);
   const folders = vscode.workspace.workspaceFolders ?? [];
   const normalized = normalizePath(answerPath);
   if (path.isAbsolute(answerPath) || /^[A-Za-z]:[\\/]/.test(answerPath)) return vscode.Uri.file(answerPath);

@@ -1,6 +1,6 @@
 import ignore, { type Ignore } from 'ignore';
 import { BUILTIN_SENSITIVE_PATTERNS } from './builtinPatterns';
-import { dirnameOf, fromFileSystemRoot, normalizePath, relativeInside } from './paths';
+import { dirnameOf, fromFileSystemRoot, normalizePath, relativeInside, virtualRootOf } from './paths';
 
 /** The name of the per-folder ignore file; gitignore syntax, nested, with `!` negation. */
 export const IGNORE_FILE_NAME = '.tandemignore';
@@ -119,6 +119,15 @@ export class ExclusionRules {
 
   private decide(normalized: string): ExclusionVerdict {
     const root = this.roots.find((candidate) => relativeInside(candidate, normalized) !== undefined);
+    const virtualRoot = root === undefined ? virtualRootOf(normalized) : undefined;
+    if (virtualRoot !== undefined) {
+      // A file of a virtual file system (a shared session's tandem://room/…) that is no workspace
+      // folder: judged like a workspace file by the built-in patterns and the setting. Its folder's
+      // .tandemignore cannot be read from disk; a host never shares what its own rules exclude.
+      const relative = relativeInside(virtualRoot, normalized) ?? '';
+      if (!relative) return INCLUDED_INSIDE;
+      return this.walk(relative, false, () => undefined) ?? INCLUDED_INSIDE;
+    }
     if (root === undefined) {
       const relative = fromFileSystemRoot(normalized);
       if (!relative) return INCLUDED_OUTSIDE;
@@ -126,7 +135,7 @@ export class ExclusionRules {
     }
     const relative = relativeInside(root, normalized) ?? '';
     if (!relative) return INCLUDED_INSIDE;
-    if (this.readIgnoreFile) this.loadIgnoreFilesAbove(root, relative);
+    if (this.readIgnoreFile && virtualRootOf(root) === undefined) this.loadIgnoreFilesAbove(root, relative);
     return this.walk(relative, false, (prefix) => this.decideByProject(root, prefix)) ?? INCLUDED_INSIDE;
   }
 

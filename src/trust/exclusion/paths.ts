@@ -35,6 +35,15 @@ export function dirnameOf(normalized: string): string {
   return normalized.slice(0, slash);
 }
 
+/**
+ * The root of a virtual file system's path (`tandem:/room` for `tandem:/room/src/a.ts`, as
+ * `normalizePath` leaves `tandem://room/src/a.ts`), or undefined for a file-system path. A scheme
+ * has two or more characters, so a Windows drive (`c:/`) is never taken for one.
+ */
+export function virtualRootOf(normalized: string): string | undefined {
+  return /^([a-z][a-z0-9+.-]+:\/[^/]+)(?:\/|$)/i.exec(normalized)?.[1];
+}
+
 /** A normalized absolute path made relative to the file-system root, for rules that match anywhere. */
 export function fromFileSystemRoot(normalized: string): string {
   return normalized.replace(/^[a-z]:\//, '').replace(/^\/+/, '');

@@ -12,6 +12,7 @@ import type { ProposedFileChange, ProtectedChange } from '../protectedPaths';
 import { SecretVault } from '../secrets/secretVault';
 import type { RequestLogMode } from '../types';
 import { confirmProtectedChanges } from './confirmProtected';
+import { trustPathOf } from './trustPath';
 
 declare module '../../settings' {
   interface SettingsSchema {
@@ -44,7 +45,7 @@ export class TrustService implements vscode.Disposable {
         requestLogMode: () => this.logMode(),
         folderNames: () =>
           new Map(
-            (vscode.workspace.workspaceFolders ?? []).map((folder) => [folder.uri.fsPath, folder.name]),
+            (vscode.workspace.workspaceFolders ?? []).map((folder) => [trustPathOf(folder.uri), folder.name]),
           ),
       });
       this.watchRequestLogMode();
@@ -104,10 +105,9 @@ export class TrustService implements vscode.Disposable {
     return rules;
   }
 
+  /** Every workspace folder, a shared session's included (as `tandem://room/`). */
   private folderPaths(): string[] {
-    return (vscode.workspace.workspaceFolders ?? [])
-      .filter((folder) => folder.uri.scheme === 'file')
-      .map((folder) => folder.uri.fsPath);
+    return (vscode.workspace.workspaceFolders ?? []).map((folder) => trustPathOf(folder.uri));
   }
 
   private logMode(): RequestLogMode {

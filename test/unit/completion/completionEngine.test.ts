@@ -162,7 +162,11 @@ describe('completion engine (scripted model server, real client and trust gate)'
       assert.equal(await session.provide(true), undefined, path);
     }
     assert.equal(server.requests.length, 0);
-    assert.deepEqual(statuses, []);
+    assert.equal(statuses.length, 5, 'each refusal is reported');
+    for (const status of statuses) {
+      assert.equal(status.state, 'excluded');
+      assert.match(status.state === 'excluded' ? status.message : '', /not sent|excluded|never sent/i);
+    }
   });
 
   it('asks for several candidates when asked explicitly, and returns them all', async () => {

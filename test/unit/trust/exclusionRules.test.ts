@@ -203,4 +203,30 @@ describe('trust: exclusion rules', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+  it("judges a shared session's files (tandem://room/…) relative to the session root", () => {
+    const rules = new ExclusionRules({
+      roots: [root],
+      userGlobs: ['/generated/', 'private/'],
+      readIgnoreFile: (file) => {
+        throw new Error(`no .tandemignore is read from disk for ${file}`);
+      },
+    });
+    const shared = (relative: string) => `tandem://team-room/${relative}`;
+    for (const file of ['.env', 'apps/web/.env.production', 'secrets/db.txt', 'certs/server.pem']) {
+      assert.equal(rules.isExcluded(shared(file)), true, `built-in: ${file}`);
+    }
+    assert.equal(rules.isExcluded(shared('generated/schema.ts')), true, 'an anchored setting glob');
+    assert.equal(rules.isExcluded(shared('docs/private/plan.md')), true, 'an unanchored setting glob');
+    for (const file of ['src/index.ts', 'README.md', 'src/generated/schema.ts']) {
+      assert.equal(rules.isExcluded(shared(file)), false, file);
+    }
+    // The same when the session folder is a workspace folder of the guest's window.
+    const asFolder = new ExclusionRules({ roots: [root, 'tandem://team-room/'], userGlobs: ['/generated/'] });
+    assert.equal(asFolder.isExcluded(shared('.env')), true);
+    assert.equal(asFolder.isExcluded(shared('generated/schema.ts')), true);
+    assert.equal(asFolder.isExcluded(shared('src/index.ts')), false);
+    // A Windows drive is a file-system path, not a scheme: the path is judged from the drive's root.
+    const windows = new ExclusionRules({ roots: [], userGlobs: ['/generated/'] });
+    assert.equal(windows.isExcluded('C:\\generated\\a.ts'), true);
+  });
 });

@@ -55,6 +55,42 @@ describe('trust: the gate', () => {
     });
   });
 
+  it("sends a shared session file by its session path, and never the session's .env", async () => {
+    const gated = gate.chat({
+      feature: 'panel',
+      model: 'chat-model',
+      instructions: 'What does app.ts do?',
+      context: [
+        { text: source, source: { kind: 'file', path: 'tandem://team-room/src/app.ts' } },
+        {
+          text: 'AWS_SECRET=shared-by-mistake-123',
+          source: { kind: 'file', path: 'tandem://team-room/.env' },
+        },
+      ],
+    });
+    await gated.call.result;
+    const body = server.requests.at(-1)!.rawBody;
+    assert.ok(!body.includes('shared-by-mistake-123'), 'the session .env stays out');
+    assert.ok(
+      !body.includes(awsKey) && !body.includes(dbPassword),
+      'secrets in the shared file are redacted',
+    );
+    assert.match(
+      body,
+      /path=\\"tandem:\/\/team-room\/src\/app\.ts\\"/,
+      'the model sees the session address, which its answer can name',
+    );
+    assert.deepEqual(
+      gated.report.dropped.map((dropped) => dropped.source.path),
+      ['tandem://team-room/.env'],
+    );
+    assert.throws(
+      () =>
+        gate.fill({ model: 'm', document: { path: 'tandem://team-room/.env' }, prefix: 'A=', suffix: '' }),
+      TrustExclusionError,
+    );
+  });
+
   it('sends chat context redacted and fenced, never excluded files, and logs what it did', async () => {
     const gated = gate.chat({
       feature: 'panel',
