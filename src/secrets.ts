@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { isOpenAiServer } from './model/apiKeyPolicy';
 
 const API_KEY = 'tandem.model.apiKey';
 
@@ -6,10 +7,15 @@ const API_KEY = 'tandem.model.apiKey';
 export class ApiKeyStore {
   constructor(private readonly secrets: vscode.SecretStorage) {}
 
-  /** The stored key, else `OPENAI_API_KEY` from the environment, else undefined (local servers need none). */
-  async get(): Promise<string | undefined> {
+  /**
+   * The key to send to the model server at `baseUrl`: the stored key, else `OPENAI_API_KEY` from the
+   * environment when the server is OpenAI's own, else undefined (local servers need none). The
+   * environment's key is OpenAI's: it is never handed to another provider's server or a local one.
+   */
+  async get(baseUrl: string): Promise<string | undefined> {
     const stored = await this.secrets.get(API_KEY);
     if (stored) return stored;
+    if (!isOpenAiServer(baseUrl)) return undefined;
     const fromEnv = process.env.OPENAI_API_KEY;
     return fromEnv && fromEnv.trim() ? fromEnv.trim() : undefined;
   }

@@ -10,6 +10,7 @@ import {
   type ModelErrorKind,
 } from './errors';
 import { openaiSdk } from './openaiSdk';
+import { isOpenAiServer } from './apiKeyPolicy';
 
 export interface FailureContext {
   /** Base URL of the server. */
@@ -172,7 +173,9 @@ export function mapStatus(error: APIError, context: FailureContext): ModelError 
         ? `The model server at ${context.url} refused access (403)${saidPart}. The API key may lack permission for model "${context.model}"; set another with "Tandem: Set API Key".`
         : context.keySent
           ? `The model server at ${context.url} rejected the API key (401)${saidPart}. Set a valid key with "Tandem: Set API Key".`
-          : `The model server at ${context.url} needs an API key (401) and none is set. Run "Tandem: Set API Key" or set OPENAI_API_KEY.`;
+          : isOpenAiServer(context.url)
+            ? `The model server at ${context.url} needs an API key (401) and none is set. Run "Tandem: Set API Key" or set OPENAI_API_KEY.`
+            : `The model server at ${context.url} needs an API key (401) and none is set. Run "Tandem: Set API Key" (OPENAI_API_KEY is sent only to api.openai.com).`;
     return new ModelError({
       ...base,
       kind: 'auth',

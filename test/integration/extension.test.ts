@@ -44,9 +44,11 @@ describe('extension spine', () => {
 
   it('stores the API key in Secret Storage, never in settings', async () => {
     const { apiKey } = await tandem();
+    const local = 'http://127.0.0.1:11434/v1';
+    const openai = 'https://api.openai.com/v1';
     await apiKey.set('sk-test-secret-value');
     try {
-      assert.equal(await apiKey.get(), 'sk-test-secret-value');
+      assert.equal(await apiKey.get(local), 'sk-test-secret-value', 'a stored key goes to any server');
       const everything = JSON.stringify(vscode.workspace.getConfiguration('tandem'));
       assert.ok(!everything.includes('sk-test-secret-value'), 'the key is not in any setting');
     } finally {
@@ -55,7 +57,9 @@ describe('extension spine', () => {
     const previous = process.env.OPENAI_API_KEY;
     process.env.OPENAI_API_KEY = 'sk-from-env';
     try {
-      assert.equal(await apiKey.get(), 'sk-from-env', 'falls back to OPENAI_API_KEY');
+      assert.equal(await apiKey.get(openai), 'sk-from-env', 'falls back to OPENAI_API_KEY for OpenAI');
+      assert.equal(await apiKey.get(local), undefined, 'OpenAI’s key is not sent to a local server');
+      assert.equal(await apiKey.get('https://api.groq.com/openai/v1'), undefined, 'nor to another provider');
     } finally {
       if (previous === undefined) delete process.env.OPENAI_API_KEY;
       else process.env.OPENAI_API_KEY = previous;

@@ -54,6 +54,8 @@ export class ModelService implements vscode.Disposable {
       ),
       deps.apiKey.onDidChange(() => (this.cachedKey = undefined)),
       deps.settings.onDidChange((keys) => {
+        // Which key goes out depends on the server (OPENAI_API_KEY only to OpenAI's).
+        if (keys.has('model.baseUrl')) this.cachedKey = undefined;
         if (this.clientInstance && clientSettings.some((key) => keys.has(key))) {
           this.clientInstance.configure(this.readClientSettings());
           deps.log.info(`Model server settings changed: now ${this.clientInstance.baseUrl}`);
@@ -131,9 +133,9 @@ export class ModelService implements vscode.Disposable {
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
 
-  /** The key from Secret Storage (or OPENAI_API_KEY); a failed read is not cached. */
+  /** The key from Secret Storage (or OPENAI_API_KEY, for OpenAI's server); a failed read is not cached. */
   private readKey(): Promise<string | undefined> {
-    return this.deps.apiKey.get().catch((error: unknown) => {
+    return this.deps.apiKey.get(this.readClientSettings().baseUrl).catch((error: unknown) => {
       this.cachedKey = undefined;
       this.deps.log.error(`Reading the API key failed: ${String(error)}`);
       return undefined;

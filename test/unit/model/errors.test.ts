@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { ModelClient, ModelError, type ModelErrorKind } from '../../../src/model';
+import { isOpenAiServer } from '../../../src/model/apiKeyPolicy';
 import { retryAfterMs } from '../../../src/model/errorMapping';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../fixtures/model-server';
 
@@ -33,6 +34,11 @@ describe('model errors a user can act on', () => {
     client = new ModelClient({ baseUrl: server.url });
     const error = await failure(client.chat(chat).result, 'auth');
     assert.match(error.message, /needs an API key \(401\) and none is set/);
+    assert.match(
+      error.message,
+      /OPENAI_API_KEY is sent only to api\.openai\.com/,
+      'why the variable did not help',
+    );
     assert.match(error.message, new RegExp(server.url.replace(/[.]/g, '\\.')));
     assert.deepEqual(
       error.actions.map((action) => action.command),
@@ -220,3 +226,19 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
 }
+
+describe('the OPENAI_API_KEY fallback', () => {
+  it('is meant for OpenAI only: no other server is taken for it', () => {
+    assert.equal(isOpenAiServer('https://api.openai.com/v1'), true);
+    assert.equal(isOpenAiServer('https://API.OpenAI.com/v1/'), true);
+    for (const url of [
+      'http://api.openai.com/v1', // not over TLS
+      'http://127.0.0.1:11434/v1',
+      'https://api.groq.com/openai/v1',
+      'https://api.openai.com.evil.example/v1',
+      'https://evil.example/api.openai.com/v1',
+      'not a url',
+    ])
+      assert.equal(isOpenAiServer(url), false, url);
+  });
+});
