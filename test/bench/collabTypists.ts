@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { seededRandom } from '../support/seededRandom';
 
 export interface TypistSpec {
   readonly id: number;
@@ -59,18 +60,6 @@ export type FromTypists =
 const now = () => performance.timeOrigin + performance.now();
 const letters = 'etaoinshrdlu cmfwypvbgkqjxz\n';
 
-/** A small seeded PRNG, so every run types the same keystrokes at the same pace. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Typist {
   readonly doc = new Y.Doc();
   readonly text = this.doc.getText('text');
@@ -87,7 +76,7 @@ class Typist {
     readonly spec: TypistSpec,
     url: string,
   ) {
-    this.random = mulberry32(spec.id + 1);
+    this.random = seededRandom(spec.id + 1);
     this.provider = new WebsocketProvider(url, spec.room, this.doc, {
       WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
       params: spec.token ? { token: spec.token } : {},

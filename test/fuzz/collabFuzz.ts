@@ -25,6 +25,7 @@ import { SessionDocument } from '../../src/collab/sessionDocument';
 import { signToken } from '../../src/server/token';
 import { ServerProcess, builtServerScript } from './serverProcess';
 import { editorOffset, SimulatedDocument } from './simulatedDocument';
+import { seededRandom } from '../support/seededRandom';
 
 export interface FuzzOptions {
   seeds: readonly number[];
@@ -57,18 +58,6 @@ const SECRET = 'tandem-fuzz-secret-0123456789abcdef';
 const FILE = 'src/fuzz.txt';
 const LOCAL = { fuzz: 'local' };
 const ALPHABET = ['a', 'b', 'z', ' ', 'é', 'ß', '中', '😀', '𝒳', '🎉', '\n', '\r\n', '\t', 'xyz', '{}'];
-
-/** mulberry32: small, seedable, good enough to pick edits. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -112,7 +101,7 @@ export async function runCollabFuzz(options: FuzzOptions): Promise<FuzzResult> {
 }
 
 async function runSeed(seed: number, server: ServerProcess, editMs: number): Promise<SeedResult> {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const room = `fuzz-${seed}-${Date.now().toString(36)}`;
   const clientCount = 3 + Math.floor(random() * 2);

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CursorPosition } from '../../../src/completion/documentText';
+import { seededRandom as random } from '../../support/seededRandom';
 
 export interface Keystroke {
   /** Milliseconds after the trace starts. */
@@ -67,17 +68,7 @@ export function largeFile(base: SourceFile, minLines: number): SourceFile {
   return { ...base, name: `large-${base.name}`, path: `/bench/large-${base.name}`, text: parts.join('\n') };
 }
 
-/** A small deterministic PRNG (mulberry32). */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { random };
 
 export function hash(text: string): number {
   let h = 2166136261;

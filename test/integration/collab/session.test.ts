@@ -6,43 +6,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import WebSocket from 'ws';
-import { WebsocketProvider } from 'y-websocket';
-import * as Y from 'yjs';
 import { buildInviteLink } from '../../../src/collab/invite';
-import { CollabSession } from '../../../src/collab/session';
+import type { CollabSession } from '../../../src/collab/session';
 import { startCollabServer, type CollabServer } from '../../../src/server';
-import type { TandemApi } from '../../../src/extension';
-
-async function tandem(): Promise<TandemApi> {
-  const extension = vscode.extensions.getExtension<TandemApi>('tandem.tandem');
-  assert.ok(extension, 'the Tandem extension is installed in this host');
-  return extension.isActive ? extension.exports : extension.activate();
-}
-
-async function eventually(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 8000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** A plain y-websocket client: no Tandem code, only the room's document layout. */
-function stockClient(url: string, room: string, token: string) {
-  const doc = new Y.Doc();
-  const provider = new WebsocketProvider(url, room, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    params: { token },
-    disableBc: true,
-  });
-  const text = (file: string) => doc.getMap<Y.Text>('texts').get(file);
-  return { doc, provider, text, dispose: () => (provider.destroy(), doc.destroy()) };
-}
+import { eventually, tandem } from '../tandem';
+import { startHostSession, stockClient } from '../collabPeers';
 
 describe('collab: guest in VS Code', function () {
   this.timeout(60_000);
@@ -56,22 +24,7 @@ describe('collab: guest in VS Code', function () {
     fs.writeFileSync(path.join(root, 'notes.txt'), 'first line\r\nsecond line\r\n');
     fs.writeFileSync(path.join(root, '.env'), 'SECRET=1\n');
     server = await startCollabServer({ secret: 'integration-secret-0123456789' });
-    host = new CollabSession({
-      role: 'host',
-      serverUrl: server.url,
-      room,
-      token: server.createToken({ room, role: 'rw', name: 'Host' }),
-      name: 'Host',
-      color: '#1c7ed6',
-      WebSocketPolyfill: WebSocket,
-      host: {
-        root,
-        folderName: 'project',
-        excludeGlobs: ['.env*'],
-        editors: { text: () => undefined, save: async () => false },
-      },
-    });
-    await host.start();
+    host = await startHostSession({ server, room, root, folderName: 'project', excludeGlobs: ['.env*'] });
   });
 
   after(async () => {
@@ -256,22 +209,7 @@ describe('collab: typing while remote edits land (real applyEdit races)', functi
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-collab-race-'));
     fs.writeFileSync(path.join(root, 'race.txt'), 'start\r\n');
     const room = 'race-room';
-    const host = new CollabSession({
-      role: 'host',
-      serverUrl: server.url,
-      room,
-      token: server.createToken({ room, role: 'rw', name: 'Host' }),
-      name: 'Host',
-      color: '#1c7ed6',
-      WebSocketPolyfill: WebSocket,
-      host: {
-        root,
-        folderName: 'race',
-        excludeGlobs: [],
-        editors: { text: () => undefined, save: async () => false },
-      },
-    });
-    await host.start();
+    const host = await startHostSession({ server, room, root, folderName: 'race' });
     const peer = stockClient(server.url, room, server.createToken({ room, role: 'rw', name: 'peer' }));
     try {
       const link = buildInviteLink({
@@ -343,23 +281,15 @@ describe('collab: the host leaves; a team server', function () {
     fs.mkdirSync(path.join(root, 'docs'));
     fs.writeFileSync(path.join(root, 'docs', 'plan.md'), '# Plan\r\n');
     const room = 'ended-room';
-    const host = new CollabSession({
-      role: 'host',
-      serverUrl: server.url,
+    const host = await startHostSession({
+      server,
       room,
-      token: server.createToken({ room, role: 'rw', name: 'Hosty' }),
+      root,
+      folderName: 'plans',
       name: 'Hosty',
       color: '#2f9e44',
-      WebSocketPolyfill: WebSocket,
-      host: {
-        root,
-        folderName: 'plans',
-        excludeGlobs: [],
-        editors: { text: () => undefined, save: async () => false },
-      },
     });
     try {
-      await host.start();
       const link = buildInviteLink({
         serverUrl: server.url,
         room,

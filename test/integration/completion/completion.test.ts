@@ -4,23 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../fixtures/model-server';
-
-// Not imported from extension.test.ts: importing it would bundle (and run) its suite a second time.
-async function tandem(): Promise<TandemApi> {
-  const extension = vscode.extensions.getExtension<TandemApi>('tandem.tandem');
-  assert.ok(extension, 'the Tandem extension is installed in this host');
-  return extension.isActive ? extension.exports : extension.activate();
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+import { eventually, sleep, tandem } from '../tandem';
 
 function fillPrefix(promptText: string): string {
   return /<\|fim_prefix\|>([\s\S]*)<\|fim_suffix\|>/.exec(promptText)?.[1] ?? '';

@@ -2,14 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../fixtures/model-server';
 import * as net from 'node:net';
-import type { TandemApi } from '../../../src/extension';
-
-// Not imported from extension.test.ts: importing it would bundle (and run) its suite a second time.
-async function tandem(): Promise<TandemApi> {
-  const extension = vscode.extensions.getExtension<TandemApi>('tandem.tandem');
-  assert.ok(extension, 'the Tandem extension is installed in this host');
-  return extension.isActive ? extension.exports : extension.activate();
-}
+import { eventually, tandem } from '../tandem';
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -21,14 +14,6 @@ async function closedPort(): Promise<number> {
 }
 
 /** Resolves once `check` holds (settings changes reach the extension asynchronously). */
-async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('model layer in VS Code', () => {
   let server: ScriptedModelServer;
   before(async () => {

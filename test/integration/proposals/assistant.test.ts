@@ -3,18 +3,10 @@ import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
 import { describeRequest } from '../../../src/panel/vscode/requestDetails';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../fixtures/model-server';
-import { tandem } from '../tandem';
+import { eventually, tandem } from '../tandem';
 
 const folder = () => vscode.workspace.workspaceFolders![0].uri;
 const fileUri = (path: string) => vscode.Uri.joinPath(folder(), ...path.split('/'));
-
-async function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function open(path: string, text: string): Promise<vscode.TextEditor> {
   await vscode.workspace.fs.writeFile(fileUri(path), new TextEncoder().encode(text));

@@ -8,15 +8,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import WebSocket from 'ws';
-import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { buildInviteLink } from '../../../src/collab/invite';
-import { CollabSession } from '../../../src/collab/session';
+import type { CollabSession } from '../../../src/collab/session';
 import type { TandemApi } from '../../../src/extension';
 import { startCollabServer, type CollabServer } from '../../../src/server';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../fixtures/model-server';
 import { eventually, sleep, tandem } from '../tandem';
+import { startHostSession, stockClient } from '../collabPeers';
 
 const room = 'trust-shared-room';
 const awsKey = 'AKIAFAKEQ7ZRT3ML2VB6';
@@ -40,7 +39,7 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
   let model: ScriptedModelServer;
   let host: CollabSession;
   let root: string;
-  let peer: { doc: Y.Doc; provider: WebsocketProvider };
+  let peer: ReturnType<typeof stockClient>;
   const sessionUri = (relative: string) => vscode.Uri.parse(`tandem://${room}/${relative}`);
   const forbidden = [awsKey, privateNote, peerToken];
 
@@ -62,23 +61,8 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
     fs.mkdirSync(path.join(root, 'private'));
     fs.writeFileSync(path.join(root, 'private', 'notes.md'), `# Notes\n${privateNote}\n`);
     collabServer = await startCollabServer({ secret: 'trust-shared-secret-0123456789' });
-    host = new CollabSession({
-      role: 'host',
-      serverUrl: collabServer.url,
-      room,
-      token: collabServer.createToken({ room, role: 'rw', name: 'Host' }),
-      name: 'Host',
-      color: '#1c7ed6',
-      WebSocketPolyfill: WebSocket,
-      // The host excludes nothing of its own (its built-in rules still keep .env and keys back).
-      host: {
-        root,
-        folderName: 'project',
-        excludeGlobs: [],
-        editors: { text: () => undefined, save: async () => false },
-      },
-    });
-    await host.start();
+    // The host excludes nothing of its own (its built-in rules still keep .env and keys back).
+    host = await startHostSession({ server: collabServer, room, root, folderName: 'project' });
     model = await startScriptedModelServer({
       script: (request) => {
         if (request.endpoint === 'completions')
@@ -109,22 +93,17 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
       token: collabServer.createToken({ room, role: 'rw', name: 'guest' }),
     });
     assert.equal(await api.collab.join(link, { addFolder: false }), true);
-    const peerDoc = new Y.Doc();
-    peer = {
-      doc: peerDoc,
-      provider: new WebsocketProvider(collabServer.url, room, peerDoc, {
-        WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-        params: { token: collabServer.createToken({ room, role: 'rw', name: 'stock peer' }) },
-        disableBc: true,
-      }),
-    };
+    peer = stockClient(
+      collabServer.url,
+      room,
+      collabServer.createToken({ room, role: 'rw', name: 'stock peer' }),
+    );
   });
 
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await api.collab.leave();
-    peer.provider.destroy();
-    peer.doc.destroy();
+    peer.dispose();
     host.dispose();
     await collabServer.close();
     await api.settings.set('model.baseUrl', undefined);

@@ -3,21 +3,7 @@ import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
 import { isTrustExclusionError, type UntrustedPiece } from '../../../src/trust';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../fixtures/model-server';
-
-// Not imported from extension.test.ts: importing it would bundle (and run) its suite a second time.
-async function tandem(): Promise<TandemApi> {
-  const extension = vscode.extensions.getExtension<TandemApi>('tandem.tandem');
-  assert.ok(extension, 'the Tandem extension is installed in this host');
-  return extension.isActive ? extension.exports : extension.activate();
-}
-
-async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { eventually, tandem } from '../tandem';
 
 // Synthetic values in real formats (see test/fixtures/secrets/README.md).
 const envValues = ['AKIAFAKEENVQ2ZRT3M7B', 'env-only-Vq8#pL2xR7mZ', 'sk_live_FakeEnvX8q2Lm9Zp4Rt7Vb3Nc6Kd1'];

@@ -1,0 +1,50 @@
+// Peers outside VS Code for the integration suites: a Tandem host session in the test process (over a
+// folder of the test's own), and plain y-websocket clients with no Tandem code. Never import a
+// *.test.ts file for these: it would bundle, and run, that suite a second time.
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { CollabSession } from '../../src/collab/session';
+import type { CollabServer } from '../../src/server';
+
+/** A Tandem host session sharing `root` as `folderName`, started (synced with the server). */
+export async function startHostSession(options: {
+  server: CollabServer;
+  room: string;
+  root: string;
+  folderName: string;
+  excludeGlobs?: readonly string[];
+  name?: string;
+  color?: string;
+}): Promise<CollabSession> {
+  const { server, room, name = 'Host' } = options;
+  const host = new CollabSession({
+    role: 'host',
+    serverUrl: server.url,
+    room,
+    token: server.createToken({ room, role: 'rw', name }),
+    name,
+    color: options.color ?? '#1c7ed6',
+    WebSocketPolyfill: WebSocket,
+    host: {
+      root: options.root,
+      folderName: options.folderName,
+      excludeGlobs: options.excludeGlobs ?? [],
+      editors: { text: () => undefined, save: async () => false },
+    },
+  });
+  await host.start();
+  return host;
+}
+
+/** A plain y-websocket client: no Tandem code, only the room's document layout. */
+export function stockClient(url: string, room: string, token: string) {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(url, room, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    params: { token },
+    disableBc: true,
+  });
+  const text = (file: string) => doc.getMap<Y.Text>('texts').get(file);
+  return { doc, provider, text, dispose: () => (provider.destroy(), doc.destroy()) };
+}
