@@ -12,6 +12,8 @@ export interface StatusReport {
   severity?: 'normal' | 'warning' | 'error';
   /** Shows a spinning icon. */
   busy?: boolean;
+  /** A codicon other than the default sparkle, e.g. "shield" (busy and error icons take precedence). */
+  icon?: string;
 }
 
 /** Tandem's main status bar item; a click opens the log unless a capability sets another command. */
@@ -27,7 +29,11 @@ export class TandemStatusBar implements vscode.Disposable {
   }
 
   set(report: StatusReport): void {
-    const icon = report.busy ? '$(loading~spin)' : report.severity === 'error' ? '$(error)' : '$(sparkle)';
+    const icon = report.busy
+      ? '$(loading~spin)'
+      : report.severity === 'error'
+        ? '$(error)'
+        : `$(${report.icon ?? 'sparkle'})`;
     this.item.text = `${icon} Tandem: ${report.text}`;
     const tooltip = new vscode.MarkdownString(report.tooltip ?? `Tandem: ${report.text}`, true);
     if (report.commands?.length) tooltip.isTrusted = { enabledCommands: [...report.commands] };

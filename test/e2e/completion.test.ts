@@ -183,6 +183,8 @@ describe('e2e: inline suggestions in the workbench', function () {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.equal(server.requests.length, before, 'no request reached the model server');
     assert.equal(await ghostText(workbench.page), '');
+    // The status bar says why there are no suggestions here.
+    await statusBarItem(workbench.page, 'not sent').waitFor({ timeout: 10_000 });
     await workbench.screenshot('env-no-request');
   });
 });

@@ -32,6 +32,7 @@ export class CompletionStatus {
     if (status.state === 'excluded') {
       this.set({
         text: 'not sent',
+        icon: 'shield',
         tooltip: [
           '**No inline suggestions here: nothing from this file is sent to a model.**',
           escape(status.message),
