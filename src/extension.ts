@@ -45,7 +45,12 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   context.subscriptions.push(trust);
   const panel = registerPanel({ context, settings, log, model, gate: () => trust.gate });
   context.subscriptions.push(panel);
-  const collab = registerCollab({ context, settings, log });
+  const collab = registerCollab({
+    context,
+    settings,
+    log,
+    sessionTrust: (root, globs) => trust.setSessionGlobs(root, globs),
+  });
   context.subscriptions.push(collab);
   const completion = registerCompletion({
     settings,

@@ -46,6 +46,8 @@ export interface SessionMeta {
   folderName: string;
   startedAt: number;
   ended?: { at: number; reason: string };
+  /** What the host keeps from models (their `tandem.trust.excludeGlobs`): guests' gates honour it too. */
+  modelExclude: string[];
 }
 
 export type FileOperation =
@@ -89,7 +91,19 @@ export class SessionDocument {
       folderName: String(this.meta.get('folderName') ?? ''),
       startedAt: Number(this.meta.get('startedAt') ?? 0),
       ended: this.meta.get('ended') as SessionMeta['ended'],
+      modelExclude: this.modelExclude(),
     };
+  }
+
+  /** The globs the host keeps from models; empty until the host publishes them. */
+  modelExclude(): string[] {
+    const value = this.meta.get('modelExclude');
+    return Array.isArray(value) ? value.filter((glob): glob is string => typeof glob === 'string') : [];
+  }
+
+  /** Host only: publishes the globs it keeps from models (its `tandem.trust.excludeGlobs`). */
+  writeModelExclude(globs: readonly string[]): void {
+    this.doc.transact(() => this.meta.set('modelExclude', [...globs]), SEED_ORIGIN);
   }
 
   /** Host only: describes the session (idempotent: a restarted host keeps the first start time). */

@@ -83,6 +83,11 @@ export class TrustGate {
       (() => new Map(this.rules.workspaceRoots.map((root) => [root, root.slice(root.lastIndexOf('/') + 1)])));
   }
 
+  /** A shared session joined (`tandem://room`) with the globs its host keeps from models, or left (`undefined`). */
+  setSessionGlobs(root: string, globs: readonly string[] | undefined): void {
+    this.rules.setSessionGlobs(root, globs);
+  }
+
   /** Whether a file may never be sent (built-in patterns, the setting, `.tandemignore` files). */
   isExcluded(path: string): boolean {
     return this.rules.isExcluded(path);
@@ -249,7 +254,7 @@ export class TrustGate {
       const relative = relativeInside(root, normalized);
       if (relative !== undefined) return names.size > 1 ? `${names.get(root) ?? ''}/${relative}` : relative;
     }
-    if (virtualRootOf(normalized) !== undefined) return normalized.replace(/^([^:/]+):\//, '$1://');
+    if (virtualRootOf(normalized) !== undefined) return normalized;
     const home = HOME;
     const inHome = relativeInside(home, normalized);
     return inHome !== undefined ? `~/${inHome}` : normalized;

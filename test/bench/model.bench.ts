@@ -109,28 +109,31 @@ async function startServerProcess(): Promise<{ url: string; child: ChildProcess 
 
 async function main(): Promise<void> {
   const { url, child } = await startServerProcess();
-  const server = { url };
   // One client for the whole run, as the extension keeps one; a small log like the extension's.
-  const client = new ModelClient({ baseUrl: server.url });
+  const client = new ModelClient({ baseUrl: url });
   const overheads: number[] = [];
   const tandemTimes: number[] = [];
   const bareTimes: number[] = [];
-  for (let pair = 0; pair < warmupPairs + measuredPairs; pair++) {
-    let tandem: number;
-    let bare: number;
-    if (pair % 2 === 0) {
-      tandem = await timed(() => tandemRequest(client));
-      bare = await timed(() => bareRequest(server.url));
-    } else {
-      bare = await timed(() => bareRequest(server.url));
-      tandem = await timed(() => tandemRequest(client));
+  try {
+    for (let pair = 0; pair < warmupPairs + measuredPairs; pair++) {
+      let tandem: number;
+      let bare: number;
+      if (pair % 2 === 0) {
+        tandem = await timed(() => tandemRequest(client));
+        bare = await timed(() => bareRequest(url));
+      } else {
+        bare = await timed(() => bareRequest(url));
+        tandem = await timed(() => tandemRequest(client));
+      }
+      if (pair < warmupPairs) continue;
+      overheads.push(tandem - bare);
+      tandemTimes.push(tandem);
+      bareTimes.push(bare);
     }
-    if (pair < warmupPairs) continue;
-    overheads.push(tandem - bare);
-    tandemTimes.push(tandem);
-    bareTimes.push(bare);
+  } finally {
+    // Also when a request fails: an orphaned server would keep the bench from exiting.
+    child.kill();
   }
-  child.kill();
 
   const slow = await startScriptedModelServer({
     script: [{ tokens: Array.from({ length: 2000 }, () => ' x'), perTokenDelayMs: 2 }],

@@ -27,6 +27,16 @@ export interface ActiveSessionOptions {
   snapshotFile?: string;
   /** Offers to save a copy of the shared files (after the host left). */
   saveCopy: () => Promise<void>;
+  /**
+   * Guests: the trust gate learns the session's root (`tandem://room`) and the globs its host keeps
+   * from models, again whenever the host changes them, and `undefined` when the session is left.
+   */
+  sessionTrust?: (root: string, globs: readonly string[] | undefined) => void;
+  /**
+   * Hosts: what they keep from models (`tandem.trust.excludeGlobs`), published in the session so
+   * guests' gates keep it from theirs too, and republished when it changes.
+   */
+  modelExclude?: { current: () => readonly string[]; onChange: (listener: () => void) => vscode.Disposable };
 }
 
 /** How long a guest waits without a host before saying so. */
@@ -67,10 +77,16 @@ export class ActiveSession implements vscode.Disposable {
     const idleTimer = setInterval(() => this.refreshViews(), 15_000);
     this.disposables.push(new vscode.Disposable(() => clearInterval(idleTimer)));
     if (session.hostFiles && options.root) this.watchHostFolder(options.root);
+    if (session.role === 'host' && options.modelExclude) {
+      const { current, onChange } = options.modelExclude;
+      session.document.writeModelExclude(current());
+      this.disposables.push(onChange(() => session.document.writeModelExclude(current())));
+    }
     if (session.guestFiles) {
       session.guestFiles.openInEditor = (shared) => this.bindings.documentsOf(shared).length > 0;
       this.disposables.push(options.fileSystem.attach(options.room, session.guestFiles));
       this.disposables.push(toDisposable(session.onDidEnd((reason) => void this.onEnded(reason))));
+      this.followHostTrust(options.sessionTrust);
     }
     void vscode.commands.executeCommand('setContext', 'tandem.collab.active', true);
     void vscode.commands.executeCommand('setContext', 'tandem.collab.role', session.role);
@@ -142,6 +158,28 @@ export class ActiveSession implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'tandem.collab.active', false);
     void vscode.commands.executeCommand('setContext', 'tandem.collab.boundEditor', false);
     void vscode.commands.executeCommand('setContext', 'tandem.collab.following', false);
+  }
+
+  private followHostTrust(sessionTrust: ActiveSessionOptions['sessionTrust']): void {
+    if (!sessionTrust) return;
+    const root = `${SESSION_SCHEME}://${this.options.room}`;
+    const meta = this.session.document.meta;
+    let shown: string | undefined;
+    const update = () => {
+      const globs = this.session.document.modelExclude();
+      const key = JSON.stringify(globs);
+      if (key === shown) return;
+      shown = key;
+      sessionTrust(root, globs);
+    };
+    update();
+    meta.observe(update);
+    this.disposables.push(
+      new vscode.Disposable(() => {
+        meta.unobserve(update);
+        sessionTrust(root, undefined);
+      }),
+    );
   }
 
   /** Opens a shared file's document (host: on disk; guest: through the session's file system). */

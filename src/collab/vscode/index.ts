@@ -17,6 +17,8 @@ export interface CollabDeps {
   context: vscode.ExtensionContext;
   settings: Settings;
   log: vscode.LogOutputChannel;
+  /** Tells the trust gate about a session joined as a guest, and its host's model exclusions. */
+  sessionTrust?: (root: string, globs: readonly string[] | undefined) => void;
 }
 
 /** Shared sessions, as the rest of the extension and its tests see them. */

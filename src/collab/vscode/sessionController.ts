@@ -50,6 +50,8 @@ export interface ControllerDeps {
   log: vscode.LogOutputChannel;
   fileSystem: GuestFileSystem;
   participantsView: ParticipantsView;
+  /** See ActiveSessionOptions.sessionTrust. */
+  sessionTrust?: (root: string, globs: readonly string[] | undefined) => void;
 }
 
 export class SessionController implements vscode.Disposable {
@@ -482,6 +484,11 @@ export class SessionController implements vscode.Disposable {
       nameTags: () => this.deps.settings.get('collab.nameTags'),
       snapshotFile,
       saveCopy: async () => void (await this.saveCopy()),
+      sessionTrust: this.deps.sessionTrust,
+      modelExclude: {
+        current: () => this.deps.settings.get('trust.excludeGlobs'),
+        onChange: (listener) => this.deps.settings.watch(['trust.excludeGlobs'], listener),
+      },
     });
   }
 

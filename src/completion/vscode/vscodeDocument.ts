@@ -15,7 +15,7 @@ export function isServedDocument(document: vscode.TextDocument): boolean {
 
 /** The path the trust gate checks and the model sees (see trustPathOf). */
 export function documentPath(document: vscode.TextDocument): string {
-  return document.uri.scheme === 'vscode-userdata' ? document.uri.fsPath : trustPathOf(document.uri);
+  return trustPathOf(document.uri);
 }
 
 /**

@@ -14,7 +14,10 @@ const FILE_LIST_LIMIT = 20_000;
  * picked with @. The panel takes focus away from the editor, so the last text editor is remembered.
  */
 export class ContextChips implements vscode.Disposable {
-  private lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
+  private lastEditor: vscode.TextEditor | undefined =
+    vscode.window.activeTextEditor && isWorkspaceDocument(vscode.window.activeTextEditor.document)
+      ? vscode.window.activeTextEditor
+      : undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the chips on offer (active file, selection, problems) change. */
   readonly onDidChange = this.changed.event;

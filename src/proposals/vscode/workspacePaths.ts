@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SESSION_SCHEME } from '../../collab/vscode/guestFileSystem';
+import { trustPathOf } from '../../trust/vscode/trustPath';
 import { normalizePath } from '../editFormat';
 
 /**
@@ -10,7 +11,8 @@ import { normalizePath } from '../editFormat';
 export function displayPathOf(uri: vscode.Uri): string {
   const folders = vscode.workspace.workspaceFolders ?? [];
   const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (!folder) return uri.scheme === 'file' ? uri.fsPath : uri.toString(true);
+  if (!folder)
+    return uri.scheme === 'file' || uri.scheme === SESSION_SCHEME ? trustPathOf(uri) : uri.toString(true);
   const relative = path.posix.relative(folder.uri.path, uri.path);
   return folders.length > 1 ? `${folder.name}/${relative}` : relative;
 }
@@ -20,7 +22,7 @@ export function displayPathOf(uri: vscode.Uri): string {
  * session's file outside the workspace folders is named by its `tandem://room/…` address.
  */
 export function uriForPath(answerPath: string): vscode.Uri | undefined {
-  if (answerPath.startsWith(`${SESSION_SCHEME}://`)) return vscode.Uri.parse(answerPath, true);
+  if (answerPath.startsWith(`${SESSION_SCHEME}://`)) return sessionUri(answerPath);
   const folders = vscode.workspace.workspaceFolders ?? [];
   const normalized = normalizePath(answerPath);
   if (path.isAbsolute(answerPath) || /^[A-Za-z]:[\\/]/.test(answerPath)) return vscode.Uri.file(answerPath);
@@ -35,4 +37,17 @@ export function uriForPath(answerPath: string): vscode.Uri | undefined {
 
 export function isInsideWorkspace(uri: vscode.Uri): boolean {
   return vscode.workspace.getWorkspaceFolder(uri) !== undefined;
+}
+
+/**
+ * A shared session's file from its address as the model was shown it (`tandem://room/src/a.ts`,
+ * written as is: no percent-encoding, `#` is part of the name). Undefined for an address that climbs
+ * (`..`) or names no room.
+ */
+function sessionUri(address: string): vscode.Uri | undefined {
+  const match = /^[^:]+:\/\/([^/]+)(\/.*)$/.exec(address);
+  if (!match) return undefined;
+  const segments = match[2].split('/').slice(1);
+  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) return undefined;
+  return vscode.Uri.from({ scheme: SESSION_SCHEME, authority: match[1], path: match[2] });
 }

@@ -7,7 +7,11 @@ export const IGNORE_FILE_NAME = '.tandemignore';
 
 /** Where the rule that decided came from. */
 export type ExclusionOrigin =
-  { kind: 'builtin' } | { kind: 'setting' } | { kind: 'ignoreFile'; file: string };
+  | { kind: 'builtin' }
+  | { kind: 'setting' }
+  | { kind: 'ignoreFile'; file: string }
+  /** The host of a shared session keeps it from models (their `tandem.trust.excludeGlobs`). */
+  | { kind: 'session'; root: string };
 
 export interface ExclusionVerdict {
   readonly excluded: boolean;
@@ -36,6 +40,8 @@ export class ExclusionRules {
   private roots: string[] = [];
   private userLayer: Ignore = ignore();
   private readonly projectLayers = new Map<string, { file: string; rules: Ignore }>();
+  /** Shared sessions this window takes part in, by `scheme://authority` root: their host's globs. */
+  private readonly sessionLayers = new Map<string, Ignore>();
   private readonly cache = new Map<string, ExclusionVerdict>();
   private userGlobs: readonly string[] = [];
   /** Folders whose `.tandemignore` was looked for (by `readIgnoreFile`). */
@@ -89,6 +95,22 @@ export class ExclusionRules {
     this.cache.clear();
   }
 
+  /**
+   * A shared session this window joined (`tandem://room`) and the globs its host keeps from models
+   * (gitignore syntax, relative to the shared folder); `undefined` when the session is left. The
+   * session's files count as inside the workspace only while it is joined.
+   */
+  setSessionGlobs(root: string, globs: readonly string[] | undefined): void {
+    const normalized = normalizePath(root);
+    if (globs === undefined) this.sessionLayers.delete(normalized);
+    else
+      this.sessionLayers.set(
+        normalized,
+        ignore().add(globs.map((glob) => glob.trim()).filter((glob) => glob && !glob.startsWith('#'))),
+      );
+    this.cache.clear();
+  }
+
   /** Adds, replaces (or with `undefined`, removes) the `.tandemignore` at `file`. */
   setIgnoreFile(file: string, content: string | undefined): void {
     const normalized = normalizePath(file);
@@ -118,16 +140,31 @@ export class ExclusionRules {
   }
 
   private decide(normalized: string): ExclusionVerdict {
-    const root = this.roots.find((candidate) => relativeInside(candidate, normalized) !== undefined);
-    const virtualRoot = root === undefined ? virtualRootOf(normalized) : undefined;
+    const virtualRoot = virtualRootOf(normalized);
     if (virtualRoot !== undefined) {
-      // A file of a virtual file system (a shared session's tandem://room/…) that is no workspace
-      // folder: judged like a workspace file by the built-in patterns and the setting. Its folder's
-      // .tandemignore cannot be read from disk; a host never shares what its own rules exclude.
-      const relative = relativeInside(virtualRoot, normalized) ?? '';
-      if (!relative) return INCLUDED_INSIDE;
-      return this.walk(relative, false, () => undefined) ?? INCLUDED_INSIDE;
+      // A virtual file system's file (a shared session's tandem://room/…): judged relative to its
+      // root by the built-in patterns, the setting and the session host's globs. Its .tandemignore
+      // files are not read: a host never shares what its own .tandemignore files exclude. Inside the
+      // workspace while the window has joined the session (or has its folder open).
+      const session = this.sessionLayers.get(virtualRoot);
+      const joined = session !== undefined || this.roots.includes(virtualRoot);
+      // (An address with no authority, `tandem:///x`, has the root `tandem://`: drop the slash.)
+      const relative = (relativeInside(virtualRoot, normalized) ?? '').replace(/^\/+/, '');
+      const included = joined ? INCLUDED_INSIDE : INCLUDED_OUTSIDE;
+      if (!relative) return included;
+      const verdict = this.walk(relative, !joined, (prefix) => {
+        const result = session?.test(prefix);
+        if (!result?.ignored) return undefined;
+        return {
+          excluded: true,
+          pattern: result.rule?.pattern,
+          origin: { kind: 'session', root: virtualRoot },
+          outsideWorkspace: !joined,
+        };
+      });
+      return verdict ?? included;
     }
+    const root = this.roots.find((candidate) => relativeInside(candidate, normalized) !== undefined);
     if (root === undefined) {
       const relative = fromFileSystemRoot(normalized);
       if (!relative) return INCLUDED_OUTSIDE;
@@ -135,7 +172,7 @@ export class ExclusionRules {
     }
     const relative = relativeInside(root, normalized) ?? '';
     if (!relative) return INCLUDED_INSIDE;
-    if (this.readIgnoreFile && virtualRootOf(root) === undefined) this.loadIgnoreFilesAbove(root, relative);
+    if (this.readIgnoreFile) this.loadIgnoreFilesAbove(root, relative);
     return this.walk(relative, false, (prefix) => this.decideByProject(root, prefix)) ?? INCLUDED_INSIDE;
   }
 
@@ -220,6 +257,8 @@ export function describeExclusion(path: string, verdict: ExclusionVerdict): stri
       return `${name} is excluded by ${pattern} in the setting tandem.trust.excludeGlobs; it is not sent to the model.`;
     case 'ignoreFile':
       return `${name} is excluded by ${pattern} in ${verdict.origin.file}; it is not sent to the model.`;
+    case 'session':
+      return `${name} is excluded by ${pattern}, which the host of the shared session keeps from models; it is not sent to the model.`;
     default:
       return `${name} matches Tandem's built-in sensitive pattern ${pattern}; it is not sent to the model. Add \`!${verdict.pattern ?? name}\` to tandem.trust.excludeGlobs to allow it.`;
   }

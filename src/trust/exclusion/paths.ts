@@ -1,12 +1,25 @@
+/** `scheme://authority/path`: a virtual file system's address (a scheme has two or more characters). */
+const VIRTUAL_ADDRESS = /^([a-z][a-z0-9+.-]+):\/\/([^/]*)(.*)$/i;
+
 /**
  * Path arithmetic for the trust rules, on plain strings so it runs without VS Code and behaves the
  * same for Windows and POSIX paths: separators become `/`, and a Windows drive letter is lower-cased.
+ * A virtual file system's address (`tandem://room/src/a.ts`) keeps its `scheme://authority` root,
+ * which no `..` can climb above.
  */
 export function normalizePath(input: string): string {
   let value = input.replace(/\\/g, '/');
+  const address = VIRTUAL_ADDRESS.exec(value);
+  if (address) {
+    const rest = resolveSegments(address[3], true);
+    return `${address[1].toLowerCase()}://${address[2]}${rest === '/' ? '' : rest}`;
+  }
   if (/^[A-Za-z]:\//.test(value)) value = value[0].toLowerCase() + value.slice(1);
-  // Collapse `//` and `/./`, resolve `..` so `root/a/../.env` cannot slip past a rule.
-  const absolute = value.startsWith('/');
+  return resolveSegments(value, value.startsWith('/'));
+}
+
+/** Collapses `//` and `/./` and resolves `..`, so `root/a/../.env` cannot slip past a rule. */
+function resolveSegments(value: string, absolute: boolean): string {
   const parts: string[] = [];
   for (const part of value.split('/')) {
     if (part === '' || part === '.') continue;
@@ -36,12 +49,12 @@ export function dirnameOf(normalized: string): string {
 }
 
 /**
- * The root of a virtual file system's path (`tandem:/room` for `tandem:/room/src/a.ts`, as
- * `normalizePath` leaves `tandem://room/src/a.ts`), or undefined for a file-system path. A scheme
- * has two or more characters, so a Windows drive (`c:/`) is never taken for one.
+ * The `scheme://authority` root of a normalized virtual address (`tandem://room` for
+ * `tandem://room/src/a.ts`), or undefined for a file-system path (a Windows drive is no scheme).
  */
 export function virtualRootOf(normalized: string): string | undefined {
-  return /^([a-z][a-z0-9+.-]+:\/[^/]+)(?:\/|$)/i.exec(normalized)?.[1];
+  const address = VIRTUAL_ADDRESS.exec(normalized);
+  return address ? `${address[1]}://${address[2]}` : undefined;
 }
 
 /** A normalized absolute path made relative to the file-system root, for rules that match anywhere. */

@@ -1,20 +1,14 @@
 import * as vscode from 'vscode';
+import { SESSION_SCHEME } from '../../collab/vscode/guestFileSystem';
 
 /**
- * The path the trust gate checks and shows for a document: the file-system path for files (local or
- * remote), the name of an untitled editor, and `scheme://authority/path` for files of a virtual file
- * system such as a shared session's `tandem://room/…`. The exclusion rules judge a virtual file
- * relative to its `scheme://authority` root, so `.env*`, `secrets/` and `tandem.trust.excludeGlobs`
- * apply to a teammate's shared files exactly as to local ones.
+ * The path the trust gate checks and shows for a document: the name of an untitled editor, a shared
+ * session's file as a guest sees it by its whole address (`tandem://room/src/a.ts`, which the
+ * exclusion rules judge relative to `tandem://room`, and which a model's answer can name), and the
+ * file-system path for everything else (local and remote files, and views of them such as `git:`).
  */
 export function trustPathOf(uri: vscode.Uri): string {
-  switch (uri.scheme) {
-    case 'file':
-    case 'vscode-remote':
-      return uri.fsPath;
-    case 'untitled':
-      return uri.path;
-    default:
-      return `${uri.scheme}://${uri.authority}${uri.path.startsWith('/') ? '' : '/'}${uri.path}`;
-  }
+  if (uri.scheme === 'untitled') return uri.path;
+  if (uri.scheme === SESSION_SCHEME) return `${SESSION_SCHEME}://${uri.authority}${uri.path}`;
+  return uri.fsPath;
 }

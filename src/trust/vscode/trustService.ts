@@ -54,6 +54,19 @@ export class TrustService implements vscode.Disposable {
     return this.gateInstance;
   }
 
+  /**
+   * A shared session this window joined as a guest (`tandem://room`), with the globs its host keeps
+   * from models; `undefined` once it is left.
+   */
+  setSessionGlobs(root: string, globs: readonly string[] | undefined): void {
+    this.gate.setSessionGlobs(root, globs);
+    this.deps.log.info(
+      globs === undefined
+        ? `Trust rules: left ${root}`
+        : `Trust rules: joined ${root}${globs.length ? `; its host keeps ${globs.join(', ')} from models` : ''}`,
+    );
+  }
+
   /** Whether a file may never be sent to a model. */
   isExcluded(path: string): boolean {
     return this.gate.isExcluded(path);

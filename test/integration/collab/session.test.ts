@@ -198,6 +198,28 @@ describe('collab: VS Code as the host', function () {
     assert.equal(api.collab.session, undefined);
     assert.equal(api.collab.statusText, '');
   });
+
+  it('publishes what the host keeps from models, and its changes, for guests’ trust gates', async () => {
+    const api = await tandem();
+    await api.settings.set('trust.excludeGlobs', ['customers/']);
+    const link = new URL((await api.collab.start({ listenHost: '127.0.0.1' }))!);
+    const param = (name: string) => link.searchParams.get(name)!;
+    const guest = stockClient(param('server'), param('room'), param('token'));
+    const published = () => JSON.stringify(guest.doc.getMap('meta').get('modelExclude'));
+    try {
+      await eventually(() => published() === '["customers/"]', 'the host’s model exclusions at the guest');
+      await api.settings.set('trust.excludeGlobs', ['customers/', '/contracts/']);
+      await eventually(
+        () => published() === '["customers/","/contracts/"]',
+        'the changed exclusions at the guest',
+      );
+    } finally {
+      guest.dispose();
+      await api.settings.set('trust.excludeGlobs', undefined);
+      await api.collab.leave();
+    }
+    assert.equal(api.collab.statusText, '');
+  });
 });
 
 describe('collab: typing while remote edits land (real applyEdit races)', function () {

@@ -20,6 +20,8 @@ import { startHostSession, stockClient } from '../collabPeers';
 const room = 'trust-shared-room';
 const awsKey = 'AKIAFAKEQ7ZRT3ML2VB6';
 const privateNote = 'private-note-7f3a9c2e51d04b8a: the acquisition closes in March';
+// In a folder the host keeps from models (its tandem.trust.excludeGlobs), published in the session.
+const customerRecord = 'acme-corp-4b1f9e,renewal 2027-03-01,discount 35%';
 // Typed by the stock peer while the guest watches: a GitHub token in a real format.
 const peerToken = 'ghp_' + 'R7tK2mQ9xW4vL8pZ3nB6cJ1yH5dF0gS2aE7u';
 const config = [
@@ -41,7 +43,7 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
   let root: string;
   let peer: ReturnType<typeof stockClient>;
   const sessionUri = (relative: string) => vscode.Uri.parse(`tandem://${room}/${relative}`);
-  const forbidden = [awsKey, privateNote, peerToken];
+  const forbidden = [awsKey, privateNote, peerToken, customerRecord];
 
   function assertNothingSensitiveReached(): void {
     assert.ok(model.requests.length > 0, 'requests reached the model server');
@@ -60,6 +62,8 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
     fs.writeFileSync(path.join(root, 'src', 'config.ts'), config);
     fs.mkdirSync(path.join(root, 'private'));
     fs.writeFileSync(path.join(root, 'private', 'notes.md'), `# Notes\n${privateNote}\n`);
+    fs.mkdirSync(path.join(root, 'customers'));
+    fs.writeFileSync(path.join(root, 'customers', 'acme.csv'), `id,terms\n${customerRecord}\n`);
     collabServer = await startCollabServer({ secret: 'trust-shared-secret-0123456789' });
     // The host excludes nothing of its own (its built-in rules still keep .env and keys back).
     host = await startHostSession({ server: collabServer, room, root, folderName: 'project' });
@@ -153,8 +157,40 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
     await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
     await sleep(1500);
     assert.equal(model.requests.length, before, 'no request from an excluded shared file');
+    const status = api.completion.lastStatus;
+    assert.equal(status?.state, 'excluded', 'the provider ran, and refused');
+    assert.match(
+      status?.state === 'excluded' ? status.message : '',
+      /private\/.*tandem\.trust\.excludeGlobs/,
+    );
     assert.equal(api.trust.isExcluded(`tandem://${room}/private/notes.md`), true);
     assert.equal(api.trust.isExcluded(`tandem://${room}/src/config.ts`), false);
+  });
+
+  it('keeps from the model what the host keeps from models, once the host publishes it', async () => {
+    const customers = `tandem://${room}/customers/acme.csv`;
+    assert.equal(api.trust.isExcluded(customers), false, 'nothing published yet');
+    host.document.writeModelExclude(['customers/']);
+    await eventually(() => api.trust.isExcluded(customers), 'the host’s exclusions at the guest’s gate');
+    const document = await vscode.workspace.openTextDocument(sessionUri('customers/acme.csv'));
+    assert.ok(document.getText().includes(customerRecord), 'the host shares the file with people');
+    const editor = await vscode.window.showTextDocument(document);
+    const end = document.lineAt(1).range.end;
+    editor.selection = new vscode.Selection(end, end);
+    await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+    const before = model.requests.length;
+    await vscode.commands.executeCommand('type', { text: '\nglobex-' });
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    await sleep(1500);
+    assert.equal(model.requests.length, before, 'no inline-suggestion request');
+    const status = api.completion.lastStatus;
+    assert.match(status?.state === 'excluded' ? status.message : '', /host of the shared session/);
+    const answer = await api.panel.assistant.ask('Summarise these terms', [{ kind: 'activeFile' }]);
+    assert.deepEqual(
+      api.panel.assistant.reportOf(answer!.requestId!)?.dropped.map((dropped) => dropped.source.path),
+      [customers],
+    );
+    assertNothingSensitiveReached();
   });
 
   it('keeps the excluded shared file out of the panel and redacts the shared file it sends', async () => {
@@ -164,9 +200,10 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
     const fromNotes = await api.panel.assistant.ask('What is noted here?', [{ kind: 'activeFile' }]);
     assert.ok(fromNotes?.requestId !== undefined, 'the request went (without the file)');
     const notesReport = api.panel.assistant.reportOf(fromNotes.requestId);
-    assert.deepEqual(
-      notesReport?.dropped.map((dropped) => dropped.source.path),
-      [`tandem://${room}/private/notes.md`],
+    // Earlier turns of the conversation are gated again with each request: their files count too.
+    assert.ok(
+      notesReport?.dropped.some((dropped) => dropped.source.path === `tandem://${room}/private/notes.md`),
+      'the excluded file was left out',
     );
 
     await vscode.window.showTextDocument(

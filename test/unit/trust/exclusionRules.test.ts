@@ -225,8 +225,41 @@ describe('trust: exclusion rules', () => {
     assert.equal(asFolder.isExcluded(shared('.env')), true);
     assert.equal(asFolder.isExcluded(shared('generated/schema.ts')), true);
     assert.equal(asFolder.isExcluded(shared('src/index.ts')), false);
+    // No `..` climbs above the session root, and an address with no room is judged all the same.
+    for (const address of [
+      'tandem://team-room/../.env',
+      'tandem://team-room/src/../../.env',
+      'tandem:///.env',
+      'TANDEM://team-room/./secrets/../secrets/db.txt',
+    ])
+      assert.equal(rules.isExcluded(address), true, address);
+    assert.equal(
+      rules.isExcluded('tandem://team-room/x/../../generated/a.ts'),
+      true,
+      'anchored glob after ..',
+    );
     // A Windows drive is a file-system path, not a scheme: the path is judged from the drive's root.
     const windows = new ExclusionRules({ roots: [], userGlobs: ['/generated/'] });
     assert.equal(windows.isExcluded('C:\\generated\\a.ts'), true);
+  });
+
+  it("applies a joined session host's model exclusions, and counts only joined sessions as inside", () => {
+    const rules = new ExclusionRules({ roots: [root] });
+    const shared = (relative: string) => `tandem://team-room/${relative}`;
+    assert.equal(rules.check(shared('customers/acme.csv')).excluded, false);
+    assert.equal(rules.check(shared('src/a.ts')).outsideWorkspace, true, 'a session not joined is outside');
+    rules.setSessionGlobs('tandem://team-room/', ['customers/', '/contracts/*.md']);
+    const verdict = rules.check(shared('customers/acme.csv'));
+    assert.equal(verdict.excluded, true);
+    assert.deepEqual(verdict.origin, { kind: 'session', root: 'tandem://team-room' });
+    assert.match(describeExclusion(shared('customers/acme.csv'), verdict), /host of the shared session/);
+    assert.equal(rules.isExcluded(shared('contracts/nda.md')), true);
+    assert.equal(rules.isExcluded(shared('docs/contracts/nda.md')), false, 'anchored to the shared folder');
+    assert.equal(rules.check(shared('src/a.ts')).outsideWorkspace, false, 'a joined session is inside');
+    assert.equal(rules.isExcluded('tandem://other-room/customers/acme.csv'), false, 'only that session');
+    assert.equal(rules.check('tandem://other-room/src/a.ts').outsideWorkspace, true);
+    rules.setSessionGlobs('tandem://team-room', undefined);
+    assert.equal(rules.isExcluded(shared('customers/acme.csv')), false, 'left: the host no longer decides');
+    assert.equal(rules.check(shared('src/a.ts')).outsideWorkspace, true);
   });
 });
