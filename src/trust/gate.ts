@@ -248,8 +248,9 @@ export class TrustGate {
    */
   displayPath(path: string): string {
     const normalized = normalizePath(path);
-    const names = this.folderNames();
-    const roots = [...names.keys()].map(normalizePath).sort((a, b) => b.length - a.length);
+    // Keyed by normalized root, so `c:\\work` and `tandem://room/` find their names.
+    const names = new Map([...this.folderNames()].map(([root, name]) => [normalizePath(root), name]));
+    const roots = [...names.keys()].sort((a, b) => b.length - a.length);
     for (const root of roots) {
       const relative = relativeInside(root, normalized);
       if (relative !== undefined) return names.size > 1 ? `${names.get(root) ?? ''}/${relative}` : relative;

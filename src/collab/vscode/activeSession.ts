@@ -77,11 +77,7 @@ export class ActiveSession implements vscode.Disposable {
     const idleTimer = setInterval(() => this.refreshViews(), 15_000);
     this.disposables.push(new vscode.Disposable(() => clearInterval(idleTimer)));
     if (session.hostFiles && options.root) this.watchHostFolder(options.root);
-    if (session.role === 'host' && options.modelExclude) {
-      const { current, onChange } = options.modelExclude;
-      session.document.writeModelExclude(current());
-      this.disposables.push(onChange(() => session.document.writeModelExclude(current())));
-    }
+    if (session.role === 'host' && options.modelExclude) this.publishModelExclude(options.modelExclude);
     if (session.guestFiles) {
       session.guestFiles.openInEditor = (shared) => this.bindings.documentsOf(shared).length > 0;
       this.disposables.push(options.fileSystem.attach(options.room, session.guestFiles));
@@ -158,6 +154,25 @@ export class ActiveSession implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'tandem.collab.active', false);
     void vscode.commands.executeCommand('setContext', 'tandem.collab.boundEditor', false);
     void vscode.commands.executeCommand('setContext', 'tandem.collab.following', false);
+  }
+
+  /**
+   * Host: publishes what it keeps from models (onChange also runs at once), and puts it back if a
+   * peer writes something else there: only the host says what the host keeps from models.
+   */
+  private publishModelExclude({
+    current,
+    onChange,
+  }: NonNullable<ActiveSessionOptions['modelExclude']>): void {
+    const document = this.session.document;
+    const publish = () => {
+      const globs = current();
+      if (JSON.stringify(document.modelExclude()) !== JSON.stringify(globs))
+        document.writeModelExclude(globs);
+    };
+    const meta = document.meta;
+    meta.observe(publish);
+    this.disposables.push(onChange(publish), new vscode.Disposable(() => meta.unobserve(publish)));
   }
 
   private followHostTrust(sessionTrust: ActiveSessionOptions['sessionTrust']): void {

@@ -72,7 +72,9 @@ export class ReviewController implements vscode.Disposable {
         unresolved.push({
           index: block.index,
           path: block.path,
-          reason: 'no workspace folder is open to find the file in',
+          reason: /^tandem:/i.test(block.path)
+            ? 'not a file of a shared session (a room and a path without ".." are needed)'
+            : 'no workspace folder is open to find the file in',
         });
         continue;
       }

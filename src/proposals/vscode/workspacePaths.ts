@@ -22,7 +22,7 @@ export function displayPathOf(uri: vscode.Uri): string {
  * session's file outside the workspace folders is named by its `tandem://room/…` address.
  */
 export function uriForPath(answerPath: string): vscode.Uri | undefined {
-  if (answerPath.startsWith(`${SESSION_SCHEME}://`)) return sessionUri(answerPath);
+  if (answerPath.toLowerCase().startsWith(`${SESSION_SCHEME}:`)) return sessionUri(answerPath);
   const folders = vscode.workspace.workspaceFolders ?? [];
   const normalized = normalizePath(answerPath);
   if (path.isAbsolute(answerPath) || /^[A-Za-z]:[\\/]/.test(answerPath)) return vscode.Uri.file(answerPath);
@@ -45,7 +45,7 @@ export function isInsideWorkspace(uri: vscode.Uri): boolean {
  * (`..`) or names no room.
  */
 function sessionUri(address: string): vscode.Uri | undefined {
-  const match = /^[^:]+:\/\/([^/]+)(\/.*)$/.exec(address);
+  const match = /^[^:]+:\/\/?([^/]+)(\/.*)$/.exec(address);
   if (!match) return undefined;
   const segments = match[2].split('/').slice(1);
   if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) return undefined;

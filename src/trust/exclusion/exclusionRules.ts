@@ -97,8 +97,8 @@ export class ExclusionRules {
 
   /**
    * A shared session this window joined (`tandem://room`) and the globs its host keeps from models
-   * (gitignore syntax, relative to the shared folder); `undefined` when the session is left. The
-   * session's files count as inside the workspace only while it is joined.
+   * (gitignore syntax, relative to the shared folder; they win over the user's own `!pattern`);
+   * `undefined` when the session is left. Files of a session not joined are never sent.
    */
   setSessionGlobs(root: string, globs: readonly string[] | undefined): void {
     const normalized = normalizePath(root);
@@ -147,22 +147,27 @@ export class ExclusionRules {
       // files are not read: a host never shares what its own .tandemignore files exclude. Inside the
       // workspace while the window has joined the session (or has its folder open).
       const session = this.sessionLayers.get(virtualRoot);
-      const joined = session !== undefined || this.roots.includes(virtualRoot);
+      // Not joined (yet: a window reopened on a session folder joins again a moment later), so the
+      // host's rules are unknown: nothing of it is sent until it is joined.
+      if (!session)
+        return { excluded: true, origin: { kind: 'session', root: virtualRoot }, outsideWorkspace: true };
       // (An address with no authority, `tandem:///x`, has the root `tandem://`: drop the slash.)
       const relative = (relativeInside(virtualRoot, normalized) ?? '').replace(/^\/+/, '');
-      const included = joined ? INCLUDED_INSIDE : INCLUDED_OUTSIDE;
-      if (!relative) return included;
-      const verdict = this.walk(relative, !joined, (prefix) => {
-        const result = session?.test(prefix);
-        if (!result?.ignored) return undefined;
-        return {
-          excluded: true,
-          pattern: result.rule?.pattern,
-          origin: { kind: 'session', root: virtualRoot },
-          outsideWorkspace: !joined,
-        };
-      });
-      return verdict ?? included;
+      if (!relative) return INCLUDED_INSIDE;
+      // The host's globs first: a guest's own `!pattern` re-includes for the guest's rules only.
+      const segments = relative.split('/');
+      for (let depth = 1; depth <= segments.length; depth++) {
+        const prefix = segments.slice(0, depth).join('/') + (depth < segments.length ? '/' : '');
+        const result = session.test(prefix);
+        if (result.ignored)
+          return {
+            excluded: true,
+            pattern: result.rule?.pattern,
+            origin: { kind: 'session', root: virtualRoot },
+            outsideWorkspace: false,
+          };
+      }
+      return this.walk(relative, false, () => undefined) ?? INCLUDED_INSIDE;
     }
     const root = this.roots.find((candidate) => relativeInside(candidate, normalized) !== undefined);
     if (root === undefined) {
@@ -258,7 +263,9 @@ export function describeExclusion(path: string, verdict: ExclusionVerdict): stri
     case 'ignoreFile':
       return `${name} is excluded by ${pattern} in ${verdict.origin.file}; it is not sent to the model.`;
     case 'session':
-      return `${name} is excluded by ${pattern}, which the host of the shared session keeps from models; it is not sent to the model.`;
+      return verdict.pattern
+        ? `${name} is excluded by ${pattern}, which the host of the shared session keeps from models; it is not sent to the model.`
+        : `${name} belongs to a shared session this window has not joined, whose rules are unknown; it is not sent to the model.`;
     default:
       return `${name} matches Tandem's built-in sensitive pattern ${pattern}; it is not sent to the model. Add \`!${verdict.pattern ?? name}\` to tandem.trust.excludeGlobs to allow it.`;
   }

@@ -29,6 +29,9 @@ export interface TrustServiceDeps {
 
 export class TrustService implements vscode.Disposable {
   private gateInstance: TrustGate | undefined;
+  /** Shared sessions joined as a guest, with their hosts' globs: kept here so a new gate gets them. */
+  private readonly sessionGlobs = new Map<string, readonly string[]>();
+  private disposed = false;
   private mode: RequestLogMode | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -48,6 +51,7 @@ export class TrustService implements vscode.Disposable {
             (vscode.workspace.workspaceFolders ?? []).map((folder) => [trustPathOf(folder.uri), folder.name]),
           ),
       });
+      for (const [root, globs] of this.sessionGlobs) this.gateInstance.setSessionGlobs(root, globs);
       this.watchRequestLogMode();
       this.deps.log.info(`Trust gate ready; ${rules.workspaceRoots.length} workspace folder(s)`);
     }
@@ -59,7 +63,11 @@ export class TrustService implements vscode.Disposable {
    * from models; `undefined` once it is left.
    */
   setSessionGlobs(root: string, globs: readonly string[] | undefined): void {
-    this.gate.setSessionGlobs(root, globs);
+    // Leaving at shutdown comes after this service is disposed: nothing to do then.
+    if (this.disposed) return;
+    if (globs === undefined) this.sessionGlobs.delete(root);
+    else this.sessionGlobs.set(root, globs);
+    this.gateInstance?.setSessionGlobs(root, globs);
     this.deps.log.info(
       globs === undefined
         ? `Trust rules: left ${root}`
@@ -150,6 +158,7 @@ export class TrustService implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
     this.gateInstance = undefined;
   }

@@ -197,13 +197,14 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
     await vscode.window.showTextDocument(
       await vscode.workspace.openTextDocument(sessionUri('private/notes.md')),
     );
+    // A new conversation: earlier turns (and the files they carried) are gated again with each request.
+    await vscode.commands.executeCommand('tandem.newConversation');
     const fromNotes = await api.panel.assistant.ask('What is noted here?', [{ kind: 'activeFile' }]);
     assert.ok(fromNotes?.requestId !== undefined, 'the request went (without the file)');
     const notesReport = api.panel.assistant.reportOf(fromNotes.requestId);
-    // Earlier turns of the conversation are gated again with each request: their files count too.
-    assert.ok(
-      notesReport?.dropped.some((dropped) => dropped.source.path === `tandem://${room}/private/notes.md`),
-      'the excluded file was left out',
+    assert.deepEqual(
+      notesReport?.dropped.map((dropped) => dropped.source.path),
+      [`tandem://${room}/private/notes.md`],
     );
 
     await vscode.window.showTextDocument(
@@ -241,5 +242,13 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
     const shared = peer.doc.getMap<Y.Text>('texts').get('src/config.ts')!;
     await eventually(() => shared.toString().includes(expected), 'the peer to receive the restored line');
     assert.ok(!shared.toString().includes('TANDEM_REDACTED'), 'no placeholder reached the session');
+  });
+
+  it('sends nothing of the session once it is left', async () => {
+    const config = `tandem://${room}/src/config.ts`;
+    assert.equal(api.trust.isExcluded(config), false);
+    await api.collab.leave();
+    assert.equal(api.trust.isExcluded(config), true, 'a session not joined has unknown rules');
+    assert.match(api.trust.gate.explainExclusion(config), /has not joined/);
   });
 });

@@ -203,7 +203,7 @@ describe('trust: exclusion rules', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
-  it("judges a shared session's files (tandem://room/…) relative to the session root", () => {
+  it("judges a joined shared session's files (tandem://room/…) relative to the session root", () => {
     const rules = new ExclusionRules({
       roots: [root],
       userGlobs: ['/generated/', 'private/'],
@@ -211,6 +211,7 @@ describe('trust: exclusion rules', () => {
         throw new Error(`no .tandemignore is read from disk for ${file}`);
       },
     });
+    rules.setSessionGlobs('tandem://team-room/', []);
     const shared = (relative: string) => `tandem://team-room/${relative}`;
     for (const file of ['.env', 'apps/web/.env.production', 'secrets/db.txt', 'certs/server.pem']) {
       assert.equal(rules.isExcluded(shared(file)), true, `built-in: ${file}`);
@@ -220,16 +221,10 @@ describe('trust: exclusion rules', () => {
     for (const file of ['src/index.ts', 'README.md', 'src/generated/schema.ts']) {
       assert.equal(rules.isExcluded(shared(file)), false, file);
     }
-    // The same when the session folder is a workspace folder of the guest's window.
-    const asFolder = new ExclusionRules({ roots: [root, 'tandem://team-room/'], userGlobs: ['/generated/'] });
-    assert.equal(asFolder.isExcluded(shared('.env')), true);
-    assert.equal(asFolder.isExcluded(shared('generated/schema.ts')), true);
-    assert.equal(asFolder.isExcluded(shared('src/index.ts')), false);
-    // No `..` climbs above the session root, and an address with no room is judged all the same.
+    // No `..` climbs above the session root.
     for (const address of [
       'tandem://team-room/../.env',
       'tandem://team-room/src/../../.env',
-      'tandem:///.env',
       'TANDEM://team-room/./secrets/../secrets/db.txt',
     ])
       assert.equal(rules.isExcluded(address), true, address);
@@ -238,28 +233,48 @@ describe('trust: exclusion rules', () => {
       true,
       'anchored glob after ..',
     );
+    assert.equal(rules.isExcluded('tandem://team-room/x/../src/index.ts'), false);
     // A Windows drive is a file-system path, not a scheme: the path is judged from the drive's root.
     const windows = new ExclusionRules({ roots: [], userGlobs: ['/generated/'] });
     assert.equal(windows.isExcluded('C:\\generated\\a.ts'), true);
   });
 
-  it("applies a joined session host's model exclusions, and counts only joined sessions as inside", () => {
-    const rules = new ExclusionRules({ roots: [root] });
+  it('sends nothing of a session not joined: not another room, not one with no room, not one being rejoined', () => {
+    // A window reopened on a session folder has it as a workspace folder before it has joined again.
+    const rules = new ExclusionRules({ roots: [root, 'tandem://team-room/'] });
+    rules.setSessionGlobs('tandem://other-room', []);
+    for (const address of [
+      'tandem://team-room/src/index.ts',
+      'tandem:///src/index.ts',
+      'tandem://third/README.md',
+    ]) {
+      const verdict = rules.check(address);
+      assert.equal(verdict.excluded, true, address);
+      assert.equal(verdict.outsideWorkspace, true, address);
+      assert.match(describeExclusion(address, verdict), /has not joined/);
+    }
+    assert.equal(rules.isExcluded('tandem://other-room/src/index.ts'), false, 'the joined one is fine');
+    rules.setSessionGlobs('tandem://team-room', []);
+    assert.equal(rules.isExcluded('tandem://team-room/src/index.ts'), false, 'rejoined');
+    assert.equal(rules.check('tandem://team-room/src/index.ts').outsideWorkspace, false);
+  });
+
+  it("applies a joined session host's model exclusions over the guest's own !patterns, until it is left", () => {
+    const rules = new ExclusionRules({ roots: [root], userGlobs: ['!customers/', '!.env.example'] });
     const shared = (relative: string) => `tandem://team-room/${relative}`;
-    assert.equal(rules.check(shared('customers/acme.csv')).excluded, false);
-    assert.equal(rules.check(shared('src/a.ts')).outsideWorkspace, true, 'a session not joined is outside');
-    rules.setSessionGlobs('tandem://team-room/', ['customers/', '/contracts/*.md']);
+    rules.setSessionGlobs('tandem://team-room/', ['customers/', '/contracts/*.md', '.env.example']);
     const verdict = rules.check(shared('customers/acme.csv'));
-    assert.equal(verdict.excluded, true);
+    assert.equal(verdict.excluded, true, "the host's glob wins over the guest's !customers/");
     assert.deepEqual(verdict.origin, { kind: 'session', root: 'tandem://team-room' });
     assert.match(describeExclusion(shared('customers/acme.csv'), verdict), /host of the shared session/);
+    assert.equal(rules.isExcluded(shared('.env.example')), true);
     assert.equal(rules.isExcluded(shared('contracts/nda.md')), true);
     assert.equal(rules.isExcluded(shared('docs/contracts/nda.md')), false, 'anchored to the shared folder');
-    assert.equal(rules.check(shared('src/a.ts')).outsideWorkspace, false, 'a joined session is inside');
-    assert.equal(rules.isExcluded('tandem://other-room/customers/acme.csv'), false, 'only that session');
-    assert.equal(rules.check('tandem://other-room/src/a.ts').outsideWorkspace, true);
+    assert.equal(rules.isExcluded(shared('src/a.ts')), false);
+    rules.setSessionGlobs('tandem://team-room', ['contracts/']);
+    assert.equal(rules.isExcluded(shared('customers/acme.csv')), false, 'the host changed its globs');
+    assert.equal(rules.isExcluded(shared('contracts/nda.md')), true);
     rules.setSessionGlobs('tandem://team-room', undefined);
-    assert.equal(rules.isExcluded(shared('customers/acme.csv')), false, 'left: the host no longer decides');
-    assert.equal(rules.check(shared('src/a.ts')).outsideWorkspace, true);
+    assert.equal(rules.isExcluded(shared('src/a.ts')), true, 'left: nothing of it is sent');
   });
 });

@@ -56,6 +56,7 @@ describe('trust: the gate', () => {
   });
 
   it("sends a shared session file by its session path, and never the session's .env", async () => {
+    gate.setSessionGlobs('tandem://team-room', []);
     const gated = gate.chat({
       feature: 'panel',
       model: 'chat-model',
