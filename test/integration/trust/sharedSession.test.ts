@@ -45,6 +45,22 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
   const sessionUri = (relative: string) => vscode.Uri.parse(`tandem://${room}/${relative}`);
   const forbidden = [awsKey, privateNote, peerToken, customerRecord];
 
+  /**
+   * Types `text` at the end of `line` in `document`'s editor, asks for a suggestion explicitly, and
+   * returns how many requests reached the model server in the next 1.5 s.
+   */
+  async function typeAndAsk(document: vscode.TextDocument, line: number, text: string): Promise<number> {
+    const editor = await vscode.window.showTextDocument(document);
+    const end = document.lineAt(line).range.end;
+    editor.selection = new vscode.Selection(end, end);
+    await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+    const before = model.requests.length;
+    await vscode.commands.executeCommand('type', { text });
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    await sleep(1500);
+    return model.requests.length - before;
+  }
+
   function assertNothingSensitiveReached(): void {
     assert.ok(model.requests.length > 0, 'requests reached the model server');
     for (const request of model.requests)
@@ -148,15 +164,7 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
   it('sends nothing at all from a shared file the guest excludes, though the host shares it', async () => {
     const document = await vscode.workspace.openTextDocument(sessionUri('private/notes.md'));
     assert.ok(document.getText().includes(privateNote), 'the host did share it');
-    const editor = await vscode.window.showTextDocument(document);
-    const end = document.lineAt(0).range.end;
-    editor.selection = new vscode.Selection(end, end);
-    await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
-    const before = model.requests.length;
-    await vscode.commands.executeCommand('type', { text: '\nThe board meets ' });
-    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
-    await sleep(1500);
-    assert.equal(model.requests.length, before, 'no request from an excluded shared file');
+    assert.equal(await typeAndAsk(document, 0, '\nThe board meets '), 0, 'no request from an excluded file');
     const status = api.completion.lastStatus;
     assert.equal(status?.state, 'excluded', 'the provider ran, and refused');
     assert.match(
@@ -174,15 +182,7 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
     await eventually(() => api.trust.isExcluded(customers), 'the host’s exclusions at the guest’s gate');
     const document = await vscode.workspace.openTextDocument(sessionUri('customers/acme.csv'));
     assert.ok(document.getText().includes(customerRecord), 'the host shares the file with people');
-    const editor = await vscode.window.showTextDocument(document);
-    const end = document.lineAt(1).range.end;
-    editor.selection = new vscode.Selection(end, end);
-    await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
-    const before = model.requests.length;
-    await vscode.commands.executeCommand('type', { text: '\nglobex-' });
-    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
-    await sleep(1500);
-    assert.equal(model.requests.length, before, 'no inline-suggestion request');
+    assert.equal(await typeAndAsk(document, 1, '\nglobex-'), 0, 'no inline-suggestion request');
     const status = api.completion.lastStatus;
     assert.match(status?.state === 'excluded' ? status.message : '', /host of the shared session/);
     const answer = await api.panel.assistant.ask('Summarise these terms', [{ kind: 'activeFile' }]);
