@@ -1,14 +1,17 @@
 // Two people, two code-server instances, two browser pages: Alice shares her folder, Bob joins with
 // the invite link (through the command palette, as a person would), opens a file he does not have,
-// and they type into the same file; then Bob comes back read-only and cannot change it.
+// and they type into the same file; the assistant suggests to Bob in the shared file and Alice gets
+// what he accepts; then Bob comes back read-only and cannot change it.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
+import { startScriptedModelServer, type ScriptedModelServer } from '../fixtures/model-server';
 import {
   dismissNotifications,
   freshWorkspace,
+  ghostText,
   openWorkbench,
   repoRoot,
   visibleEditorText,
@@ -108,9 +111,18 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
   let bob: Workbench;
   let aliceFolder: string;
   let stateDir: string;
+  let model: ScriptedModelServer;
   const browsers: Browser[] = [];
 
   before(async () => {
+    // Bob's assistant: it completes the line after "- next: " in the meeting notes.
+    model = await startScriptedModelServer({
+      timeToFirstTokenMs: 20,
+      script: (request) => {
+        const prefix = /<\|fim_prefix\|>([\s\S]*)<\|fim_suffix\|>/.exec(request.promptText)?.[1] ?? '';
+        return { text: prefix.endsWith('- next: ') ? 'ship the release on Friday' : '' };
+      },
+    });
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-collab-'));
     aliceFolder = freshWorkspace(stateDir, 'alice-project');
     fs.writeFileSync(path.join(aliceFolder, 'notes.md'), NOTES);
@@ -124,7 +136,13 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
     bob = await openWorkbench({
       name: 'collab-bob',
       browser: browsers[1],
-      settings: { 'tandem.collab.name': 'Bob', 'tandem.collab.color': '#1c7ed6' },
+      settings: {
+        'tandem.collab.name': 'Bob',
+        'tandem.collab.color': '#1c7ed6',
+        'tandem.model.baseUrl': model.url,
+        // The word-suggestion widget would cover the ghost text; it is not under test.
+        'editor.quickSuggestions': { other: false, comments: false, strings: false },
+      },
     });
   });
 
@@ -132,6 +150,7 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
     await alice?.close();
     await bob?.close();
     for (const owner of browsers) await owner.close();
+    await model?.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
@@ -212,6 +231,23 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
     assert.ok(aliceCursor, "Alice's cursor is drawn in her colour in Bob's editor");
     await alice.screenshot('session');
     await bob.screenshot('session');
+  });
+
+  it('the assistant suggests to Bob in the shared file; what he accepts reaches Alice', async () => {
+    await typeAtEnd(bob.page, '\n- next: ');
+    const deadline = Date.now() + 20_000;
+    let ghost = '';
+    while (Date.now() < deadline && ghost !== 'ship the release on Friday') {
+      ghost = await ghostText(bob.page);
+      await bob.page.waitForTimeout(50);
+    }
+    assert.equal(ghost, 'ship the release on Friday', 'ghost text in the shared file at Bob');
+    await bob.screenshot('assistant-suggests');
+    const sent = model.requests.filter((request) => request.path === '/v1/completions').at(-1);
+    assert.match(sent?.promptText ?? '', /Meeting notes/, 'the prompt carries the shared file');
+    await bob.page.keyboard.press('Tab');
+    await timeUntilShown(alice.page, '- next: ship the release on Friday');
+    await alice.screenshot('assistant-accepted');
   });
 
   it('a read-only guest cannot change the file for anyone', async () => {

@@ -8,6 +8,7 @@ import {
   closeBrowser,
   freshWorkspace,
   openWorkbench,
+  ghostText,
   statusBarItem,
   visibleEditorText,
   type Workbench,
@@ -46,12 +47,6 @@ async function waitForGhost(page: Page, expected: string, what: string): Promise
         `the editor shows ${JSON.stringify(await visibleEditorText(page))}`,
     );
   }
-}
-
-/** The ghost text on the cursor line (VS Code splits it into one span per syntax token). */
-async function ghostText(page: Page): Promise<string> {
-  const parts = await page.locator('.monaco-editor .ghost-text-decoration').allTextContents();
-  return parts.join('').replace(/\u00a0/g, ' ');
 }
 
 describe('e2e: inline suggestions in the workbench', function () {

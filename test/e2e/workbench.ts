@@ -169,6 +169,12 @@ export async function dismissNotifications(page: Page): Promise<void> {
       .catch(() => undefined);
 }
 
+/** The inline suggestion (ghost text) shown in the editor, or '' when none is. */
+export async function ghostText(page: Page): Promise<string> {
+  const parts = await page.locator('.monaco-editor .ghost-text-decoration').allTextContents();
+  return parts.join('').replace(/\u00a0/g, ' ');
+}
+
 /** The text of the active editor's visible lines (as rendered, with non-breaking spaces normalised). */
 export async function visibleEditorText(page: Page): Promise<string> {
   const lines = page.locator('.editor-instance .monaco-editor .view-lines .view-line');
