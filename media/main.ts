@@ -14,13 +14,13 @@ import { collapseEditBlocks } from './editBlocks';
 import { button, h } from './dom';
 import { isSafeLink, renderMarkdown } from './markdown';
 import { renderProposal } from './proposalsView';
+import { RenderQueue } from './renderQueue';
 import { send } from './vscodeApi';
 
 let conversation: ConversationView = { id: '', title: '', messages: [] };
 let conversations: ConversationSummary[] = [];
 let proposals: ProposalView[] = [];
 const rendered = new Map<string, HTMLElement>();
-const pendingRender = new Set<string>();
 
 const history = h('select', { id: 'history', 'aria-label': 'Conversation history' });
 history.addEventListener('change', () => send({ type: 'openConversation', id: history.value }));
@@ -153,15 +153,17 @@ function keepingFocus(render: () => void): void {
   again?.focus();
 }
 
-function scheduleRender(message: MessageView): void {
-  if (pendingRender.has(message.id)) return;
-  pendingRender.add(message.id);
-  requestAnimationFrame(() => {
-    pendingRender.delete(message.id);
+const renderQueue = new RenderQueue<MessageView>(
+  (run) => requestAnimationFrame(run),
+  (message) => {
     const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
     renderMessage(message);
     if (nearBottom) log.scrollTop = log.scrollHeight;
-  });
+  },
+);
+
+function scheduleRender(message: MessageView): void {
+  renderQueue.push(message);
 }
 
 function receive(message: HostMessage): void {

@@ -50,7 +50,15 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
 
   before(async function () {
     server = await startScriptedModelServer({
-      script: [{ endpoint: 'chat/completions', match: 'Add Spanish', text: ANSWER, perTokenDelayMs: 2 }],
+      script: [
+        { endpoint: 'chat/completions', match: 'Add Spanish', text: ANSWER, perTokenDelayMs: 2 },
+        // A fast answer: its last words and its end reach the panel within one frame.
+        {
+          endpoint: 'chat/completions',
+          match: 'Explain briefly',
+          text: 'It greets people in their language.',
+        },
+      ],
     });
     workbench = await openWorkbench({
       name: 'panel',
@@ -135,5 +143,32 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
     await panel.getByRole('button', { name: 'Remove @src/greeter.ts' }).waitFor({ timeout: 5_000 });
     assert.equal(await input.inputValue(), 'Look at ');
     assert.deepEqual(cspViolations, [], 'the webview loads nothing its Content Security Policy forbids');
+  });
+
+  it('finishes a fast first answer of a new conversation: no typing dots left, "What was sent" offered', async function () {
+    // The panel's own New button (the keyboard test left the focus in the panel).
+    await panel.locator('button', { hasText: /^New$/ }).first().click();
+    await waitUntil(async () => (await panel.locator('.message').count()) === 0, 'an empty conversation');
+    const input = panel.locator('#request');
+    await input.click();
+    await input.fill('Explain briefly what greet does');
+    await input.press('Enter');
+    await server.waitForRequest(
+      (candidate) =>
+        candidate.path === '/v1/chat/completions' && candidate.rawBody.includes('Explain briefly'),
+      30_000,
+    );
+    const answer = panel.locator('.message.assistant', { hasText: 'greets people' });
+    await answer.waitFor({ timeout: 30_000 });
+    await answer
+      .getByRole('button', { name: 'Show exactly what was sent to the model' })
+      .waitFor({ timeout: 10_000 });
+    assert.equal(
+      await panel.locator('.message.assistant.streaming').count(),
+      0,
+      'no answer is left streaming',
+    );
+    assert.equal(await panel.locator('.typing').count(), 0, 'no typing dots are left');
+    await workbench.screenshot('panel-fast-answer');
   });
 });
