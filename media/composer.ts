@@ -100,7 +100,9 @@ export class Composer {
     const hasSelection = this.offered.some((chip) => chip.ref.kind === 'selection');
     const byDefault = (chip: ChipView) =>
       chip.ref.kind === 'selection' || (chip.ref.kind === 'activeFile' && !hasSelection);
-    const offered = this.offered.filter((chip) => byDefault(chip) !== this.toggled.has(keyOf(chip.ref)));
+    const offered = this.offered.filter(
+      (chip) => !chip.excluded && byDefault(chip) !== this.toggled.has(keyOf(chip.ref)),
+    );
     return [...offered, ...this.mentioned];
   }
 
@@ -110,6 +112,16 @@ export class Composer {
       const key = keyOf(chip.ref);
       const on = attached.has(key);
       const mention = chip.ref.kind === 'file';
+      if (chip.excluded) {
+        // Never sent: shown struck through, with the reason, and nothing to toggle.
+        const element = button(chip.label, () => undefined, {
+          className: 'chip excluded',
+          ariaLabel: `${chip.detail ?? ''} ${chip.label}: not sent. ${chip.excluded}`.trim(),
+          title: `${chip.detail ?? ''}: not sent. ${chip.excluded}`,
+        });
+        element.setAttribute('aria-disabled', 'true');
+        return element;
+      }
       const element = button(
         mention ? `@${chip.label}` : chip.label,
         () => {

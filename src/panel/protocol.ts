@@ -13,6 +13,8 @@ export interface ChipView {
   label: string;
   /** e.g. "lines 3-9" or "2 errors". */
   detail?: string;
+  /** Why this chip's text is never sent (an excluded file): shown instead of offering it. */
+  excluded?: string;
 }
 
 export type MessageStatus = 'streaming' | 'done' | 'stopped' | 'error';
@@ -230,7 +232,8 @@ function isChipView(value: unknown): value is ChipView {
     isObject(value) &&
     isChipRef(value.ref) &&
     isString(value.label) &&
-    (value.detail === undefined || isString(value.detail))
+    (value.detail === undefined || isString(value.detail)) &&
+    (value.excluded === undefined || isString(value.excluded))
   );
 }
 

@@ -24,7 +24,8 @@ export class ContextChips implements vscode.Disposable {
   private files: Promise<string[]> | undefined;
   private readonly disposables: vscode.Disposable[];
 
-  constructor() {
+  /** `exclusion` says why a file is never sent to a model, or undefined when it may be. */
+  constructor(private readonly exclusion: (path: string) => string | undefined = () => undefined) {
     this.disposables = [
       this.changed,
       vscode.window.onDidChangeActiveTextEditor((editor) => {
@@ -84,7 +85,9 @@ export class ContextChips implements vscode.Disposable {
         label: `Problems in ${name}`,
         detail: `${problems.length} problem${problems.length > 1 ? 's' : ''}`,
       });
-    return chips;
+    // Everything offered here comes from this one file: if it is excluded, say so on each chip.
+    const excluded = this.exclusion(trustPathOf(editor.document.uri));
+    return excluded ? chips.map((chip) => ({ ...chip, excluded })) : chips;
   }
 
   /** Workspace files whose path matches `query` best (for @ mentions). */

@@ -34,12 +34,17 @@ export class TandemPanel implements vscode.Disposable {
   readonly assistant: Assistant;
   readonly view: PanelView;
   readonly store: ConversationStore;
+  /** The context the request box offers (selection, active file, problems). */
+  readonly chips: ContextChips;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(deps: PanelDeps) {
     const { context, settings, log, model, gate } = deps;
     this.review = new ProposalReview({ settings, log, gate });
-    const chips = new ContextChips();
+    const chips = (this.chips = new ContextChips((path) => {
+      const trust = gate();
+      return trust.isExcluded(path) ? trust.explainExclusion(path) : undefined;
+    }));
     this.store = new ConversationStore(context.workspaceState);
     this.assistant = new Assistant({ gate, model, review: this.review, chips, store: this.store, log });
     const requests = new RequestDetails(model, (id) => this.assistant.reportOf(id));

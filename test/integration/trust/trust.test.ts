@@ -151,6 +151,22 @@ describe('trust gate in VS Code', function () {
       assert.ok(!shown.getText().includes(value));
   });
 
+  it('offers an excluded active file in the panel as "not sent", with the reason', async () => {
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file('.env')));
+    await eventually(() => api.panel.chips.available().length > 0, 'the panel to offer the active file');
+    const offered = api.panel.chips.available();
+    assert.ok(
+      offered.every((chip) => /\.env/.test(chip.excluded ?? '')),
+      `every chip of .env says why it is not sent: ${JSON.stringify(offered)}`,
+    );
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file('src/config.ts')));
+    await eventually(
+      () => api.panel.chips.available().some((chip) => chip.label === 'config.ts'),
+      'the panel to offer config.ts',
+    );
+    assert.ok(api.panel.chips.available().every((chip) => chip.excluded === undefined));
+  });
+
   it('refuses an inline-completion request for the open .env and redacts a normal file', async () => {
     const env = await vscode.workspace.openTextDocument(file('.env'));
     assert.throws(
