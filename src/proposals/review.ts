@@ -112,10 +112,7 @@ export class FileReview {
       const applied = hunk.applied;
       if (hunk.status === 'accepted' && applied) {
         hunk.sinceVersion = version;
-        if (
-          reason === 'undo' &&
-          replacesExactly(changes, applied.line, applied.lineCount, applied.replaced)
-        ) {
+        if (reason === 'undo' && applyWithinSpan(applied.text, applied.line, changes) === applied.replaced) {
           hunk.status = 'pending';
           hunk.line = applied.line;
           this.dropRemainders(hunk.id);
@@ -131,7 +128,7 @@ export class FileReview {
       if (
         applied &&
         reason === 'redo' &&
-        replacesExactly(changes, hunk.line, hunk.removed.length, applied.text)
+        applyWithinSpan(hunk.removed.join(''), hunk.line, changes) === applied.text
       ) {
         hunk.status = 'accepted';
         applied.line = hunk.line;
@@ -295,14 +292,35 @@ function spanOf(line: number, lines: readonly string[]) {
 }
 
 /** True when the changes are one replacement of whole lines [line, line + count) by `text`. */
-function replacesExactly(changes: readonly TextChange[], line: number, count: number, text: string): boolean {
-  if (changes.length !== 1) return false;
-  const [change] = changes;
-  return (
-    change.text === text &&
-    change.start.line === line &&
-    change.start.character === 0 &&
-    change.end.line === line + count &&
-    change.end.character === 0
-  );
+/**
+ * The text of the whole lines from `line` (holding `text`) once `changes` are applied, or undefined
+ * when a change reaches outside them. Undo and Redo report the smallest changes that restore a text
+ * (VS Code trims what stayed the same), so a write is recognised by what the lines hold afterwards.
+ */
+export function applyWithinSpan(
+  text: string,
+  line: number,
+  changes: readonly TextChange[],
+): string | undefined {
+  const lines = splitKeepEnds(text);
+  const offsetOf = (position: { line: number; character: number }): number | undefined => {
+    const index = position.line - line;
+    if (index < 0 || index > lines.length) return undefined;
+    if (index === lines.length) return position.character === 0 ? text.length : undefined;
+    let offset = 0;
+    for (let i = 0; i < index; i++) offset += lines[i].length;
+    return position.character <= lines[index].length ? offset + position.character : undefined;
+  };
+  const located: { from: number; to: number; text: string }[] = [];
+  for (const change of changes) {
+    const from = offsetOf(change.start);
+    const to = offsetOf(change.end);
+    if (from === undefined || to === undefined || to < from) return undefined;
+    located.push({ from, to, text: change.text });
+  }
+  // Ranges refer to the text before the event and do not overlap: apply from the end backwards.
+  let result = text;
+  for (const change of located.sort((a, b) => b.from - a.from))
+    result = result.slice(0, change.from) + change.text + result.slice(change.to);
+  return result;
 }

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
-import { tandem } from '../tandem';
+import { eventually, tandem } from '../tandem';
 
 const folder = () => vscode.workspace.workspaceFolders![0].uri;
 const fileUri = (path: string) => vscode.Uri.joinPath(folder(), ...path.split('/'));
@@ -85,8 +85,15 @@ describe('proposals in VS Code', function () {
       BEFORE.replace('beta', 'BETA'),
       'one undo takes back only the last hunk',
     );
+    // VS Code reports an undo as the smallest changes that restore the text: still recognised.
+    await eventually(() => second.status === 'pending', 'the undone hunk back under review', 3000);
+    assert.equal(first.status, 'accepted');
     await vscode.commands.executeCommand('undo');
     assert.equal(editor.document.getText(), BEFORE, 'a second undo restores the original');
+    assert.equal(first.status, 'pending');
+    await vscode.commands.executeCommand('redo');
+    assert.equal(editor.document.getText(), BEFORE.replace('beta', 'BETA'), 'redo accepts it again');
+    assert.equal(first.status, 'accepted');
   });
 
   it('accepts only the selected lines of a hunk', async () => {

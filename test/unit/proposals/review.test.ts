@@ -232,6 +232,24 @@ describe('proposals: file review', () => {
     assert.equal(hunk.status, 'accepted');
   });
 
+  it('recognises an Undo and a Redo reported as the smallest changes (as VS Code reports them)', () => {
+    const doc = new TestDocument(ORIGINAL);
+    const file = review(ORIGINAL, PROPOSED);
+    const hunk = file.hunks[1];
+    accept(doc, file, hunk.id);
+    assert.equal(doc.text, 'a\nb\nc\nd\ne\nF1\nF2\ng\n');
+    // "F1\nF2\n" back to "f\n", trimmed: line 6 "F2\n" removed, "F1" on line 5 becomes "f" (last first).
+    file.onDocumentChanged([doc.edit(6, 0, 7, 0, ''), doc.edit(5, 0, 5, 2, 'f')], doc.version, 'undo');
+    assert.equal(doc.text, ORIGINAL);
+    assert.equal(hunk.status, 'pending', 'back under review');
+    file.onDocumentChanged([doc.edit(5, 0, 5, 1, 'F1\nF2')], doc.version, 'redo');
+    assert.equal(doc.text, 'a\nb\nc\nd\ne\nF1\nF2\ng\n');
+    assert.equal(hunk.status, 'accepted', 'accepted again');
+    // An undo that restores something else (or reaches outside the hunk's lines) is no undo of it.
+    file.onDocumentChanged([doc.edit(5, 0, 5, 2, 'X')], doc.version, 'undo');
+    assert.equal(hunk.status, 'accepted');
+  });
+
   it('re-proposes a stale hunk against the edited text', () => {
     const doc = new TestDocument(ORIGINAL);
     const file = review(ORIGINAL, PROPOSED);
