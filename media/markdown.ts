@@ -75,3 +75,8 @@ markdown.renderer.rules.link_open = (tokens, index, options, _env, self) => {
 export function renderMarkdown(text: string): string {
   return markdown.render(text);
 }
+
+/** One paragraph of inline Markdown (`code`, emphasis, links) without the block around it. */
+export function renderInlineMarkdown(text: string): string {
+  return markdown.renderInline(text);
+}

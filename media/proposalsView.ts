@@ -2,6 +2,7 @@
 // only some lines, the blocks that could not be applied (with one click to have them redone).
 import type { FileView, HunkView, ProposalView } from '../src/panel/protocol';
 import { button, h } from './dom';
+import { renderInlineMarkdown } from './markdown';
 import { send } from './vscodeApi';
 
 const STATUS_TEXT: Record<HunkView['status'], string> = {
@@ -65,7 +66,12 @@ export function renderProposal(proposal: ProposalView): HTMLElement {
       ),
     ),
   );
-  if (proposal.rationale) card.append(h('p', { className: 'rationale' }, proposal.rationale));
+  if (proposal.rationale) {
+    const rationale = h('p', { className: 'rationale' });
+    // markdown-it runs with raw HTML disabled and only safe links: its output is safe to insert.
+    rationale.innerHTML = renderInlineMarkdown(proposal.rationale);
+    card.append(rationale);
+  }
   for (const file of proposal.files) card.append(renderFile(proposal, file));
   if (proposal.failures.length) card.append(renderFailures(proposal));
   return card;

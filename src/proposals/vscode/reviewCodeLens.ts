@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ReviewController } from './reviewController';
+import { plainText } from '../plainText';
 
 /** "Accept | Reject | Accept Selected Lines | Open Diff" above each pending hunk; "Re-propose | Drop" above a stale one. */
 export class ReviewCodeLens implements vscode.CodeLensProvider, vscode.Disposable {
@@ -62,7 +63,8 @@ export class ReviewCodeLens implements vscode.CodeLensProvider, vscode.Disposabl
           arguments: [proposal.id, file.path],
         }),
       );
-      const reason = file.change.notes[0] ?? proposal.rationale.split('\n')[0];
+      // A CodeLens title is plain text: the model's Markdown (`code`, **bold**) is shown without its marks.
+      const reason = plainText(file.change.notes[0] ?? proposal.rationale.split('\n')[0]);
       if (reason)
         lenses.push(
           new vscode.CodeLens(range, {

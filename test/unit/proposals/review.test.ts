@@ -4,6 +4,7 @@ import { composeSelection, computeHunks, expandToGroups, pairGroups } from '../.
 import { reproposeHunk } from '../../../src/proposals/repropose';
 import { Proposal, ProposalSet } from '../../../src/proposals/proposal';
 import { FileReview } from '../../../src/proposals/review';
+import { plainText } from '../../../src/proposals/plainText';
 
 /** A document as the tests edit it: text plus the change events an editor would report. */
 class TestDocument {
@@ -287,5 +288,15 @@ describe('proposals: the set under review', () => {
     assert.deepEqual(set.all(), [undecided, third]);
     set.add(new Proposal(draft(), { instruction: 'four' }));
     assert.equal(set.all().length, 3, 'undecided proposals stay even past the size');
+  });
+});
+
+describe('proposals: reasons shown as plain text (CodeLens titles)', () => {
+  it('keeps the words of code spans, emphasis and links, and drops their marks', () => {
+    assert.equal(
+      plainText("the `language` union gets `'es'`, **and** [greet](src/greeter.ts) uses it"),
+      "the language union gets 'es', and greet uses it",
+    );
+    assert.equal(plainText('  nothing to strip  '), 'nothing to strip');
   });
 });
