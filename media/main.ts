@@ -115,10 +115,18 @@ function renderConversation(): void {
   log.scrollTop = log.scrollHeight;
 }
 
-/** Proposals not tied to a message of this conversation (another conversation, or a command). */
+/**
+ * Proposals still to review that are not tied to a message of this conversation (another
+ * conversation, or a command). Fully decided ones stay with their own conversation.
+ */
 function renderOthers(): void {
   const here = new Set(conversation.messages.map((message) => message.proposalId).filter(Boolean));
-  const rest = proposals.filter((proposal) => !here.has(proposal.id));
+  const undecided = (proposal: ProposalView) =>
+    proposal.failures.length > 0 ||
+    proposal.files.some((file) =>
+      file.hunks.some((hunk) => hunk.status === 'pending' || hunk.status === 'stale'),
+    );
+  const rest = proposals.filter((proposal) => !here.has(proposal.id) && undecided(proposal));
   others.replaceChildren(
     ...(rest.length ? [h('h2', {}, 'Other proposals under review'), ...rest.map(renderProposal)] : []),
   );
