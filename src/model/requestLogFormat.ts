@@ -35,6 +35,7 @@ export function formatRequestLog(records: readonly Readonly<RequestRecord>[], no
     `${records.length} recent request${records.length === 1 ? '' : 's'}, newest first (as of ${now.toISOString()}).`,
     'Times: **wait** = asked until sent (key lookup, retry waits); **headers** and **first token** are counted',
     'from sending; **total** from asking to done. Tokens come from the server’s `usage`, else are counted (≈).',
+    '_This is Markdown: **Markdown: Open Preview** (or the preview button in the editor title) shows the table rendered._',
     '',
   ];
   if (records.length === 0) {
