@@ -155,9 +155,7 @@ export class ExclusionRules {
       const relative = (relativeInside(virtualRoot, normalized) ?? '').replace(/^\/+/, '');
       if (!relative) return INCLUDED_INSIDE;
       // The host's globs first: a guest's own `!pattern` re-includes for the guest's rules only.
-      const segments = relative.split('/');
-      for (let depth = 1; depth <= segments.length; depth++) {
-        const prefix = segments.slice(0, depth).join('/') + (depth < segments.length ? '/' : '');
+      for (const prefix of prefixesOf(relative)) {
         const result = session.test(prefix);
         if (result.ignored)
           return {
@@ -201,12 +199,9 @@ export class ExclusionRules {
     outsideWorkspace: boolean,
     project: (prefix: string) => ExclusionVerdict | 'included' | undefined,
   ): ExclusionVerdict | undefined {
-    const segments = relative.split('/');
     // Once the user's own `!pattern` re-includes a folder, no .tandemignore can exclude below it.
     let userIncluded = false;
-    for (let depth = 1; depth <= segments.length; depth++) {
-      const isFolder = depth < segments.length;
-      const prefix = segments.slice(0, depth).join('/') + (isFolder ? '/' : '');
+    for (const prefix of prefixesOf(relative)) {
       const user = this.userLayer.test(prefix);
       if (user.ignored) return this.excludedBy(user.rule?.pattern, user.rule?.mark, outsideWorkspace);
       if (user.unignored) userIncluded = true;
@@ -250,6 +245,14 @@ export class ExclusionRules {
     const origin: ExclusionOrigin = mark === SETTING_MARK ? { kind: 'setting' } : { kind: 'builtin' };
     return { excluded: true, pattern, origin, outsideWorkspace };
   }
+}
+
+/** Each folder above a relative path (with a trailing `/`, as gitignore matches folders), then the path. */
+function prefixesOf(relative: string): string[] {
+  const segments = relative.split('/');
+  return segments.map(
+    (_, index) => segments.slice(0, index + 1).join('/') + (index < segments.length - 1 ? '/' : ''),
+  );
 }
 
 /** A sentence for the user: why Tandem did not send `path`. */
