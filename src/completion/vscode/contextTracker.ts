@@ -4,6 +4,7 @@ import { RecentRanges } from '../context/recentRanges';
 import { SimilarityIndex } from '../context/similarity';
 import type { DocumentText } from '../documentText';
 import { isServedDocument, VscodeDocumentText } from './vscodeDocument';
+import { trustPathOf } from '../../trust/vscode/trustPath';
 
 /** Lines around the cursor recorded as "viewed" when the user leaves a place. */
 const VIEW_RADIUS = 10;
@@ -126,7 +127,7 @@ export class ContextTracker implements ContextSources, vscode.Disposable {
     clearTimeout(this.warmTimer);
     this.warmTimer = setTimeout(() => {
       this.warmTimer = undefined;
-      if (!document.isClosed) this.excluded(new VscodeDocumentText(document).path);
+      if (!document.isClosed) this.excluded(trustPathOf(document.uri));
     }, 0);
   }
 

@@ -11,6 +11,7 @@ import { CompletionStatus, TOGGLE_COMMAND } from './completionStatus';
 import { ContextTracker } from './contextTracker';
 import { ACCEPTED_COMMAND, TandemInlineProvider } from './inlineProvider';
 import { isServedDocument, VscodeDocumentText } from './vscodeDocument';
+import { trustPathOf } from '../../trust/vscode/trustPath';
 
 export { suggestionsEnabledFor } from './completionSettings';
 
@@ -110,12 +111,7 @@ export function registerCompletion(deps: CompletionDeps): CompletionService {
     vscode.window.onDidChangeActiveTextEditor((editor) => {
       if (lastStatus?.state !== 'excluded' || !settings.get('completion.enabled')) return;
       const document = editor?.document;
-      if (
-        document &&
-        isServedDocument(document) &&
-        deps.gate().isExcluded(new VscodeDocumentText(document).path)
-      )
-        return;
+      if (document && isServedDocument(document) && deps.gate().isExcluded(trustPathOf(document.uri))) return;
       lastStatus = { state: 'idle', last: lastStatus.last };
       status.show(lastStatus);
     }),

@@ -13,11 +13,6 @@ export function isServedDocument(document: vscode.TextDocument): boolean {
   return SERVED_SCHEMES.has(document.uri.scheme);
 }
 
-/** The path the trust gate checks and the model sees (see trustPathOf). */
-export function documentPath(document: vscode.TextDocument): string {
-  return trustPathOf(document.uri);
-}
-
 /**
  * A `TextDocument` as the completion pipeline reads it. Offsets count "\n" line ends whatever the
  * file uses, so they agree with the text the pipeline joins from lines.
@@ -30,7 +25,8 @@ export class VscodeDocumentText implements DocumentText {
 
   constructor(private readonly document: vscode.TextDocument) {
     this.key = document.uri.toString();
-    this.path = documentPath(document);
+    // The path the trust gate checks and the model sees.
+    this.path = trustPathOf(document.uri);
     this.languageId = document.languageId;
     this.crlf = document.eol === vscode.EndOfLine.CRLF;
   }
