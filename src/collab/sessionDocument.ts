@@ -46,8 +46,6 @@ export interface SessionMeta {
   folderName: string;
   startedAt: number;
   ended?: { at: number; reason: string };
-  /** What the host keeps from models (their `tandem.trust.excludeGlobs`): guests' gates honour it too. */
-  modelExclude: string[];
 }
 
 export type FileOperation =
@@ -91,11 +89,13 @@ export class SessionDocument {
       folderName: String(this.meta.get('folderName') ?? ''),
       startedAt: Number(this.meta.get('startedAt') ?? 0),
       ended: this.meta.get('ended') as SessionMeta['ended'],
-      modelExclude: this.modelExclude(),
     };
   }
 
-  /** The globs the host keeps from models; empty until the host publishes them. */
+  /**
+   * What the host keeps from models (its `tandem.trust.excludeGlobs`), which guests' gates honour
+   * too; empty until the host publishes it.
+   */
   modelExclude(): string[] {
     const value = this.meta.get('modelExclude');
     return Array.isArray(value) ? value.filter((glob): glob is string => typeof glob === 'string') : [];
