@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
-import { startScriptedModelServer, type ScriptedModelServer } from '../fixtures/model-server';
+import { fillPrefix, startScriptedModelServer, type ScriptedModelServer } from '../fixtures/model-server';
 import {
   dismissNotifications,
   freshWorkspace,
@@ -118,10 +118,9 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
     // Bob's assistant: it completes the line after "- next: " in the meeting notes.
     model = await startScriptedModelServer({
       timeToFirstTokenMs: 20,
-      script: (request) => {
-        const prefix = /<\|fim_prefix\|>([\s\S]*)<\|fim_suffix\|>/.exec(request.promptText)?.[1] ?? '';
-        return { text: prefix.endsWith('- next: ') ? 'ship the release on Friday' : '' };
-      },
+      script: (request) => ({
+        text: fillPrefix(request.promptText).endsWith('- next: ') ? 'ship the release on Friday' : '',
+      }),
     });
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-collab-'));
     aliceFolder = freshWorkspace(stateDir, 'alice-project');

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { startScriptedModelServer, type ScriptedModelServer } from '../fixtures/model-server';
+import { fillPrefix, startScriptedModelServer, type ScriptedModelServer } from '../fixtures/model-server';
 import {
   closeBrowser,
   freshWorkspace,
@@ -22,11 +22,6 @@ const ANSWERS: [RegExp, string][] = [
 ];
 
 const CALC = ['export function add(a: number, b: number): number {', '  ', '}', ''].join('\n');
-
-function fillPrefix(promptText: string): string {
-  const match = /<\|fim_prefix\|>([\s\S]*)<\|fim_suffix\|>/.exec(promptText);
-  return match ? match[1] : '';
-}
 
 async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;

@@ -3,12 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../fixtures/model-server';
+import { fillPrefix, startScriptedModelServer, type ScriptedModelServer } from '../../fixtures/model-server';
 import { eventually, sleep, tandem } from '../tandem';
-
-function fillPrefix(promptText: string): string {
-  return /<\|fim_prefix\|>([\s\S]*)<\|fim_suffix\|>/.exec(promptText)?.[1] ?? '';
-}
 
 interface KeybindingEntry {
   key: string;
