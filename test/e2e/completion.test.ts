@@ -11,6 +11,7 @@ import {
   ghostText,
   statusBarItem,
   visibleEditorText,
+  waitUntil,
   type Workbench,
 } from './workbench';
 
@@ -22,14 +23,6 @@ const ANSWERS: [RegExp, string][] = [
 ];
 
 const CALC = ['export function add(a: number, b: number): number {', '  ', '}', ''].join('\n');
-
-async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Waits until the ghost text reads `expected`; the error says what it read instead. */
 async function waitForGhost(page: Page, expected: string, what: string): Promise<void> {

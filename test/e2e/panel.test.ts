@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { startScriptedModelServer, type ScriptedModelServer } from '../fixtures/model-server';
-import { closeBrowser, dismissNotifications, openWorkbench, type Workbench } from './workbench';
+import { closeBrowser, dismissNotifications, openWorkbench, waitUntil, type Workbench } from './workbench';
 
 const ORIGINAL = fs.readFileSync(
   path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'workspace', 'src', 'greeter.ts'),
@@ -33,14 +33,6 @@ src/greeter.ts
 >>>>>>> REPLACE
 \`\`\`
 `;
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
   let server: ScriptedModelServer;
@@ -113,10 +105,10 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
 
     // Reject the other from its CodeLens in the editor.
     const reject = page.locator('.codelens-decoration a', { hasText: 'Reject' });
-    await waitUntil(async () => (await reject.count()) === 1, 'one hunk is left to decide');
+    await waitUntil(async () => (await reject.count()) === 1, 'one hunk is left to decide', 10_000);
     await reject.first().click();
     await panel.locator('.hunk.rejected').first().waitFor({ timeout: 10_000 });
-    await waitUntil(async () => (await reject.count()) === 0, 'no CodeLens is left');
+    await waitUntil(async () => (await reject.count()) === 0, 'no CodeLens is left', 10_000);
 
     // Save and compare the file on disk byte for byte.
     await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
@@ -148,7 +140,11 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
   it('finishes a fast first answer of a new conversation: no typing dots left, "What was sent" offered', async function () {
     // The panel's own New button (the keyboard test left the focus in the panel).
     await panel.locator('button', { hasText: /^New$/ }).first().click();
-    await waitUntil(async () => (await panel.locator('.message').count()) === 0, 'an empty conversation');
+    await waitUntil(
+      async () => (await panel.locator('.message').count()) === 0,
+      'an empty conversation',
+      10_000,
+    );
     const input = panel.locator('#request');
     await input.click();
     await input.fill('Explain briefly what greet does');

@@ -169,6 +169,19 @@ export async function dismissNotifications(page: Page): Promise<void> {
       .catch(() => undefined);
 }
 
+/** Polls `check` every 100 ms until it holds; fails naming `what` after `timeoutMs`. */
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** The inline suggestion (ghost text) shown in the editor, or '' when none is. */
 export async function ghostText(page: Page): Promise<string> {
   const parts = await page.locator('.monaco-editor .ghost-text-decoration').allTextContents();
