@@ -92,6 +92,19 @@ async function nameTags(page: Page): Promise<string[]> {
   });
 }
 
+/** Waits until the Explorer shows every one of `folders` (root names, as the Explorer prints them). */
+async function explorerShows(page: Page, folders: string[], timeoutMs = 30_000): Promise<void> {
+  const roots = page.locator('.explorer-folders-view .monaco-list-row[aria-level="1"]');
+  const deadline = Date.now() + timeoutMs;
+  let shown: string[] = [];
+  while (Date.now() < deadline) {
+    shown = (await roots.allInnerTexts().catch(() => [])).map((text) => text.trim());
+    if (folders.every((folder) => shown.some((root) => root.toLowerCase() === folder.toLowerCase()))) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`the Explorer never showed ${JSON.stringify(folders)}; it shows ${JSON.stringify(shown)}`);
+}
+
 async function openSharedFile(bench: Workbench, name: string): Promise<void> {
   await bench.runCommand('Tandem: Open Shared File');
   await answerQuickInput(bench.page, name, name);
@@ -153,6 +166,13 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
+  afterEach(async function () {
+    // A failed wait leaves both windows' pictures and console logs under test/e2e/screenshots/.
+    if (this.currentTest?.state !== 'failed') return;
+    const label = `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`;
+    await Promise.all([alice?.saveDiagnostics(label), bob?.saveDiagnostics(label)]);
+  });
+
   let readWriteLink = '';
 
   it('Alice starts a session from the palette and gets an invite link', async () => {
@@ -175,10 +195,8 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
     await bob.page.waitForURL(/[?&]workspace=/, { timeout: 60_000 });
     await bob.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await waitForStatus(bob.page, /connected, 2 participants/, 90_000);
-    await bob.page
-      .locator('.explorer-folders-view', { hasText: 'alice-project' })
-      .first()
-      .waitFor({ timeout: 30_000 });
+    // Bob keeps his own folder and gets the shared one beside it.
+    await explorerShows(bob.page, ['alice-project (Alice, Tandem)', 'WORKSPACE']);
     await waitForStatus(alice.page, /connected, 2 participants/);
     await dismissNotifications(bob.page);
     await openSharedFile(bob, 'notes.md');
@@ -281,5 +299,32 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
     );
     await bob.screenshot('read-only');
     await alice.screenshot('read-only');
+  });
+
+  it('Carol, with no folder open, joins and gets the shared folder and the session', async () => {
+    const carol = await openWorkbench({
+      name: 'collab-carol',
+      browser: browsers[1],
+      emptyWindow: true,
+      settings: { 'tandem.collab.name': 'Carol', 'tandem.collab.color': '#2f9e44' },
+    });
+    try {
+      await carol.runCommand('Tandem: Join Shared Session');
+      await answerQuickInput(carol.page, readWriteLink);
+      await waitForStatus(carol.page, /connected, 3 participants/, 90_000);
+      await explorerShows(carol.page, ['alice-project (Alice, Tandem)']);
+      await waitForStatus(alice.page, /connected, 3 participants/);
+      await dismissNotifications(carol.page);
+      await openSharedFile(carol, 'notes.md');
+      assert.match(await visibleEditorText(carol.page), /Alice agrees/);
+      await carol.screenshot('joined-from-empty-window');
+      await carol.runCommand('Tandem: Leave Session');
+      await waitForStatus(alice.page, /connected, 2 participants/);
+    } catch (error) {
+      await carol.saveDiagnostics('failed-carol-joins');
+      throw error;
+    } finally {
+      await carol.close();
+    }
   });
 });

@@ -10,7 +10,7 @@ type CodeServer = {
   port: number;
   process: import('node:child_process').ChildProcess;
   workbenchUrl(options?: {
-    folder?: string;
+    folder?: string | null;
     extensionDevelopmentPath?: string;
     extensionTestsPath?: string;
   }): string;
@@ -32,6 +32,8 @@ export interface WorkbenchOptions {
   env?: NodeJS.ProcessEnv;
   /** Workspace folder to open; default: a fresh copy of test/fixtures/workspace. */
   folder?: string;
+  /** Open an empty window (no folder) instead; code-server still gets `folder` as its default. */
+  emptyWindow?: boolean;
   /** Load Tandem in development mode (default true). */
   loadTandem?: boolean;
   /** An already running browser to open the page in (two users = two pages). */
@@ -45,6 +47,11 @@ export interface Workbench {
   server: CodeServer;
   /** Saves test/e2e/screenshots/<name>-<label>.png and returns its path. */
   screenshot(label: string): Promise<string>;
+  /**
+   * After a failure: the screenshot, plus <name>-<label>.log with the page's URL, its navigations and
+   * the browser console (the workbench logs its own errors there), so a broken run explains itself.
+   */
+  saveDiagnostics(label: string): Promise<void>;
   /** Runs a command from the palette by its title, e.g. "Tandem: Show Log". */
   runCommand(title: string): Promise<void>;
   /** Opens a workspace file by its path relative to the folder, and focuses its editor. */
@@ -88,10 +95,22 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
   const context = await owner.newContext({ viewport: { width: 1400, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   const page = await context.newPage();
+  // What the workbench printed and where the page went, kept for saveDiagnostics.
+  const pageLog: string[] = [];
+  const note = (line: string) => {
+    pageLog.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+    if (pageLog.length > 2000) pageLog.splice(0, pageLog.length - 2000);
+  };
+  page.on('console', (message) => note(`[${message.type()}] ${message.text()}`));
+  page.on('pageerror', (error) => note(`[pageerror] ${error.message}`));
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) note(`[navigated] ${frame.url()}`);
+  });
+  const shown = options.emptyWindow ? null : folder;
   const url =
     options.loadTandem === false
-      ? server.workbenchUrl({ folder })
-      : server.workbenchUrl({ folder, extensionDevelopmentPath: repoRoot });
+      ? server.workbenchUrl({ folder: shown })
+      : server.workbenchUrl({ folder: shown, extensionDevelopmentPath: repoRoot });
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
   await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
   if (options.loadTandem !== false) await statusBarItem(page, 'Tandem').waitFor({ timeout: 60_000 });
@@ -106,6 +125,11 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
       const file = path.join(screenshotDir, `${options.name}-${label}.png`);
       await page.screenshot({ path: file });
       return file;
+    },
+    async saveDiagnostics(label) {
+      await workbench.screenshot(label).catch((error) => note(`[diagnostics] no screenshot: ${error}`));
+      const file = path.join(screenshotDir, `${options.name}-${label}.log`);
+      fs.writeFileSync(file, [`url: ${page.url()}`, ...pageLog].join('\n') + '\n');
     },
     async runCommand(title) {
       await dismissNotifications(page);

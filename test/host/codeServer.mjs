@@ -239,7 +239,8 @@ export async function startCodeServer(options) {
       if (extensionDevelopmentPath)
         payload.push(['extensionDevelopmentPath', remote(extensionDevelopmentPath)]);
       if (extensionTestsPath) payload.push(['extensionTestsPath', remote(extensionTestsPath)]);
-      const query = new URLSearchParams({ folder });
+      // folder null: an empty window (no folder, no workspace), as after File > New Window.
+      const query = new URLSearchParams(folder === null ? { ew: 'true' } : { folder });
       if (payload.length) query.set('payload', JSON.stringify(payload));
       return `${url}?${query.toString()}`;
     },

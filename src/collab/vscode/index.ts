@@ -6,6 +6,7 @@ import type { Settings } from '../../settings';
 import type { CollabSession } from '../session';
 import type { EditorBindings } from './editorBindings';
 import { GuestFileSystem, SESSION_SCHEME } from './guestFileSystem';
+import { restoreLostFolders } from './lostFolders';
 import { ParticipantsView } from './participantsView';
 import { type JoinOptions, SessionController, type StartOptions } from './sessionController';
 import { normaliseSharedPath } from '../sessionDocument';
@@ -73,11 +74,25 @@ export class CollabService implements vscode.Disposable {
       new vscode.Disposable(() => controller.dispose()),
     );
     // A window reopened on a session folder (after a reload, or after joining turned the window into
-    // a workspace) joins again; checking the folder list costs nothing when there is none.
-    if (vscode.workspace.workspaceFolders?.some((folder) => folder.uri.scheme === SESSION_SCHEME)) {
-      const timer = setTimeout(() => void controller.rejoinWorkspaceFolders(), 0);
+    // a workspace) joins again, also when the folder shows up only after activation; a workspace that
+    // lost its folders in the reload gets them back. Nothing is read when neither can be the case.
+    const showsSessionFolder = (folders: readonly vscode.WorkspaceFolder[] | undefined) =>
+      folders?.some((folder) => folder.uri.scheme === SESSION_SCHEME) ?? false;
+    this.disposables.push(
+      vscode.workspace.onDidChangeWorkspaceFolders((change) => {
+        if (showsSessionFolder(change.added)) void controller.rejoinWorkspaceFolders();
+      }),
+    );
+    if (showsSessionFolder(vscode.workspace.workspaceFolders) || vscode.workspace.workspaceFile) {
+      const timer = setTimeout(() => void this.restoreWindow(deps.log), 0);
       this.disposables.push(new vscode.Disposable(() => clearTimeout(timer)));
     }
+  }
+
+  private async restoreWindow(log: vscode.LogOutputChannel): Promise<void> {
+    const outcome = await restoreLostFolders(this.controller.rejoinRecords, log);
+    if (outcome.kind === 'failed') await this.controller.explainFailedRejoin(outcome.room, outcome.why);
+    else await this.controller.rejoinWorkspaceFolders();
   }
 
   /** Starts a session without prompts (tests); returns the read-write invite link. */

@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import type { Settings } from '../../settings';
 import { type CollabServer, signToken, startCollabServer } from '../../server';
 import { buildInviteLink, describeExpiry, type Invite, parseInviteLink, readTokenClaims } from '../invite';
+import { RejoinRecords } from '../rejoinRecords';
 import { CollabSession } from '../session';
 import { ActiveSession } from './activeSession';
 import { participantColor, participantName } from './collabSettings';
@@ -36,12 +37,6 @@ export interface JoinOptions {
   addFolder?: boolean;
 }
 
-interface RejoinRecord {
-  link: string;
-  joinedAt: number;
-}
-
-const REJOIN_KEY = 'tandem.collab.rejoin';
 const HOST_TOKEN_TTL_MS = 30 * 86_400_000;
 
 export interface ControllerDeps {
@@ -63,8 +58,13 @@ export class SessionController implements vscode.Disposable {
   private pending: Promise<unknown> | undefined;
   private rejoining: Promise<boolean> | undefined;
   private room: string | undefined;
+  readonly rejoinRecords: RejoinRecords;
 
-  constructor(private readonly deps: ControllerDeps) {}
+  constructor(private readonly deps: ControllerDeps) {
+    this.rejoinRecords = new RejoinRecords(
+      path.join(deps.context.globalStorageUri.fsPath, 'sessions', 'rejoin.json'),
+    );
+  }
 
   get current(): ActiveSession | undefined {
     return this.active;
@@ -109,12 +109,15 @@ export class SessionController implements vscode.Disposable {
     try {
       await this.guestFilesFor(folder.uri.authority);
     } catch (error) {
-      const choice = await vscode.window.showWarningMessage(
-        `Tandem: ${(error as Error).message}`,
-        'Remove Folder',
-      );
-      if (choice === 'Remove Folder') this.removeSessionFolder(folder.uri.authority);
+      await this.explainFailedRejoin(folder.uri.authority, (error as Error).message);
     }
+  }
+
+  /** Says why the window is not in its session, and offers the two ways out. */
+  async explainFailedRejoin(room: string, why: string): Promise<void> {
+    const choice = await vscode.window.showWarningMessage(`Tandem: ${why}`, 'Join Again…', 'Remove Folder');
+    if (choice === 'Remove Folder') this.removeSessionFolder(room);
+    else if (choice === 'Join Again…') await this.join(undefined, { addFolder: false }, true);
   }
 
   /** Joins with an invite link (asks for one when not given). */
@@ -172,7 +175,7 @@ export class SessionController implements vscode.Disposable {
       this.server = undefined;
     }
     if (room && !isHost) {
-      await this.forgetRejoin(room);
+      this.rejoinRecords.forget(room);
       this.removeSessionFolder(room);
     }
     this.deps.log.info(`[collab] left the session${isHost ? ' (ended it for everyone)' : ''}`);
@@ -283,7 +286,7 @@ export class SessionController implements vscode.Disposable {
     if (this.rejoining) await this.rejoining;
     else if (this.pending) await this.pending.catch(() => undefined);
     if (live()) return live()!;
-    const record = this.rejoinRecords()[room];
+    const record = this.rejoinRecords.get(room);
     if (!record || this.current)
       throw new Error(
         `The Tandem session "${room.slice(0, 8)}…" is not active in this window. Join it again with its invite link, or remove the folder from the workspace.`,
@@ -462,7 +465,7 @@ export class SessionController implements vscode.Disposable {
     }
     if (restoredState) log.info(`[collab] merged edits kept from an earlier visit to this session`);
     this.room = invite.room;
-    await this.rememberRejoin(invite.room, link);
+    this.rejoinRecords.remember(invite.room, link);
     this.activate(session, invite.room, undefined, snapshotFile);
     const meta = session.document.readMeta();
     if (options.addFolder !== false)
@@ -614,26 +617,6 @@ export class SessionController implements vscode.Disposable {
       'sessions',
       `${room.replace(/[^a-zA-Z0-9_-]/g, '_')}.ydoc`,
     );
-  }
-
-  private rejoinRecords(): Record<string, RejoinRecord> {
-    return this.deps.context.globalState.get<Record<string, RejoinRecord>>(REJOIN_KEY) ?? {};
-  }
-
-  private async rememberRejoin(room: string, link: string): Promise<void> {
-    const records = this.rejoinRecords();
-    // Keep only recent sessions: links expire anyway.
-    const fresh = Object.fromEntries(
-      Object.entries(records).filter(([, record]) => Date.now() - record.joinedAt < 7 * 86_400_000),
-    );
-    fresh[room] = { link, joinedAt: Date.now() };
-    await this.deps.context.globalState.update(REJOIN_KEY, fresh);
-  }
-
-  private async forgetRejoin(room: string): Promise<void> {
-    const records = this.rejoinRecords();
-    delete records[room];
-    await this.deps.context.globalState.update(REJOIN_KEY, records);
   }
 }
 
