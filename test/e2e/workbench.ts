@@ -133,18 +133,14 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
     },
     async runCommand(title) {
       await dismissNotifications(page);
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible' });
+      const input = await openQuickInput(page, 'F1');
       await input.fill(`>${title}`);
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
       await row.waitFor({ state: 'visible' });
       await input.press('Enter');
     },
     async openFile(relativePath) {
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible' });
+      const input = await openQuickInput(page, 'Control+P');
       await input.fill(relativePath);
       const base = path.basename(relativePath);
       await page.locator('.quick-input-list .monaco-list-row', { hasText: base }).first().waitFor();
@@ -173,6 +169,29 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
     },
   };
   return workbench;
+}
+
+/**
+ * Opens the quick input with `key` and returns its text box. A page that has just reloaded (joining a
+ * session can reload the workbench twice) may not have keyboard focus yet: then the key is lost, so
+ * focus the page and press it again.
+ */
+async function openQuickInput(page: Page, key: string) {
+  const input = page.locator('.quick-input-widget input');
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press(key);
+    try {
+      await input.waitFor({ state: 'visible', timeout: attempt < 3 ? 5000 : 30_000 });
+      return input;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await page.bringToFront();
+      // The middle of the status bar is empty: a click there focuses the page and opens nothing.
+      const bar = page.locator('.part.statusbar');
+      const box = await bar.boundingBox();
+      if (box) await bar.click({ position: { x: box.width / 2, y: box.height / 2 } });
+    }
+  }
 }
 
 /** The status bar entry whose text contains `text`. */
