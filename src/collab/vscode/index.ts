@@ -26,6 +26,8 @@ export interface CollabDeps {
 export class CollabService implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   readonly controller: SessionController;
+  /** Set while this extension host waits to be restarted by the folders it put back. */
+  private restartExpected = false;
 
   constructor(deps: CollabDeps) {
     const participantsView = new ParticipantsView(
@@ -80,7 +82,8 @@ export class CollabService implements vscode.Disposable {
       folders?.some((folder) => folder.uri.scheme === SESSION_SCHEME) ?? false;
     this.disposables.push(
       vscode.workspace.onDidChangeWorkspaceFolders((change) => {
-        if (showsSessionFolder(change.added)) void controller.rejoinWorkspaceFolders();
+        if (showsSessionFolder(change.added) && !this.restartExpected)
+          void controller.rejoinWorkspaceFolders();
       }),
     );
     if (showsSessionFolder(vscode.workspace.workspaceFolders) || vscode.workspace.workspaceFile) {
@@ -91,8 +94,20 @@ export class CollabService implements vscode.Disposable {
 
   private async restoreWindow(log: vscode.LogOutputChannel): Promise<void> {
     const outcome = await restoreLostFolders(this.controller.rejoinRecords, log);
-    if (outcome.kind === 'failed') await this.controller.explainFailedRejoin(outcome.room, outcome.why);
-    else await this.controller.rejoinWorkspaceFolders();
+    if (outcome.kind === 'failed') return this.controller.explainFailedRejoin(outcome.room, outcome.why);
+    if (outcome.kind === 'restored' && outcome.restartsExtensionHost) {
+      // The extension host that comes next joins. Joining here too would race it: this one's session,
+      // torn down as it stops, would clear the window's "in a session" state after the new one set it.
+      // Should VS Code not restart it after all, join from here once that is clear.
+      this.restartExpected = true;
+      const timer = setTimeout(() => {
+        this.restartExpected = false;
+        void this.controller.rejoinWorkspaceFolders();
+      }, 15_000);
+      this.disposables.push(new vscode.Disposable(() => clearTimeout(timer)));
+      return;
+    }
+    await this.controller.rejoinWorkspaceFolders();
   }
 
   /** Starts a session without prompts (tests); returns the read-write invite link. */

@@ -20,7 +20,8 @@ interface Folder {
 
 export type LostFoldersOutcome =
   | { kind: 'nothing-lost' }
-  | { kind: 'restored'; folders: number }
+  /** `restartsExtensionHost`: the window's first folder changed, so VS Code restarts this extension host. */
+  | { kind: 'restored'; folders: number; restartsExtensionHost: boolean }
   | { kind: 'failed'; room: string; why: string };
 
 function toUri(folder: ListedFolder, workspaceFile: vscode.Uri): vscode.Uri {
@@ -94,5 +95,5 @@ export async function restoreLostFolders(
       room,
       why: 'the shared folder did not come back after the window reloaded, and VS Code refused to add it again.',
     };
-  return { kind: 'restored', folders: missing.length };
+  return { kind: 'restored', folders: missing.length, restartsExtensionHost: shown === 0 };
 }
