@@ -30,7 +30,8 @@ export function loadOutOfSampleCorpus(): OutOfSampleCorpus {
   };
   const files = new Map<string, string>();
   for (const entry of [...manifest.secrets, ...manifest.lookalikes]) {
-    if (!files.has(entry.file)) files.set(entry.file, fs.readFileSync(path.join(dir, 'files', entry.file), 'utf8'));
+    if (!files.has(entry.file))
+      files.set(entry.file, fs.readFileSync(path.join(dir, 'files', entry.file), 'utf8'));
     if (files.get(entry.file)!.slice(entry.start, entry.end) !== entry.value) {
       throw new Error(`secrets-oos manifest: ${entry.id} does not match ${entry.file} at ${entry.start}`);
     }
@@ -77,7 +78,8 @@ export function scoreOutOfSample(
     const findings = scan(text);
     const secrets = corpus.secrets.filter((entry) => entry.file === file);
     for (const secret of secrets) {
-      if (findings.some((finding) => finding.start <= secret.start && finding.end >= secret.end)) score.caught++;
+      if (findings.some((finding) => finding.start <= secret.start && finding.end >= secret.end))
+        score.caught++;
       else score.missed.push(secret);
     }
     for (const lookalike of corpus.lookalikes.filter((entry) => entry.file === file)) {
