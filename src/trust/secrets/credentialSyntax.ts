@@ -46,9 +46,9 @@ const QUOTED_OR_BARE = `("[^"\\n]*"|'[^'\\n]*'|[^\\s'"]+)`;
 const NETRC_FILE = /^[ \t]*(?:machine|default)\b/m;
 const NETRC_PASSWORD = /\bpassword[ \t]+(\S+)/g;
 // .pgpass: host:port:database:user:password (`*` wildcards; the password runs to the line end).
-const PGPASS_LINE = /^[^\s:#]+:(?:\d{2,5}|\*):[^\s:]+:[^\s:]+:([^\r\n]+)$/gm;
+const PGPASS_LINE = /^[^\s:#]+:(?:\d{2,5}|\*):[^\s:]+:[^\s:]+:([^\r\n]+)\r?$/g;
 // Postfix sasl_passwd: `[smtp.host]:587 user:password`.
-const SASL_LINE = /^\[?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\]?(?::\d+)?[ \t]+[^\s:]+:(\S+)[ \t]*$/gm;
+const SASL_LINE = /^\[?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\]?(?::\d+)?[ \t]+[^\s:]+:(\S+)[ \t]*\r?$/g;
 // WordPress keys and salts: define( 'AUTH_KEY', '...' ).
 const WORDPRESS_SALT =
   /define\([ \t]*['"](?:SECURE_AUTH|AUTH|LOGGED_IN|NONCE)_(?:KEY|SALT)['"][ \t]*,[ \t]*('[^'\n]{16,200}'|"[^"\n]{16,200}")[ \t]*\)/g;
@@ -56,21 +56,48 @@ const WORDPRESS_SALT =
 const KEY_FILE = /^[ \t]*([0-9a-f]{32})[ \t]*\r?\n?$/;
 
 // Commands: mysql-family `-pSECRET` (attached), `-p SECRET` after commands where -p means password,
-// `-a SECRET` for redis-cli, `-u user:SECRET` / `--user user:SECRET` (curl and friends).
+// `-a SECRET` for redis-cli, `-u user:SECRET` / `--user user:SECRET` (curl and friends). Each is
+// tried only on the lines that hold its trigger literal (see `onLinesWith`).
 const MYSQL_ATTACHED = new RegExp(
-  `\\bmysql(?:dump|admin|import|show|slap)?\\b[^\\n]*?[ \\t]-p(?!\\s)${QUOTED_OR_BARE}`,
+  `\\bmysql(?:dump|admin|import|show|slap)?\\b.*?[ \\t]-p(?!\\s)${QUOTED_OR_BARE}`,
   'g',
 );
 const PASSWORD_FLAG = new RegExp(
-  `\\b(?:sshpass|login|rabbitmqadmin|vsce|ovsx|publish)\\b[^\\n]*?[ \\t](?:-p|--password|--pat)[ \\t]+${QUOTED_OR_BARE}`,
+  `\\b(?:sshpass|login|rabbitmqadmin|vsce|ovsx|publish)\\b.*?[ \\t](?:-p|--password|--pat)[ \\t]+${QUOTED_OR_BARE}`,
   'g',
 );
-const REDIS_AUTH = new RegExp(`\\bredis-cli\\b[^\\n]*?[ \\t]-a[ \\t]+${QUOTED_OR_BARE}`, 'g');
-const USER_COLON_PASSWORD = /(?:^|[ \t])(?:-u|--user)[ \t]+["']?[^\s:'"$]+:([^\s'"]+)/gm;
-const NET_USE = /\bnet[ \t]+use\b[^\n]*?\/user:\S+[ \t]+("[^"\n]*"|[^\s/"]\S*)/gi;
+const REDIS_AUTH = new RegExp(`\\bredis-cli\\b.*?[ \\t]-a[ \\t]+${QUOTED_OR_BARE}`, 'g');
+const USER_COLON_PASSWORD = /(?:^|[ \t])(?:-u|--user)[ \t]+["']?[^\s:'"$]+:([^\s'"]+)/g;
+const NET_USE = /\bnet[ \t]+use\b.*?\/user:\S+[ \t]+("[^"\n]*"|[^\s/"]\S*)/gi;
 const SECURE_STRING = /ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?("[^"\n]*"|'[^'\n]*')/g;
 const SETX = /\bsetx[ \t]+([A-Za-z_][\w]*)[ \t]+("[^"\n]*"|[^\s"]+)/gi;
 const AWS_CONFIGURE_SET = /\baws[ \t]+configure[ \t]+set[ \t]+([\w.]+)[ \t]+(\S+)/g;
+
+/**
+ * Runs `find` on each line that holds `trigger` (a literal, or a regex that starts with one), with
+ * spans shifted to text offsets. A line regex tried on a few lines costs far less than one tried at
+ * every position of a large file.
+ */
+function onLinesWith(text: string, trigger: string | RegExp, find: (line: string) => Span[]): Span[] {
+  const spans: Span[] = [];
+  let from = 0;
+  for (;;) {
+    let at: number;
+    if (typeof trigger === 'string') at = text.indexOf(trigger, from);
+    else {
+      trigger.lastIndex = from;
+      at = trigger.exec(text)?.index ?? -1;
+    }
+    if (at < 0) return spans;
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    let lineEnd = text.indexOf('\n', at);
+    if (lineEnd < 0) lineEnd = text.length;
+    for (const span of find(text.slice(lineStart, lineEnd))) {
+      spans.push({ start: lineStart + span.start, end: lineStart + span.end });
+    }
+    from = lineEnd + 1;
+  }
+}
 
 /** `NAME value` where the name says secret and the value looks like one. */
 function namedValueSpans(text: string, pattern: RegExp): Span[] {
@@ -91,24 +118,29 @@ function namedValueSpans(text: string, pattern: RegExp): Span[] {
   return spans;
 }
 
+const PGPASS_TRIGGER = /:(?:\d{2,5}|\*):/g;
+const SASL_TRIGGER = /:\d{2,5}[ \t]+[^\s:]+:/g;
+
 function scanCredentialFiles(text: string): Span[] {
   const spans: Span[] = [];
   if (NETRC_FILE.test(text)) spans.push(...spansOf(text, NETRC_PASSWORD, 1, isGivenPassword));
-  if (text.includes(':')) {
-    spans.push(...spansOf(text, PGPASS_LINE, 1, (value) => value !== '*' && isGivenPassword(value)));
-    spans.push(...spansOf(text, SASL_LINE, 1, isGivenPassword));
-  }
-  if (text.includes('define(')) {
-    spans.push(
+  spans.push(
+    ...onLinesWith(text, PGPASS_TRIGGER, (line) =>
+      spansOf(line, PGPASS_LINE, 1, (value) => value !== '*' && isGivenPassword(value)),
+    ),
+  );
+  spans.push(...onLinesWith(text, SASL_TRIGGER, (line) => spansOf(line, SASL_LINE, 1, isGivenPassword)));
+  spans.push(
+    ...onLinesWith(text, 'define(', (line) =>
       // Salts are random printable text (`<`, `>`, spaces included); the sample file's are words.
-      ...spansOf(
-        text,
+      spansOf(
+        line,
         WORDPRESS_SALT,
         1,
         (value) => !/^[A-Za-z ]+$/.test(value) && shannonEntropy(value) >= 3.5,
       ),
-    );
-  }
+    ),
+  );
   if (text.length <= 40) {
     const key = KEY_FILE.exec(text);
     if (key)
@@ -118,20 +150,19 @@ function scanCredentialFiles(text: string): Span[] {
 }
 
 function scanCommandLines(text: string): Span[] {
-  const spans: Span[] = [];
-  if (text.includes('mysql')) spans.push(...spansOf(text, MYSQL_ATTACHED, 1, isGivenPassword));
-  if (text.includes(' -p') || text.includes(' --pass'))
-    spans.push(...spansOf(text, PASSWORD_FLAG, 1, isGivenPassword));
-  if (text.includes('redis-cli')) spans.push(...spansOf(text, REDIS_AUTH, 1, isGivenPassword));
-  if (text.includes('-u') || text.includes('--user')) {
-    spans.push(...spansOf(text, USER_COLON_PASSWORD, 1, isGivenPassword));
-  }
-  if (/net[ \t]+use/i.test(text)) spans.push(...spansOf(text, NET_USE, 1, isGivenPassword));
-  if (text.includes('ConvertTo-SecureString'))
-    spans.push(...spansOf(text, SECURE_STRING, 1, isGivenPassword));
-  if (/setx/i.test(text)) spans.push(...namedValueSpans(text, SETX));
-  if (text.includes('configure')) spans.push(...namedValueSpans(text, AWS_CONFIGURE_SET));
-  return spans;
+  return [
+    ...onLinesWith(text, 'mysql', (line) => spansOf(line, MYSQL_ATTACHED, 1, isGivenPassword)),
+    ...onLinesWith(text, ' -p', (line) => spansOf(line, PASSWORD_FLAG, 1, isGivenPassword)),
+    ...onLinesWith(text, ' --pa', (line) => spansOf(line, PASSWORD_FLAG, 1, isGivenPassword)),
+    ...onLinesWith(text, 'redis-cli', (line) => spansOf(line, REDIS_AUTH, 1, isGivenPassword)),
+    ...onLinesWith(text, '-u', (line) => spansOf(line, USER_COLON_PASSWORD, 1, isGivenPassword)),
+    ...onLinesWith(text, '/user:', (line) => spansOf(line, NET_USE, 1, isGivenPassword)),
+    ...onLinesWith(text, 'ConvertTo-SecureString', (line) =>
+      spansOf(line, SECURE_STRING, 1, isGivenPassword),
+    ),
+    ...onLinesWith(text, 'setx', (line) => namedValueSpans(line, SETX)),
+    ...onLinesWith(text, 'configure', (line) => namedValueSpans(line, AWS_CONFIGURE_SET)),
+  ];
 }
 
 export const CREDENTIAL_SYNTAX_RULES: readonly ProviderRule[] = [

@@ -9,7 +9,7 @@ export interface ProviderRule {
   /** Global regex starting with a literal. A named group, when present, is the part redacted. */
   readonly pattern?: RegExp;
   /** Instead of `pattern`: a hand-written search (for formats whose literal sits mid-match). */
-  readonly scan?: (text: string) => { start: number; end: number }[];
+  readonly scan?: (text: string) => { start: number; end: number; kind?: string }[];
   /** False when the match may follow a letter or digit (e.g. `?sig=`); true by default. */
   readonly boundary?: boolean;
   /**

@@ -20,7 +20,7 @@ function runProviderRule(rule: ProviderRule, text: string, into: SecretFinding[]
   if (rule.scan) {
     for (const span of rule.scan(text)) {
       if ((rule.accept ?? notMasked)(text.slice(span.start, span.end)))
-        into.push({ ...span, kind: rule.kind });
+        into.push({ start: span.start, end: span.end, kind: span.kind ?? rule.kind });
     }
     return;
   }
