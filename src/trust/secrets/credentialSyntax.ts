@@ -43,7 +43,7 @@ function spansOf(text: string, pattern: RegExp, group: number, accept: (value: s
 const QUOTED_OR_BARE = `("[^"\\n]*"|'[^'\\n]*'|[^\\s'"]+)`;
 
 // .netrc: `machine host login user password secret`, on one line or several.
-const NETRC_FILE = /^[ \t]*(?:machine|default)\b/m;
+const NETRC_FILE = /^[ \t]*machine\b/m;
 const NETRC_PASSWORD = /\bpassword[ \t]+(\S+)/g;
 // .pgpass: host:port:database:user:password (`*` wildcards; the password runs to the line end).
 const PGPASS_LINE = /^[^\s:#]+:(?:\d{2,5}|\*):[^\s:]+:[^\s:]+:([^\r\n]+)\r?$/g;
@@ -123,7 +123,8 @@ const SASL_TRIGGER = /:\d{2,5}[ \t]+[^\s:]+:/g;
 
 function scanCredentialFiles(text: string): Span[] {
   const spans: Span[] = [];
-  if (NETRC_FILE.test(text)) spans.push(...spansOf(text, NETRC_PASSWORD, 1, isGivenPassword));
+  if (text.includes('machine') && NETRC_FILE.test(text))
+    spans.push(...spansOf(text, NETRC_PASSWORD, 1, isGivenPassword));
   spans.push(
     ...onLinesWith(text, PGPASS_TRIGGER, (line) =>
       spansOf(line, PGPASS_LINE, 1, (value) => value !== '*' && isGivenPassword(value)),
