@@ -44,9 +44,12 @@ const QUOTED_OR_BARE = `("[^"\\n]*"|'[^'\\n]*'|[^\\s'"]+)`;
 
 // .netrc: `machine host login user password secret`, on one line or several.
 const NETRC_FILE = /^[ \t]*machine\b/m;
-const NETRC_PASSWORD = /\bpassword[ \t]+(\S+)/g;
+// The password of an entry: `machine H` and `login U` come before it, within the entry.
+const NETRC_PASSWORD = /\bmachine[ \t]+\S+\s+(?:\S+[ \t]+\S+\s+){0,3}?password[ \t]+(\S+)/g;
 // .pgpass: host:port:database:user:password (`*` wildcards; the password runs to the line end).
-const PGPASS_LINE = /^[^\s:#]+:(?:\d{2,5}|\*):[^\s:]+:[^\s:]+:([^\r\n]+)\r?$/g;
+// The host is a name, an IPv4 address or `*`; a colon in the password is escaped (`\:`), so an IPv6
+// address (`2001:4860:4860:0:0:0:0:8888`) is not a line of this file.
+const PGPASS_LINE = /^(?:[A-Za-z0-9][\w.-]*|\*):(?:\d{2,5}|\*):[^\s:]+:[^\s:]+:((?:\\.|[^\s:\\])+)\r?$/g;
 // Postfix sasl_passwd: `[smtp.host]:587 user:password`.
 const SASL_LINE = /^\[?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\]?(?::\d+)?[ \t]+[^\s:]+:(\S+)[ \t]*\r?$/g;
 // WordPress keys and salts: define( 'AUTH_KEY', '...' ).

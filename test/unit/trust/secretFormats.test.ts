@@ -72,6 +72,13 @@ describe('trust: secret formats (out-of-sample misses and false alarms)', () => 
       assert.deepEqual(redacted(text), ['Kp9!sW2qLr', 'Pine-2030?']);
     });
 
+    it('no .netrc or .pgpass reading of prose and IPv6 addresses', () => {
+      assertClean(
+        'machine learning needs data\nThe password protection is on; the password field is hidden.\n',
+      );
+      assertClean('2001:4860:4860:0:0:0:0:8888 dns.google\n2001:4860:4860:0:0:0:0:8844\n');
+    });
+
     it('Postfix sasl_passwd: [host]:port user:password', () => {
       const text =
         '[smtp.example.com]:587 relay@example.com:Ocean#4411\n[mail.example.net]:465 user:Zt8+vQ/2pLkW9x\n';
