@@ -1,6 +1,8 @@
 // `npm run bench -- trust`: how well the trust gate finds secrets and what it costs per request.
 // - secret_recall / secret_precision: over the corpus (test/fixtures/secrets) plus a generated
 //   10,000-line source file with planted secrets and look-alikes.
+// - secret_recall_out_of_sample / secret_precision_out_of_sample: over the independent, frozen
+//   corpus test/fixtures/secrets-oos (span-labelled); each miss and false alarm is printed.
 // - gate_p99_ms: the gate's own work per request (exclusion check, redaction, fencing, building the
 //   log attachment: everything before the model layer is called), over realistic requests: every
 //   corpus file as chat context, inline-completion windows and chat windows of the 10,000-line file.
@@ -9,6 +11,7 @@
 import * as os from 'node:os';
 import { ExclusionRules, SecretVault, scanForSecrets, TrustGate, type SecretFinding } from '../../src/trust';
 import { loadCorpus, scoreCorpus, type Corpus } from '../unit/trust/corpus';
+import { loadOutOfSampleCorpus, scoreOutOfSample } from '../unit/trust/outOfSampleCorpus';
 import { quantile, round, writeSuiteResult } from './results';
 
 const root = '/bench/workspace';
@@ -119,6 +122,14 @@ function main(): void {
     corpus.secrets.push({ id: `G${index}`, file: largeName, kind: 'planted', value }),
   );
   const score = scoreCorpus(corpus, scanForSecrets);
+  // The out-of-sample corpus (test/fixtures/secrets-oos): built apart from the rules, frozen.
+  const outOfSample = scoreOutOfSample(loadOutOfSampleCorpus(), scanForSecrets);
+  for (const entry of outOfSample.missed) {
+    console.log(`out-of-sample miss: ${entry.kind} (${entry.provider}) in ${entry.file} at ${entry.start}`);
+  }
+  for (const alarm of outOfSample.falseAlarms) {
+    console.log(`out-of-sample false alarm: ${JSON.stringify(alarm.text.slice(0, 60))} in ${alarm.file}`);
+  }
 
   const rules = new ExclusionRules({ roots: [root] });
   rules.setIgnoreFile(`${root}/.tandemignore`, 'dist/\n*.min.js\n');
@@ -221,6 +232,11 @@ function main(): void {
   writeSuiteResult('trust', {
     secret_recall: round(score.recall, 4),
     secret_precision: round(score.precision, 4),
+    secret_recall_out_of_sample: round(outOfSample.recall, 4),
+    secret_precision_out_of_sample: round(outOfSample.precision, 4),
+    out_of_sample_secrets: outOfSample.caught + outOfSample.missed.length,
+    out_of_sample_missed: outOfSample.missed.length,
+    out_of_sample_false_alarms: outOfSample.falsePositives,
     gate_p99_ms: round(quantile(cpuSamples, 0.99), 3),
     gate_p50_ms: round(quantile(cpuSamples, 0.5), 3),
     gate_p99_wall_ms: round(quantile(wallSamples, 0.99), 3),
@@ -250,6 +266,10 @@ function main(): void {
   const failures: string[] = [];
   if (score.recall < 0.98) failures.push(`secret_recall ${score.recall} < 0.98`);
   if (score.precision < 0.95) failures.push(`secret_precision ${score.precision} < 0.95`);
+  if (outOfSample.recall < 0.97) failures.push(`secret_recall_out_of_sample ${outOfSample.recall} < 0.97`);
+  if (outOfSample.precision < 0.97) {
+    failures.push(`secret_precision_out_of_sample ${outOfSample.precision} < 0.97`);
+  }
   if (quantile(cpuSamples, 0.99) >= 3) failures.push(`gate_p99_ms ${quantile(cpuSamples, 0.99)} >= 3`);
   if (failures.length) console.log(`below target: ${failures.join('; ')}`);
 }

@@ -100,7 +100,9 @@ function isPairName(text: string, start: number, from: number): boolean {
 
 // After the name: a closing quote, spaces, then the operator. Whitespace alone is an operator only
 // for `--flag value`; `(` only when a string literal follows.
-const OPERATOR = /["'`]?[ \t]{0,4}(:=|=>|\?\?=|=|:|,|\(|>)[ \t]{0,4}/y;
+// Up to 32 spaces before the operator: aligned columns (`db_password       = "..."`) are common.
+// After it, an optional Python bytes/raw prefix (`b"..."`) or the `[` of a one-element list.
+const OPERATOR = /["'`]?[ \t]{0,32}(:=|=>|\?\?=|=|:|,|\(|>)[ \t]{0,4}(?:[bru](?=["'])|\[[ \t]?(?=["']))?/y;
 const TYPED_ASSIGNMENT = /[ \t]*:[ \t]*[\w$&<>[\]|.?, ]{1,40}?[ \t]*=[ \t]*(?=["'`])/y;
 const FLAG_SPACE = /[ \t]{1,4}/y;
 const PAIR_VALUE = /["']?[ \t]*(?:,|;)?[ \t]*(?:\r?\n[ \t]*-?[ \t]*)?["']?value["']?[ \t]*[:=][ \t]*/iy;
@@ -148,6 +150,14 @@ export function findSecretAssignments(text: string): AssignmentFinding[] {
     // Trailing dots or dashes belong to the syntax around the name, not to it.
     while (end > start && (text.charCodeAt(end - 1) === 46 || text.charCodeAt(end - 1) === 45)) end--;
     if (!mayBeAssigned(text, start, end)) continue;
+    // Inside a colon-separated token (`arn:aws:...:secret:name`, `urn:x:token`) it is not a name.
+    // PowerShell's `$env:NAME` is a name.
+    if (
+      text.charCodeAt(start - 1) === 58 &&
+      /\w/.test(text[start - 2] ?? '') &&
+      !/\$env$/i.test(text.slice(Math.max(0, start - 5), start - 1))
+    )
+      continue;
     const name = text.slice(start, end);
     if (secretNameKind(name) === undefined) continue;
     const finding = valueAfterName(text, start, end, name);
@@ -211,6 +221,8 @@ function valueAfterName(
   if (operator === '>' && before !== '<') return undefined; // only XML elements: <password>v</password>
   if (operator === ',' && !nameQuoted) return undefined; // only f("password", "v")
   if (operator === '(' && !QUOTES.includes(text[at] ?? '')) return undefined;
+  // A call has its `(` right after the name; `a bot token (`xoxb-…`)` is prose.
+  if (operator === '(' && /^["'`]?[ \t]/.test(text.slice(end, end + 2))) return undefined;
 
   const quote = QUOTES.includes(text[at] ?? '') ? text[at] : undefined;
   if (!quote && (operator === ',' || operator === '(')) return undefined;

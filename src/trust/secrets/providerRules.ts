@@ -1,4 +1,6 @@
-import { looksLikeUrlPassword, shannonEntropy } from './valueShape';
+import { CREDENTIAL_SYNTAX_RULES } from './credentialSyntax';
+import { hasValidCrc32Checksum, TOKEN_FORMAT_RULES } from './tokenFormats';
+import { looksLikeUrlPassword, notMasked } from './valueShape';
 
 /** A secret format recognised by its shape alone (a vendor prefix, a PEM header, a URL with a password). */
 export interface ProviderRule {
@@ -7,27 +9,14 @@ export interface ProviderRule {
   /** Global regex starting with a literal. A named group, when present, is the part redacted. */
   readonly pattern?: RegExp;
   /** Instead of `pattern`: a hand-written search (for formats whose literal sits mid-match). */
-  readonly scan?: (text: string) => { start: number; end: number }[];
+  readonly scan?: (text: string) => { start: number; end: number; kind?: string }[];
   /** False when the match may follow a letter or digit (e.g. `?sig=`); true by default. */
   readonly boundary?: boolean;
-  /** Extra check on the redacted part (e.g. rejects `ghp_xxxxxxxx...` masks in documentation). */
+  /**
+   * Check on the redacted part. Without one, `notMasked` applies: masks (`ghp_xxxxxxxx...`),
+   * placeholders (`xoxb-your-bot-token`) and documented examples (`AKIA...EXAMPLE`) are rejected.
+   */
   readonly accept?: (secret: string) => boolean;
-}
-
-/** Masks in documentation (`sk_live_xxxxxxxx`) have a repeated or low-entropy body. */
-function notMasked(secret: string): boolean {
-  const body = secret.replace(/^[A-Za-z]{2,12}[-_]/, '');
-  return shannonEntropy(body) >= 2.5 && !hasLongRun(body);
-}
-
-/** Eight or more of the same character in a row (`xxxxxxxx`), without a backtracking regex. */
-function hasLongRun(value: string): boolean {
-  let run = 1;
-  for (let index = 1; index < value.length; index++) {
-    run = value.charCodeAt(index) === value.charCodeAt(index - 1) ? run + 1 : 1;
-    if (run >= 8) return true;
-  }
-  return false;
 }
 
 // Tokens end where the token alphabet ends (`_` and `-` included). The start boundary is checked in
@@ -42,6 +31,8 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
     boundary: false,
     pattern:
       /-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----(?<secret>(?:\\[nr]|[\r\n\t ]|[A-Za-z0-9+/=:,.-]){16,12000}?)-----END \1-----/dg,
+    // Real DER bodies can hold long runs of `A`: no mask test.
+    accept: () => true,
   },
   {
     kind: 'aws_access_key_id',
@@ -50,7 +41,11 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
   {
     kind: 'github_token',
     pattern: new RegExp(`(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{70,255})${E}`, 'g'),
-    accept: notMasked,
+    // A 36-character token carries a CRC-32 of its first 30: a wrong one is not a GitHub token (a
+    // random value assigned to a secret name is still caught by the assignment rule).
+    accept: (secret) =>
+      notMasked(secret) &&
+      (!/^gh[pousr]_[A-Za-z0-9]{36}$/.test(secret) || hasValidCrc32Checksum(secret.slice(4))),
   },
   {
     kind: 'gitlab_token',
@@ -59,7 +54,12 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
   },
   {
     kind: 'slack_token',
-    pattern: new RegExp(`(?:xox[abposrce]|xapp)-[A-Za-z0-9-]{10,250}${E}`, 'g'),
+    // Bot, user and app tokens start with numeric ids (`xoxb-<team>-<bot>-<secret>`); a short or
+    // word-like body (`xoxb-your-bot-token`, `xoxb-1234-5678-abcd`) is documentation.
+    pattern: new RegExp(
+      `(?:xox[abpors]-\\d{6,16}-\\d{6,16}[A-Za-z0-9-]{0,200}|xoxe(?:\\.xox[bp])?-\\d-[A-Za-z0-9-]{20,250}|xapp-\\d-[A-Za-z0-9-]{20,250})${E}`,
+      'g',
+    ),
     accept: notMasked,
   },
   {
@@ -97,7 +97,8 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
   {
     kind: 'npm_token',
     pattern: new RegExp(`npm_[A-Za-z0-9]{36}${E}`, 'g'),
-    accept: notMasked,
+    // Same CRC-32 scheme as GitHub's tokens.
+    accept: (secret) => notMasked(secret) && hasValidCrc32Checksum(secret.slice(4)),
   },
   {
     kind: 'pypi_token',
@@ -105,8 +106,9 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
   },
   {
     kind: 'huggingface_token',
-    pattern: new RegExp(`hf_[A-Za-z0-9]{34,40}${E}`, 'g'),
-    accept: (secret) => notMasked(secret) && /[0-9]/.test(secret) && /[A-Z]/.test(secret),
+    pattern: new RegExp(`(?:hf_|api_org_)[A-Za-z0-9]{34,40}${E}`, 'g'),
+    // Letters only is the common form; a body in one case only is a word or a mask.
+    accept: (secret) => notMasked(secret) && /[A-Z]/.test(secret.slice(3)) && /[a-z]/.test(secret.slice(3)),
   },
   {
     kind: 'google_api_key',
@@ -150,11 +152,14 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
     kind: 'jwt',
     pattern: new RegExp(`eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{16,}${E}`, 'g'),
   },
+  ...TOKEN_FORMAT_RULES,
+  ...CREDENTIAL_SYNTAX_RULES,
   // scheme://user:password@host: only the password is replaced, so the URL keeps its shape.
   { kind: 'url_password', scan: scanUrlPasswords, accept: looksLikeUrlPassword },
 ];
 
-const USERINFO = /[^\s:/?#@'"`<>]{0,100}:([^\s@/'"`<>]{1,200})@(?=[\w[.-])/y;
+// The password runs to the last `@` before the path: passwords with an unencoded `@` are common.
+const USERINFO = /[^\s:/?#@'"`<>]{0,100}:([^\s/'"`<>]{1,200})@(?=[\w[.-])/y;
 
 function scanUrlPasswords(text: string): { start: number; end: number }[] {
   const spans: { start: number; end: number }[] = [];

@@ -25,6 +25,8 @@ const SECRET_WORDS = new Set([
   'authorization',
   'bearer',
   'sas',
+  'requirepass',
+  'masterauth',
 ]);
 /** Two last words that make a name secret (`api key`, `client secret` is covered by `secret`). */
 const SECRET_PAIRS = new Set(
@@ -51,6 +53,7 @@ const SECRET_PAIRS = new Set(
     'secondary key',
     'admin key',
     'hmac key',
+    'fernet key',
   ].map((pair) => pair.replace(' ', '')),
 );
 /** Names written as one word: PGPASSWORD, APIKEY, AUTHTOKEN. */
@@ -145,6 +148,8 @@ export function secretNameKind(name: string): AssignedKind | undefined {
 function judgeName(name: string): AssignedKind | undefined {
   const words = nameWords(name);
   while (words.length > 1 && NEUTRAL_SUFFIXES.has(words[words.length - 1])) words.pop();
+  // Plural lists of keys (`FERNET_KEYS`, `signing_keys`) hold secrets like the singular.
+  if (words.length >= 2 && words[words.length - 1] === 'keys') words[words.length - 1] = 'key';
   const last = words[words.length - 1];
   if (!last) return undefined;
   if (SECRET_WORDS.has(last)) return kindOfWord(last);

@@ -1,5 +1,6 @@
 import { findSecretAssignments } from './assignmentRule';
 import { PROVIDER_RULES, type ProviderRule } from './providerRules';
+import { notMasked } from './valueShape';
 
 /** One secret found in a text: the half-open range [start, end) to replace, and what it is. */
 export interface SecretFinding {
@@ -18,8 +19,8 @@ const TOKEN_CHAR = /[A-Za-z0-9_-]/;
 function runProviderRule(rule: ProviderRule, text: string, into: SecretFinding[]): void {
   if (rule.scan) {
     for (const span of rule.scan(text)) {
-      if (!rule.accept || rule.accept(text.slice(span.start, span.end)))
-        into.push({ ...span, kind: rule.kind });
+      if ((rule.accept ?? notMasked)(text.slice(span.start, span.end)))
+        into.push({ start: span.start, end: span.end, kind: span.kind ?? rule.kind });
     }
     return;
   }
@@ -49,7 +50,7 @@ function runProviderRule(rule: ProviderRule, text: string, into: SecretFinding[]
       start += lead;
       secret = body;
     }
-    if (rule.accept && !rule.accept(secret)) continue;
+    if (!(rule.accept ?? notMasked)(secret)) continue;
     into.push({ start, end: start + secret.length, kind: rule.kind });
   }
 }

@@ -50,7 +50,7 @@ const PLACEHOLDER_FRAGMENT =
 
 /** Values that point at the secret instead of holding it: ${VAR}, $VAR, %VAR%, {{ x }}, env lookups. */
 const REFERENCE =
-  /^(?:\$\{[^}]*\}?|\$\(|\$[A-Za-z_][A-Za-z0-9_]*$|%[A-Za-z_][A-Za-z0-9_]*%$|\{\{.*\}\}?$|\{%|<%|@Value|#\{|\{[A-Za-z_][\w.]*\}$|(?:process\.env|import\.meta\.env|os\.environ|os\.getenv|getenv|env\(|ENV\[|System\.getenv|Environment\.GetEnvironmentVariable|secrets\.|vault:|ssm:|arn:aws:secretsmanager:|keyvault:|ref\+|sm:\/\/|op:\/\/))/;
+  /^(?:\$\{[^}]*\}?|\$\(|\$[A-Za-z_][A-Za-z0-9_]*$|\$env:|%[A-Za-z_][A-Za-z0-9_]*%$|\{\{.*\}\}?$|\{%|<%|@Value|#\{|\{[A-Za-z_][\w.]*\}$|(?:process\.env|import\.meta\.env|os\.environ|os\.getenv|getenv|env\(|ENV\[|System\.getenv|Environment\.GetEnvironmentVariable|secrets\.|vault:|ssm:|arn:aws:secretsmanager:|keyvault:|ref\+|sm:\/\/|op:\/\/))/;
 
 /** File-system paths and URLs without credentials. */
 const PATH_OR_URL =
@@ -128,6 +128,9 @@ export function looksLikeSecretValue(value: string): boolean {
   // Identifiers and dotted references in code: someObject.password, SOME_CONSTANT_NAME.
   if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(trimmed) && !/\d/.test(trimmed)) return false;
   if (/^[A-Z][A-Z_]+$/.test(trimmed)) return false;
+  // PowerShell cmdlets (`ConvertTo-SecureString`, `Read-Host`) and Windows accounts (`CORP\svc-app`).
+  if (/^[A-Z][a-z]+[A-Z]?[a-z]*-[A-Z][A-Za-z]+$/.test(trimmed)) return false;
+  if (/^[A-Z][A-Z0-9-]{1,15}\\{1,2}[\w.-]+$/.test(trimmed)) return false;
   // Lower-case dotted names: hosts, packages, design tokens (color.primary.500).
   if (/^[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+$/.test(trimmed)) return false;
   // Plain words joined by separators, e.g. "not-a-real-secret", "use_the_vault".
@@ -147,4 +150,29 @@ export function looksLikeUrlPassword(value: string): boolean {
   if (isPlaceholderValue(trimmed)) return false;
   if (/^(?:guest|admin|root|user|postgres|mysql|pass|test|demo)$/i.test(trimmed)) return false;
   return true;
+}
+
+/** Eight or more of the same character in a row (`xxxxxxxx`), without a backtracking regex. */
+function hasLongRun(value: string): boolean {
+  let run = 1;
+  for (let index = 1; index < value.length; index++) {
+    run = value.charCodeAt(index) === value.charCodeAt(index - 1) ? run + 1 : 1;
+    if (run >= 8) return true;
+  }
+  return false;
+}
+
+/** The header.payload of the example token on jwt.io and in countless tutorials. */
+const JWT_IO_EXAMPLE = 'eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ';
+
+/**
+ * Whether a token in a known format is a real-looking value rather than documentation: masks
+ * (`sk_live_xxxxxxxx`) have a repeated or low-entropy body; placeholders say so (`xoxb-your-token`);
+ * documented examples are marked (AWS's `...EXAMPLE` keys) or well known (the jwt.io token).
+ */
+export function notMasked(secret: string): boolean {
+  if (/example/i.test(secret) || secret.includes(JWT_IO_EXAMPLE)) return false;
+  if (/(?:^|[-_.])(?:your|my|insert|replace|paste)[-_]/i.test(secret)) return false;
+  const body = secret.replace(/^[A-Za-z]{2,12}[-_.]/, '');
+  return shannonEntropy(body) >= 2.5 && !hasLongRun(body);
 }

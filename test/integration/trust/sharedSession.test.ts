@@ -23,7 +23,8 @@ const privateNote = 'private-note-7f3a9c2e51d04b8a: the acquisition closes in Ma
 // In a folder the host keeps from models (its tandem.trust.excludeGlobs), published in the session.
 const customerRecord = 'acme-corp-4b1f9e,renewal 2027-03-01,discount 35%';
 // Typed by the stock peer while the guest watches: a GitHub token in a real format.
-const peerToken = 'ghp_' + 'R7tK2mQ9xW4vL8pZ3nB6cJ1yH5dF0gS2aE7u';
+// (Its last 6 characters are the CRC-32 checksum real tokens carry.)
+const peerToken = 'ghp_' + 'R7tK2mQ9xW4vL8pZ3nB6cJ1yH5dF0g2ZcGme';
 const config = [
   "export const region = 'eu-west-1';",
   `export const awsKey = '${awsKey}';`,

@@ -9,7 +9,7 @@ import { eventually, tandem } from '../tandem';
 const envValues = ['AKIAFAKEENVQ2ZRT3M7B', 'env-only-Vq8#pL2xR7mZ', 'sk_live_FakeEnvX8q2Lm9Zp4Rt7Vb3Nc6Kd1'];
 const awsKey = 'AKIAFAKESRCQ2ZRT3M7B';
 const dbPassword = 'Src!pQ2#rT9mL4vBx7';
-const ghToken = 'ghp_FAKEsrcq8ZrT3mL9vB2xK7pW4nC6yH1jD5sA';
+const ghToken = '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';
 const configSource = [
   "import { connect } from './db';",
   `export const awsAccessKeyId = '${awsKey}';`,

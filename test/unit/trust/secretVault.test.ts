@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { SecretVault } from '../../../src/trust';
 
-const token = 'ghp_FAKEq8ZrT3mL9vB2xK7pW4nC6yH1jD5sA0eU';
+const token = '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';
 const password = 'Xy7!pQ2#rT9mL4vB';
 const text = `const gh = "${token}";\nconst password = "${password}";\nconst again = "${token}";\n`;
 
