@@ -143,6 +143,24 @@ describe('completion cleaning', () => {
     it('Rust: a mismatched closer ends the suggestion', () => {
       assert.equal(clean(`let v = vec![1, 2, 3┃\n`, 'rust', ']);'), ']');
     });
+    it('TypeScript: inside a callback, the `)` of the enclosing `});` below does not close an `if (`', () => {
+      const source = 'function f() {\n\tg(() => {\n\t\tif (prev┃\n\t\t\tx += 1;\n\t\t}\n\t});\n}\n';
+      assert.equal(clean(source, 'typescript', ') {\n\t\t\tx += 1;\n\t\t}'), ') {');
+    });
+    it('TypeScript: outside a callback the same `if (` is completed the same way', () => {
+      const source = 'function f() {\n\tif (prev┃\n\t\tx += 1;\n\t}\n}\n';
+      assert.equal(clean(source, 'typescript', ') {\n\t\tx += 1;\n\t}'), ') {');
+    });
+    it('TypeScript: the rest of the line closes the outer bracket once the suggestion closes the inner one', () => {
+      assert.equal(clean('if (isArray(in┃) {\n', 'typescript', 'put)) {'), 'put)');
+    });
+    it('Python: the rest of the line closes the outer call once the suggestion closes the inner one', () => {
+      assert.equal(clean('print(len(ite┃)\n', 'python', 'ms))'), 'ms)');
+    });
+    it('TypeScript: a closer for a bracket the rest of the line still needs is not suggested twice', () => {
+      assert.equal(clean('if (isArray(input┃) {\n', 'typescript', ')) {'), ')');
+      assert.equal(clean('if (isArray(input)┃) {\n', 'typescript', ')) {'), '');
+    });
   });
 
   describe('stops at repetition', () => {
