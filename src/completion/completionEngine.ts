@@ -12,7 +12,8 @@ import { cleanCompletion } from './cleaning/cleanCompletion';
 import type { ContextSources } from './context/promptContext';
 import type { CursorPosition, DocumentText } from './documentText';
 import { cursorStateOf, prepareFill } from './fillRequest';
-import { InFlightRequest, MAX_TYPED_CHARS } from './inFlightRequest';
+import { InFlightRequest, MAX_TYPED_CHARS, NEXT_LINES } from './inFlightRequest';
+import { nextLinePlaces } from './nextLines';
 import { ANCHOR_CHARS, SuggestionCache, typedSince, type CursorState } from './suggestionCache';
 import { TriggerPolicy, type TriggerReason } from './triggerPolicy';
 
@@ -106,6 +107,8 @@ interface InFlight {
   readonly request: InFlightRequest;
   /** Settles once the answer is cleaned and cached (with its entry id) or came to nothing. */
   readonly processed: Promise<number | undefined>;
+  /** Settles once the lines after the request's line are cached too (or will not come). */
+  readonly continued: Promise<void>;
 }
 
 /** A suggestion that was handed to the editor, until it is accepted, typed out or given up. */
@@ -158,7 +161,13 @@ export class CompletionEngine {
       // Its answer may still fit what was typed since: wait for it rather than asking again.
       await raceAbort(inFlight.processed, input.signal);
       if (input.signal.aborted || this.disposed) return undefined;
-      const after = this.cache.lookup(cursor);
+      let after = this.cache.lookup(cursor);
+      if (!after && this.inFlight === inFlight && inFlight.request.canStillShow(cursor)) {
+        // Past the request's own line (Enter after typing it): the next lines may still be coming.
+        await raceAbort(inFlight.continued, input.signal);
+        if (input.signal.aborted || this.disposed) return undefined;
+        after = this.cache.lookup(cursor);
+      }
       if (after) return this.show(after.entry.id, after.remaining, cursor, after.typed, 'in-flight');
     } else if (inFlight) {
       this.abortInFlight();
@@ -236,6 +245,7 @@ export class CompletionEngine {
       cleaning,
       context,
       candidates,
+      nextLines,
       request: fill,
     } = prepareFill(input, this.options.settings(), this.options.sources, input.explicit);
     const anchor = { ...cursor, anchor: cursor.before.slice(-ANCHOR_CHARS) };
@@ -252,7 +262,7 @@ export class CompletionEngine {
     }
     const promptBuiltAt = this.now();
     const promptBuildCpuMs = cpuStart === undefined ? undefined : this.options.cpuClock!() - cpuStart;
-    const request = new InFlightRequest(anchor, gated, cleaning, candidates, this.now);
+    const request = new InFlightRequest(anchor, gated, cleaning, candidates, this.now, nextLines);
     const inFlight: InFlight = {
       request,
       processed: this.process(request, {
@@ -262,6 +272,7 @@ export class CompletionEngine {
         promptBuildCpuMs,
         promptTokens: context.tokens.total,
       }),
+      continued: this.cacheNextLines(request),
     };
     this.inFlight = inFlight;
     this.options.onStatus?.({ state: 'waiting' });
@@ -280,7 +291,10 @@ export class CompletionEngine {
     },
   ): Promise<number | undefined> {
     const outcome = await request.finished;
-    if (this.inFlight?.request === request) this.inFlight = undefined;
+    // A request reading on for the next lines stays in flight until they have come.
+    if (this.inFlight?.request === request && !(outcome.kind === 'ok' && request.nextLines))
+      this.inFlight = undefined;
+    const current = !this.inFlight || this.inFlight.request === request;
     const cleanStart = this.now();
     const cleanCpuStart = this.options.cpuClock?.();
     let entryId: number | undefined;
@@ -318,11 +332,24 @@ export class CompletionEngine {
     } else if (outcome.kind === 'ok') {
       this.policy.recordSuccess();
       this.lastMetrics = metrics;
-      if (!this.inFlight) this.options.onStatus?.({ state: 'idle', last: metrics });
-    } else if (!this.inFlight) {
+      if (current) this.options.onStatus?.({ state: 'idle', last: metrics });
+    } else if (current) {
       this.options.onStatus?.({ state: 'idle', last: this.lastMetrics });
     }
     return entryId;
+  }
+
+  /**
+   * Once a request at the end of a line has the lines after it, caches each where the user will be
+   * after typing the lines before it and pressing Enter (see nextLines.ts): no request is made there.
+   */
+  private async cacheNextLines(request: InFlightRequest): Promise<void> {
+    const texts = await request.continued;
+    if (this.inFlight?.request === request) this.inFlight = undefined;
+    if (!texts || this.disposed) return;
+    for (const text of texts)
+      for (const place of nextLinePlaces(request.anchor, request.cleaning, text, NEXT_LINES))
+        this.cache.add(place.anchor, [place.suggestion], true);
   }
 
   private show(

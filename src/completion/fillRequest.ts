@@ -26,6 +26,8 @@ export interface PreparedFill {
   readonly cleaning: CleaningContext;
   readonly context: CompletionContext;
   readonly multiLine: boolean;
+  /** A one-line place at the end of its line: the request reads on for the next lines (see nextLines.ts). */
+  readonly nextLines: boolean;
   readonly candidates: number;
   readonly request: GateFillRequest;
 }
@@ -46,6 +48,8 @@ export function prepareFill(
   const multiLine = emptyBlockStart(cleaning) !== undefined;
   const candidates = explicit ? Math.max(3, settings.candidates) : settings.candidates;
   const format = resolvePromptFormat(settings.format, settings.model);
+  // The chat format keeps its own stops: a newline can come before the answer there.
+  const nextLines = !multiLine && format !== 'chat' && cleaning.lineSuffix === '';
   const around = surroundings(doc, pos, context.prefix.length, context.suffix.length);
   const request: GateFillRequest = {
     model: settings.model,
@@ -67,14 +71,15 @@ export function prepareFill(
       },
     })),
     lineComment: syntaxOf(doc.languageId).lineComments[0],
-    maxTokens: multiLine ? settings.maxTokensMultiLine : settings.maxTokensSingleLine,
+    maxTokens: multiLine || nextLines ? settings.maxTokensMultiLine : settings.maxTokensSingleLine,
     temperature: settings.temperature,
     n: candidates,
-    // A one-line place needs nothing past the line end: let the server stop there (the chat format
-    // keeps its own stops: a newline can come before the answer there).
-    extraBody: !multiLine && format !== 'chat' ? { stop: [...stopTokens(format), '\n'] } : undefined,
+    // A one-line place with text after the cursor needs nothing past the line end: let the server stop
+    // there. At the end of a line the client stops the stream once it has the next lines.
+    extraBody:
+      !multiLine && !nextLines && format !== 'chat' ? { stop: [...stopTokens(format), '\n'] } : undefined,
   };
-  return { cleaning, context, multiLine, candidates, request };
+  return { cleaning, context, multiLine, nextLines, candidates, request };
 }
 
 export function cursorStateOf(doc: DocumentText, pos: CursorPosition): CursorState {

@@ -1,7 +1,9 @@
 // `npm run bench -- collab`: 60 stock y-websocket clients (5 rooms x 12, in worker threads) typing at
 // a human pace against Tandem's server (the real dist/server.js, persisting to SQLite) and, in the
-// same run, against the reference @y/websocket-server. Also: a burst phase (capacity), the time a new
-// client takes to sync a 5 MB document, and the memory an idle room keeps. Loopback only.
+// same run, against the reference @y/websocket-server. Also: a burst phase, a saturating phase (every
+// client types unpaced, so the server sets the rate: maximum updates/s and the delivery tail at that
+// rate), the time a new client takes to sync a 5 MB document, and the memory a loaded and an idle room
+// keep, for both servers. Loopback only.
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -22,6 +24,8 @@ const CLIENTS_PER_ROOM = 12;
 const WORKERS = 4;
 const HUMAN_MS = 15_000;
 const BURST_KEYSTROKES = 100;
+/** How long every client types unpaced in the saturating mode. */
+const SATURATE_MS = 5_000;
 /** How long receivers wait for the last keystroke of a phase. */
 const PHASE_TIMEOUT_MS = 60_000;
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -38,11 +42,8 @@ interface LoadFigures {
   burst_delivered_fraction: number;
 }
 
-/**
- * Runs the typing load against one server. Strict (Tandem's server): every keystroke must reach every
- * peer and every room must converge, else the bench fails. The reference is measured as it comes.
- */
-async function runLoad(label: string, url: string, tokens: boolean, strict: boolean): Promise<LoadFigures> {
+/** The typists' workers, connected and synced to `url`; `all` sends a message to each and collects the replies. */
+async function startTypists(label: string, url: string, tokens: boolean) {
   const specs: TypistSpec[] = [];
   for (let id = 0; id < ROOMS * CLIENTS_PER_ROOM; id++) {
     const room = `bench-room-${id % ROOMS}`;
@@ -79,6 +80,19 @@ async function runLoad(label: string, url: string, tokens: boolean, strict: bool
     for (const [room, set] of Object.entries(texts))
       if (set.size !== 1) throw new Error(`${label}: room ${room} did not converge after the ${phase} phase`);
   };
+  const stop = async () => {
+    for (const worker of workers) worker.postMessage({ type: 'stop' } satisfies ToTypists);
+    await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
+  };
+  return { all, checkConverged, stop };
+}
+
+/**
+ * Runs the typing load against one server. Strict (Tandem's server): every keystroke must reach every
+ * peer and every room must converge, else the bench fails. The reference is measured as it comes.
+ */
+async function runLoad(label: string, url: string, tokens: boolean, strict: boolean): Promise<LoadFigures> {
+  const { all, checkConverged, stop } = await startTypists(label, url, tokens);
 
   const typingStart = now() + 200;
   const typingEnd = typingStart + HUMAN_MS;
@@ -113,8 +127,7 @@ async function runLoad(label: string, url: string, tokens: boolean, strict: bool
   if (burstComplete) checkConverged(burst, 'burst');
   const burstReceived = burst.reduce((sum, reply) => sum + reply.received, 0);
   const burstEnd = Math.max(...burst.map((reply) => reply.lastReceive));
-  for (const worker of workers) worker.postMessage({ type: 'stop' } satisfies ToTypists);
-  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
+  await stop();
 
   const figures: LoadFigures = {
     // Updates carried from a typist to all of its room's peers, per second of the typing window. The
@@ -131,6 +144,59 @@ async function runLoad(label: string, url: string, tokens: boolean, strict: bool
     ),
   };
   console.log(`${label}: ${sent} keystrokes, ${received}/${expected} deliveries`, figures);
+  return figures;
+}
+
+interface SaturationFigures {
+  max_updates_per_s: number;
+  delivery_p99_ms: number;
+  delivered_fraction: number;
+  /** Server CPU seconds per second of the phase: about 1 when the server is the bottleneck. */
+  server_cpu_share: number;
+}
+
+/**
+ * The saturating mode: every client types unpaced (as fast as its socket takes it) for SATURATE_MS,
+ * so that the server, not the pace of typing, sets the rate. Updates delivered to peers per second,
+ * from the start of typing to the last delivery, and the delivery tail at that rate.
+ */
+async function runSaturation(
+  label: string,
+  url: string,
+  tokens: boolean,
+  pid: number | undefined,
+): Promise<SaturationFigures> {
+  const { all, checkConverged, stop } = await startTypists(label, url, tokens);
+  const startAt = now() + 200;
+  const cpuBefore = cpuSeconds(pid);
+  const typed = (await all({ type: 'saturate', startAt, durationMs: SATURATE_MS })) as Extract<
+    FromTypists,
+    { type: 'typed' }
+  >[];
+  const sentById = Object.assign({}, ...typed.map((reply) => reply.sentById)) as Record<number, number>;
+  const done = (await all({ type: 'collect-saturate', sentById, timeoutMs: PHASE_TIMEOUT_MS })) as Extract<
+    FromTypists,
+    { type: 'saturate-done' }
+  >[];
+  const cpu = cpuSeconds(pid) - cpuBefore;
+  await stop();
+  const complete = done.every((reply) => reply.complete);
+  if (complete) checkConverged(done, 'saturating');
+  const sent = Object.values(sentById).reduce((sum, count) => sum + count, 0);
+  const received = done.reduce((sum, reply) => sum + reply.received, 0);
+  const lastReceive = Math.max(...done.map((reply) => reply.lastReceive));
+  const seconds = (lastReceive - startAt) / 1000;
+  const latencies = done.flatMap((reply) => Array.from(reply.latencies));
+  const figures: SaturationFigures = {
+    max_updates_per_s: round(received / (CLIENTS_PER_ROOM - 1) / seconds, 0),
+    delivery_p99_ms: round(quantile(latencies, 0.99), 1),
+    delivered_fraction: round(received / (sent * (CLIENTS_PER_ROOM - 1)), 4),
+    server_cpu_share: round(cpu / seconds, 2),
+  };
+  console.log(
+    `${label} (unpaced): ${sent} keystrokes in ${SATURATE_MS / 1000} s, ${received} deliveries`,
+    figures,
+  );
   return figures;
 }
 
@@ -256,7 +322,8 @@ async function main(): Promise<void> {
   // Each y-websocket provider adds a process 'exit' listener.
   process.setMaxListeners(100);
   // Memory first, while the heap holds nothing else of this run.
-  const memory = await roomMemoryKb();
+  const memory = await roomMemoryKb('tandem');
+  const referenceMemory = await roomMemoryKb('reference');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-collab-'));
   const large = buildLargeDoc();
   try {
@@ -274,17 +341,29 @@ async function main(): Promise<void> {
     } finally {
       await tandem.stop();
     }
+    // The saturating mode runs in the other order (reference, then Tandem): A B B A over the run.
     const reference = await startReference();
     let theirs: LoadFigures;
     let theirCpu = NaN;
     let theirSync: number;
+    let theirMax: SaturationFigures;
     try {
       const cpuBefore = cpuSeconds(reference.pid);
       theirs = await runLoad('reference', reference.url, false, false);
       theirCpu = cpuSeconds(reference.pid) - cpuBefore;
       theirSync = await syncLargeDoc('reference', reference.url, large);
+      theirMax = await runSaturation('reference', reference.url, false, reference.pid);
     } finally {
       await reference.stop();
+    }
+    const saturationDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-collab-max-'));
+    const tandemAgain = await startServerProcess(['--data', saturationDir]);
+    let oursMax: SaturationFigures;
+    try {
+      oursMax = await runSaturation('tandem', tandemAgain.url, true, tandemAgain.process.pid);
+    } finally {
+      await tandemAgain.stop();
+      fs.rmSync(saturationDir, { recursive: true, force: true });
     }
     writeSuiteResult('collab', {
       clients: ROOMS * CLIENTS_PER_ROOM,
@@ -294,6 +373,15 @@ async function main(): Promise<void> {
       reference_updates_per_s: theirs.updates_per_s,
       reference_delivery_p99_ms: theirs.delivery_p99_ms,
       idle_room_kb: memory.idle,
+      max_updates_per_s: oursMax.max_updates_per_s,
+      reference_max_updates_per_s: theirMax.max_updates_per_s,
+      max_rate_delivery_p99_ms: oursMax.delivery_p99_ms,
+      reference_max_rate_delivery_p99_ms: theirMax.delivery_p99_ms,
+      max_rate_delivered_fraction: oursMax.delivered_fraction,
+      reference_max_rate_delivered_fraction: theirMax.delivered_fraction,
+      max_rate_server_cpu_share: oursMax.server_cpu_share,
+      reference_max_rate_server_cpu_share: theirMax.server_cpu_share,
+      reference_idle_room_kb: referenceMemory.idle,
       sync_5mb_doc_ms: round(oursSync, 1),
       // Context for the figures above.
       reference_delivery_p50_ms: theirs.delivery_p50_ms,
@@ -304,6 +392,7 @@ async function main(): Promise<void> {
       reference_burst_delivered_fraction: theirs.burst_delivered_fraction,
       reference_sync_5mb_doc_ms: round(theirSync, 1),
       loaded_room_kb: memory.loaded,
+      reference_loaded_room_kb: referenceMemory.loaded,
       // Server CPU over both load phases: comparable even when other work shares the machine.
       server_cpu_s: round(oursCpu, 2),
       reference_server_cpu_s: round(theirCpu, 2),

@@ -163,6 +163,9 @@ async function main(): Promise<void> {
   writeSuiteResult('model', {
     client_overhead_p50_ms: round(quantile(overheads, 0.5)),
     client_overhead_p99_ms: round(quantile(overheads, 0.99)),
+    // Raw wall-clock tails of whole requests, Tandem's client and the bare baseline (ABAB, same warm-up).
+    request_p99_ms: round(quantile(tandemTimes, 0.99)),
+    bare_request_p99_ms: round(quantile(bareTimes, 0.99)),
     abort_to_socket_close_p99_ms: round(quantile(abortLatencies, 0.99)),
   });
 }

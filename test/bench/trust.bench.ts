@@ -6,8 +6,9 @@
 // - gate_p99_ms: the gate's own work per request (exclusion check, redaction, fencing, building the
 //   log attachment: everything before the model layer is called), over realistic requests: every
 //   corpus file as chat context, inline-completion windows and chat windows of the 10,000-line file.
-//   The whole 10,000-line file as one request is reported on its own (gate_full_file_ms). Times are
-//   CPU milliseconds of this process (see below); wall-clock figures are reported beside them.
+//   The whole 10,000-line file as one request is reported on its own (gate_full_file_ms). gate_p50_ms
+//   and gate_p99_ms are raw wall-clock percentiles over every timing; CPU-time and per-request-median
+//   figures, which a busy machine disturbs less, have their own keys.
 import * as os from 'node:os';
 import { ExclusionRules, SecretVault, scanForSecrets, TrustGate, type SecretFinding } from '../../src/trust';
 import { loadCorpus, scoreCorpus, type Corpus } from '../unit/trust/corpus';
@@ -191,9 +192,8 @@ function main(): void {
   }
 
   // Warm up (JIT), then time every request REPEATS times in shuffled rounds. A request's cost is the
-  // median of its timings. gate_p99_ms is taken over CPU time: this machine's 2 cores are shared with
-  // other processes (builds, test hosts), whose scheduling would otherwise decide the tail; the
-  // wall-clock tails are reported beside it (median of repeats, and every single timing).
+  // median of its timings (the *_request_median_* keys); gate_p50_ms and gate_p99_ms are taken over
+  // every single wall-clock timing, so the scheduling of a shared machine shows in them.
   for (let round = 0; round < 3; round++) for (const request of requests) request();
   const REPEATS = 5;
   const timings = requests.map(() => [] as { wall: number; cpu: number }[]);
@@ -237,21 +237,22 @@ function main(): void {
     out_of_sample_secrets: outOfSample.caught + outOfSample.missed.length,
     out_of_sample_missed: outOfSample.missed.length,
     out_of_sample_false_alarms: outOfSample.falsePositives,
-    gate_p99_ms: round(quantile(cpuSamples, 0.99), 3),
-    gate_p50_ms: round(quantile(cpuSamples, 0.5), 3),
-    gate_p99_wall_ms: round(quantile(wallSamples, 0.99), 3),
-    gate_p99_wall_raw_ms: round(quantile(raw, 0.99), 3),
+    gate_p99_ms: round(quantile(raw, 0.99), 3),
+    gate_p50_ms: round(quantile(raw, 0.5), 3),
+    gate_cpu_request_median_p99_ms: round(quantile(cpuSamples, 0.99), 3),
+    gate_cpu_request_median_p50_ms: round(quantile(cpuSamples, 0.5), 3),
+    gate_wall_request_median_p99_ms: round(quantile(wallSamples, 0.99), 3),
     gate_requests_measured: cpuSamples.length,
     gate_full_file_ms: round(
       quantile(
-        full.map((timing) => timing.cpu),
+        full.map((timing) => timing.wall),
         0.5,
       ),
       2,
     ),
-    gate_full_file_wall_ms: round(
+    gate_full_file_cpu_ms: round(
       quantile(
-        full.map((timing) => timing.wall),
+        full.map((timing) => timing.cpu),
         0.5,
       ),
       2,
@@ -270,7 +271,7 @@ function main(): void {
   if (outOfSample.precision < 0.97) {
     failures.push(`secret_precision_out_of_sample ${outOfSample.precision} < 0.97`);
   }
-  if (quantile(cpuSamples, 0.99) >= 3) failures.push(`gate_p99_ms ${quantile(cpuSamples, 0.99)} >= 3`);
+  if (quantile(raw, 0.99) >= 3) failures.push(`gate_p99_ms ${quantile(raw, 0.99)} >= 3 (raw wall clock)`);
   if (failures.length) console.log(`below target: ${failures.join('; ')}`);
 }
 

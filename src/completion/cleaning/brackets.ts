@@ -63,7 +63,7 @@ export function balanceBrackets(text: string, context: CleaningContext, multiLin
       continue;
     }
     const top = stack[stack.length - 1];
-    if (!top || top.char !== matchingOpener(char) || top.closedAfter) {
+    if (!top || top.char !== matchingOpener(char) || (top.closedAfter && !recreditCloser(stack))) {
       return cutMultiLine(text.slice(0, at).trimEnd(), multiLine, ownDepth, lastBalancedLineEnd);
     }
     stack.pop();
@@ -77,31 +77,57 @@ export function balanceBrackets(text: string, context: CleaningContext, multiLin
 }
 
 /**
- * Marks the brackets open before the cursor that the text after it closes. A closer that starts a
+ * Marks the brackets open before the cursor that the text after it closes. Closers come in nesting
+ * order: once one closes a bracket, the next can only close one further out. A closer that starts a
  * line closes the innermost open bracket on a line indented like it (so the `}` of a function below
- * an unfinished `match {` is the function's); any other closer closes the innermost one of its kind.
+ * an unfinished `match {` is the function's); one indented deeper than every candidate closes a block
+ * still to be typed (the `}` below an unfinished `if (`) and marks nothing; any other closer closes the
+ * innermost one of its kind.
  */
 function markClosedAfter(stack: OpenBracket[], context: CleaningContext): void {
   const after = [context.lineSuffix, ...context.linesBelow.slice(0, CONTEXT_LINES)].join('\n');
+  let floor = stack.length;
   for (const closer of closersOfEarlierBrackets(after, context.languageId, context.tabSize)) {
     const opener = matchingOpener(closer.char);
     let target = -1;
-    for (let i = stack.length - 1; i >= 0; i--) {
+    let innermost = -1;
+    for (let i = floor - 1; i >= 0; i--) {
       const open = stack[i];
       if (open.closedAfter || open.char !== opener) continue;
+      if (innermost < 0) innermost = i;
       if (closer.lineIndent < 0 || open.lineIndent === closer.lineIndent) {
         target = i;
         break;
       }
     }
     if (target < 0) {
+      if (innermost < 0) return;
+      if (closer.lineIndent > stack[innermost].lineIndent) continue;
       // No opener indented like it: fall back to the innermost one still open.
-      for (let i = stack.length - 1; i >= 0 && target < 0; i--)
-        if (!stack[i].closedAfter && stack[i].char === opener) target = i;
+      target = innermost;
     }
-    if (target < 0) return;
     stack[target].closedAfter = true;
+    floor = target;
   }
+}
+
+/**
+ * The suggestion closes a bracket that a closer after the cursor was credited with. That is right
+ * when the closer after the cursor can close the next bracket of the same kind further out instead
+ * (`isArray(in|) {` completed by `put)`): move the credit there. False when no such bracket is open
+ * with nothing closed after the cursor in between: the suggestion's closer would be one too many.
+ */
+function recreditCloser(stack: OpenBracket[]): boolean {
+  const top = stack[stack.length - 1];
+  for (let i = stack.length - 2; i >= 0; i--) {
+    const open = stack[i];
+    if (open.closedAfter || open.own) return false;
+    if (open.char === top.char) {
+      open.closedAfter = true;
+      return true;
+    }
+  }
+  return false;
 }
 
 function cutMultiLine(

@@ -52,7 +52,12 @@ export function cleanCompletion(raw: string, context: CleaningContext): string {
 }
 
 function finish(text: string, context: CleaningContext): string {
-  const keepSpace = / $/.test(text) && /^\w/.test(context.lineSuffix) && !text.includes('\n');
+  // A space between the suggestion and the rest of the line is part of the code: before a word, and
+  // before a bracket (`{ a: b |}`) unless the cursor follows a space (then that one matches it).
+  const keepSpace =
+    / $/.test(text) &&
+    (/^\w/.test(context.lineSuffix) || (/^\S/.test(context.lineSuffix) && !/\s$/.test(context.linePrefix))) &&
+    !text.includes('\n');
   const lines = text.split('\n').map((line) => line.trimEnd());
   while (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   let result = lines.join('\n');

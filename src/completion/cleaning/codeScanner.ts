@@ -1,7 +1,7 @@
 /**
  * Just enough lexing to count brackets in code: skips string literals and comments per language
- * family. Approximate by design (no regex literals, no nested template expressions); what it gets
- * wrong only makes the bracket rule more cautious.
+ * family, and regular expression literals in JavaScript and TypeScript. Approximate by design (no
+ * nested template expressions); what it gets wrong only makes the bracket rule more cautious.
  */
 const OPENERS = '([{';
 const CLOSERS = ')]}';
@@ -18,6 +18,8 @@ interface Syntax {
   /** Quotes whose strings may span lines. */
   multiLineQuotes: string;
   tripleQuotes: boolean;
+  /** `/.../` after an operator or a keyword is a regular expression (JavaScript's rule). */
+  regexLiterals?: boolean;
 }
 
 const C_LIKE: Syntax = {
@@ -29,11 +31,13 @@ const C_LIKE: Syntax = {
 };
 const HASH: Syntax = { lineComments: ['#'], quotes: `'"`, multiLineQuotes: '', tripleQuotes: false };
 
+const JS_LIKE: Syntax = { ...C_LIKE, quotes: `'"\``, multiLineQuotes: '`', regexLiterals: true };
+
 const SYNTAX: Record<string, Syntax> = {
-  javascript: { ...C_LIKE, quotes: `'"\``, multiLineQuotes: '`' },
-  javascriptreact: { ...C_LIKE, quotes: `'"\``, multiLineQuotes: '`' },
-  typescript: { ...C_LIKE, quotes: `'"\``, multiLineQuotes: '`' },
-  typescriptreact: { ...C_LIKE, quotes: `'"\``, multiLineQuotes: '`' },
+  javascript: JS_LIKE,
+  javascriptreact: JS_LIKE,
+  typescript: JS_LIKE,
+  typescriptreact: JS_LIKE,
   go: { ...C_LIKE, quotes: `'"\``, multiLineQuotes: '`' },
   // Rust's ' starts lifetimes as often as char literals: do not treat it as a quote.
   rust: { ...C_LIKE, quotes: '"' },
@@ -106,12 +110,49 @@ export function codeBrackets(text: string, languageId: string): BracketToken[] {
         i = skipString(text, i, quote, syntax.multiLineQuotes.includes(quote));
         continue;
       }
+    } else if (code === 47 && syntax.regexLiterals && startsRegex(text, i)) {
+      const end = regexEnd(text, i);
+      if (end > 0) {
+        i = end;
+        continue;
+      }
     } else if (code === 40 || code === 41 || code === 91 || code === 93 || code === 123 || code === 125) {
       found.push({ char: text[i], index: i });
     }
     i++;
   }
   return found;
+}
+
+/** Words after which a `/` starts a regular expression rather than a division. */
+const BEFORE_REGEX_WORDS =
+  /(?:^|[^\w$])(?:return|typeof|case|do|else|in|of|void|yield|await|delete|throw|new)$/;
+
+/** Whether the `/` at `at` starts a regular expression: it follows an operator, a bracket or a keyword. */
+function startsRegex(text: string, at: number): boolean {
+  let i = at - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  if (i < 0 || text[i] === '\n') return true;
+  if ('(,=:[!&|?{};+-*%<>~^'.includes(text[i])) return true;
+  return /[\w$]/.test(text[i]) && BEFORE_REGEX_WORDS.test(text.slice(Math.max(0, i - 10), i + 1));
+}
+
+/** Index just past the regular expression (and its flags) starting at `start`; -1 when the line ends first. */
+function regexEnd(text: string, start: number): number {
+  let inClass = false;
+  for (let i = start + 1; i < text.length; i++) {
+    const char = text[i];
+    if (char === '\\') i++;
+    else if (char === '\n') return -1;
+    else if (inClass) inClass = char !== ']';
+    else if (char === '[') inClass = true;
+    else if (char === '/') {
+      let end = i + 1;
+      while (end < text.length && /[a-z]/i.test(text[end])) end++;
+      return end;
+    }
+  }
+  return -1;
 }
 
 /** Index just past the string that starts at `start` (or at the line end when it is unterminated). */

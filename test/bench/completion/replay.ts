@@ -1,8 +1,8 @@
-// Replays one typing trace in real time through Tandem's engine and the debounce baseline at once
+// Replays one typing trace in real time through Tandem's engine and the Continue baseline at once
 // (they see the same document at the same moments), and records what each showed and when.
 import type { CompletionEngine } from '../../../src/completion/completionEngine';
 import { LineDocument } from '../../../src/completion/documentText';
-import type { DebounceBaseline } from './baseline';
+import type { ContinueBaseline } from './baseline';
 import type { TypingTrace } from './traces';
 
 /** A gap between keys at least this long is a pause: the moment ghost text is for. */
@@ -36,7 +36,7 @@ const sleepUntil = (time: number) =>
 export async function replayTrace(
   trace: TypingTrace,
   engine: CompletionEngine,
-  baseline: DebounceBaseline,
+  baseline: ContinueBaseline,
   indentUnit: string,
 ): Promise<TraceResult> {
   const doc = new LineDocument(`bench://${trace.name}`, trace.path, trace.languageId, trace.initialText);

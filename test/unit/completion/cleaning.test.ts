@@ -143,6 +143,34 @@ describe('completion cleaning', () => {
     it('Rust: a mismatched closer ends the suggestion', () => {
       assert.equal(clean(`let v = vec![1, 2, 3┃\n`, 'rust', ']);'), ']');
     });
+    it('TypeScript: quotes inside a regular expression literal do not start a string', () => {
+      const source = 'items.forEach((item) => {\n  ┃\n});\n';
+      const body = `const [key, value] = item.split("=");\n  map[key] = unescape(value.replace(/['"]+/g, ""));`;
+      assert.equal(clean(source, 'typescript', `${body}\n});`), body);
+    });
+    it('JavaScript: a division is not taken for a regular expression', () => {
+      const source = 'function half(a, b) {\n  ┃\n}\n';
+      const body = 'const ratio = a / b / (b + 1);\n  return [ratio, "/"];';
+      assert.equal(clean(source, 'javascript', `${body}\n}`), body);
+    });
+    it('TypeScript: inside a callback, the `)` of the enclosing `});` below does not close an `if (`', () => {
+      const source = 'function f() {\n\tg(() => {\n\t\tif (prev┃\n\t\t\tx += 1;\n\t\t}\n\t});\n}\n';
+      assert.equal(clean(source, 'typescript', ') {\n\t\t\tx += 1;\n\t\t}'), ') {');
+    });
+    it('TypeScript: outside a callback the same `if (` is completed the same way', () => {
+      const source = 'function f() {\n\tif (prev┃\n\t\tx += 1;\n\t}\n}\n';
+      assert.equal(clean(source, 'typescript', ') {\n\t\tx += 1;\n\t}'), ') {');
+    });
+    it('TypeScript: the rest of the line closes the outer bracket once the suggestion closes the inner one', () => {
+      assert.equal(clean('if (isArray(in┃) {\n', 'typescript', 'put)) {'), 'put)');
+    });
+    it('Python: the rest of the line closes the outer call once the suggestion closes the inner one', () => {
+      assert.equal(clean('print(len(ite┃)\n', 'python', 'ms))'), 'ms)');
+    });
+    it('TypeScript: a closer for a bracket the rest of the line still needs is not suggested twice', () => {
+      assert.equal(clean('if (isArray(input┃) {\n', 'typescript', ')) {'), ')');
+      assert.equal(clean('if (isArray(input)┃) {\n', 'typescript', ')) {'), '');
+    });
   });
 
   describe('stops at repetition', () => {
@@ -207,6 +235,15 @@ describe('completion cleaning', () => {
     it('detects tabs and space steps from the lines around the cursor', () => {
       assert.equal(detectIndentUnit(['func a() {', '\tx := 1', '\tif x {', '\t\treturn', '\t}', '}']), '\t');
       assert.equal(detectIndentUnit(['def a():', '  x = 1', '  if x:', '    return x']), '  ');
+    });
+  });
+
+  describe('the space before the rest of the line', () => {
+    it('TypeScript: keeps the one space before a closing brace that follows the cursor', () => {
+      assert.equal(clean('const p = { x: 1, y┃}\n', 'typescript', ': 2 }\nconst q = p;'), ': 2 ');
+    });
+    it('keeps no trailing space at the end of the line', () => {
+      assert.equal(clean('const p = { x: 1, y┃\n', 'typescript', ': 2 \nconst q = p;'), ': 2');
     });
   });
 

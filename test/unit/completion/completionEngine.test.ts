@@ -24,7 +24,7 @@ describe('completion engine (scripted model server, real client and trust gate)'
       script: (request) => {
         const { prefix, suffix } = fimParts(request.promptText);
         if (prefix.endsWith('const text = await '))
-          return { text: "readFile(path, 'utf8');\n  return JSON.parse(text);", perTokenDelayMs: 30 };
+          return { text: "readFile(path, 'utf8');\n  return JSON.parse(text);\n}\n", perTokenDelayMs: 30 };
         if (prefix.endsWith('const text = await fetch')) return { text: '(url);' };
         if (prefix.endsWith('const user = '))
           return { text: ['db.users.find(id);', 'await load(id);', 'cache.get(id);'] };
@@ -53,7 +53,11 @@ describe('completion engine (scripted model server, real client and trust gate)'
     assert.ok(prefix.startsWith("import { readFile } from 'node:fs/promises';"));
     assert.ok(prefix.endsWith('  const text = await '));
     assert.equal(suffix, '\n}\n');
-    assert.ok((request.body?.stop as string[]).includes('\n'), 'a one-line place stops at the line end');
+    assert.ok(
+      !((request.body?.stop as string[] | undefined) ?? []).includes('\n'),
+      'at the end of a line it reads on for the next lines',
+    );
+    assert.equal(request.body?.max_tokens, 256, 'with the multi-line budget');
     assert.equal(statuses[0].state, 'waiting');
     assert.equal(statuses.at(-1)!.state, 'idle');
     assert.equal(metrics[0].outcome, 'ok');
@@ -188,6 +192,12 @@ describe('completion engine (scripted model server, real client and trust gate)'
     );
     const session = new TypingSession(engine, doc, { line: 0, character: 39 });
     assert.deepEqual((await session.provide(true))?.suggestions, ['path, "utf8"']);
+    const [request] = completionRequests(server);
+    assert.ok(
+      (request.body?.stop as string[]).includes('\n'),
+      'text follows: the server stops at the line end',
+    );
+    assert.equal(request.body?.max_tokens, 64);
   });
 
   it('reports a failed request as an error the user can act on', async () => {
@@ -222,11 +232,45 @@ describe('completion engine (scripted model server, real client and trust gate)'
     session.type("readFile(path, 'utf8');");
     assert.equal(await session.provide(), undefined);
     assert.equal(completionRequests(server).length, 1, 'the model already said the line ends here');
-    session.type('\n  ');
+    session.type('\n  if'); // not the line the model went on with
     assert.equal(await session.provide(), undefined); // nothing scripted for this place
     assert.equal(completionRequests(server).length, 2);
     assert.equal(metrics.at(-1)!.reason, 'after-accept');
     const delay = engine.policy.currentDelayMs();
     assert.ok(delay < 30, `the acceptance shortened the wait: ${delay}`);
+  });
+
+  it('shows the line as soon as it is complete, and after Enter the next line the same request brought', async () => {
+    const { engine, metrics } = harness(server);
+    const doc = new LineDocument('file:///work/src/config.ts', '/work/src/config.ts', 'typescript', source);
+    const session = new TypingSession(engine, doc, { line: 3, character: 21 });
+    const first = await session.provide();
+    assert.deepEqual(first?.suggestions, ["readFile(path, 'utf8');"]);
+    const [request] = completionRequests(server);
+    assert.ok(request.finishedAt === undefined, 'shown while the next lines still stream (30 ms a token)');
+    session.type("readFile(path, 'utf8');");
+    assert.equal(await session.provide(), undefined, 'the line is complete');
+    session.type('\n  ');
+    const next = await session.provide();
+    assert.deepEqual(next?.suggestions, ['return JSON.parse(text);']);
+    assert.equal(completionRequests(server).length, 1, 'no request after Enter');
+    session.type('return JSON.parse(text);');
+    assert.equal(await session.provide(), undefined, 'that line is complete too');
+    assert.equal(completionRequests(server).length, 1);
+    assert.equal(metrics.length, 1);
+    engine.dispose();
+  });
+
+  it('stops reading on when the user types something else than the line', async () => {
+    const { engine } = harness(server);
+    const doc = new LineDocument('file:///work/src/config.ts', '/work/src/config.ts', 'typescript', source);
+    const session = new TypingSession(engine, doc, { line: 3, character: 21 });
+    await session.provide();
+    const [request] = completionRequests(server);
+    session.type('fetch');
+    engine.cursorChanged(doc, session.pos);
+    await server.waitForAbort(request);
+    assert.ok(request.aborted);
+    engine.dispose();
   });
 });
