@@ -4,6 +4,7 @@
  * (src/collab/vscode/) bind editors, files and views to this.
  */
 import * as Y from 'yjs';
+import { encodeRemoveParticipant } from '../server/authority';
 import { type ConnectionState, SessionConnection } from './connection';
 import { GuestFiles } from './guestFiles';
 import { HostFiles, type OpenDocumentAccess } from './hostFiles';
@@ -181,6 +182,15 @@ export class CollabSession {
   /** The whole document as one update (to keep unsynced edits across a window reload). */
   snapshot(): Uint8Array {
     return Y.encodeStateAsUpdate(this.ydoc);
+  }
+
+  /**
+   * Host only: asks the server to remove a participant (by awareness client id). The server revokes
+   * their token and closes them; false when the request could not be sent.
+   */
+  removeParticipant(clientId: number): boolean {
+    if (this.role !== 'host') return false;
+    return this.connection.sendRaw(encodeRemoveParticipant(clientId));
   }
 
   dispose(): void {
