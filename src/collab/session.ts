@@ -6,6 +6,7 @@
 import * as Y from 'yjs';
 import { encodeRemoveParticipant } from '../server/authority';
 import { type ConnectionState, SessionConnection } from './connection';
+import type { ApproveGuestChange } from './guestBoundary';
 import { GuestFiles } from './guestFiles';
 import { HostFiles, type OpenDocumentAccess } from './hostFiles';
 import { HostTree } from './hostTree';
@@ -29,7 +30,14 @@ export interface SessionOptions {
   maxBackoffMs?: number;
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   /** Host only. */
-  host?: { root: string; folderName: string; excludeGlobs: readonly string[]; editors: OpenDocumentAccess };
+  host?: {
+    root: string;
+    folderName: string;
+    excludeGlobs: readonly string[];
+    editors: OpenDocumentAccess;
+    /** Asked before a guest changes VS Code, Git or Tandem configuration on the host's disk. */
+    approve?: ApproveGuestChange;
+  };
   /** Guest only: updates saved from an earlier visit to this room, merged before connecting. */
   restoredState?: Uint8Array;
 }
@@ -86,6 +94,7 @@ export class CollabSession {
         tree: this.hostTree,
         editors: options.host.editors,
         log: options.log,
+        approve: options.host.approve,
       });
     } else {
       this.guestFiles = new GuestFiles({

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import WebSocket from 'ws';
 import type { Settings } from '../../settings';
 import { type CollabServer, signToken, startCollabServer } from '../../server';
+import { approveGuestChange } from './approveGuestChange';
 import { buildInviteLink, describeExpiry, type Invite, parseInviteLink, readTokenClaims } from '../invite';
 import { CollabSession } from '../session';
 import { ActiveSession } from './activeSession';
@@ -404,6 +405,7 @@ export class SessionController implements vscode.Disposable {
         folderName: path.basename(folder.fsPath),
         excludeGlobs: settings.get('collab.exclude'),
         editors: this.hostEditors(folder),
+        approve: (change) => approveGuestChange(change, log),
       },
     });
     try {
