@@ -59,8 +59,15 @@ describe('a repository cannot redirect code or keys (issue 12, item 1)', functio
     // Denied ("Use my own setting"): every kind of request still goes to the user's own server.
     await askPanel('first question');
     await api.panel.assistant.ask('from the panel', []);
+    // Ghost text too (a fill request for a file of the workspace).
+    await api.trust.gate.fill({
+      model: api.model.completionModel,
+      document: { path: file('src/greeter.ts').fsPath },
+      prefix: 'export function ',
+      suffix: '\n',
+    }).call.result;
     assert.equal(foreign.requests.length, 0, 'the workspace server received a request before it was allowed');
-    assert.ok(own.requests.length >= 2);
+    assert.ok(own.requests.length >= 3);
     assert.equal(own.requests.at(-1)!.headers.authorization, `Bearer ${KEY}`);
 
     // Allowed: requests go there, without the key entered for the user's own server.
