@@ -4,6 +4,8 @@ import { Settings } from './settings';
 import { TandemStatusBar } from './statusBar';
 import { registerModel, type ModelService } from './model/vscode';
 import { registerTrust, type TrustService } from './trust/vscode';
+import { WorkspaceExclusions } from './trust/vscode/workspaceExclusions';
+import { WorkspaceRedirects } from './trust/vscode/workspaceRedirects';
 import { registerPanel, type TandemPanel } from './panel/vscode';
 import { registerCollab, type CollabService } from './collab/vscode';
 import { registerCompletion, type CompletionService } from './completion/vscode';
@@ -14,6 +16,10 @@ export interface TandemApi {
   readonly log: vscode.LogOutputChannel;
   readonly status: TandemStatusBar;
   readonly apiKey: ApiKeyStore;
+  /** Workspace settings that would redirect code, keys or sessions: used only once the user allows them. */
+  readonly redirects: WorkspaceRedirects;
+  /** `tandem.trust.excludeGlobs` as used: the user's, plus only the exclusions a workspace adds. */
+  readonly exclusions: WorkspaceExclusions;
   /** The model layer: its client (created on first use), request log and error reporting. */
   readonly model: ModelService;
   /** The trust gate every model request goes through (created on first use), and proposal confirmation. */
@@ -37,8 +43,19 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   const log = vscode.window.createOutputChannel('Tandem', { log: true });
   const settings = new Settings();
   const status = new TandemStatusBar();
-  const apiKey = new ApiKeyStore(context.secrets);
   context.subscriptions.push(log, settings, status);
+  // Before anything reads them: a workspace's baseUrl/serverUrl count only once the user allows them.
+  const redirects = new WorkspaceRedirects(settings, context.globalState, log);
+  const exclusions = new WorkspaceExclusions(settings, log);
+  context.subscriptions.push(redirects, exclusions);
+  const apiKey = new ApiKeyStore(
+    context.secrets,
+    () => settings.get('model.baseUrl'),
+    () => {
+      const levels = settings.inspect('model.baseUrl');
+      return levels?.globalValue ?? levels?.defaultValue ?? '';
+    },
+  );
   const model = registerModel({ settings, apiKey, status, log });
   context.subscriptions.push(model);
   const trust = registerTrust({ settings, model, log });
@@ -78,7 +95,20 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
 
   const activateMs = performance.now() - started;
   log.info(`Tandem ${context.extension.packageJSON.version} activated in ${activateMs.toFixed(2)} ms`);
-  active = { settings, log, status, apiKey, model, trust, panel, collab, completion, activateMs };
+  active = {
+    settings,
+    log,
+    status,
+    apiKey,
+    redirects,
+    exclusions,
+    model,
+    trust,
+    panel,
+    collab,
+    completion,
+    activateMs,
+  };
   context.subscriptions.push({ dispose: () => (active = undefined) });
   return active;
 }

@@ -23,6 +23,8 @@ export class Settings implements vscode.Disposable {
   /** Fires with the keys (among those asked about so far) whose effective value changed. */
   readonly onDidChange = this.changed.event;
   private readonly known = new Set<SettingKey>();
+  /** Settings whose value is decided by more than VS Code's precedence (see `guard`). */
+  private readonly guards = new Map<SettingKey, () => unknown>();
 
   constructor(private readonly scope?: vscode.ConfigurationScope) {
     this.subscription = vscode.workspace.onDidChangeConfiguration((event) => {
@@ -35,11 +37,32 @@ export class Settings implements vscode.Disposable {
 
   get<K extends SettingKey>(key: K, scope?: vscode.ConfigurationScope): SettingsSchema[K] {
     this.known.add(key);
+    const guard = this.guards.get(key);
+    if (guard) return guard() as SettingsSchema[K];
     const value = vscode.workspace
       .getConfiguration('tandem', scope ?? this.scope)
       .get<SettingsSchema[K]>(key);
     if (value === undefined) throw new Error(`Setting tandem.${key} is not declared in package.json`);
     return value;
+  }
+
+  /** The setting's value at each level (default, user, workspace, folder). */
+  inspect<K extends SettingKey>(key: K, scope?: vscode.ConfigurationScope) {
+    return vscode.workspace.getConfiguration('tandem', scope ?? this.scope).inspect<SettingsSchema[K]>(key);
+  }
+
+  /**
+   * From now on `get(key)` returns what `read` decides (e.g. a workspace's value only once the user
+   * confirmed it); `notifyChanged(key)` tells listeners when that decision changes.
+   */
+  guard<K extends SettingKey>(key: K, read: () => SettingsSchema[K]): vscode.Disposable {
+    this.guards.set(key, read);
+    return new vscode.Disposable(() => this.guards.delete(key));
+  }
+
+  /** Tells listeners that `key`'s value changed without a configuration change (a guard's decision). */
+  notifyChanged(key: SettingKey): void {
+    this.changed.fire(new Set([key]));
   }
 
   /** Writes a setting at user level (or workspace level when `target` says so). */

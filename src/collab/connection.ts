@@ -172,6 +172,14 @@ export class SessionConnection {
     else socket.close();
   }
 
+  /** Sends a message of Tandem's own (a host's control request); false when not connected. */
+  sendRaw(message: Uint8Array): boolean {
+    const socket = this.provider.ws;
+    if (!socket || socket.readyState !== 1) return false;
+    socket.send(message);
+    return true;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

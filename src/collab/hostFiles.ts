@@ -8,6 +8,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as Y from 'yjs';
 import { type Eol, detectEol, fromLf, minimalReplacement, toLf } from './eol';
+import { type ApproveGuestChange, GuestBoundary, type GuestChangeApproval } from './guestBoundary';
 import type { HostTree } from './hostTree';
 import {
   DISK_ORIGIN,
@@ -31,6 +32,11 @@ export interface HostFilesOptions {
   tree: HostTree;
   editors: OpenDocumentAccess;
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  /**
+   * Asked before a guest's change to a protected path (VS Code, Git or Tandem configuration) is
+   * carried out; without it such changes are refused.
+   */
+  approve?: ApproveGuestChange;
 }
 
 export type SeedOutcome = 'seeded' | 'exists' | 'unshareable' | 'missing' | 'excluded';
@@ -77,8 +83,10 @@ export class HostFiles {
   private queue: Promise<void> = Promise.resolve();
   private readonly onRequests: (event: Y.YMapEvent<FileRequest>) => void;
   private disposed = false;
+  private readonly boundary: GuestBoundary;
 
   constructor(private readonly options: HostFilesOptions) {
+    this.boundary = new GuestBoundary(options.tree.absolute('.'));
     this.onRequests = (event) => {
       for (const [id, change] of event.changes.keys) if (change.action === 'add') this.enqueue(id);
     };
@@ -227,6 +235,7 @@ export class HostFiles {
     const { session, tree } = this.options;
     const relative = await this.insidePath(request.path);
     const absolute = tree.absolute(relative);
+    await this.checkBoundary(request, relative);
     switch (request.op) {
       case 'save': {
         const text = session.text(relative);
@@ -265,7 +274,7 @@ export class HostFiles {
         await fs.mkdir(absolute);
         break;
       case 'delete':
-        await fs.rm(absolute, { recursive: request.recursive, force: false });
+        await this.deleteVisible(relative, request.recursive);
         this.forgetTexts(relative, (key) => session.unseed(key));
         break;
       case 'rename': {
@@ -273,6 +282,15 @@ export class HostFiles {
         const targetAbsolute = tree.absolute(target);
         if (!request.overwrite && (await pathExists(targetAbsolute)))
           throw new FileOperationError('FileExists', `${target} already exists`);
+        // Moving a folder moves everything in it: not when some of it is hidden from the guest.
+        const hidden = (await this.below(relative)).find(
+          (entry) => !tree.isShared(entry.relative, entry.dir),
+        );
+        if (hidden)
+          throw new FileOperationError(
+            'NoPermissions',
+            `${relative} holds files that are not shared with you; only the host can move it`,
+          );
         await fs.rename(absolute, targetAbsolute);
         this.forgetTexts(relative, (key) => {
           const moved = target + key.slice(relative.length);
@@ -285,6 +303,121 @@ export class HostFiles {
       }
     }
     await tree.refresh(relative);
+  }
+
+  /**
+   * A guest's change to a protected path (or to a folder holding one) is carried out only once the
+   * host approves it, seeing the change; otherwise it is refused and a refused save puts the shared
+   * text back to what the host's disk holds.
+   */
+  private async checkBoundary(request: FileRequest, relative: string): Promise<void> {
+    const { session, tree } = this.options;
+    let before: string | undefined;
+    let after: string | undefined;
+    const paths = [relative];
+    if (request.op === 'rename') paths.push((await this.insidePath(request.target)) as string);
+    if (request.op === 'delete' || request.op === 'rename')
+      for (const entry of await this.below(relative)) paths.push(entry.relative);
+    if (request.op === 'save' || request.op === 'write') {
+      before = await readTextFile(tree.absolute(relative));
+      if (request.op === 'save') {
+        const info = session.fileInfo(relative);
+        const text = session.text(relative);
+        after = text && info ? fromLf(text.toString(), info.eol) : undefined;
+      } else {
+        const decoded = decodeSharedText(
+          request.content instanceof Uint8Array ? request.content : new Uint8Array(),
+        );
+        after = 'unshared' in decoded ? undefined : decoded.text;
+      }
+    }
+    const reasons = [
+      ...new Set(
+        paths.flatMap((path) =>
+          this.boundary.reasons(
+            path,
+            path === relative ? before : undefined,
+            path === relative ? after : undefined,
+          ),
+        ),
+      ),
+    ];
+    if (reasons.length === 0) return;
+    const change: GuestChangeApproval = {
+      by: String(request.by ?? 'a guest'),
+      op: request.op,
+      path: relative,
+      target: request.op === 'rename' ? paths[1] : undefined,
+      reasons,
+      before,
+      after,
+    };
+    const approved = this.options.approve ? await this.options.approve(change).catch(() => false) : false;
+    this.options.log?.(
+      'info',
+      `${approved ? 'approved' : 'declined'}: ${request.op} ${relative} by ${change.by}`,
+    );
+    if (approved) return;
+    if (request.op === 'save' || request.op === 'write') {
+      // The shared text goes back to the disk's, so nobody keeps editing a change that was refused.
+      const text = session.text(relative);
+      if (text && before !== undefined) replaceText(text, toLf(before), DISK_ORIGIN);
+    }
+    throw new FileOperationError(
+      'NoPermissions',
+      `the host did not allow this change to ${relative} (${reasons.join('; ')})`,
+    );
+  }
+
+  /** Every entry below a folder on disk (files and folders, shared or not); empty for a file. */
+  private async below(relative: string): Promise<{ relative: string; dir: boolean }[]> {
+    const absolute = this.options.tree.absolute(relative);
+    const found: { relative: string; dir: boolean }[] = [];
+    const walk = async (dir: string, prefix: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const child = `${prefix}/${entry.name}`;
+        const isDir = entry.isDirectory() && !entry.isSymbolicLink();
+        found.push({ relative: child, dir: isDir });
+        if (isDir) await walk(path.join(dir, entry.name), child);
+      }
+    };
+    const stat = await fs.lstat(absolute).catch(() => undefined);
+    if (stat?.isDirectory()) await walk(absolute, relative);
+    return found;
+  }
+
+  /**
+   * Deletes what the guest can see: a file, or a folder's shared files and the folders left empty.
+   * Files hidden from the guest (excluded from sharing) and the folders holding them stay on disk.
+   */
+  private async deleteVisible(relative: string, recursive: boolean): Promise<void> {
+    const { tree } = this.options;
+    const absolute = tree.absolute(relative);
+    const stat = await fs.lstat(absolute);
+    if (!stat.isDirectory()) {
+      await fs.rm(absolute, { force: false });
+      return;
+    }
+    const entries = await this.below(relative);
+    if (entries.length > 0 && !recursive)
+      throw new FileOperationError('NoPermissions', `${relative} is not empty`);
+    // Deepest first, so a folder is looked at after everything in it.
+    const ordered = [...entries].sort((a, b) => b.relative.split('/').length - a.relative.split('/').length);
+    for (const entry of ordered) {
+      const target = tree.absolute(entry.relative);
+      if (entry.dir) {
+        await fs.rmdir(target).catch(() => undefined);
+      } else if (tree.isShared(entry.relative)) {
+        await fs.rm(target, { force: true });
+      }
+    }
+    await fs.rmdir(absolute).catch(() => undefined);
   }
 
   /** Runs `each` for a path's shared text and those of every file below it. */
@@ -307,6 +440,16 @@ export function replaceText(text: Y.Text, next: string, origin: unknown): void {
     if (change.to > change.from) text.delete(change.from, change.to - change.from);
     if (change.insert) text.insert(change.from, change.insert);
   }, origin);
+}
+
+/** A file's text (UTF-8, without a BOM), or undefined when it is absent or not text. */
+async function readTextFile(absolute: string): Promise<string | undefined> {
+  try {
+    const decoded = decodeSharedText(await fs.readFile(absolute));
+    return 'unshared' in decoded ? undefined : decoded.text;
+  } catch {
+    return undefined;
+  }
 }
 
 async function pathExists(absolute: string): Promise<boolean> {

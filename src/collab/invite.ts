@@ -16,7 +16,7 @@ export interface Invite {
 
 export interface InviteClaims {
   room: string;
-  role: 'rw' | 'ro';
+  role: 'host' | 'rw' | 'ro';
   name: string;
   /** Expiry, ms since the epoch. */
   exp: number;
@@ -73,7 +73,7 @@ export function readTokenClaims(token: string): InviteClaims | undefined {
     const json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<InviteClaims>;
     if (
       typeof json.room !== 'string' ||
-      (json.role !== 'rw' && json.role !== 'ro') ||
+      (json.role !== 'host' && json.role !== 'rw' && json.role !== 'ro') ||
       typeof json.exp !== 'number'
     )
       return undefined;

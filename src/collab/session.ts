@@ -4,7 +4,9 @@
  * (src/collab/vscode/) bind editors, files and views to this.
  */
 import * as Y from 'yjs';
+import { encodeRemoveParticipant } from '../server/authority';
 import { type ConnectionState, SessionConnection } from './connection';
+import type { ApproveGuestChange } from './guestBoundary';
 import { GuestFiles } from './guestFiles';
 import { HostFiles, type OpenDocumentAccess } from './hostFiles';
 import { HostTree } from './hostTree';
@@ -28,7 +30,14 @@ export interface SessionOptions {
   maxBackoffMs?: number;
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   /** Host only. */
-  host?: { root: string; folderName: string; excludeGlobs: readonly string[]; editors: OpenDocumentAccess };
+  host?: {
+    root: string;
+    folderName: string;
+    excludeGlobs: readonly string[];
+    editors: OpenDocumentAccess;
+    /** Asked before a guest changes VS Code, Git or Tandem configuration on the host's disk. */
+    approve?: ApproveGuestChange;
+  };
   /** Guest only: updates saved from an earlier visit to this room, merged before connecting. */
   restoredState?: Uint8Array;
 }
@@ -85,6 +94,7 @@ export class CollabSession {
         tree: this.hostTree,
         editors: options.host.editors,
         log: options.log,
+        approve: options.host.approve,
       });
     } else {
       this.guestFiles = new GuestFiles({
@@ -181,6 +191,15 @@ export class CollabSession {
   /** The whole document as one update (to keep unsynced edits across a window reload). */
   snapshot(): Uint8Array {
     return Y.encodeStateAsUpdate(this.ydoc);
+  }
+
+  /**
+   * Host only: asks the server to remove a participant (by awareness client id). The server revokes
+   * their token and closes them; false when the request could not be sent.
+   */
+  removeParticipant(clientId: number): boolean {
+    if (this.role !== 'host') return false;
+    return this.connection.sendRaw(encodeRemoveParticipant(clientId));
   }
 
   dispose(): void {

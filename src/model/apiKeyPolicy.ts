@@ -11,3 +11,16 @@ export function isOpenAiServer(baseUrl: string): boolean {
     return false;
   }
 }
+
+/**
+ * The server an API key belongs to: the base URL's origin (`https://api.example.com:8443`), so a key
+ * entered for one server is never sent to another. Undefined for a URL that cannot be read.
+ */
+export function keyOriginOf(baseUrl: string): string | undefined {
+  try {
+    const url = new URL(baseUrl.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
+}

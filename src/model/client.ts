@@ -187,7 +187,7 @@ export class ModelClient {
       controller.abort();
     }, timeoutMs);
     try {
-      const key = await this.apiKey();
+      const key = await this.apiKey(settings.baseUrl);
       context.keySent = Boolean(key);
       record.attempts = 1;
       record.sentAt = performance.now();

@@ -179,7 +179,7 @@ export class RequestRunner {
     context: FailureContext,
     signal: AbortSignal,
   ): Promise<Response> {
-    const key = await this.env.apiKey();
+    const key = await this.env.apiKey(settings.baseUrl);
     context.keySent = Boolean(key);
     const sdk = this.env.sdkFor(settings);
     // Streamed answers send headers once generation starts; a plain answer only when it is done.

@@ -4,7 +4,8 @@
 export type ModelEndpoint = 'completions' | 'chat/completions' | 'models';
 
 /** Returns the API key to send, or undefined when the server needs none (local servers). */
-export type ApiKeyProvider = () => string | undefined | Promise<string | undefined>;
+/** The key for the server at `baseUrl` (the request's own), or undefined. Never a key of another server. */
+export type ApiKeyProvider = (baseUrl: string) => string | undefined | Promise<string | undefined>;
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';

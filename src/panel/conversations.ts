@@ -38,6 +38,8 @@ export class ConversationStore {
   constructor(
     private readonly storage: KeyValueStore,
     private readonly limits: ConversationLimits = DEFAULT_LIMITS,
+    /** Applied to every message's text as it is written to storage (the trust gate's known secrets). */
+    private readonly redactForStorage: (text: string) => string = (text) => text,
   ) {
     const stored = storage.get<unknown>(STORAGE_KEY);
     this.conversations = Array.isArray(stored) ? stored.filter(isStoredConversation).map(settle) : [];
@@ -100,7 +102,15 @@ export class ConversationStore {
 
   async save(): Promise<void> {
     while (this.conversations.length > this.limits.conversations) this.conversations.pop();
-    await this.storage.update(STORAGE_KEY, this.conversations);
+    const redact = this.redactForStorage;
+    await this.storage.update(
+      STORAGE_KEY,
+      this.conversations.map((conversation) => ({
+        ...conversation,
+        title: redact(conversation.title),
+        messages: conversation.messages.map((message) => ({ ...message, text: redact(message.text) })),
+      })),
+    );
   }
 
   private create(): StoredConversation {

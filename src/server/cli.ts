@@ -27,7 +27,7 @@ export const usage = `Tandem collaboration server (y-websocket protocol, signed 
 
 Usage:
   node dist/server.js [options]                 serve rooms
-  node dist/server.js token --room R --role rw|ro --ttl 24h [--name N]
+  node dist/server.js token --room R --role host|rw|ro --ttl 24h [--name N]
                                                 print a token for room R (last line)
 
 Options:
@@ -135,7 +135,8 @@ function parseTokenCommand(args: readonly string[]): TokenCommand {
   const room = flags.get('--room');
   if (!room) throw new Error('token needs --room <name>');
   const role = flags.get('--role');
-  if (role !== 'rw' && role !== 'ro') throw new Error('token needs --role rw or --role ro');
+  if (role !== 'host' && role !== 'rw' && role !== 'ro')
+    throw new Error('token needs --role host, --role rw or --role ro');
   const ttl = flags.get('--ttl');
   if (!ttl) throw new Error('token needs --ttl <duration>, e.g. --ttl 24h');
   return { kind: 'token', room, role, ttlMs: parseDuration(ttl), name: flags.get('--name') ?? '' };

@@ -1,6 +1,7 @@
 // One client's WebSocket in a room: decodes its messages, enforces its role and rate limits, and
 // sends it what the room relays.
 import type { RawData, WebSocket } from 'ws';
+import { authorityOf, decodeControl, messageControl } from './authority';
 import { type CollabLimits, RateBucket } from './limits';
 import type { CollabLogger } from './log';
 import type { ServerMetrics } from './metrics';
@@ -35,6 +36,8 @@ export interface ConnectionIdentity {
   /** When the token expires (ms since the epoch); Infinity without auth. */
   readonly expiresAt: number;
   readonly address: string;
+  /** The token it was admitted with; undefined without auth. */
+  readonly token?: string;
 }
 
 export interface ConnectionContext {
@@ -42,6 +45,8 @@ export interface ConnectionContext {
   readonly metrics: ServerMetrics;
   readonly log: CollabLogger;
   readonly onClosed: (connection: ClientConnection) => void;
+  /** Revokes a token for good (a host removed its participant). */
+  readonly revoke?: (token: string, identity: ConnectionIdentity) => void;
 }
 
 const OPEN = 1;
@@ -157,6 +162,10 @@ export class ClientConnection implements RoomMember {
   private handle(bytes: Uint8Array): void {
     const { metrics } = this.context;
     try {
+      if (bytes[0] === messageControl) {
+        this.control(bytes);
+        return;
+      }
       const message = decodeClientMessage(bytes);
       switch (message.kind) {
         case 'sync-step1':
@@ -166,7 +175,7 @@ export class ClientConnection implements RoomMember {
         case 'update':
           if (this.identity.role === 'ro') {
             this.dropReadOnlyUpdate(message.update);
-          } else {
+          } else if (this.authorized(message.update)) {
             this.room.applyUpdate(message.update, this);
             metrics.updatesIn.inc();
           }
@@ -203,6 +212,52 @@ export class ClientConnection implements RoomMember {
     }
   }
 
+  /** The server's rules for this update (client ids, host-only state); false when it is not applied. */
+  private authorized(update: Uint8Array): boolean {
+    const verdict = authorityOf(this.room.doc).checkUpdate(this, update);
+    if (verdict.ok) return true;
+    this.context.metrics.updatesDropped.inc({
+      reason: verdict.action === 'close' ? 'forged_client' : 'host_only',
+    });
+    this.context.log({
+      level: 'warn',
+      msg: 'update refused',
+      room: this.room.name,
+      name: this.identity.name,
+      reason: verdict.reason,
+    });
+    if (verdict.action === 'close') this.close(CloseCode.forbidden, verdict.reason);
+    else this.send(encodePermissionDenied(verdict.reason));
+    return false;
+  }
+
+  /** Tandem's control messages: a host removing a participant. */
+  private control(bytes: Uint8Array): void {
+    const request = decodeControl(bytes);
+    if (!request) return;
+    if (this.identity.role !== 'host') {
+      this.send(encodePermissionDenied('only the host may remove a participant'));
+      return;
+    }
+    const owner = authorityOf(this.room.doc).ownerOf(request.clientId);
+    const token = owner?.member?.identity.token ?? owner?.token;
+    if (owner?.member === this || (token !== undefined && token === this.identity.token)) return;
+    const identity = (owner?.member as ClientConnection | undefined)?.identity;
+    if (token !== undefined) this.context.revoke?.(token, identity ?? { ...this.identity, name: '', token });
+    this.context.log({
+      level: 'info',
+      msg: 'participant removed',
+      room: this.room.name,
+      client: request.clientId,
+    });
+    // Every open connection with that token goes: one invite link is one participant's.
+    for (const member of this.room.members) {
+      const connection = member as ClientConnection;
+      if (connection === owner?.member || (token !== undefined && connection.identity?.token === token))
+        connection.close(CloseCode.forbidden, 'removed from the session by the host');
+    }
+  }
+
   private dropReadOnlyUpdate(update: Uint8Array): void {
     // A read-only client answers the server's step 1 with an empty update: that is not an edit.
     if (isEmptyUpdate(update)) return;
@@ -218,7 +273,13 @@ export class ClientConnection implements RoomMember {
     });
   }
 
-  private receiveAwareness(entries: readonly AwarenessEntry[]): void {
+  private receiveAwareness(received: readonly AwarenessEntry[]): void {
+    // Presence says what the token says (role, name), not what the client claims.
+    const entries = authorityOf(this.room.doc).stampAwareness(
+      this,
+      received,
+      this.room.members as Iterable<ClientConnection>,
+    );
     for (const entry of entries) this.pendingAwareness.set(entry.clientId, entry);
     if (this.awarenessTimer !== undefined) return;
     if (this.awarenessBucket.has(1)) {
@@ -320,6 +381,7 @@ export class ClientConnection implements RoomMember {
     this.closing = true;
     this.clearTimers();
     this.queue.length = 0;
+    authorityOf(this.room.doc).left(this);
     this.room.leave(this);
     const closedWith = this.closeCode ?? code;
     this.context.metrics.connectionsClosed.inc({ code: String(closedWith) });

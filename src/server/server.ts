@@ -10,6 +10,7 @@ import { type CollabLimits, resolveLimits } from './limits';
 import { type CollabLogger, silentLogger } from './log';
 import { ServerMetrics } from './metrics';
 import { Room, type RoomSeeder } from './room';
+import { Revocations } from './revocations';
 import { MemoryRoomStore, type RoomStore } from './storage';
 import { UpdateBatch } from './updateBatch';
 import { type CollabRole, MAX_ROOM_NAME_LENGTH, signToken, verifyToken } from './token';
@@ -84,6 +85,8 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     store = new MemoryRoomStore();
   }
 
+  // Read before listening: a damaged list stops the server rather than re-admitting removed people.
+  const revocations = new Revocations(options.dataDir);
   const rooms = new Map<string, Room>();
   const connections = new Set<ClientConnection>();
   const roomsByAddress = new Map<string, Map<string, number>>();
@@ -127,7 +130,8 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     const address = request.socket.remoteAddress ?? 'unknown';
     let identity: ConnectionIdentity = { role: 'rw', name: '', expiresAt: Infinity, address };
     if (auth) {
-      const check = verifyToken(secret, url.searchParams.get('token'));
+      const token = url.searchParams.get('token');
+      const check = verifyToken(secret, token);
       if (!check.ok) {
         const reason = {
           missing: 'a token is required (token query parameter)',
@@ -144,7 +148,20 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
           reason: 'the token is for another room',
           metric: 'wrong_room',
         };
-      identity = { role: check.claims.role, name: check.claims.name, expiresAt: check.claims.exp, address };
+      if (revocations.has(token as string))
+        return {
+          ok: false,
+          code: CloseCode.forbidden,
+          reason: 'this invitation was revoked: the host removed you from the session',
+          metric: 'revoked_token',
+        };
+      identity = {
+        role: check.claims.role,
+        name: check.claims.name,
+        expiresAt: check.claims.exp,
+        address,
+        token: token as string,
+      };
     }
     const capacity = (reason: string): Admission => ({
       ok: false,
@@ -251,6 +268,8 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
           connections.delete(closed);
           trackAddress(identity.address, roomName, -1);
         },
+        revoke: (token, revoked) =>
+          revocations.add(token, { room: roomName, name: revoked.name, exp: revoked.expiresAt }),
       });
       connections.add(connection);
       metrics.connectionsAccepted.inc();

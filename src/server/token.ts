@@ -3,7 +3,12 @@
 // payload, so changing any of those fields (or signing with another secret) makes the token invalid.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export type CollabRole = 'rw' | 'ro';
+/** `host` may also write the session's host-only state and remove participants; `ro` may not edit. */
+export type CollabRole = 'host' | 'rw' | 'ro';
+
+export function isCollabRole(value: unknown): value is CollabRole {
+  return value === 'host' || value === 'rw' || value === 'ro';
+}
 
 export interface TokenClaims {
   readonly room: string;
@@ -41,7 +46,7 @@ export function signToken(secret: string, claims: TokenClaims): string {
     claims.room.length > MAX_ROOM_NAME_LENGTH
   )
     throw new Error(`token room must be 1-${MAX_ROOM_NAME_LENGTH} characters`);
-  if (claims.role !== 'rw' && claims.role !== 'ro') throw new Error(`token role must be "rw" or "ro"`);
+  if (!isCollabRole(claims.role)) throw new Error(`token role must be "host", "rw" or "ro"`);
   if (typeof claims.name !== 'string' || claims.name.length > MAX_TOKEN_NAME_LENGTH)
     throw new Error(`token name must be at most ${MAX_TOKEN_NAME_LENGTH} characters`);
   if (!Number.isFinite(claims.exp)) throw new Error('token expiry must be a finite time');
@@ -77,7 +82,7 @@ export function verifyToken(secret: string, token: string | null | undefined, no
     claims.v !== TOKEN_VERSION ||
     typeof claims.room !== 'string' ||
     claims.room.length === 0 ||
-    (claims.role !== 'rw' && claims.role !== 'ro') ||
+    !isCollabRole(claims.role) ||
     typeof claims.name !== 'string' ||
     typeof claims.exp !== 'number' ||
     !Number.isFinite(claims.exp)

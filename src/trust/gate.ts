@@ -98,9 +98,17 @@ export class TrustGate {
     return describeExclusion(path, this.rules.check(path));
   }
 
-  /** Writes placeholders back to the original values. Use on every proposal before applying it. */
-  restore(text: string): RestoreResult {
-    return this.vault.restore(text);
+  /**
+   * Writes placeholders back to the original values. Use on every proposal before applying it, with
+   * the path of the file it goes into: only secrets from that file or its session are written back.
+   */
+  restore(text: string, target?: string): RestoreResult {
+    return this.vault.restore(text, target);
+  }
+
+  /** `text` with every secret this window has already redacted replaced by its placeholder (for storage). */
+  redactKnown(text: string): string {
+    return this.vault.redact(text, [], { path: 'untrusted:storage' }).text;
   }
 
   /** The proposed changes that need an explicit confirmation, with their reasons. */
@@ -142,7 +150,7 @@ export class TrustGate {
       feature: request.feature ?? 'completion',
       attachment: prepared.report.attachment,
     });
-    return this.gated(call, prepared.report);
+    return this.gated(call, prepared.report, request.document.path);
   }
 
   /** Everything `chat` does except calling the model: the exact messages it would send. */
@@ -155,7 +163,7 @@ export class TrustGate {
     // Keep what is sent, then choose a nonce absent from all of it.
     type StagedTurn = { content: string } | { instructions: string; pieces: AdmittedPiece[] };
     const staged = turns.map((turn): StagedTurn => {
-      if (turn.role === 'assistant') return { content: book.redactTrusted(turn.content) };
+      if (turn.role === 'assistant') return { content: book.redactTrusted(turn.content, 'answer') };
       const pieces = (turn.context ?? []).flatMap((piece) => book.admit(piece));
       return { instructions: book.redactTrusted(turn.instructions), pieces };
     });
@@ -207,7 +215,7 @@ export class TrustGate {
     // secret that spans the cursor ends up as its placeholder at the end of the prefix.
     const joined = request.prefix + request.suffix;
     const source: PieceSource = { kind: 'file', path: request.document.path };
-    const redacted = redactPiece(this.vault, joined, around);
+    const redacted = redactPiece(this.vault, joined, around, { path: request.document.path });
     const cursor = request.prefix.length;
     let prefix = '';
     let suffix = '';
@@ -266,13 +274,14 @@ export class TrustGate {
     return this.requestLogMode();
   }
 
-  private gated(call: GatedCall['call'], report: GateReport): GatedCall {
+  /** `target`: the document the answer goes into (a fill's own document); none for a chat answer shown in the panel. */
+  private gated(call: GatedCall['call'], report: GateReport, target?: string): GatedCall {
     const vault = this.vault;
     return {
       call,
       report,
-      restore: (text: string) => vault.restore(text),
-      streamRestorer: (): PlaceholderStreamRestorer => vault.streamRestorer(),
+      restore: (text: string, into = target) => vault.restore(text, into),
+      streamRestorer: (into = target): PlaceholderStreamRestorer => vault.streamRestorer(into),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { scanForSecrets, type SecretFinding } from './secrets/secretScanner';
-import type { RedactedText, SecretVault } from './secrets/secretVault';
+import type { RedactedText, SecretOrigin, SecretVault } from './secrets/secretVault';
 
 /** How far around a cut window the gate looks for a secret crossing the cut (a 4096-bit PEM body fits). */
 export const SURROUNDING_MARGIN = 4096;
@@ -14,8 +14,10 @@ export function redactPiece(
   vault: SecretVault,
   text: string,
   surroundings?: { readonly text: string; readonly offset: number },
+  origin?: SecretOrigin,
 ): RedactedText {
-  if (!surroundings || !surroundings.text.startsWith(text, surroundings.offset)) return vault.redact(text);
+  if (!surroundings || !surroundings.text.startsWith(text, surroundings.offset))
+    return vault.redact(text, undefined, origin);
   const from = Math.max(0, surroundings.offset - SURROUNDING_MARGIN);
   const to = Math.min(surroundings.text.length, surroundings.offset + text.length + SURROUNDING_MARGIN);
   const region = surroundings.text.slice(from, to);
@@ -32,5 +34,5 @@ export function redactPiece(
       value: clipped ? region.slice(finding.start, finding.end) : undefined,
     });
   }
-  return vault.redact(text, findings);
+  return vault.redact(text, findings, origin);
 }

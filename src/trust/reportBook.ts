@@ -24,9 +24,16 @@ export class ReportBook {
 
   constructor(private readonly gate: TrustGate) {}
 
-  /** Trusted text (the user's words, the feature's prompt): redacted, never fenced. */
-  redactTrusted(text: string): string {
-    const redacted = this.gate.vault.redact(text);
+  /**
+   * Trusted text (the user's words, the feature's prompt): redacted, never fenced. An earlier answer
+   * sent back as history is not the user's words: a secret first seen there is restored nowhere.
+   */
+  redactTrusted(text: string, from: 'user' | 'answer' = 'user'): string {
+    const redacted = this.gate.vault.redact(
+      text,
+      undefined,
+      from === 'user' ? 'trusted' : { path: 'untrusted:answer' },
+    );
     for (const redaction of redacted.redactions)
       this.redactions.push({ placeholder: redaction.placeholder, kind: redaction.kind });
     return redacted.text;
@@ -45,7 +52,11 @@ export class ReportBook {
         return [];
       }
     }
-    const redacted = redactPiece(this.gate.vault, piece.text, piece.surroundings);
+    // A secret from a file may be written back only into that file (or its session); one from text
+    // with no file (a peer's words, tool output) only into what is shown, never into a file.
+    const redacted = redactPiece(this.gate.vault, piece.text, piece.surroundings, {
+      path: piece.source.path ?? `untrusted:${piece.source.kind}`,
+    });
     this.record(piece.source, piece.text.length, redacted.redactions);
     const displayPath =
       piece.source.path !== undefined ? this.gate.displayPath(piece.source.path) : undefined;

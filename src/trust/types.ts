@@ -113,10 +113,14 @@ export interface GatedCall {
   /** The model layer's call: stream it, await `result`, or `abort()` it. */
   readonly call: ModelCall;
   readonly report: GateReport;
-  /** Writes placeholders in model output back to the original secrets (locally, never sent). */
-  restore(text: string): RestoreResult;
+  /**
+   * Writes placeholders in model output back to the original secrets (locally, never sent). `target`
+   * is the path of the document the text goes into (for a fill, its own document unless given): only
+   * secrets that came from that document or its session are written back.
+   */
+  restore(text: string, target?: string): RestoreResult;
   /** The same, for streamed text: holds back a placeholder split across chunks. */
-  streamRestorer(): PlaceholderStreamRestorer;
+  streamRestorer(target?: string): PlaceholderStreamRestorer;
 }
 
 /** `tandem.trust.requestLog`: keep what was sent in memory for "Tandem: Show Request Log", or not. */

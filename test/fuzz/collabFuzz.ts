@@ -105,14 +105,16 @@ async function runSeed(seed: number, server: ServerProcess, editMs: number): Pro
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const room = `fuzz-${seed}-${Date.now().toString(36)}`;
   const clientCount = 3 + Math.floor(random() * 2);
-  const token = signToken(SECRET, { room, role: 'rw', name: 'fuzz', exp: Date.now() + 600_000 });
+  // Client 0 hosts (only a host token may create a shared file's text); the others edit.
+  const tokenFor = (index: number) =>
+    signToken(SECRET, { room, role: index === 0 ? 'host' : 'rw', name: '', exp: Date.now() + 600_000 });
   const clients: Client[] = [];
   for (let index = 0; index < clientCount; index++) {
     const ydoc = new Y.Doc({ gc: false });
     const connection = new SessionConnection({
       serverUrl: server.url,
       room,
-      token,
+      token: tokenFor(index),
       doc: ydoc,
       WebSocketPolyfill: WebSocket,
       minBackoffMs: 40,

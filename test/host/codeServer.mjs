@@ -151,15 +151,28 @@ async function waitForHttp(url, timeoutMs, child) {
   throw new Error(`code-server did not answer at ${url} within ${timeoutMs} ms: ${lastError?.message ?? ''}`);
 }
 
+/** True for an address only this machine can reach (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host) {
+  const bare = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  return bare === 'localhost' || bare === '::1' || /^127(?:\.\d{1,3}){3}$/.test(bare);
+}
+
 /**
- * Starts one code-server instance with its own user-data and extensions folders.
+ * Starts one code-server instance with its own user-data and extensions folders. VS Code comes with
+ * a terminal: on any address but loopback it is served only behind `password` (code-server's login
+ * page), and starting it there without one is refused.
  * @param {{ port?: number, host?: string, folder: string, stateDir: string, env?: NodeJS.ProcessEnv,
- *   logFile?: string, settings?: object, inheritOutput?: boolean }} options
+ *   logFile?: string, settings?: object, inheritOutput?: boolean, password?: string }} options
  */
 export async function startCodeServer(options) {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && !options.password)
+    throw new Error(`refusing to serve VS Code (and its terminal) on ${host} without a password`);
   const entry = ensureCodeServer();
   const port = options.port ?? (await freePort());
-  const host = options.host ?? '127.0.0.1';
   const userDataDir = path.join(options.stateDir, 'user-data');
   const extensionsDir = path.join(options.stateDir, 'extensions');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
@@ -197,7 +210,7 @@ export async function startCodeServer(options) {
   const args = [
     entry,
     '--auth',
-    'none',
+    options.password ? 'password' : 'none',
     '--bind-addr',
     `${host}:${port}`,
     '--disable-telemetry',
@@ -211,7 +224,8 @@ export async function startCodeServer(options) {
     options.folder,
   ];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...options.env },
+    // code-server reads the password from $PASSWORD (never from the command line, which `ps` shows).
+    env: { ...process.env, ...options.env, ...(options.password ? { PASSWORD: options.password } : {}) },
     stdio: options.inheritOutput ? 'inherit' : ['ignore', 'pipe', 'pipe'],
   });
   if (!options.inheritOutput) {

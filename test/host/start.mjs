@@ -4,12 +4,13 @@
 // --scripted-model also starts the scripted OpenAI-compatible server (canned answers for the sample
 // workspace) and points tandem.model.baseUrl at it, to try the AI features without a model.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { ensureCodeServer, freePort, startCodeServer } from './codeServer.mjs';
+import { ensureCodeServer, freePort, isLoopbackHost, startCodeServer } from './codeServer.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -129,9 +130,13 @@ if (options['scripted-model']) {
   }
 }
 
+// VS Code has a terminal: anywhere but loopback it sits behind a password made for this run.
+const password = isLoopbackHost(options.host) ? undefined : randomBytes(18).toString('base64url');
+
 let server;
 try {
   server = await startCodeServer({
+    password,
     folder,
     stateDir,
     port,
@@ -154,7 +159,12 @@ if (model)
   console.log(
     `Scripted model server: ${model.baseUrl} (tandem.model.baseUrl points at it; log: ${model.logFile})`,
   );
-console.log(`Tandem is running at http://${options.host}:${server.port}/`);
+const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+console.log(`Tandem is running at http://${shownHost}:${server.port}/`);
+if (password) {
+  console.log(`Listening on ${options.host}: anyone who can reach it needs this password (shown once):`);
+  console.log(`Password: ${password}`);
+}
 console.log('Press Ctrl+C to stop.');
 
 let stopping = false;

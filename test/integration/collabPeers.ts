@@ -22,7 +22,7 @@ export async function startHostSession(options: {
     role: 'host',
     serverUrl: server.url,
     room,
-    token: server.createToken({ room, role: 'rw', name }),
+    token: server.createToken({ room, role: 'host', name }),
     name,
     color: options.color ?? '#1c7ed6',
     WebSocketPolyfill: WebSocket,

@@ -46,13 +46,14 @@ describe('extension spine', () => {
     const { apiKey } = await tandem();
     const local = 'http://127.0.0.1:11434/v1';
     const openai = 'https://api.openai.com/v1';
-    await apiKey.set('sk-test-secret-value');
+    await apiKey.set('sk-test-secret-value', local);
     try {
-      assert.equal(await apiKey.get(local), 'sk-test-secret-value', 'a stored key goes to any server');
+      assert.equal(await apiKey.get(local), 'sk-test-secret-value', 'the key goes to its own server');
+      assert.equal(await apiKey.get('http://127.0.0.1:8080/v1'), undefined, 'and to no other');
       const everything = JSON.stringify(vscode.workspace.getConfiguration('tandem'));
       assert.ok(!everything.includes('sk-test-secret-value'), 'the key is not in any setting');
     } finally {
-      await apiKey.clear();
+      await apiKey.clear(local);
     }
     const previous = process.env.OPENAI_API_KEY;
     process.env.OPENAI_API_KEY = 'sk-from-env';

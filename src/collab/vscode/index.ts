@@ -68,6 +68,9 @@ export class CollabService implements vscode.Disposable {
       // From the Participants view the argument is the item (or its client id); from the palette, nothing.
       command('tandem.collab.follow', (who?: unknown) => controller.follow(participantArgument(who))),
       command('tandem.collab.stopFollowing', () => controller.current?.follower.stop()),
+      command('tandem.collab.removeParticipant', (who?: unknown) =>
+        this.removeParticipant(participantArgument(who)),
+      ),
       command('tandem.collab.undo', () => this.undoRedo(false)),
       command('tandem.collab.redo', () => this.undoRedo(true)),
       command('tandem.collab.saveCopy', () => controller.saveCopy()),
@@ -152,6 +155,45 @@ export class CollabService implements vscode.Disposable {
 
   dispose(): void {
     for (const disposable of this.disposables.reverse()) disposable.dispose();
+  }
+
+  /**
+   * Host only: removes a participant. The server revokes the invite token they joined with (everyone
+   * who joined with the same link goes too) and closes them; the revocation outlives a server restart.
+   */
+  async removeParticipant(who?: number | string, confirm = true): Promise<boolean> {
+    const active = this.controller.current;
+    if (!active || active.session.role !== 'host') {
+      void vscode.window.showInformationMessage(
+        'Tandem: only the host of a shared session can remove someone.',
+      );
+      return false;
+    }
+    const others = active.session.participants().filter((participant) => !participant.self);
+    let target = others.find((participant) => participant.clientId === who || participant.name === who);
+    if (!target && who === undefined) {
+      const pick = await vscode.window.showQuickPick(
+        others.map((participant) => ({
+          label: participant.name,
+          description: participant.role,
+          participant,
+        })),
+        { title: 'Tandem: Remove Participant', placeHolder: 'Who should leave the session?' },
+      );
+      target = pick?.participant;
+    }
+    if (!target) return false;
+    if (confirm) {
+      const answer = await vscode.window.showWarningMessage(
+        `Remove ${target.name} from the session? The invite link they joined with stops working, for everyone who used it.`,
+        { modal: true },
+        'Remove',
+      );
+      if (answer !== 'Remove') return false;
+    }
+    const sent = active.session.removeParticipant(target.clientId);
+    if (!sent) void vscode.window.showErrorMessage('Tandem: not connected to the session server; try again.');
+    return sent;
   }
 
   private async undoRedo(redo: boolean): Promise<void> {

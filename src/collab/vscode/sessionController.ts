@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import WebSocket from 'ws';
 import type { Settings } from '../../settings';
 import { type CollabServer, signToken, startCollabServer } from '../../server';
+import { approveGuestChange } from './approveGuestChange';
 import { buildInviteLink, describeExpiry, type Invite, parseInviteLink, readTokenClaims } from '../invite';
 import { RejoinRecords } from '../rejoinRecords';
 import { CollabSession } from '../session';
@@ -26,7 +27,7 @@ export interface StartOptions {
   listenHost?: string;
   port?: number;
   serverUrl?: string;
-  /** For `serverUrl`: the server's TANDEM_SECRET (Tandem signs tokens) or a read-write token. */
+  /** For `serverUrl`: the server's TANDEM_SECRET (Tandem signs tokens) or a host token. */
   secret?: string;
   token?: string;
   folder?: vscode.Uri;
@@ -217,13 +218,14 @@ export class SessionController implements vscode.Disposable {
         chosen = pick.role;
       }
     }
-    let token = inviter.sign?.(chosen) ?? inviter.token;
-    if (!inviter.sign && chosen === 'ro') {
-      // A server we have no secret for: a read-only token must come from its operator.
+    let token = inviter.sign?.(chosen);
+    if (!inviter.sign) {
+      // A server we have no secret for: a guest's token must come from its operator (the host's own
+      // token is a host token and is never shared).
       token = interactive
         ? await vscode.window.showInputBox({
-            title: 'Tandem: read-only token',
-            prompt: `Paste a read-only token for room "${inviter.room}" (node dist/server.js token --room ${inviter.room} --role ro)`,
+            title: `Tandem: ${chosen === 'ro' ? 'read-only' : 'read-write'} token`,
+            prompt: `Paste a ${chosen === 'ro' ? 'read-only' : 'read-write'} token for room "${inviter.room}" (node dist/server.js token --room ${inviter.room} --role ${chosen})`,
             ignoreFocusOut: true,
           })
         : undefined;
@@ -354,13 +356,15 @@ export class SessionController implements vscode.Disposable {
       connectUrl = `ws://127.0.0.1:${server.port}`;
       if (where.host !== '0.0.0.0' && where.host !== '::' && !where.host.startsWith('127.'))
         connectUrl = server.url;
-      token = server.createToken({ room, role: 'rw', name, ttlMs: HOST_TOKEN_TTL_MS });
+      // The host's token carries the host role: the server lets only it write the session's state.
+      token = server.createToken({ room, role: 'host', name, ttlMs: HOST_TOKEN_TTL_MS });
       const ttlMs = settings.get('collab.inviteExpiryHours') * 3_600_000;
       this.inviter = {
         serverUrl: `ws://${urlHost(where.advertiseHost ?? where.host)}:${server.port}`,
         room,
         sign: (role) =>
-          server.createToken({ room, role, name: role === 'ro' ? 'read-only guest' : 'guest', ttlMs }),
+          // No name in a guest's token: the server shows the name they chose (never one a named token holds).
+          server.createToken({ room, role, name: '', ttlMs }),
       };
       log.info(`[collab] session server listening on ${server.url} (room ${room})`);
     } else {
@@ -371,18 +375,18 @@ export class SessionController implements vscode.Disposable {
       const ttlMs = settings.get('collab.inviteExpiryHours') * 3_600_000;
       if (credentials.secret) {
         const secret = credentials.secret;
-        token = signToken(secret, { room, role: 'rw', name, exp: Date.now() + HOST_TOKEN_TTL_MS });
+        token = signToken(secret, { room, role: 'host', name, exp: Date.now() + HOST_TOKEN_TTL_MS });
         this.inviter = {
           serverUrl: connectUrl,
           room,
-          sign: (role) => signToken(secret, { room, role, name: 'guest', exp: Date.now() + ttlMs }),
+          sign: (role) => signToken(secret, { room, role, name: '', exp: Date.now() + ttlMs }),
         };
       } else {
         token = credentials.token!;
         const claims = readTokenClaims(token);
-        if (!claims || claims.role !== 'rw') {
+        if (!claims || claims.role !== 'host') {
           void vscode.window.showErrorMessage(
-            'Tandem: that is not a read-write token. Create one with `node dist/server.js token --room <room> --role rw`.',
+            'Tandem: hosting needs a host token. Create one with `node dist/server.js token --room <room> --role host`.',
           );
           return undefined;
         }
@@ -404,6 +408,7 @@ export class SessionController implements vscode.Disposable {
         folderName: path.basename(folder.fsPath),
         excludeGlobs: settings.get('collab.exclude'),
         editors: this.hostEditors(folder),
+        approve: (change) => approveGuestChange(change, log),
       },
     });
     try {
@@ -620,7 +625,7 @@ export class SessionController implements vscode.Disposable {
   }
 }
 
-/** For a server Tandem does not run: its secret (Tandem signs tokens) or a read-write token. */
+/** For a server Tandem does not run: its secret (Tandem signs tokens) or a host token. */
 async function askServerCredentials(
   serverUrl: string,
 ): Promise<{ secret?: string; token?: string } | undefined> {
@@ -632,8 +637,8 @@ async function askServerCredentials(
         via: 'secret' as const,
       },
       {
-        label: 'Paste a read-write token',
-        description: 'from `node dist/server.js token --role rw`',
+        label: 'Paste a host token',
+        description: 'from `node dist/server.js token --role host`',
         via: 'token' as const,
       },
     ],
@@ -647,8 +652,7 @@ async function askServerCredentials(
     title: `Tandem: ${pick.label}`,
     password: true,
     ignoreFocusOut: true,
-    prompt:
-      pick.via === 'secret' ? `The TANDEM_SECRET of ${serverUrl}` : `A read-write token for ${serverUrl}`,
+    prompt: pick.via === 'secret' ? `The TANDEM_SECRET of ${serverUrl}` : `A host token for ${serverUrl}`,
     validateInput: (text) => (text.trim().length === 0 ? 'Required' : undefined),
   });
   if (!value) return undefined;

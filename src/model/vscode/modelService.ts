@@ -40,7 +40,8 @@ export class ModelService implements vscode.Disposable {
   /** When true (default), each finished request shows its latency in the status bar. */
   reportToStatusBar = true;
   private clientInstance: ModelClient | undefined;
-  private cachedKey: Promise<string | undefined> | undefined;
+  /** Keys by the base URL they were read for: a request only ever gets the key of its own server. */
+  private readonly cachedKeys = new Map<string, Promise<string | undefined>>();
   private readonly lastNotified = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -52,10 +53,8 @@ export class ModelService implements vscode.Disposable {
       vscode.commands.registerCommand('tandem.selectModel', (target?: 'completion' | 'chat') =>
         selectModel(this, deps.settings, target),
       ),
-      deps.apiKey.onDidChange(() => (this.cachedKey = undefined)),
+      deps.apiKey.onDidChange(() => this.cachedKeys.clear()),
       deps.settings.onDidChange((keys) => {
-        // Which key goes out depends on the server (OPENAI_API_KEY only to OpenAI's).
-        if (keys.has('model.baseUrl')) this.cachedKey = undefined;
         if (this.clientInstance && clientSettings.some((key) => keys.has(key))) {
           this.clientInstance.configure(this.readClientSettings());
           deps.log.info(`Model server settings changed: now ${this.clientInstance.baseUrl}`);
@@ -71,7 +70,7 @@ export class ModelService implements vscode.Disposable {
     if (!this.clientInstance) {
       this.clientInstance = new ModelClient({
         ...this.readClientSettings(),
-        apiKey: () => (this.cachedKey ??= this.readKey()),
+        apiKey: (baseUrl) => this.keyFor(baseUrl),
         log: this.requestLog,
       });
       this.deps.log.info(`Model client ready for ${this.clientInstance.baseUrl}`);
@@ -133,13 +132,17 @@ export class ModelService implements vscode.Disposable {
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
 
-  /** The key from Secret Storage (or OPENAI_API_KEY, for OpenAI's server); a failed read is not cached. */
-  private readKey(): Promise<string | undefined> {
-    return this.deps.apiKey.get(this.readClientSettings().baseUrl).catch((error: unknown) => {
-      this.cachedKey = undefined;
+  /** The key of the server at `baseUrl` (or OPENAI_API_KEY, for OpenAI's); a failed read is not cached. */
+  private keyFor(baseUrl: string): Promise<string | undefined> {
+    const cached = this.cachedKeys.get(baseUrl);
+    if (cached) return cached;
+    const read = this.deps.apiKey.get(baseUrl).catch((error: unknown) => {
+      this.cachedKeys.delete(baseUrl);
       this.deps.log.error(`Reading the API key failed: ${String(error)}`);
       return undefined;
     });
+    this.cachedKeys.set(baseUrl, read);
+    return read;
   }
 
   private readClientSettings() {

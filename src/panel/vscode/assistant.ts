@@ -7,7 +7,7 @@ import type { ConversationTurn, GateReport, TrustGate, UntrustedPiece } from '..
 import { ConversationStore, newId, type StoredConversation } from '../conversations';
 import type { ChipRef, HostMessage, MessageView } from '../protocol';
 import { filePiece, readText, type ContextChips } from './contextChips';
-import { uriForPath } from '../../proposals/vscode/workspacePaths';
+import { resolveNamedPath } from '../../proposals/vscode/workspacePaths';
 
 export interface AssistantDeps {
   gate: () => TrustGate;
@@ -28,6 +28,8 @@ export interface AskOptions {
   system?: string;
   /** The proposal whose failed blocks this request redoes. */
   redoOf?: string;
+  /** Context that was asked for but not sent, and why (shown with the answer). */
+  problems?: string[];
 }
 
 /** Conversation turns kept for the model: the last few, within a character budget. */
@@ -114,7 +116,11 @@ export class Assistant implements vscode.Disposable {
       });
       answer.requestId = gated.call.record.id;
       this.reports.set(gated.call.record.id, gated.report);
-      const notices = [...resolved.problems, ...gated.report.dropped.map((dropped) => dropped.message)];
+      const notices = [
+        ...(options.problems ?? []),
+        ...resolved.problems,
+        ...gated.report.dropped.map((dropped) => dropped.message),
+      ];
       if (notices.length) answer.notice = `Not sent: ${notices.join('; ')}`;
       const restorer = gated.streamRestorer();
       let pending = '';
@@ -191,11 +197,17 @@ export class Assistant implements vscode.Disposable {
     if (!proposal || proposal.failures.length === 0) return;
     const failures = proposal.failures;
     const paths = pathsOf(failures.flatMap((failure) => (failure.block ? [failure.block] : [])));
+    // The paths come from the model's answer: resolved like an @file the person picks, or refused.
     const pieces: UntrustedPiece[] = [];
+    const problems: string[] = [];
     for (const path of paths) {
-      const uri = uriForPath(path);
-      const text = uri ? await readText(uri) : undefined;
-      if (uri && text !== undefined) pieces.push(filePiece(uri, text));
+      const resolved = resolveNamedPath(path);
+      if (!('uri' in resolved)) {
+        problems.push(resolved.reason);
+        continue;
+      }
+      const text = await readText(resolved.uri);
+      if (text !== undefined) pieces.push(filePiece(resolved.uri, text));
     }
     const count = failures.length;
     await this.ask(redoInstruction(failures), [], {
@@ -203,6 +215,7 @@ export class Assistant implements vscode.Disposable {
       pieces,
       labels: paths,
       redoOf: proposalId,
+      problems,
     });
   }
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { SESSION_SCHEME } from '../../collab/vscode/guestFileSystem';
 import type { UntrustedPiece } from '../../trust';
 import { trustPathOf } from '../../trust/vscode/trustPath';
-import { displayPathOf, uriForPath } from '../../proposals/vscode/workspacePaths';
+import { displayPathOf, resolveNamedPath } from '../../proposals/vscode/workspacePaths';
 import { rankPaths } from '../fileSearch';
 import type { ChipRef, ChipView } from '../protocol';
 
@@ -112,13 +112,17 @@ export class ContextChips implements vscode.Disposable {
       if (seen.has(key)) continue;
       seen.add(key);
       if (ref.kind === 'file') {
-        const uri = uriForPath(ref.path);
-        const text = uri ? await readText(uri) : undefined;
-        if (!uri || text === undefined) {
+        const resolved = resolveNamedPath(ref.path);
+        if (!('uri' in resolved)) {
+          problems.push(resolved.reason);
+          continue;
+        }
+        const text = await readText(resolved.uri);
+        if (text === undefined) {
           problems.push(`${ref.path} could not be read`);
           continue;
         }
-        pieces.push(filePiece(uri, text));
+        pieces.push(filePiece(resolved.uri, text));
         labels.push(`@${ref.path}`);
         continue;
       }

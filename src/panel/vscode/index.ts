@@ -45,7 +45,8 @@ export class TandemPanel implements vscode.Disposable {
       const trust = gate();
       return trust.isExcluded(path) ? trust.explainExclusion(path) : undefined;
     }));
-    this.store = new ConversationStore(context.workspaceState);
+    // Saved conversations hold no secret the gate has seen: answers shown restored are stored redacted.
+    this.store = new ConversationStore(context.workspaceState, undefined, (text) => gate().redactKnown(text));
     this.assistant = new Assistant({ gate, model, review: this.review, chips, store: this.store, log });
     const requests = new RequestDetails(model, (id) => this.assistant.reportOf(id));
     this.view = new PanelView({

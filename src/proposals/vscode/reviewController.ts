@@ -10,7 +10,7 @@ import { DEFAULT_FUZZY_THRESHOLD } from '../matchSearchBlock';
 import { Proposal, ProposalSet, type HunkLocation, type ProposalOrigin } from '../proposal';
 import { reproposeHunk } from '../repropose';
 import type { AcceptPlan, FileReview, ReviewHunk } from '../review';
-import { displayPathOf, uriForPath } from './workspacePaths';
+import { displayPathOf, resolveNamedPath, uriForPath } from './workspacePaths';
 
 declare module '../../settings' {
   interface SettingsSchema {
@@ -58,8 +58,7 @@ export class ReviewController implements vscode.Disposable {
    * are now (open editors included). Undefined when the answer holds no block at all.
    */
   async propose(answer: string, origin: ProposalOrigin): Promise<Proposal | undefined> {
-    const restored = this.deps.gate().restore(answer).text;
-    const parsed = parseEditAnswer(restored);
+    const parsed = parseEditAnswer(answer);
     if (parsed.blocks.length === 0 && parsed.problems.length === 0) return undefined;
     const originals = new Map<string, string | undefined>();
     const versions = new Map<string, number>();
@@ -67,28 +66,41 @@ export class ReviewController implements vscode.Disposable {
     const unresolved: BlockFailure[] = [];
     for (const block of parsed.blocks) {
       if (uris.has(block.path) || unresolved.some((failure) => failure.path === block.path)) continue;
-      const uri = uriForPath(block.path);
-      if (!uri) {
-        unresolved.push({
-          index: block.index,
-          path: block.path,
-          reason: /^tandem:/i.test(block.path)
-            ? 'not a file of a shared session (a room and a path without ".." are needed)'
-            : 'no workspace folder is open to find the file in',
-        });
+      const resolvedPath = resolveNamedPath(block.path);
+      if (!('uri' in resolvedPath)) {
+        unresolved.push({ index: block.index, path: block.path, reason: resolvedPath.reason, block });
         continue;
       }
+      const uri = resolvedPath.uri;
       uris.set(block.path, uri);
       const document = await this.openIfExists(uri);
       originals.set(block.path, document?.getText());
       if (document) versions.set(block.path, document.version);
     }
-    const resolved = { ...parsed, blocks: parsed.blocks.filter((block) => uris.has(block.path)) };
+    // Placeholders are written back per file: only secrets that came from that file (or its session).
+    const gate = this.deps.gate();
+    const restoreInto = (path: string, lines: string[]) => {
+      const target = trustPathOf(uris.get(path)!);
+      return lines.map((line) => gate.restore(line, target).text);
+    };
+    const resolved = {
+      ...parsed,
+      blocks: parsed.blocks
+        .filter((block) => uris.has(block.path))
+        .map((block) =>
+          block.kind === 'replace'
+            ? {
+                ...block,
+                search: restoreInto(block.path, block.search),
+                replace: restoreInto(block.path, block.replace),
+              }
+            : block,
+        ),
+    };
     const draft = draftProposal(resolved, originals, { fuzzyThreshold: this.fuzzyThreshold() });
     draft.failures.push(...unresolved);
     draft.failures.sort((a, b) => a.index - b.index);
     const proposal = new Proposal(draft, origin, versions);
-    const gate = this.deps.gate();
     for (const file of proposal.files) {
       const uri = uris.get(file.path)!;
       this.uris.set(file, uri);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SESSION_SCHEME } from '../../collab/vscode/guestFileSystem';
 import { trustPathOf } from '../../trust/vscode/trustPath';
-import { normalizePath } from '../editFormat';
+import { checkNamedPath } from '../namedPath';
 
 /**
  * Paths as the assistant sees them (the trust gate shows files workspace-relative, prefixed with the
@@ -18,21 +18,30 @@ export function displayPathOf(uri: vscode.Uri): string {
 }
 
 /**
- * The file an answer's path names; undefined when there is no workspace to resolve it in. A shared
- * session's file outside the workspace folders is named by its `tandem://room/…` address.
+ * The file a path named by a model or a context request stands for, resolved the same way for an
+ * answer's edit, "redo these" and an @file: inside a workspace folder, or a shared session's file
+ * named by its `tandem://room/…` address. Anything else is refused with the reason.
  */
-export function uriForPath(answerPath: string): vscode.Uri | undefined {
-  if (answerPath.toLowerCase().startsWith(`${SESSION_SCHEME}:`)) return sessionUri(answerPath);
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  const normalized = normalizePath(answerPath);
-  if (path.isAbsolute(answerPath) || /^[A-Za-z]:[\\/]/.test(answerPath)) return vscode.Uri.file(answerPath);
-  if (folders.length === 0) return undefined;
-  if (folders.length > 1) {
-    const [first, ...rest] = normalized.split('/');
-    const folder = folders.find((candidate) => candidate.name === first);
-    if (folder && rest.length) return vscode.Uri.joinPath(folder.uri, ...rest);
+export function resolveNamedPath(named: string): { uri: vscode.Uri } | { reason: string } {
+  if (named.toLowerCase().startsWith(`${SESSION_SCHEME}:`)) {
+    const uri = sessionUri(named);
+    return uri
+      ? { uri }
+      : { reason: `${named} is not a file of a shared session (a room and a path without ".." are needed)` };
   }
-  return vscode.Uri.joinPath(folders[0].uri, ...normalized.split('/'));
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const verdict = checkNamedPath(
+    named,
+    folders.map((folder) => ({ name: folder.name, path: folder.uri.path })),
+  );
+  if (verdict.kind === 'refused') return { reason: verdict.reason };
+  return { uri: vscode.Uri.joinPath(folders[verdict.folder].uri, ...verdict.segments) };
+}
+
+/** The file a named path stands for, or undefined when it is refused (see resolveNamedPath). */
+export function uriForPath(answerPath: string): vscode.Uri | undefined {
+  const resolved = resolveNamedPath(answerPath);
+  return 'uri' in resolved ? resolved.uri : undefined;
 }
 
 export function isInsideWorkspace(uri: vscode.Uri): boolean {

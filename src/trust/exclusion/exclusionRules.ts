@@ -47,6 +47,7 @@ export class ExclusionRules {
   /** Folders whose `.tandemignore` was looked for (by `readIgnoreFile`). */
   private readonly probed = new Set<string>();
   private readonly readIgnoreFile?: (file: string) => string | undefined;
+  private readonly onIgnoredNegations?: (file: string, patterns: readonly string[]) => void;
 
   /**
    * `readIgnoreFile`, when given, is asked for the `.tandemignore` of each folder above a path the
@@ -58,9 +59,15 @@ export class ExclusionRules {
       roots?: readonly string[];
       userGlobs?: readonly string[];
       readIgnoreFile?: (file: string) => string | undefined;
+      /**
+       * Told when a `.tandemignore` holds `!` lines that try to re-include what the built-in patterns
+       * or the user's globs exclude: those lines have no effect (a repository cannot un-hide `.env`).
+       */
+      onIgnoredNegations?: (file: string, patterns: readonly string[]) => void;
     } = {},
   ) {
     this.readIgnoreFile = options.readIgnoreFile;
+    this.onIgnoredNegations = options.onIgnoredNegations;
     this.setRoots(options.roots ?? []);
     this.setUserGlobs(options.userGlobs ?? []);
   }
@@ -116,8 +123,30 @@ export class ExclusionRules {
     const normalized = normalizePath(file);
     const dir = dirnameOf(normalized);
     if (content === undefined) this.projectLayers.delete(dir);
-    else this.projectLayers.set(dir, { file: normalized, rules: ignore().add(content) });
+    else this.projectLayers.set(dir, this.projectLayer(normalized, content));
     this.cache.clear();
+  }
+
+  /**
+   * The `!` lines of a `.tandemignore` that name something the built-in patterns or the user's globs
+   * exclude. They never take effect (those layers decide first); they are reported so nobody believes
+   * a repository's `!.env` shares `.env`.
+   */
+  ignoredNegations(content: string): string[] {
+    return content
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('!') && line.length > 1)
+      .filter((line) => {
+        const named = line.slice(1).replace(/^\/+/, '');
+        return named !== '' && this.userLayer.test(named).ignored;
+      });
+  }
+
+  private projectLayer(file: string, content: string): { file: string; rules: Ignore } {
+    const ignored = this.ignoredNegations(content);
+    if (ignored.length) this.onIgnoredNegations?.(file, ignored);
+    return { file, rules: ignore().add(content) };
   }
 
   /** The `.tandemignore` files currently loaded. */
@@ -187,7 +216,7 @@ export class ExclusionRules {
         this.probed.add(dir);
         const file = `${dir}/${IGNORE_FILE_NAME}`;
         const content = this.readIgnoreFile?.(file);
-        if (content !== undefined) this.projectLayers.set(dir, { file, rules: ignore().add(content) });
+        if (content !== undefined) this.projectLayers.set(dir, this.projectLayer(file, content));
       }
       dir = `${dir}/${segments[depth]}`;
     }

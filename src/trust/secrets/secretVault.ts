@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { normalizePath, virtualRootOf } from '../exclusion/paths';
 import { scanForSecrets, type SecretFinding } from './secretScanner';
 
 /** One replaced secret, for the request log: where it was and what now stands in its place. */
@@ -24,7 +25,18 @@ export interface RestoreResult {
   readonly restored: readonly { placeholder: string; kind: string }[];
   /** Placeholder-shaped strings this vault never issued (left as they are). */
   readonly unknown: readonly string[];
+  /** Placeholders this vault issued for a secret from another document or session (left as they are). */
+  readonly withheld: readonly string[];
 }
+
+/**
+ * Where a secret was found, which decides where it may be written back: `trusted` for the user's own
+ * words (anywhere), otherwise the file's path. A file of a shared session counts as the whole session.
+ */
+export type SecretOrigin = 'trusted' | { readonly path: string };
+
+/** A value shorter than this is not searched for by value (it would match ordinary words). */
+const MIN_KNOWN_VALUE = 6;
 
 const PLACEHOLDER_PREFIX = 'TANDEM_REDACTED_';
 const MAX_ENTRIES = 20_000;
@@ -39,7 +51,9 @@ const MAX_ENTRIES = 20_000;
 export class SecretVault {
   readonly tag: string;
   private readonly byValue = new Map<string, string>();
-  private readonly byPlaceholder = new Map<string, { value: string; kind: string }>();
+  private readonly byPlaceholder = new Map<string, { value: string; kind: string; scopes: Set<string> }>();
+  /** Every known value as one alternation, longest first; rebuilt after a value is added or forgotten. */
+  private knownPattern: RegExp | undefined | null = null;
   private readonly counters = new Map<string, number>();
   private readonly pattern: RegExp;
 
@@ -56,23 +70,54 @@ export class SecretVault {
   }
 
   /** The placeholder standing for `value`, issuing one the first time it is seen. */
-  placeholderFor(value: string, kind: string): string {
+  placeholderFor(value: string, kind: string, origin: SecretOrigin = 'trusted'): string {
+    const scope = scopeOf(origin);
     const existing = this.byValue.get(value);
-    if (existing) return existing;
+    if (existing) {
+      this.byPlaceholder.get(existing)?.scopes.add(scope);
+      return existing;
+    }
+    this.knownPattern = null;
     if (this.byPlaceholder.size >= MAX_ENTRIES) {
       // Forget the oldest: earlier proposals can no longer restore it, but memory stays bounded.
       const [oldest] = this.byPlaceholder.keys();
       const entry = this.byPlaceholder.get(oldest);
       this.byPlaceholder.delete(oldest);
       if (entry) this.byValue.delete(entry.value);
+      this.knownPattern = null;
     }
     const label = kind.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
     const count = (this.counters.get(label) ?? 0) + 1;
     this.counters.set(label, count);
     const placeholder = `${PLACEHOLDER_PREFIX}${label}_${count}_${this.tag}`;
     this.byValue.set(value, placeholder);
-    this.byPlaceholder.set(placeholder, { value, kind });
+    this.byPlaceholder.set(placeholder, { value, kind, scopes: new Set([scope]) });
     return placeholder;
+  }
+
+  /**
+   * Where values this vault already holds occur in `text`: a secret once found by its name (a
+   * password) is found again wherever it is repeated without the name, e.g. quoted back in an answer
+   * that the next turn sends as history.
+   */
+  knownValues(text: string): SecretFinding[] {
+    if (this.knownPattern === null) {
+      const values = [...this.byValue.keys()]
+        .filter((value) => value.length >= MIN_KNOWN_VALUE)
+        .sort((a, b) => b.length - a.length)
+        .map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+      this.knownPattern = values.length ? new RegExp(values.join('|'), 'g') : undefined;
+    }
+    const pattern = this.knownPattern;
+    if (!pattern) return [];
+    const findings: SecretFinding[] = [];
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+      const placeholder = this.byValue.get(match[0]);
+      const kind = placeholder ? (this.byPlaceholder.get(placeholder)?.kind ?? 'secret') : 'secret';
+      findings.push({ start: match.index, end: match.index + match[0].length, kind });
+    }
+    return findings;
   }
 
   /**
@@ -81,8 +126,10 @@ export class SecretVault {
    */
   redact(
     text: string,
-    findings: readonly (SecretFinding & { value?: string })[] = scanForSecrets(text),
+    scanned: readonly (SecretFinding & { value?: string })[] = scanForSecrets(text),
+    origin: SecretOrigin = 'trusted',
   ): RedactedText {
+    const findings = withKnownValues(scanned, this.knownValues(text));
     if (findings.length === 0) return { text, redactions: [] };
     const parts: string[] = [];
     const redactions: Redaction[] = [];
@@ -93,8 +140,9 @@ export class SecretVault {
       parts.push(before);
       sentLength += before.length;
       const placeholder = this.placeholderFor(
-        finding.value ?? text.slice(finding.start, finding.end),
+        ('value' in finding ? finding.value : undefined) ?? text.slice(finding.start, finding.end),
         finding.kind,
+        origin,
       );
       parts.push(placeholder);
       redactions.push({
@@ -112,21 +160,32 @@ export class SecretVault {
     return { text: parts.join(''), redactions };
   }
 
-  /** Writes every placeholder this vault issued back to the original value. Local only. */
-  restore(text: string): RestoreResult {
-    if (!text.includes(PLACEHOLDER_PREFIX)) return { text, restored: [], unknown: [] };
+  /**
+   * Writes placeholders this vault issued back to the original values. Local only. With `target` (the
+   * path of the document the text goes into), only secrets that came from that document, from the same
+   * shared session, or from the user's own words are written back; the others stay placeholders, so a
+   * secret from one file (a guest's private file) never lands in another (a shared one).
+   */
+  restore(text: string, target?: string): RestoreResult {
+    if (!text.includes(PLACEHOLDER_PREFIX)) return { text, restored: [], unknown: [], withheld: [] };
     const restored: { placeholder: string; kind: string }[] = [];
+    const withheld: string[] = [];
+    const targetScope = target === undefined ? undefined : scopeOf({ path: target });
     this.pattern.lastIndex = 0;
     const result = text.replace(this.pattern, (placeholder) => {
       const entry = this.byPlaceholder.get(placeholder);
       if (!entry) return placeholder;
+      if (targetScope !== undefined && !entry.scopes.has(TRUSTED) && !entry.scopes.has(targetScope)) {
+        withheld.push(placeholder);
+        return placeholder;
+      }
       restored.push({ placeholder, kind: entry.kind });
       return entry.value;
     });
     const unknown = [...result.matchAll(/TANDEM_REDACTED_[A-Z0-9_]+_\d+_[a-z0-9]{4}/g)]
       .map((match) => match[0])
       .filter((placeholder) => !this.byPlaceholder.has(placeholder));
-    return { text: result, restored, unknown };
+    return { text: result, restored, unknown, withheld };
   }
 
   /** The original value behind a placeholder, if this vault issued it. */
@@ -135,33 +194,59 @@ export class SecretVault {
   }
 
   /** A restorer for streamed text: holds back a placeholder split across chunks until it is whole. */
-  streamRestorer(): PlaceholderStreamRestorer {
-    return new PlaceholderStreamRestorer(this);
+  streamRestorer(target?: string): PlaceholderStreamRestorer {
+    return new PlaceholderStreamRestorer(this, target);
   }
 
   /** Forgets every secret (e.g. when the user clears the request log). */
   clear(): void {
+    this.knownPattern = null;
     this.byValue.clear();
     this.byPlaceholder.clear();
     this.counters.clear();
   }
 }
 
+const TRUSTED = 'trusted';
+
+/** The scope a secret may be restored into: its file, or the whole session for a session's file. */
+function scopeOf(origin: SecretOrigin): string {
+  if (origin === 'trusted') return TRUSTED;
+  const normalized = normalizePath(origin.path);
+  return virtualRootOf(normalized) ?? `file:${normalized}`;
+}
+
+/** The scanner's findings plus known values that do not overlap any of them, in text order. */
+function withKnownValues<T extends SecretFinding>(
+  scanned: readonly T[],
+  known: readonly SecretFinding[],
+): readonly (T | SecretFinding)[] {
+  if (known.length === 0) return scanned;
+  const extra = known.filter((finding) =>
+    scanned.every((other) => finding.end <= other.start || finding.start >= other.end),
+  );
+  if (extra.length === 0) return scanned;
+  return [...scanned, ...extra].sort((a, b) => a.start - b.start);
+}
+
 /** Restores placeholders in a stream of text chunks; call `push` per chunk and `flush` at the end. */
 export class PlaceholderStreamRestorer {
   private pending = '';
 
-  constructor(private readonly vault: SecretVault) {}
+  constructor(
+    private readonly vault: SecretVault,
+    private readonly target?: string,
+  ) {}
 
   push(chunk: string): string {
     const text = this.pending + chunk;
     const hold = heldBackFrom(text, this.vault.tag);
     this.pending = text.slice(hold);
-    return this.vault.restore(text.slice(0, hold)).text;
+    return this.vault.restore(text.slice(0, hold), this.target).text;
   }
 
   flush(): string {
-    const rest = this.vault.restore(this.pending).text;
+    const rest = this.vault.restore(this.pending, this.target).text;
     this.pending = '';
     return rest;
   }

@@ -34,6 +34,9 @@ export class TrustService implements vscode.Disposable {
   private disposed = false;
   private mode: RequestLogMode | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly reportedNegations = new Set<string>();
+  /** Shows a notice about ignored `!` lines (an information message by default). */
+  notifyIgnored: (message: string) => void = (message) => void vscode.window.showInformationMessage(message);
 
   constructor(private readonly deps: TrustServiceDeps) {}
 
@@ -107,6 +110,7 @@ export class TrustService implements vscode.Disposable {
         readIgnoreFileFromDisk(file, (error) =>
           this.deps.log.warn(`Could not read ${file}: ${String(error)}`),
         ),
+      onIgnoredNegations: (file, patterns) => this.reportIgnoredNegations(file, patterns),
     });
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${IGNORE_FILE_NAME}`);
     const changed = (uri: vscode.Uri) => {
@@ -124,6 +128,18 @@ export class TrustService implements vscode.Disposable {
       ),
     );
     return rules;
+  }
+
+  /** Says once per file and lines that a `.tandemignore`'s `!` cannot re-include a protected file. */
+  private reportIgnoredNegations(file: string, patterns: readonly string[]): void {
+    const key = `${file}\n${patterns.join('\n')}`;
+    if (this.reportedNegations.has(key)) return;
+    this.reportedNegations.add(key);
+    const list = patterns.map((pattern) => `"${pattern}"`).join(', ');
+    this.deps.log.warn(`${file}: ${list} ignored (cannot re-include built-in or user exclusions)`);
+    this.notifyIgnored(
+      `Tandem ignored ${list} in ${file}: a .tandemignore can keep more files from models, never re-include one that Tandem's built-in patterns or your own settings exclude.`,
+    );
   }
 
   /** Every workspace folder, a shared session's included (as `tandem://room/`). */

@@ -244,15 +244,16 @@ describe('trust gate in VS Code', function () {
     assert.equal(gate.isExcluded(docs), false);
     await write('.tandemignore', 'private/\ndocs/\n');
     await eventually(() => gate.isExcluded(docs), 'the edited .tandemignore to apply');
+    // Re-including is the user's own decision: a `!` counts in user settings, not a workspace's.
     await vscode.workspace
       .getConfiguration('tandem')
-      .update('trust.excludeGlobs', ['!docs/'], vscode.ConfigurationTarget.Workspace);
+      .update('trust.excludeGlobs', ['!docs/'], vscode.ConfigurationTarget.Global);
     try {
       await eventually(() => !gate.isExcluded(docs), 'the setting to re-include docs/');
     } finally {
       await vscode.workspace
         .getConfiguration('tandem')
-        .update('trust.excludeGlobs', undefined, vscode.ConfigurationTarget.Workspace);
+        .update('trust.excludeGlobs', undefined, vscode.ConfigurationTarget.Global);
     }
     await eventually(() => gate.isExcluded(docs), 'the setting to be gone');
   });

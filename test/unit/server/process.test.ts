@@ -68,7 +68,7 @@ describe('server process: command line', function () {
       TANDEM_SECRET: testSecret,
     });
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /--role rw or --role ro/);
+    assert.match(result.stderr, /--role host, --role rw or --role ro/);
   });
 
   it('runs without auth only when told, and says so loudly', async () => {
@@ -174,7 +174,10 @@ describe('server process: y-websocket clients', function () {
     assert.equal(writer.text.toString(), 'from writer and more');
     await waitFor(
       () =>
-        [...observer.provider.awareness.getStates().values()].some((state) => state.user?.name === 'reader'),
+        // Stamped by the server with what the reader's token says, not what the reader claims.
+        [...observer.provider.awareness.getStates().values()].some(
+          (state) => state.user?.name === 'ro-user' && state.role === 'ro',
+        ),
       'the reader awareness to reach the observer',
     );
     // A fresh client loads what the server holds: still no read-only edit.

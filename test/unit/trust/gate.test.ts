@@ -164,6 +164,59 @@ describe('trust: the gate', () => {
     assert.equal(streamed, `password: "${dbPassword}"`);
   });
 
+  it('sends no secret of an earlier answer back as history, even where no pattern would find it', async () => {
+    const first = gate.chat({
+      feature: 'panel',
+      model: 'chat-model',
+      instructions: 'Rewrite the db line as YAML',
+      context: [{ text: source, source: { kind: 'file', path: `${root}/src/app.ts` } }],
+    });
+    // The answer as the panel shows it: placeholders restored to the raw password.
+    const shown = first.restore((await first.call.result).text).text;
+    assert.ok(shown.includes(dbPassword));
+    // The next turn quotes it bare, without the `password` name the scanner keys on.
+    const second = gate.chat({
+      feature: 'panel',
+      model: 'chat-model',
+      instructions: `Is ${dbPassword} strong enough?`,
+      history: [
+        { role: 'user', instructions: 'Rewrite the db line as YAML' },
+        { role: 'assistant', content: `Here it is: ${dbPassword} and ${awsKey.toLowerCase()}` },
+      ],
+    });
+    await second.call.result;
+    const body = server.requests.at(-1)!.rawBody;
+    assert.ok(!body.includes(dbPassword), 'the raw password went out as history or instructions');
+    assert.match(body, /TANDEM_REDACTED_PASSWORD_1_g4te/);
+    assert.equal(gate.redactKnown(`saved: ${dbPassword}`), 'saved: TANDEM_REDACTED_PASSWORD_1_g4te');
+  });
+
+  it('restores a placeholder only into the document or session its secret came from', async () => {
+    gate.setSessionGlobs('tandem://room-1', []);
+    const privateFile = '/home/bob/private/keys.ts';
+    const gated = gate.chat({
+      feature: 'panel',
+      model: 'chat-model',
+      instructions: 'Copy the password into the shared config',
+      context: [{ text: `const password = "${dbPassword}";\n`, source: { kind: 'file', path: privateFile } }],
+    });
+    const answer = (await gated.call.result).text;
+    const shared = 'tandem://room-1/src/config.ts';
+    const into = gate.restore(answer, shared);
+    assert.ok(!into.text.includes(dbPassword), "a guest's private secret landed in a shared file");
+    assert.deepEqual(into.withheld, ['TANDEM_REDACTED_PASSWORD_1_g4te']);
+    assert.equal(gate.restore(answer, privateFile).text, `password: "${dbPassword}"`);
+    // A secret from one file of a session may be written into another file of the same session.
+    const sessionAnswer = gate.chat({
+      feature: 'panel',
+      model: 'chat-model',
+      instructions: 'again',
+      context: [{ text: source, source: { kind: 'file', path: 'tandem://room-1/src/db.ts' } }],
+    });
+    const again = (await sessionAnswer.call.result).text;
+    assert.equal(gate.restore(again, shared).text, `password: "${dbPassword}"`);
+  });
+
   it('attaches nothing to the log when tandem.trust.requestLog is off', async () => {
     mode = 'off';
     const gated = gate.chat({

@@ -77,4 +77,28 @@ describe('trust: secret vault', () => {
     vault.clear();
     assert.equal(vault.restore(redacted.text).text, redacted.text);
   });
+
+  it('finds a value it already holds wherever it appears again, without the name that found it', () => {
+    const vault = new SecretVault('t3st');
+    vault.redact(text);
+    const quoted = vault.redact(`The old one was ${password}; use ${token.slice(0, 10)} for nothing.`);
+    assert.equal(quoted.text, 'The old one was TANDEM_REDACTED_PASSWORD_1_t3st; use ghp_FAKEq8 for nothing.');
+    assert.equal(quoted.redactions[0].kind, 'password');
+  });
+
+  it('writes a secret back only into the file or session it came from, or anywhere when the user typed it', () => {
+    const vault = new SecretVault('t3st');
+    const fromFile = vault.redact(`password = "${password}"`, undefined, { path: '/w/a.ts' }).text;
+    const typed = vault.redact(`token ${token}`).text;
+    assert.equal(vault.restore(fromFile, '/w/b.ts').text, fromFile);
+    assert.equal(vault.restore(fromFile, '/w/./a.ts').text, `password = "${password}"`);
+    assert.equal(vault.restore(typed, 'tandem://room/x.ts').text, `token ${token}`);
+    const inSession = vault.redact(`password = "${password}"`, undefined, {
+      path: 'tandem://room/a.ts',
+    }).text;
+    assert.equal(vault.restore(inSession, 'tandem://room/deep/b.ts').text, `password = "${password}"`);
+    assert.equal(vault.restore(inSession, 'tandem://other/b.ts').text, inSession);
+    const restorer = vault.streamRestorer('/w/b.ts');
+    assert.equal(restorer.push(fromFile) + restorer.flush(), fromFile);
+  });
 });
