@@ -3,6 +3,7 @@
 // Tandem's own SSE reading so that an abort stops reading at once and a cut stream is never taken
 // for a complete answer.
 
+import { statesVision } from './discovery';
 import type OpenAI from 'openai';
 import { isModelError, ModelError } from './errors';
 import { malformed, mapRequestFailure } from './errorMapping';
@@ -197,7 +198,9 @@ export class ModelClient {
       record.headersAt = performance.now();
       record.status = response.status;
       const text = await response.text();
-      let parsed: { data?: { id?: unknown; owned_by?: unknown; created?: unknown }[] };
+      let parsed: {
+        data?: ({ id?: unknown; owned_by?: unknown; created?: unknown } & Record<string, unknown>)[];
+      };
       try {
         parsed = JSON.parse(text);
       } catch {
@@ -210,6 +213,7 @@ export class ModelClient {
           id: entry.id as string,
           ownedBy: typeof entry.owned_by === 'string' ? entry.owned_by : undefined,
           created: typeof entry.created === 'number' ? entry.created : undefined,
+          vision: statesVision(entry),
         }));
       record.outcome = 'ok';
       this.log.finish(record, models.map((model) => model.id).join('\n'));

@@ -41,3 +41,16 @@ export { RequestLog, latencyOf, type LatencyBreakdown, type RequestLogOptions } 
 export { formatRequestLog, formatRecordDetails, describeRecord } from './requestLogFormat';
 export { SseParser, type SseEvent } from './sse';
 export type * from './types';
+export {
+  discoverServers,
+  probePort,
+  classifyModel,
+  modelChoices,
+  recommendedPair,
+  defaultProbePorts,
+  knownServers,
+  installAdvice,
+  type DiscoveredServer,
+  type DiscoveredModel,
+  type ModelChoice,
+} from './discovery';

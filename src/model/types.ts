@@ -79,6 +79,8 @@ export interface ModelInfo {
   id: string;
   ownedBy?: string;
   created?: number;
+  /** The list entry states image input (Ollama `capabilities`, `input_modalities`, LM Studio `vlm`). */
+  vision?: boolean;
 }
 
 /** Per-call options. */

@@ -13,7 +13,8 @@ import { latencyOf, RequestLog } from '../requestLog';
 import { describeRecord } from '../requestLogFormat';
 import type { RequestRecord } from '../types';
 import { RequestLogDocument } from './requestLogDocument';
-import { selectModel } from './selectModel';
+import { discover, selectModel } from './selectModel';
+import type { DiscoveredServer } from '../discovery';
 
 declare module '../../settings' {
   interface SettingsSchema {
@@ -77,6 +78,11 @@ export class ModelService implements vscode.Disposable {
       this.deps.log.info(`Model client ready for ${this.clientInstance.baseUrl}`);
     }
     return this.clientInstance;
+  }
+
+  /** Probes the local ports of `tandem.model.discoveryPorts` and the configured server, all at once. */
+  discover(signal?: AbortSignal): Promise<DiscoveredServer[]> {
+    return discover(this, this.deps.settings, signal);
   }
 
   get completionModel(): string {
