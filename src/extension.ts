@@ -8,6 +8,7 @@ import { registerPanel, type TandemPanel } from './panel/vscode';
 import { registerCollab, type CollabService } from './collab/vscode';
 import { registerCompletion, type CompletionService } from './completion/vscode';
 import { FirstRun } from './onboarding/vscode/firstRun';
+import { InstructionsService } from './instructions/vscode/instructionsService';
 
 /** What the extension hands to other extensions and to its integration tests. */
 export interface TandemApi {
@@ -25,6 +26,12 @@ export interface TandemApi {
   readonly panel: TandemPanel;
   /** Inline suggestions: the engine (created with the first suggestion) and its last status. */
   readonly completion: CompletionService;
+  /**
+   * The project's instruction files and few-shot examples (AGENTS.md, .github/copilot-instructions.md,
+   * .tandem/instructions.md, *.instructions.md, .tandem/examples/*.md): `forFile(path)` for what is
+   * loaded now, `forPaths(paths)` after loading. Hand the result to the trust gate as `project`.
+   */
+  readonly instructions: InstructionsService;
   /** The first minute: walkthrough, background probe for model servers, walkthrough progress. */
   readonly firstRun: FirstRun;
   /** Milliseconds spent inside activate(), measured by activate() itself. */
@@ -46,7 +53,16 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   context.subscriptions.push(model);
   const trust = registerTrust({ settings, model, log });
   context.subscriptions.push(trust);
-  const panel = registerPanel({ context, settings, log, model, gate: () => trust.gate });
+  const instructions = new InstructionsService(log);
+  context.subscriptions.push(instructions);
+  const panel = registerPanel({
+    context,
+    settings,
+    log,
+    model,
+    gate: () => trust.gate,
+    instructions: (paths) => instructions.forPaths(paths),
+  });
   context.subscriptions.push(panel);
   const collab = registerCollab({
     context,
@@ -61,6 +77,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     log,
     gate: () => trust.gate,
     notifyError: (error, what) => void model.notifyError(error, what),
+    instructions: (path) => instructions.forFile(path),
   });
   context.subscriptions.push(completion);
   const firstRun = new FirstRun({ context, model, log, review: () => panel.review.controller });
@@ -83,7 +100,20 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
 
   const activateMs = performance.now() - started;
   log.info(`Tandem ${context.extension.packageJSON.version} activated in ${activateMs.toFixed(2)} ms`);
-  active = { settings, log, status, apiKey, model, trust, panel, collab, completion, firstRun, activateMs };
+  active = {
+    settings,
+    log,
+    status,
+    apiKey,
+    model,
+    trust,
+    panel,
+    collab,
+    completion,
+    instructions,
+    firstRun,
+    activateMs,
+  };
   context.subscriptions.push({ dispose: () => (active = undefined) });
   return active;
 }

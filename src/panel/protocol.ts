@@ -32,6 +32,8 @@ export interface MessageView {
   proposalId?: string;
   /** The request log record of an assistant answer ("What was sent"). */
   requestId?: number;
+  /** The project's instruction files and examples that went with the request (paths as shown). */
+  instructions?: string[];
 }
 
 export interface ConversationSummary {
@@ -223,7 +225,8 @@ function isMessageView(value: unknown): value is MessageView {
     (value.notice === undefined || isString(value.notice)) &&
     (value.chips === undefined || isStringArray(value.chips)) &&
     (value.proposalId === undefined || isString(value.proposalId)) &&
-    (value.requestId === undefined || isInt(value.requestId))
+    (value.requestId === undefined || isInt(value.requestId)) &&
+    (value.instructions === undefined || isStringArray(value.instructions))
   );
 }
 

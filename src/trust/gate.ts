@@ -4,6 +4,7 @@ import { describeExclusion, type ExclusionRules, type ExclusionVerdict } from '.
 import { normalizePath, relativeInside, virtualRootOf } from './exclusion/paths';
 import { chooseNonce, fence, trustPreamble } from './fencing';
 import { findProtectedChanges, type ProposedFileChange, type ProtectedChange } from './protectedPaths';
+import { admitProject, instructionsSection } from './projectPieces';
 import { redactPiece } from './redactPiece';
 import { ReportBook, type AdmittedPiece } from './reportBook';
 import { SecretVault, type PlaceholderStreamRestorer, type RestoreResult } from './secrets/secretVault';
@@ -18,6 +19,9 @@ import type {
 } from './types';
 
 const HOME = normalizePath(os.homedir());
+/** Room for the project's instruction files and few-shot examples in a chat request. */
+const CHAT_INSTRUCTION_CHARS = 16_000;
+const CHAT_EXAMPLE_CHARS = 8_000;
 
 /** The model layer as the gate uses it: only the gate holds a ModelClient. */
 export type GateModel = Pick<ModelClient, 'chat' | 'fill'>;
@@ -152,6 +156,10 @@ export class TrustGate {
       { role: 'user' as const, instructions: request.instructions, context: request.context },
     ];
     const book = new ReportBook(this);
+    const project = admitProject(book, this.rules, request.project, {
+      instructionChars: CHAT_INSTRUCTION_CHARS,
+      exampleChars: CHAT_EXAMPLE_CHARS,
+    });
     // Keep what is sent, then choose a nonce absent from all of it.
     type StagedTurn = { content: string } | { instructions: string; pieces: AdmittedPiece[] };
     const staged = turns.map((turn): StagedTurn => {
@@ -160,7 +168,8 @@ export class TrustGate {
       return { instructions: book.redactTrusted(turn.instructions), pieces };
     });
     const system = request.system ? book.redactTrusted(request.system) : undefined;
-    const everything = [system ?? ''];
+    const everything = [system ?? '', project.text];
+    for (const example of project.examples) everything.push(example.request, example.answer);
     for (const turn of staged) {
       if ('content' in turn) everything.push(turn.content);
       else {
@@ -171,9 +180,13 @@ export class TrustGate {
     }
     const nonce = chooseNonce(everything);
     const preamble = trustPreamble(nonce, this.vault.tag);
-    const messages: ChatMessage[] = [
-      { role: 'system', content: system ? `${system}\n\n${preamble}` : preamble },
-    ];
+    const systemParts = [system ?? '', project.text ? instructionsSection(project.text) : '', preamble];
+    const messages: ChatMessage[] = [{ role: 'system', content: systemParts.filter(Boolean).join('\n\n') }];
+    for (const example of project.examples)
+      messages.push(
+        { role: 'user', content: example.request },
+        { role: 'assistant', content: example.answer },
+      );
     for (const turn of staged) {
       if ('content' in turn) {
         messages.push({ role: 'assistant', content: turn.content });
@@ -224,6 +237,10 @@ export class TrustGate {
     }
     take(at, joined.length);
     book.record(source, joined.length, redacted.redactions);
+    const project = admitProject(book, this.rules, request.project, {
+      instructionChars: request.projectChars ?? 0,
+      exampleChars: 0,
+    });
     const snippets: ContextSnippet[] = [];
     for (const piece of request.snippets ?? []) {
       for (const kept of book.admit(piece))
@@ -237,6 +254,7 @@ export class TrustGate {
       snippets: snippets.length ? snippets : undefined,
       lineComment: request.lineComment,
       languageId: request.document.languageId,
+      instructions: project.text || undefined,
     };
     return { input, report: book.report('', []) };
   }

@@ -8,6 +8,7 @@ import { ConversationStore, newId, type StoredConversation } from '../conversati
 import type { ChipRef, HostMessage, MessageView } from '../protocol';
 import { filePiece, readText, type ContextChips } from './contextChips';
 import { uriForPath } from '../../proposals/vscode/workspacePaths';
+import type { ProjectInstructions } from '../../instructions/projectInstructions';
 
 export interface AssistantDeps {
   gate: () => TrustGate;
@@ -16,6 +17,8 @@ export interface AssistantDeps {
   chips: ContextChips;
   store: ConversationStore;
   log: vscode.LogOutputChannel;
+  /** The project's instruction files that apply to the files a request is about. */
+  instructions?: (paths: readonly string[]) => Promise<ProjectInstructions>;
 }
 
 export interface AskOptions {
@@ -102,6 +105,8 @@ export class Assistant implements vscode.Disposable {
 
     let raw = '';
     try {
+      const paths = pieces.flatMap((piece) => (piece.source.path ? [piece.source.path] : []));
+      const project = await this.deps.instructions?.(paths);
       const gated = this.deps.gate().chat({
         feature: options.feature ?? 'panel',
         model: model.chatModel,
@@ -109,6 +114,7 @@ export class Assistant implements vscode.Disposable {
         instructions,
         context: pieces,
         history,
+        project,
         stream: true,
         signal: controller.signal,
       });
@@ -116,6 +122,7 @@ export class Assistant implements vscode.Disposable {
       this.reports.set(gated.call.record.id, gated.report);
       const notices = [...resolved.problems, ...gated.report.dropped.map((dropped) => dropped.message)];
       if (notices.length) answer.notice = `Not sent: ${notices.join('; ')}`;
+      if (gated.report.instructions.length) answer.instructions = [...gated.report.instructions];
       const restorer = gated.streamRestorer();
       let pending = '';
       let lastPost = 0;
