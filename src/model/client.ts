@@ -138,8 +138,27 @@ export class ModelClient {
 
   /** `/v1/chat/completions`. */
   chat(request: ChatRequest, options: CallOptions = {}): ModelCall {
-    const messages = request.messages.map((message) => ({ role: message.role, content: message.content }));
-    return this.start('chat/completions', request, { model: request.model, messages }, { messages }, options);
+    // Text-only messages stay plain strings (every server takes them); with images, OpenAI content parts.
+    const wire = request.messages.map((message) => ({
+      role: message.role,
+      content: message.images?.length
+        ? [
+            { type: 'text', text: message.content },
+            ...message.images.map((image) => ({
+              type: 'image_url',
+              image_url: { url: `data:${image.mimeType};base64,${image.data}` },
+            })),
+          ]
+        : message.content,
+    }));
+    const messages = request.messages.map((message) => ({ ...message }));
+    return this.start(
+      'chat/completions',
+      request,
+      { model: request.model, messages: wire },
+      { messages },
+      options,
+    );
   }
 
   /**

@@ -157,6 +157,17 @@ export function recommendedPair(server: DiscoveredServer): {
   return { completion: completion ?? chat, chat: chat ?? completion };
 }
 
+/** True when `model` is one of `patterns`: a name, or a glob with `*` (`llava*`, `*-vl*`), any case. */
+export function matchesModelName(patterns: readonly string[], model: string): boolean {
+  return patterns.some((pattern) => {
+    const escaped = pattern
+      .trim()
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*');
+    return escaped !== '' && new RegExp(`^${escaped}$`, 'i').test(model);
+  });
+}
+
 /** What to run when no server answered: the exact commands for the smallest setup that works. */
 export const installAdvice = {
   summary:

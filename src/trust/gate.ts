@@ -1,5 +1,13 @@
 import * as os from 'node:os';
-import type { ChatMessage, ContextSnippet, FimInput, ModelClient } from '../model';
+import {
+  describeImage,
+  imageBytes,
+  type ChatImage,
+  type ChatMessage,
+  type ContextSnippet,
+  type FimInput,
+  type ModelClient,
+} from '../model';
 import { describeExclusion, type ExclusionRules, type ExclusionVerdict } from './exclusion/exclusionRules';
 import { normalizePath, relativeInside, virtualRootOf } from './exclusion/paths';
 import { chooseNonce, fence, trustPreamble } from './fencing';
@@ -25,6 +33,42 @@ const CHAT_EXAMPLE_CHARS = 8_000;
 
 /** The model layer as the gate uses it: only the gate holds a ModelClient. */
 export type GateModel = Pick<ModelClient, 'chat' | 'fill'>;
+
+/** Largest image the gate lets through, and largest total of one request's images. */
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+export const MAX_IMAGES_BYTES = 20 * 1024 * 1024;
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
+/** An image the gate will not send (too large, not an image type it knows): nothing was sent. */
+export class TrustImageError extends Error {
+  readonly kind = 'image' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrustImageError';
+  }
+}
+
+/** The images of a request, or the reason they cannot go. */
+function checkImages(images: readonly ChatImage[]): string[] {
+  let total = 0;
+  const shown: string[] = [];
+  for (const image of images) {
+    if (!IMAGE_TYPES.has(image.mimeType) || !/^[A-Za-z0-9+/]*={0,2}$/.test(image.data))
+      throw new TrustImageError(`${image.name} is not a PNG, JPEG, GIF or WebP image: it was not sent.`);
+    const bytes = imageBytes(image);
+    total += bytes;
+    if (bytes > MAX_IMAGE_BYTES)
+      throw new TrustImageError(
+        `${image.name} is ${(bytes / 1024 / 1024).toFixed(1)} MB; images up to ${MAX_IMAGE_BYTES / 1024 / 1024} MB are sent. Nothing was sent: crop or shrink it and try again.`,
+      );
+    if (total > MAX_IMAGES_BYTES)
+      throw new TrustImageError(
+        `The images add up to more than ${MAX_IMAGES_BYTES / 1024 / 1024} MB. Nothing was sent: send fewer or smaller images.`,
+      );
+    shown.push(describeImage(image));
+  }
+  return shown;
+}
 
 /** The document a fill was asked for is excluded: nothing was sent. */
 export class TrustExclusionError extends Error {
@@ -155,6 +199,7 @@ export class TrustGate {
       ...(request.history ?? []),
       { role: 'user' as const, instructions: request.instructions, context: request.context },
     ];
+    const images = request.images?.length ? checkImages(request.images) : [];
     const book = new ReportBook(this);
     const project = admitProject(book, this.rules, request.project, {
       instructionChars: CHAT_INSTRUCTION_CHARS,
@@ -204,7 +249,13 @@ export class TrustGate {
       );
       messages.push({ role: 'user', content: [...fenced, turn.instructions].join('\n\n') });
     }
-    return { messages, report: book.report(nonce, [`untrusted text fenced in <untrusted-${nonce}> tags`]) };
+    if (request.images?.length) messages[messages.length - 1].images = request.images;
+    const notes = [
+      `untrusted text fenced in <untrusted-${nonce}> tags`,
+      ...images.map((image) => `image sent: ${image}`),
+    ];
+    const report = book.report(nonce, notes);
+    return { messages, report: images.length ? { ...report, images } : report };
   }
 
   /** Everything `fill` does except calling the model: the FIM input it would hand to the model layer. */

@@ -1,6 +1,6 @@
 // The trust gate's public data types: what features hand to the gate and what they get back.
 
-import type { ChatMessage, ModelCall, PromptFormatSetting, TrustAttachment } from '../model';
+import type { ChatImage, ChatMessage, ModelCall, PromptFormatSetting, TrustAttachment } from '../model';
 import type { ProjectInstructions } from '../instructions/projectInstructions';
 import type { PlaceholderStreamRestorer, RestoreResult } from './secrets/secretVault';
 
@@ -66,6 +66,8 @@ export interface GateChatRequest extends GenerationOptions {
   readonly history?: readonly ConversationTurn[];
   /** The project's instruction files and examples for this request: excluded ones dropped, the rest redacted. */
   readonly project?: ProjectInstructions;
+  /** Images for the user's message (screenshots): checked against the gate's type and size limits. */
+  readonly images?: readonly ChatImage[];
 }
 
 /** An inline-completion (fill-in-the-middle) request. Prefix and suffix stay raw for the FIM template. */
@@ -107,6 +109,8 @@ export interface GateReport {
   readonly redactions: readonly { placeholder: string; kind: string; displayPath?: string }[];
   /** The instruction files and examples that went with the request (paths as shown), in order. */
   readonly instructions: readonly string[];
+  /** Images sent with the request: "name, type, size". */
+  readonly images?: readonly string[];
   /** What was attached to the request log record (undefined when `tandem.trust.requestLog` is "off"). */
   readonly attachment?: TrustAttachment;
 }

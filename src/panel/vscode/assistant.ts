@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isCancellation, isModelError, type ModelDelta } from '../../model';
+import { isCancellation, isModelError, type ChatImage, type ModelDelta } from '../../model';
 import type { ModelService } from '../../model/vscode';
 import { PANEL_SYSTEM_PROMPT, pathsOf, redoInstruction } from '../../proposals/prompt';
 import type { ProposalReview } from '../../proposals/vscode';
@@ -31,6 +31,8 @@ export interface AskOptions {
   system?: string;
   /** The proposal whose failed blocks this request redoes. */
   redoOf?: string;
+  /** Screenshots for a model that takes images (refused with a reason for one that does not). */
+  images?: readonly ChatImage[];
 }
 
 /** Conversation turns kept for the model: the last few, within a character budget. */
@@ -107,6 +109,8 @@ export class Assistant implements vscode.Disposable {
     try {
       const paths = pieces.flatMap((piece) => (piece.source.path ? [piece.source.path] : []));
       const project = await this.deps.instructions?.(paths);
+      const refusal = options.images?.length ? await model.imageRefusal(model.chatModel) : undefined;
+      if (refusal) throw new Error(refusal);
       const gated = this.deps.gate().chat({
         feature: options.feature ?? 'panel',
         model: model.chatModel,
@@ -115,6 +119,7 @@ export class Assistant implements vscode.Disposable {
         context: pieces,
         history,
         project,
+        images: options.images,
         stream: true,
         signal: controller.signal,
       });
