@@ -80,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     instructions: (path) => instructions.forFile(path),
   });
   context.subscriptions.push(completion);
-  const firstRun = new FirstRun({ context, model, log, review: () => panel.review.controller });
+  const firstRun = new FirstRun({ context, model, settings, log, review: () => panel.review.controller });
   context.subscriptions.push(firstRun);
 
   context.subscriptions.push(

@@ -23,7 +23,7 @@ describe('e2e: first run', function () {
     workbench = await openWorkbench({
       name: 'walkthrough',
       settings: {
-        'workbench.welcomePage.walkthroughs.openOnInstall': true,
+        'tandem.onboarding.openWalkthrough': true,
         'tandem.model.discoveryPorts': [server.port],
       },
     });

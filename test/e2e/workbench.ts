@@ -88,7 +88,7 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
     stateDir,
     env: options.env,
     // The walkthrough opens on a first run only where a test asks for it.
-    settings: { 'workbench.welcomePage.walkthroughs.openOnInstall': false, ...options.settings },
+    settings: { 'tandem.onboarding.openWalkthrough': false, ...options.settings },
   });
   let context: import('playwright-core').BrowserContext;
   try {

@@ -46,7 +46,7 @@ export async function runIntegration(options = {}) {
         TANDEM_TEST_PROGRESS: progressFile,
         ...(options.grep ? { TANDEM_TEST_GREP: options.grep } : {}),
       },
-      settings: { 'workbench.welcomePage.walkthroughs.openOnInstall': false },
+      settings: { 'tandem.onboarding.openWalkthrough': false },
     });
     // A browser that cannot start must not leave code-server running (the finally block stops it).
     browser = await launchBrowser();

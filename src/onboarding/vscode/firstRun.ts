@@ -5,6 +5,13 @@
 import * as vscode from 'vscode';
 import { recommendedPair, type DiscoveredServer } from '../../model/discovery';
 import type { ModelService } from '../../model/vscode';
+import type { Settings } from '../../settings';
+
+declare module '../../settings' {
+  interface SettingsSchema {
+    'onboarding.openWalkthrough': boolean;
+  }
+}
 import type { ReviewController } from '../../proposals/vscode/reviewController';
 
 export const WALKTHROUGH_ID = 'tandem.tandem#tandem.gettingStarted';
@@ -15,6 +22,7 @@ const FIRST_RUN_KEY = 'tandem.firstRunDone';
 export interface FirstRunDeps {
   context: vscode.ExtensionContext;
   model: ModelService;
+  settings: Settings;
   log: vscode.LogOutputChannel;
   review: () => ReviewController;
 }
@@ -49,9 +57,17 @@ export class FirstRun implements vscode.Disposable {
   private async welcome(): Promise<void> {
     const { context, model, log } = this.deps;
     await context.globalState.update(FIRST_RUN_KEY, true);
-    const openOnInstall = vscode.workspace
-      .getConfiguration('workbench.welcomePage')
-      .get<boolean>('walkthroughs.openOnInstall', true);
+    // Tandem's own switch, and VS Code's for walkthroughs of newly installed extensions.
+    const openOnInstall =
+      this.deps.settings.get('onboarding.openWalkthrough') &&
+      vscode.workspace
+        .getConfiguration('workbench')
+        .get<boolean>('welcomePage.walkthroughs.openOnInstall', true);
+    log.info(
+      openOnInstall
+        ? 'First start: opening the walkthrough'
+        : 'First start: walkthrough not opened (tandem.onboarding.openWalkthrough or workbench.welcomePage.walkthroughs.openOnInstall is off)',
+    );
     if (openOnInstall)
       void vscode.commands
         .executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false)
