@@ -1,8 +1,10 @@
 // The request box: text, context chips (selection, active file, problems, @file mentions), Send/Stop.
 // Keyboard: Enter sends, Shift+Enter starts a new line, Escape stops an answer or closes the mention
-// list, @ opens the list of workspace files (Up/Down to move, Enter or Tab to pick).
+// list, @ opens the list of workspace files (Up/Down to move, Enter or Tab to pick). Images are
+// pasted, dropped or picked into the tray above the box (media/imageTray.ts).
 import type { ChipRef, ChipView } from '../src/panel/protocol';
 import { button, h } from './dom';
+import { ImageTray } from './imageTray';
 import { loadDraft, saveDraft, send } from './vscodeApi';
 
 const keyOf = (ref: ChipRef) => (ref.kind === 'file' ? `file:${ref.path}` : ref.kind);
@@ -24,6 +26,7 @@ export class Composer {
   private active = 0;
   private mentionStart = -1;
   private busy = false;
+  private readonly images = new ImageTray();
 
   constructor() {
     this.input = h('textarea', {
@@ -58,10 +61,20 @@ export class Composer {
       'footer',
       { className: 'composer' },
       this.chipRow,
+      this.images.element,
       this.mentionList,
       this.input,
-      h('div', { className: 'composer-actions' }, this.modelLabel, this.stopButton, this.sendButton),
+      ...this.images.parts,
+      h(
+        'div',
+        { className: 'composer-actions' },
+        this.modelLabel,
+        this.images.pickButton,
+        this.stopButton,
+        this.sendButton,
+      ),
     );
+    this.images.listen(this.input, this.element);
     this.input.addEventListener('keydown', (event) => this.onKeyDown(event));
     this.input.addEventListener('input', () => this.onInput());
   }
@@ -149,7 +162,13 @@ export class Composer {
   private submit(): void {
     const text = this.input.value.trim();
     if (!text || this.busy) return;
-    send({ type: 'send', text, chips: this.attached().map((chip) => chip.ref) });
+    const images = this.images.take();
+    send({
+      type: 'send',
+      text,
+      chips: this.attached().map((chip) => chip.ref),
+      ...(images ? { images } : {}),
+    });
     this.input.value = '';
     this.mentioned = [];
     this.toggled.clear();

@@ -78,6 +78,14 @@ function renderMessage(message: MessageView): HTMLElement {
   if (message.status === 'stopped') parts.push(h('p', { className: 'note' }, 'Stopped.'));
   if (message.error) parts.push(h('p', { className: 'error', role: 'alert' }, message.error));
   if (message.notice) parts.push(h('p', { className: 'note' }, message.notice));
+  if (message.instructions?.length)
+    parts.push(
+      h(
+        'p',
+        { className: 'note instructions', title: 'Instruction files and examples sent with this request' },
+        `Project instructions: ${message.instructions.join(', ')}`,
+      ),
+    );
   if (message.requestId !== undefined && message.status !== 'streaming' && !message.proposalId)
     parts.push(
       button('What was sent', () => send({ type: 'showRequest', requestId: message.requestId! }), {

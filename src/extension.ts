@@ -9,6 +9,8 @@ import { WorkspaceRedirects } from './trust/vscode/workspaceRedirects';
 import { registerPanel, type TandemPanel } from './panel/vscode';
 import { registerCollab, type CollabService } from './collab/vscode';
 import { registerCompletion, type CompletionService } from './completion/vscode';
+import { FirstRun } from './onboarding/vscode/firstRun';
+import { InstructionsService } from './instructions/vscode/instructionsService';
 
 /** What the extension hands to other extensions and to its integration tests. */
 export interface TandemApi {
@@ -30,6 +32,14 @@ export interface TandemApi {
   readonly panel: TandemPanel;
   /** Inline suggestions: the engine (created with the first suggestion) and its last status. */
   readonly completion: CompletionService;
+  /**
+   * The project's instruction files and few-shot examples (AGENTS.md, .github/copilot-instructions.md,
+   * .tandem/instructions.md, *.instructions.md, .tandem/examples/*.md): `forFile(path)` for what is
+   * loaded now, `forPaths(paths)` after loading. Hand the result to the trust gate as `project`.
+   */
+  readonly instructions: InstructionsService;
+  /** The first minute: walkthrough, background probe for model servers, walkthrough progress. */
+  readonly firstRun: FirstRun;
   /** Milliseconds spent inside activate(), measured by activate() itself. */
   readonly activateMs: number;
 }
@@ -60,7 +70,16 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   context.subscriptions.push(model);
   const trust = registerTrust({ settings, model, log });
   context.subscriptions.push(trust);
-  const panel = registerPanel({ context, settings, log, model, gate: () => trust.gate });
+  const instructions = new InstructionsService(log);
+  context.subscriptions.push(instructions);
+  const panel = registerPanel({
+    context,
+    settings,
+    log,
+    model,
+    gate: () => trust.gate,
+    instructions: (paths) => instructions.forPaths(paths),
+  });
   context.subscriptions.push(panel);
   const collab = registerCollab({
     context,
@@ -75,8 +94,11 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     log,
     gate: () => trust.gate,
     notifyError: (error, what) => void model.notifyError(error, what),
+    instructions: (path) => instructions.forFile(path),
   });
   context.subscriptions.push(completion);
+  const firstRun = new FirstRun({ context, model, settings, log, review: () => panel.review.controller });
+  context.subscriptions.push(firstRun);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('tandem.showLog', () => log.show(true)),
@@ -107,6 +129,8 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     panel,
     collab,
     completion,
+    instructions,
+    firstRun,
     activateMs,
   };
   context.subscriptions.push({ dispose: () => (active = undefined) });

@@ -1,6 +1,8 @@
 // `npm test`: type check, lint, build, then the unit, integration and e2e layers. Prints each layer's
-// result and ends with `N passed, N failed` over every test of every layer (a layer that cannot
-// start counts as one failure). Usage: node test/run.mjs [layer ...]
+// result and ends with `N passed, N failed` over every test of every layer. A layer that cannot
+// start (it threw: code-server, Chromium or a package missing) counts as one failure and ends the run
+// at once: it has stopped what it started, the later layers are not run, the exit code is 1.
+// Usage: node test/run.mjs [layer ...]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -66,7 +68,14 @@ const layers = {
       return { passed: 0, failed: 1, error: 'the integration layer ran no test' };
     return stats;
   },
-  e2e: () => mocha('e2e', 'out/test/e2e/**/*.test.js', ['--timeout', '180000', '--exit']),
+  e2e: async () => {
+    // Installs what is missing (as root) or throws with the command to run: the layer cannot start.
+    const { ensureCodeServer } = await import('./host/codeServer.mjs');
+    const { chromiumPath } = await import('./host/browser.mjs');
+    ensureCodeServer();
+    chromiumPath();
+    return mocha('e2e', 'out/test/e2e/**/*.test.js', ['--timeout', '180000', '--exit']);
+  },
   // Last: it rebuilds dist/ for production.
   release: () => mocha('release', 'out/test/release/**/*.test.js'),
 };
@@ -80,11 +89,14 @@ for (const name of order)
 
 const results = [];
 let buildOk = true;
+let cannotStart;
 for (const name of order) {
   console.log(`\n━━ ${name} ━━`);
   const started = Date.now();
   let result;
-  if (!buildOk && !['typecheck', 'lint'].includes(name)) {
+  if (cannotStart) {
+    result = { passed: 0, failed: 0, error: `not run: the ${cannotStart} layer could not start` };
+  } else if (!buildOk && !['typecheck', 'lint'].includes(name)) {
     result = { passed: 0, failed: 1, error: 'not run: the build failed' };
   } else {
     try {
@@ -92,6 +104,7 @@ for (const name of order) {
     } catch (error) {
       console.error(error);
       result = { passed: 0, failed: 1, error: `could not start: ${error.message ?? error}` };
+      cannotStart = name;
     }
   }
   if (name === 'build' && result.failed) buildOk = false;
@@ -114,4 +127,5 @@ for (const [name, result] of results) {
 }
 fs.rmSync(statsDir, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed`);
-process.exitCode = failed > 0 ? 1 : 0;
+// Exit now: a handle left by a layer that failed (a socket, a timer) must not keep the run alive.
+process.exit(failed > 0 ? 1 : 0);

@@ -11,6 +11,7 @@ import { raceAbort, sleep } from './abortable';
 import { cleanCompletion } from './cleaning/cleanCompletion';
 import type { ContextSources } from './context/promptContext';
 import type { CursorPosition, DocumentText } from './documentText';
+import type { ProjectInstructions } from '../instructions/projectInstructions';
 import { cursorStateOf, prepareFill } from './fillRequest';
 import { InFlightRequest, MAX_TYPED_CHARS, NEXT_LINES } from './inFlightRequest';
 import { nextLinePlaces } from './nextLines';
@@ -90,6 +91,8 @@ export interface CompletionEngineOptions {
   readonly gate: CompletionGate;
   readonly settings: () => CompletionSettings;
   readonly sources?: ContextSources;
+  /** The project's instruction files that apply to a file (AGENTS.md, *.instructions.md, ...). */
+  readonly instructions?: (path: string) => ProjectInstructions;
   readonly policy?: TriggerPolicy;
   readonly cache?: SuggestionCache;
   readonly now?: () => number;
@@ -247,7 +250,13 @@ export class CompletionEngine {
       candidates,
       nextLines,
       request: fill,
-    } = prepareFill(input, this.options.settings(), this.options.sources, input.explicit);
+    } = prepareFill(
+      input,
+      this.options.settings(),
+      this.options.sources,
+      input.explicit,
+      this.options.instructions?.(input.doc.path),
+    );
     const anchor = { ...cursor, anchor: cursor.before.slice(-ANCHOR_CHARS) };
     let gated: GatedCall;
     try {

@@ -3,6 +3,7 @@
  * cache, the context the cleaning rules read, and the fill request handed to the trust gate (the text
  * around the cursor within the budget, snippets with their sources, and how the server should stop).
  */
+import { fitInstructions, type ProjectInstructions } from '../instructions/projectInstructions';
 import { stopTokens, resolvePromptFormat } from '../model';
 import type { GateFillRequest } from '../trust';
 import { emptyBlockStart } from './cleaning/blockShape';
@@ -32,6 +33,11 @@ export interface PreparedFill {
   readonly request: GateFillRequest;
 }
 
+/** The largest share of the prompt budget the project's instructions may take. */
+const INSTRUCTIONS_SHARE = 0.2;
+/** Characters per token assumed when turning the instructions' token share into characters. */
+const CHARS_PER_TOKEN = 3.5;
+
 /** How far around the prompt's window the gate looks for a secret crossing its edge (a PEM key fits). */
 const SURROUNDING_MARGIN = 4096;
 
@@ -41,10 +47,19 @@ export function prepareFill(
   settings: CompletionSettings,
   sources: ContextSources | undefined,
   explicit: boolean,
+  project?: ProjectInstructions,
 ): PreparedFill {
   const { doc, pos } = place;
   const cleaning = cleaningContextOf(place);
-  const context = buildCompletionContext(doc, pos, { maxPromptTokens: settings.maxPromptTokens }, sources);
+  // The instructions take their share first (at most a fifth); the code gets the rest of the budget.
+  const projectChars = project?.files.length
+    ? fitInstructions(
+        project,
+        Math.floor(settings.maxPromptTokens * INSTRUCTIONS_SHARE * CHARS_PER_TOKEN),
+      ).reduce((sum, part) => sum + part.text.length + 2, 0)
+    : 0;
+  const maxPromptTokens = settings.maxPromptTokens - Math.ceil(projectChars / CHARS_PER_TOKEN);
+  const context = buildCompletionContext(doc, pos, { maxPromptTokens }, sources);
   const multiLine = emptyBlockStart(cleaning) !== undefined;
   const candidates = explicit ? Math.max(3, settings.candidates) : settings.candidates;
   const format = resolvePromptFormat(settings.format, settings.model);
@@ -71,6 +86,8 @@ export function prepareFill(
       },
     })),
     lineComment: syntaxOf(doc.languageId).lineComments[0],
+    project: projectChars ? project : undefined,
+    projectChars,
     maxTokens: multiLine || nextLines ? settings.maxTokensMultiLine : settings.maxTokensSingleLine,
     temperature: settings.temperature,
     n: candidates,

@@ -3,6 +3,7 @@
 // Tandem's own SSE reading so that an abort stops reading at once and a cut stream is never taken
 // for a complete answer.
 
+import { statesVision } from './discovery';
 import type OpenAI from 'openai';
 import { isModelError, ModelError } from './errors';
 import { malformed, mapRequestFailure } from './errorMapping';
@@ -137,8 +138,27 @@ export class ModelClient {
 
   /** `/v1/chat/completions`. */
   chat(request: ChatRequest, options: CallOptions = {}): ModelCall {
-    const messages = request.messages.map((message) => ({ role: message.role, content: message.content }));
-    return this.start('chat/completions', request, { model: request.model, messages }, { messages }, options);
+    // Text-only messages stay plain strings (every server takes them); with images, OpenAI content parts.
+    const wire = request.messages.map((message) => ({
+      role: message.role,
+      content: message.images?.length
+        ? [
+            { type: 'text', text: message.content },
+            ...message.images.map((image) => ({
+              type: 'image_url',
+              image_url: { url: `data:${image.mimeType};base64,${image.data}` },
+            })),
+          ]
+        : message.content,
+    }));
+    const messages = request.messages.map((message) => ({ ...message }));
+    return this.start(
+      'chat/completions',
+      request,
+      { model: request.model, messages: wire },
+      { messages },
+      options,
+    );
   }
 
   /**
@@ -197,7 +217,9 @@ export class ModelClient {
       record.headersAt = performance.now();
       record.status = response.status;
       const text = await response.text();
-      let parsed: { data?: { id?: unknown; owned_by?: unknown; created?: unknown }[] };
+      let parsed: {
+        data?: ({ id?: unknown; owned_by?: unknown; created?: unknown } & Record<string, unknown>)[];
+      };
       try {
         parsed = JSON.parse(text);
       } catch {
@@ -210,6 +232,7 @@ export class ModelClient {
           id: entry.id as string,
           ownedBy: typeof entry.owned_by === 'string' ? entry.owned_by : undefined,
           created: typeof entry.created === 'number' ? entry.created : undefined,
+          vision: statesVision(entry),
         }));
       record.outcome = 'ok';
       this.log.finish(record, models.map((model) => model.id).join('\n'));

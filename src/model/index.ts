@@ -37,7 +37,27 @@ export {
   type ContextSnippet,
 } from './promptFormats';
 export { FillFilter, extractFill } from './fillFilter';
-export { RequestLog, latencyOf, type LatencyBreakdown, type RequestLogOptions } from './requestLog';
+export {
+  RequestLog,
+  latencyOf,
+  imageBytes,
+  describeImage,
+  type LatencyBreakdown,
+  type RequestLogOptions,
+} from './requestLog';
 export { formatRequestLog, formatRecordDetails, describeRecord } from './requestLogFormat';
 export { SseParser, type SseEvent } from './sse';
 export type * from './types';
+export {
+  discoverServers,
+  probePort,
+  classifyModel,
+  modelChoices,
+  recommendedPair,
+  defaultProbePorts,
+  knownServers,
+  installAdvice,
+  type DiscoveredServer,
+  type DiscoveredModel,
+  type ModelChoice,
+} from './discovery';

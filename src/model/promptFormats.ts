@@ -41,6 +41,11 @@ export interface FimInput {
   lineComment?: string;
   /** Language id, named in the chat prompt. */
   languageId?: string;
+  /**
+   * The project's instructions (AGENTS.md and the like): a comment block ahead of the code for FIM
+   * formats, part of the system message for the chat format.
+   */
+  instructions?: string;
 }
 
 /** A ready-to-send fill request: either a completion or a chat, plus how to read the answer. */
@@ -131,6 +136,14 @@ export function resolvePromptFormat(setting: PromptFormatSetting, model: string)
   return setting === 'auto' ? detectPromptFormat(model) : setting;
 }
 
+/** The instructions as line comments of the file's language, ending in a newline; '' when none. */
+function instructionsComment(input: FimInput): string {
+  if (!input.instructions) return '';
+  const comment = input.lineComment ?? '//';
+  const lines = `Project instructions:\n${input.instructions}`.split('\n');
+  return lines.map((line) => (line ? `${comment} ${line}` : comment)).join('\n') + '\n';
+}
+
 function commentedSnippets(input: FimInput): string {
   const comment = input.lineComment ?? '//';
   return (input.snippets ?? [])
@@ -152,7 +165,7 @@ function separatedSnippets(snippets: readonly ContextSnippet[] | undefined, sepa
 }
 
 function qwenPrompt(input: FimInput): string {
-  const fim = `<|fim_prefix|>${input.prefix}<|fim_suffix|>${input.suffix}<|fim_middle|>`;
+  const fim = `<|fim_prefix|>${instructionsComment(input)}${input.prefix}<|fim_suffix|>${input.suffix}<|fim_middle|>`;
   // Qwen2.5-Coder's repository-level format: only when there is context to give.
   if (!input.snippets?.length) return fim;
   const repo = `<|repo_name|>${input.repoName ?? 'workspace'}\n`;
@@ -161,13 +174,13 @@ function qwenPrompt(input: FimInput): string {
 }
 
 function starcoderPrompt(input: FimInput): string {
-  const fim = `<fim_prefix>${input.prefix}<fim_suffix>${input.suffix}<fim_middle>`;
+  const fim = `<fim_prefix>${instructionsComment(input)}${input.prefix}<fim_suffix>${input.suffix}<fim_middle>`;
   if (!input.snippets?.length) return fim;
   return separatedSnippets(input.snippets, '<file_sep>') + '<file_sep>' + fim;
 }
 
 function codegemmaPrompt(input: FimInput): string {
-  const fim = `<|fim_prefix|>${input.prefix}<|fim_suffix|>${input.suffix}<|fim_middle|>`;
+  const fim = `<|fim_prefix|>${instructionsComment(input)}${input.prefix}<|fim_suffix|>${input.suffix}<|fim_middle|>`;
   if (!input.snippets?.length) return fim;
   return separatedSnippets(input.snippets, '<|file_separator|>') + '<|file_separator|>' + fim;
 }
@@ -187,8 +200,11 @@ function chatMessages(input: FimInput): ChatMessage[] {
   const user =
     `${context}Fill the hole in ${file}${language}:\n<file>\n` +
     `${input.prefix}${chatHoleMarker}${input.suffix}\n</file>`;
+  const system = input.instructions
+    ? `${chatSystemPrompt}\n\nThe project's own instructions (follow them in what you write):\n\n${input.instructions}`
+    : chatSystemPrompt;
   return [
-    { role: 'system', content: chatSystemPrompt },
+    { role: 'system', content: system },
     { role: 'user', content: user },
   ];
 }
@@ -197,6 +213,7 @@ function chatMessages(input: FimInput): ChatMessage[] {
 export function buildFimPrompt(format: PromptFormat, input: FimInput): FimPrompt {
   const stop = stopTokens(format);
   const snippets = commentedSnippets(input);
+  const instructions = instructionsComment(input);
   switch (format) {
     case 'qwen':
       return { format, kind: 'completion', prompt: qwenPrompt(input), stop };
@@ -204,7 +221,7 @@ export function buildFimPrompt(format: PromptFormat, input: FimInput): FimPrompt
       return {
         format,
         kind: 'completion',
-        prompt: `<｜fim▁begin｜>${snippets}${input.prefix}<｜fim▁hole｜>${input.suffix}<｜fim▁end｜>`,
+        prompt: `<｜fim▁begin｜>${instructions}${snippets}${input.prefix}<｜fim▁hole｜>${input.suffix}<｜fim▁end｜>`,
         stop,
       };
     case 'starcoder':
@@ -213,20 +230,26 @@ export function buildFimPrompt(format: PromptFormat, input: FimInput): FimPrompt
       return {
         format,
         kind: 'completion',
-        prompt: `<PRE> ${snippets}${input.prefix} <SUF>${input.suffix} <MID>`,
+        prompt: `<PRE> ${instructions}${snippets}${input.prefix} <SUF>${input.suffix} <MID>`,
         stop,
       };
     case 'codestral':
       return {
         format,
         kind: 'completion',
-        prompt: `[SUFFIX]${input.suffix}[PREFIX]${snippets}${input.prefix}`,
+        prompt: `[SUFFIX]${input.suffix}[PREFIX]${instructions}${snippets}${input.prefix}`,
         stop,
       };
     case 'codegemma':
       return { format, kind: 'completion', prompt: codegemmaPrompt(input), stop };
     case 'openai-suffix':
-      return { format, kind: 'completion', prompt: snippets + input.prefix, suffix: input.suffix, stop };
+      return {
+        format,
+        kind: 'completion',
+        prompt: instructions + snippets + input.prefix,
+        suffix: input.suffix,
+        stop,
+      };
     case 'chat':
       return { format, kind: 'chat', messages: chatMessages(input), stop };
   }

@@ -2,7 +2,7 @@
 // gate attaches what it did to a prompt. Bounded twice: by record count, and by the characters of
 // prompt/answer text kept (old records lose their text first, never their times).
 
-import type { ChatMessage, ModelEndpoint, RequestRecord, TrustAttachment } from './types';
+import type { ChatImage, ChatMessage, ModelEndpoint, RequestRecord, TrustAttachment } from './types';
 
 export interface RequestLogOptions {
   /** Records kept; the oldest is dropped first. */
@@ -203,5 +203,26 @@ export function latencyOf(record: Readonly<RequestRecord>): LatencyBreakdown {
 
 /** Messages as one text, for logs and token estimates. */
 export function messagesText(messages: readonly ChatMessage[]): string {
-  return messages.map((message) => `${message.role}: ${message.content}`).join('\n');
+  return messages
+    .map((message) =>
+      [
+        `${message.role}: ${message.content}`,
+        ...(message.images ?? []).map((image) => `[image: ${describeImage(image)}]`),
+      ].join('\n'),
+    )
+    .join('\n');
+}
+
+/** Bytes of an image's base64 data. */
+export function imageBytes(image: Pick<ChatImage, 'data'>): number {
+  const padding = image.data.endsWith('==') ? 2 : image.data.endsWith('=') ? 1 : 0;
+  return Math.floor((image.data.length * 3) / 4) - padding;
+}
+
+/** "screenshot.png, image/png, 120 KB" */
+export function describeImage(image: ChatImage): string {
+  const bytes = imageBytes(image);
+  const size =
+    bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+  return `${image.name}, ${image.mimeType}, ${size}`;
 }

@@ -10,6 +10,17 @@ export type ApiKeyProvider = (baseUrl: string) => string | undefined | Promise<s
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
+  /** Images sent with the text (user messages; vision models only): `image_url` content parts. */
+  images?: readonly ChatImage[];
+}
+
+/** An image as sent to a model: base64 data of a PNG, JPEG, GIF or WebP file. */
+export interface ChatImage {
+  /** File name or a label ("pasted image 1"), for the request log and the panel. */
+  name: string;
+  mimeType: 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+  /** Base64 of the file's bytes. */
+  data: string;
 }
 
 /** Fields shared by completion and chat requests. */
@@ -80,6 +91,8 @@ export interface ModelInfo {
   id: string;
   ownedBy?: string;
   created?: number;
+  /** The list entry states image input (Ollama `capabilities`, `input_modalities`, LM Studio `vlm`). */
+  vision?: boolean;
 }
 
 /** Per-call options. */

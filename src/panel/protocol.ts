@@ -32,6 +32,8 @@ export interface MessageView {
   proposalId?: string;
   /** The request log record of an assistant answer ("What was sent"). */
   requestId?: number;
+  /** The project's instruction files and examples that went with the request (paths as shown). */
+  instructions?: string[];
 }
 
 export interface ConversationSummary {
@@ -105,9 +107,20 @@ export type HunkAction = 'accept' | 'reject' | 'reveal' | 'repropose';
 export type FileAction = 'acceptAll' | 'rejectAll' | 'openDiff' | 'open';
 export type ProposalAction = 'acceptAll' | 'rejectAll' | 'redoFailed' | 'whatWasSent' | 'dismiss';
 
+/** An image pasted, dropped or picked into the request box: base64 of the file's bytes. */
+export interface ImageAttachment {
+  name: string;
+  mimeType: 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+  data: string;
+}
+
+/** At most this many images per request; the trust gate limits their size. */
+export const MAX_IMAGES = 4;
+const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const;
+
 export type WebviewMessage =
   | { type: 'ready' }
-  | { type: 'send'; text: string; chips: ChipRef[] }
+  | { type: 'send'; text: string; chips: ChipRef[]; images?: ImageAttachment[] }
   | { type: 'stop' }
   | { type: 'newConversation' }
   | { type: 'openConversation'; id: string }
@@ -148,6 +161,16 @@ export function isChipRef(value: unknown): value is ChipRef {
   return oneOf(value.kind, ['selection', 'activeFile', 'diagnostics'] as const);
 }
 
+function isImageAttachment(value: unknown): value is ImageAttachment {
+  return (
+    isObject(value) &&
+    isString(value.name, 500) &&
+    oneOf(value.mimeType, IMAGE_MIME_TYPES) &&
+    // Room for the gate's own limit to be the one that refuses (with its message).
+    isString(value.data, 64 * 1024 * 1024)
+  );
+}
+
 const HUNK_ACTIONS: readonly HunkAction[] = ['accept', 'reject', 'reveal', 'repropose'];
 const FILE_ACTIONS: readonly FileAction[] = ['acceptAll', 'rejectAll', 'openDiff', 'open'];
 const PROPOSAL_ACTIONS: readonly ProposalAction[] = [
@@ -167,13 +190,19 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
     case 'stop':
     case 'newConversation':
       return { type: m.type };
-    case 'send':
-      return isString(m.text, 100_000) &&
-        Array.isArray(m.chips) &&
-        m.chips.length <= 50 &&
-        m.chips.every(isChipRef)
-        ? { type: 'send', text: m.text, chips: m.chips }
+    case 'send': {
+      if (
+        !isString(m.text, 100_000) ||
+        !Array.isArray(m.chips) ||
+        m.chips.length > 50 ||
+        !m.chips.every(isChipRef)
+      )
+        return undefined;
+      if (m.images === undefined) return { type: 'send', text: m.text, chips: m.chips };
+      return Array.isArray(m.images) && m.images.length <= MAX_IMAGES && m.images.every(isImageAttachment)
+        ? { type: 'send', text: m.text, chips: m.chips, images: m.images }
         : undefined;
+    }
     case 'openConversation':
     case 'deleteConversation':
       return isString(m.id, 200) ? { type: m.type, id: m.id } : undefined;
@@ -223,7 +252,8 @@ function isMessageView(value: unknown): value is MessageView {
     (value.notice === undefined || isString(value.notice)) &&
     (value.chips === undefined || isStringArray(value.chips)) &&
     (value.proposalId === undefined || isString(value.proposalId)) &&
-    (value.requestId === undefined || isInt(value.requestId))
+    (value.requestId === undefined || isInt(value.requestId)) &&
+    (value.instructions === undefined || isStringArray(value.instructions))
   );
 }
 

@@ -1,9 +1,18 @@
 import * as os from 'node:os';
-import type { ChatMessage, ContextSnippet, FimInput, ModelClient } from '../model';
+import {
+  describeImage,
+  imageBytes,
+  type ChatImage,
+  type ChatMessage,
+  type ContextSnippet,
+  type FimInput,
+  type ModelClient,
+} from '../model';
 import { describeExclusion, type ExclusionRules, type ExclusionVerdict } from './exclusion/exclusionRules';
 import { normalizePath, relativeInside, virtualRootOf } from './exclusion/paths';
 import { chooseNonce, fence, trustPreamble } from './fencing';
 import { findProtectedChanges, type ProposedFileChange, type ProtectedChange } from './protectedPaths';
+import { admitProject, instructionsSection } from './projectPieces';
 import { redactPiece } from './redactPiece';
 import { ReportBook, type AdmittedPiece } from './reportBook';
 import { SecretVault, type PlaceholderStreamRestorer, type RestoreResult } from './secrets/secretVault';
@@ -18,9 +27,48 @@ import type {
 } from './types';
 
 const HOME = normalizePath(os.homedir());
+/** Room for the project's instruction files and few-shot examples in a chat request. */
+const CHAT_INSTRUCTION_CHARS = 16_000;
+const CHAT_EXAMPLE_CHARS = 8_000;
 
 /** The model layer as the gate uses it: only the gate holds a ModelClient. */
 export type GateModel = Pick<ModelClient, 'chat' | 'fill'>;
+
+/** Largest image the gate lets through, and largest total of one request's images. */
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+export const MAX_IMAGES_BYTES = 20 * 1024 * 1024;
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
+/** An image the gate will not send (too large, not an image type it knows): nothing was sent. */
+export class TrustImageError extends Error {
+  readonly kind = 'image' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrustImageError';
+  }
+}
+
+/** The images of a request, or the reason they cannot go. */
+function checkImages(images: readonly ChatImage[]): string[] {
+  let total = 0;
+  const shown: string[] = [];
+  for (const image of images) {
+    if (!IMAGE_TYPES.has(image.mimeType) || !/^[A-Za-z0-9+/]*={0,2}$/.test(image.data))
+      throw new TrustImageError(`${image.name} is not a PNG, JPEG, GIF or WebP image: it was not sent.`);
+    const bytes = imageBytes(image);
+    total += bytes;
+    if (bytes > MAX_IMAGE_BYTES)
+      throw new TrustImageError(
+        `${image.name} is ${(bytes / 1024 / 1024).toFixed(1)} MB; images up to ${MAX_IMAGE_BYTES / 1024 / 1024} MB are sent. Nothing was sent: crop or shrink it and try again.`,
+      );
+    if (total > MAX_IMAGES_BYTES)
+      throw new TrustImageError(
+        `The images add up to more than ${MAX_IMAGES_BYTES / 1024 / 1024} MB. Nothing was sent: send fewer or smaller images.`,
+      );
+    shown.push(describeImage(image));
+  }
+  return shown;
+}
 
 /** The document a fill was asked for is excluded: nothing was sent. */
 export class TrustExclusionError extends Error {
@@ -159,7 +207,12 @@ export class TrustGate {
       ...(request.history ?? []),
       { role: 'user' as const, instructions: request.instructions, context: request.context },
     ];
+    const images = request.images?.length ? checkImages(request.images) : [];
     const book = new ReportBook(this);
+    const project = admitProject(book, this.rules, request.project, {
+      instructionChars: CHAT_INSTRUCTION_CHARS,
+      exampleChars: CHAT_EXAMPLE_CHARS,
+    });
     // Keep what is sent, then choose a nonce absent from all of it.
     type StagedTurn = { content: string } | { instructions: string; pieces: AdmittedPiece[] };
     const staged = turns.map((turn): StagedTurn => {
@@ -168,7 +221,8 @@ export class TrustGate {
       return { instructions: book.redactTrusted(turn.instructions), pieces };
     });
     const system = request.system ? book.redactTrusted(request.system) : undefined;
-    const everything = [system ?? ''];
+    const everything = [system ?? '', project.text];
+    for (const example of project.examples) everything.push(example.request, example.answer);
     for (const turn of staged) {
       if ('content' in turn) everything.push(turn.content);
       else {
@@ -179,9 +233,13 @@ export class TrustGate {
     }
     const nonce = chooseNonce(everything);
     const preamble = trustPreamble(nonce, this.vault.tag);
-    const messages: ChatMessage[] = [
-      { role: 'system', content: system ? `${system}\n\n${preamble}` : preamble },
-    ];
+    const systemParts = [system ?? '', project.text ? instructionsSection(project.text) : '', preamble];
+    const messages: ChatMessage[] = [{ role: 'system', content: systemParts.filter(Boolean).join('\n\n') }];
+    for (const example of project.examples)
+      messages.push(
+        { role: 'user', content: example.request },
+        { role: 'assistant', content: example.answer },
+      );
     for (const turn of staged) {
       if ('content' in turn) {
         messages.push({ role: 'assistant', content: turn.content });
@@ -199,7 +257,13 @@ export class TrustGate {
       );
       messages.push({ role: 'user', content: [...fenced, turn.instructions].join('\n\n') });
     }
-    return { messages, report: book.report(nonce, [`untrusted text fenced in <untrusted-${nonce}> tags`]) };
+    if (request.images?.length) messages[messages.length - 1].images = request.images;
+    const notes = [
+      `untrusted text fenced in <untrusted-${nonce}> tags`,
+      ...images.map((image) => `image sent: ${image}`),
+    ];
+    const report = book.report(nonce, notes);
+    return { messages, report: images.length ? { ...report, images } : report };
   }
 
   /** Everything `fill` does except calling the model: the FIM input it would hand to the model layer. */
@@ -232,6 +296,10 @@ export class TrustGate {
     }
     take(at, joined.length);
     book.record(source, joined.length, redacted.redactions);
+    const project = admitProject(book, this.rules, request.project, {
+      instructionChars: request.projectChars ?? 0,
+      exampleChars: 0,
+    });
     const snippets: ContextSnippet[] = [];
     for (const piece of request.snippets ?? []) {
       for (const kept of book.admit(piece))
@@ -245,6 +313,7 @@ export class TrustGate {
       snippets: snippets.length ? snippets : undefined,
       lineComment: request.lineComment,
       languageId: request.document.languageId,
+      instructions: project.text || undefined,
     };
     return { input, report: book.report('', []) };
   }

@@ -6,6 +6,8 @@
 export {
   TrustGate,
   TrustExclusionError,
+  TrustImageError,
+  MAX_IMAGE_BYTES,
   isTrustExclusionError,
   type GateModel,
   type TrustGateOptions,

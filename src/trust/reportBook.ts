@@ -22,7 +22,14 @@ export class ReportBook {
     source?: SentSource;
   }[] = [];
 
+  private readonly instructions: string[] = [];
+
   constructor(private readonly gate: TrustGate) {}
+
+  /** Names an instruction file or example that went with the request. */
+  usedInstructions(path: string): void {
+    if (!this.instructions.includes(path)) this.instructions.push(path);
+  }
 
   /**
    * Trusted text (the user's words, the feature's prompt): redacted, never fenced. An earlier answer
@@ -98,6 +105,7 @@ export class ReportBook {
             ),
             notes: [
               ...notes,
+              ...(this.instructions.length ? [`project instructions: ${this.instructions.join(', ')}`] : []),
               `${this.redactions.length} secret${this.redactions.length === 1 ? '' : 's'} redacted`,
               ...this.dropped.map((entry) => entry.message),
             ],
@@ -106,6 +114,7 @@ export class ReportBook {
       nonce,
       sent: this.sent,
       dropped: this.dropped,
+      instructions: this.instructions,
       redactions: this.redactions.map(({ placeholder, kind, displayPath }) => ({
         placeholder,
         kind,

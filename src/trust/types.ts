@@ -1,6 +1,7 @@
 // The trust gate's public data types: what features hand to the gate and what they get back.
 
-import type { ChatMessage, ModelCall, PromptFormatSetting, TrustAttachment } from '../model';
+import type { ChatImage, ChatMessage, ModelCall, PromptFormatSetting, TrustAttachment } from '../model';
+import type { ProjectInstructions } from '../instructions/projectInstructions';
 import type { PlaceholderStreamRestorer, RestoreResult } from './secrets/secretVault';
 
 /** Where a piece of untrusted text came from. */
@@ -12,6 +13,7 @@ export type SourceKind =
   | 'terminal' // terminal output
   | 'tool' // output of a tool or command
   | 'web' // fetched web content
+  | 'instructions' // the project's instruction files and few-shot examples (AGENTS.md, ...)
   | 'other';
 
 export interface PieceSource {
@@ -62,6 +64,10 @@ export interface GateChatRequest extends GenerationOptions {
   readonly instructions: string;
   readonly context?: readonly UntrustedPiece[];
   readonly history?: readonly ConversationTurn[];
+  /** The project's instruction files and examples for this request: excluded ones dropped, the rest redacted. */
+  readonly project?: ProjectInstructions;
+  /** Images for the user's message (screenshots): checked against the gate's type and size limits. */
+  readonly images?: readonly ChatImage[];
 }
 
 /** An inline-completion (fill-in-the-middle) request. Prefix and suffix stay raw for the FIM template. */
@@ -82,6 +88,9 @@ export interface GateFillRequest extends Omit<GenerationOptions, 'stop' | 'featu
   readonly repoName?: string;
   readonly lineComment?: string;
   readonly format?: PromptFormatSetting;
+  /** The project's instruction files for this file, and how many characters of them fit the prompt budget. */
+  readonly project?: ProjectInstructions;
+  readonly projectChars?: number;
 }
 
 /** A piece the gate did not send, and why (a sentence a feature can show as is). */
@@ -98,6 +107,10 @@ export interface GateReport {
   readonly sent: readonly { source: PieceSource; displayPath?: string; chars: number; redactions: number }[];
   readonly dropped: readonly DroppedPiece[];
   readonly redactions: readonly { placeholder: string; kind: string; displayPath?: string }[];
+  /** The instruction files and examples that went with the request (paths as shown), in order. */
+  readonly instructions: readonly string[];
+  /** Images sent with the request: "name, type, size". */
+  readonly images?: readonly string[];
   /** What was attached to the request log record (undefined when `tandem.trust.requestLog` is "off"). */
   readonly attachment?: TrustAttachment;
 }

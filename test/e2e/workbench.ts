@@ -90,9 +90,22 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
   const { startCodeServer } = await importHost<{ startCodeServer(o: object): Promise<CodeServer> }>(
     'codeServer.mjs',
   );
-  const server = await startCodeServer({ folder, stateDir, env: options.env, settings: options.settings });
-  const owner = options.browser ?? (await browser());
-  const context = await owner.newContext({ viewport: { width: 1400, height: 900 } });
+  const server = await startCodeServer({
+    folder,
+    stateDir,
+    env: options.env,
+    // The walkthrough opens on a first run only where a test asks for it.
+    settings: { 'tandem.onboarding.openWalkthrough': false, ...options.settings },
+  });
+  let context: import('playwright-core').BrowserContext;
+  try {
+    const owner = options.browser ?? (await browser());
+    context = await owner.newContext({ viewport: { width: 1400, height: 900 } });
+  } catch (error) {
+    // A browser that cannot start must not leave code-server running.
+    await server.stop();
+    throw error;
+  }
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   const page = await context.newPage();
   // What the workbench printed and where the page went, kept for saveDiagnostics.

@@ -1,18 +1,31 @@
 // Debian's Chromium, driven by playwright-core (which cannot download a browser here).
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
+import { ensureDebianPackages } from './codeServer.mjs';
 
-export function chromiumPath() {
-  const candidates = [
-    process.env.CHROME_PATH,
-    '/usr/bin/chromium',
-    '/usr/bin/chromium-browser',
-    '/usr/bin/google-chrome',
-  ];
-  const found = candidates.find((candidate) => candidate && fs.existsSync(candidate));
+const candidates = () => [
+  process.env.CHROME_PATH,
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+];
+
+/**
+ * The browser to drive. Without one, Debian's `chromium` is installed when running as root (as
+ * `npm start` installs what code-server needs); otherwise the error gives the exact command.
+ */
+export function chromiumPath(log = console.log) {
+  const find = () => candidates().find((candidate) => candidate && fs.existsSync(candidate));
+  let found = find();
+  if (!found && !process.env.CHROME_PATH) {
+    // As root this installs it; otherwise it throws with the exact command to run.
+    ensureDebianPackages(['chromium'], log);
+    found = find();
+  }
   if (!found) {
     throw new Error(
-      'Chromium was not found. Install it with `sudo apt-get install -y chromium` (Debian/Ubuntu), ' +
+      `Chromium was not found${process.env.CHROME_PATH ? ` at CHROME_PATH=${process.env.CHROME_PATH}` : ''}. ` +
+        "Install it with `sudo sh -c 'apt-get update && apt-get install -y chromium'` (Debian/Ubuntu), " +
         'or point CHROME_PATH at a Chrome/Chromium binary.',
     );
   }

@@ -61,7 +61,9 @@ export function ensureDebianPackages(packages, log = console.log) {
     );
   }
   log(`Installing Debian packages: ${packages.join(' ')}`);
-  run('sh', ['-c', `DEBIAN_FRONTEND=noninteractive ${command} -q`]);
+  run('sh', ['-c', `apt-get update -q && apt-get install -y -q ${packages.join(' ')}`], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 /**

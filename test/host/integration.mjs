@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser } from './browser.mjs';
+import { chromiumPath, launchBrowser } from './browser.mjs';
 import { startCodeServer } from './codeServer.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -28,22 +28,28 @@ function tail(file, from) {
  * @returns {Promise<{passed:number, failed:number, pending:number, failures:{title:string,error:string}[], meta:object}>}
  */
 export async function runIntegration(options = {}) {
+  // Set up what is missing (as root) or say what to run, before anything is started.
+  chromiumPath();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-integration-'));
   const statsFile = path.join(stateDir, 'stats.json');
   const progressFile = path.join(stateDir, 'progress.log');
   const folder = freshWorkspace(stateDir);
-  const server = await startCodeServer({
-    folder,
-    stateDir,
-    env: {
-      TANDEM_TEST_STATS: statsFile,
-      TANDEM_TEST_PROGRESS: progressFile,
-      ...(options.grep ? { TANDEM_TEST_GREP: options.grep } : {}),
-    },
-  });
-  const browser = await launchBrowser();
+  let server;
+  let browser;
   let shown = 0;
   try {
+    server = await startCodeServer({
+      folder,
+      stateDir,
+      env: {
+        TANDEM_TEST_STATS: statsFile,
+        TANDEM_TEST_PROGRESS: progressFile,
+        ...(options.grep ? { TANDEM_TEST_GREP: options.grep } : {}),
+      },
+      settings: { 'tandem.onboarding.openWalkthrough': false },
+    });
+    // A browser that cannot start must not leave code-server running (the finally block stops it).
+    browser = await launchBrowser();
     const page = await browser.newPage();
     await page.goto(
       server.workbenchUrl({
@@ -67,8 +73,8 @@ export async function runIntegration(options = {}) {
     shown = tail(progressFile, shown);
     return JSON.parse(fs.readFileSync(statsFile, 'utf8'));
   } finally {
-    await browser.close();
-    await server.stop();
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
     if (!process.env.TANDEM_KEEP_STATE) fs.rmSync(stateDir, { recursive: true, force: true });
   }
 }
@@ -81,6 +87,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     })
     .catch((error) => {
       console.error(error);
-      process.exitCode = 1;
+      // Everything it started is stopped by now: nothing may keep the process alive.
+      process.exit(1);
     });
 }

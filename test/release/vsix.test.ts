@@ -38,6 +38,11 @@ describe('release: npm run package', function () {
       'extension/dist/webview.js',
       'extension/dist/server.js',
       'extension/media/icon.png',
+      // The walkthrough's pages: a missing one leaves an empty pane in the Welcome page.
+      'extension/media/walkthrough/connect.md',
+      'extension/media/walkthrough/ghostText.md',
+      'extension/media/walkthrough/review.md',
+      'extension/media/walkthrough/share.md',
     ]) {
       assert.ok(names.includes(required), `${required} is packaged (have: ${names.join(', ')})`);
     }

@@ -2,6 +2,7 @@
 // register: the engine, its caches and the similarity index come to life on the first suggestion.
 import * as vscode from 'vscode';
 import { SESSION_SCHEME } from '../../collab/vscode/guestFileSystem';
+import type { ProjectInstructions } from '../../instructions/projectInstructions';
 import type { ModelError } from '../../model';
 import type { Settings } from '../../settings';
 import type { TandemStatusBar } from '../../statusBar';
@@ -23,6 +24,8 @@ export interface CompletionDeps {
   readonly gate: () => CompletionGate;
   /** Shows a failure the user can act on (rate-limited), e.g. the model service's `notifyError`. */
   readonly notifyError: (error: ModelError, what: string) => void;
+  /** The project's instruction files that apply to a file, as loaded so far. */
+  readonly instructions?: (path: string) => ProjectInstructions;
 }
 
 /** What inline suggestions expose to the rest of the extension (and its tests). */
@@ -49,6 +52,7 @@ export function registerCompletion(deps: CompletionDeps): CompletionService {
         gate: deps.gate(),
         settings: () => readCompletionSettings(settings),
         sources: tracker,
+        instructions: deps.instructions,
         onStatus: (next) => {
           lastStatus = next;
           if (settings.get('completion.enabled')) status.show(next);

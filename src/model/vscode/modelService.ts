@@ -13,10 +13,12 @@ import { latencyOf, RequestLog } from '../requestLog';
 import { describeRecord } from '../requestLogFormat';
 import type { RequestRecord } from '../types';
 import { RequestLogDocument } from './requestLogDocument';
-import { selectModel } from './selectModel';
+import { discover, selectModel } from './selectModel';
+import { matchesModelName, type DiscoveredServer } from '../discovery';
 
 declare module '../../settings' {
   interface SettingsSchema {
+    'model.visionModels': string[];
     'model.promptFormat': PromptFormatSetting;
     'model.connectTimeoutMs': number;
     'model.requestTimeoutMs': number;
@@ -76,6 +78,32 @@ export class ModelService implements vscode.Disposable {
       this.deps.log.info(`Model client ready for ${this.clientInstance.baseUrl}`);
     }
     return this.clientInstance;
+  }
+
+  /**
+   * Why `model` cannot take images, or undefined when it can: it is named (or globbed) in
+   * `tandem.model.visionModels`, or the server's model list says it accepts images.
+   */
+  async imageRefusal(model: string): Promise<string | undefined> {
+    if (matchesModelName(this.deps.settings.get('model.visionModels'), model)) return undefined;
+    let listed: boolean | undefined;
+    try {
+      const models = await this.client.listModels({ timeoutMs: 5000 });
+      listed = models.find((entry) => entry.id === model)?.vision;
+    } catch (error) {
+      this.deps.log.warn(`Listing models to check image input failed: ${String(error)}`);
+    }
+    if (listed) return undefined;
+    return (
+      `${model} does not take images: ${listed === false ? "the server's model list does not say it accepts images" : 'the server does not list it'}, ` +
+      'and it is not in tandem.model.visionModels. Nothing was sent. Choose a vision model (Tandem: Select Model... marks them), ' +
+      'add this one to tandem.model.visionModels if it does accept images, or remove the images.'
+    );
+  }
+
+  /** Probes the local ports of `tandem.model.discoveryPorts` and the configured server, all at once. */
+  discover(signal?: AbortSignal): Promise<DiscoveredServer[]> {
+    return discover(this, this.deps.settings, signal);
   }
 
   get completionModel(): string {

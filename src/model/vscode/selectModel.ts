@@ -1,61 +1,160 @@
-// "Tandem: Select Model...": lists what the server offers (/v1/models) and sets the model for inline
-// suggestions or for chat.
+// "Tandem: Select Model...": finds the model servers on this machine (and the configured one), lists
+// their models marked FIM / chat / vision, and sets the server and both models with one click. With
+// nothing found it says exactly what to install and run.
 
 import * as vscode from 'vscode';
 import type { Settings } from '../../settings';
+import {
+  classifyModel,
+  describeUses,
+  discoverServers,
+  installAdvice,
+  modelChoices,
+  type DiscoveredModel,
+  type DiscoveredServer,
+  type ModelChoice,
+} from '../discovery';
 import type { ModelService } from './modelService';
+
+declare module '../../settings' {
+  interface SettingsSchema {
+    'model.discoveryPorts': number[];
+  }
+}
 
 type Target = 'completion' | 'chat';
 
-const settingOf = { completion: 'model.completionModel', chat: 'model.chatModel' } as const;
+/** Set when a model was chosen here; the walkthrough's first step completes on it. */
+export const MODEL_SELECTED_CONTEXT = 'tandem.modelSelected';
 
-export async function selectModel(service: ModelService, settings: Settings, target?: Target): Promise<void> {
-  const chosenTarget = target ?? (await pickTarget(service));
-  if (!chosenTarget) return;
-  const current = chosenTarget === 'completion' ? service.completionModel : service.chatModel;
-  let ids: string[];
-  try {
-    ids = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: 'Tandem: listing models' },
-      async () => (await service.client.listModels()).map((model) => model.id),
-    );
-  } catch (error) {
-    await service.notifyError(error, 'Listing models');
-    return;
-  }
-  if (ids.length === 0) {
-    void vscode.window.showWarningMessage(
-      `Tandem: the server at ${service.client.baseUrl} lists no models. Pull one first (Ollama: \`ollama pull qwen2.5-coder:1.5b-base\`).`,
-    );
-    return;
-  }
-  const picked = await vscode.window.showQuickPick(
-    ids.map((id) => ({
-      label: id,
-      description: [
-        id === current ? 'current' : '',
-        chosenTarget === 'completion' ? `format: ${service.promptFormatFor(id)}` : '',
-      ]
-        .filter(Boolean)
-        .join(' · '),
-    })),
-    {
-      title: `Tandem: model for ${chosenTarget === 'completion' ? 'inline suggestions' : 'chat and edits'}`,
-      placeHolder: `Models on ${service.client.baseUrl}`,
-      matchOnDescription: true,
-    },
-  );
-  if (!picked) return;
-  await settings.set(settingOf[chosenTarget], picked.label);
+/** A quick pick row with the choice it stands for. */
+interface ChoiceItem extends vscode.QuickPickItem {
+  readonly choice?: ModelChoice;
 }
 
-async function pickTarget(service: ModelService): Promise<Target | undefined> {
-  const picked = await vscode.window.showQuickPick(
-    [
-      { label: 'Inline suggestions', description: service.completionModel, target: 'completion' as const },
-      { label: 'Chat and edits', description: service.chatModel, target: 'chat' as const },
-    ],
-    { title: 'Tandem: select the model for…' },
+/** Probes the configured ports and the configured server at once; never slower than the probe timeout. */
+export async function discover(
+  service: ModelService,
+  settings: Settings,
+  signal?: AbortSignal,
+): Promise<DiscoveredServer[]> {
+  const ports = settings.get('model.discoveryPorts');
+  const baseUrl = service.client.baseUrl;
+  const [probed, configured] = await Promise.all([
+    discoverServers({ ports, timeoutMs: 400, signal }),
+    service.client
+      .listModels({ timeoutMs: 3000, signal })
+      .then((models): DiscoveredServer => ({
+        name: 'Configured server',
+        port: Number(new URL(baseUrl).port) || 0,
+        baseUrl,
+        models: models.map((model) => classifyModel(model.id, { vision: model.vision === true })),
+        ms: 0,
+      }))
+      .catch(() => undefined),
+  ]);
+  const same = (server: DiscoveredServer) => server.baseUrl.replace(/\/+$/, '') === baseUrl;
+  if (!configured || probed.some(same)) return probed;
+  return [configured, ...probed];
+}
+
+export async function selectModel(service: ModelService, settings: Settings, target?: Target): Promise<void> {
+  const servers = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'Tandem: looking for model servers' },
+    () => discover(service, settings),
   );
-  return picked?.target;
+  const withModels = servers.filter((server) => server.models.length > 0);
+  if (withModels.length === 0) {
+    await adviseInstall(servers);
+    return;
+  }
+  const items = quickPickItems(modelChoices(withModels, service.client.baseUrl), service, target);
+  const picked = await vscode.window.showQuickPick(items, {
+    title:
+      target === undefined
+        ? 'Tandem: choose models (the ⚡ row sets both)'
+        : `Tandem: model for ${target === 'completion' ? 'inline suggestions' : 'chat and edits'}`,
+    placeHolder: `Found ${withModels.map((server) => `${server.name} (${server.models.length})`).join(', ')}`,
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  const choice = picked?.choice;
+  if (!choice || choice.kind === 'server') return;
+  if (choice.server.baseUrl !== service.client.baseUrl)
+    await settings.set('model.baseUrl', choice.server.baseUrl);
+  if (choice.kind === 'pair') {
+    await settings.set('model.completionModel', choice.completion.id);
+    await settings.set('model.chatModel', choice.chat.id);
+  } else {
+    const uses = usesOf(choice.model, target);
+    if (uses.completion) await settings.set('model.completionModel', choice.model.id);
+    if (uses.chat) await settings.set('model.chatModel', choice.model.id);
+  }
+  await vscode.commands.executeCommand('setContext', MODEL_SELECTED_CONTEXT, true);
+  vscode.window.setStatusBarMessage(
+    `Tandem: suggestions from ${service.completionModel}, chat with ${service.chatModel} (${choice.server.name})`,
+    5000,
+  );
+}
+
+/** Which settings one model row sets: the target asked for, else whatever the model is good for. */
+function usesOf(model: DiscoveredModel, target: Target | undefined): { completion: boolean; chat: boolean } {
+  if (target) return { completion: target === 'completion', chat: target === 'chat' };
+  if (!model.fim && !model.chat) return { completion: false, chat: true };
+  return { completion: model.fim, chat: model.chat };
+}
+
+function quickPickItems(
+  choices: readonly ModelChoice[],
+  service: ModelService,
+  target?: Target,
+): ChoiceItem[] {
+  const items: ChoiceItem[] = [];
+  for (const choice of choices) {
+    if (choice.kind === 'server') {
+      items.push({
+        label: `${choice.server.name} · ${choice.server.baseUrl}${choice.current ? ' (current)' : ''}`,
+        kind: vscode.QuickPickItemKind.Separator,
+      });
+    } else if (choice.kind === 'pair') {
+      if (target) continue;
+      items.push({
+        label: `$(zap) ${choice.completion.id} + ${choice.chat.id}`,
+        description: 'sets both',
+        detail: `Inline suggestions: ${choice.completion.id} (FIM) · chat and edits: ${choice.chat.id}`,
+        choice,
+      });
+    } else {
+      const current = [
+        choice.model.id === service.completionModel ? 'suggestions' : '',
+        choice.model.id === service.chatModel ? 'chat' : '',
+      ].filter(Boolean);
+      items.push({
+        label: choice.model.id,
+        description: [describeUses(choice.model), current.length ? `current: ${current.join(', ')}` : '']
+          .filter(Boolean)
+          .join(' · '),
+        choice,
+      });
+    }
+  }
+  return items;
+}
+
+async function adviseInstall(servers: readonly DiscoveredServer[]): Promise<void> {
+  const empty = servers[0];
+  const message = empty
+    ? `Tandem: ${empty.name} answers at ${empty.baseUrl} but lists no models. Run \`${installAdvice.commands[0]}\` and \`${installAdvice.commands[1]}\` (Ollama), or load a model in your server, then try again.`
+    : `Tandem: ${installAdvice.summary}`;
+  const choice = await vscode.window.showWarningMessage(
+    message,
+    'Open Settings',
+    'Copy Commands',
+    'Try Again',
+  );
+  if (choice === 'Open Settings')
+    await vscode.commands.executeCommand('workbench.action.openSettings', 'tandem.model');
+  else if (choice === 'Copy Commands')
+    await vscode.env.clipboard.writeText(installAdvice.commands.join(' && '));
+  else if (choice === 'Try Again') await vscode.commands.executeCommand('tandem.selectModel');
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isCancellation, isModelError, type ModelDelta } from '../../model';
+import { isCancellation, isModelError, type ChatImage, type ModelDelta } from '../../model';
 import type { ModelService } from '../../model/vscode';
 import { PANEL_SYSTEM_PROMPT, pathsOf, redoInstruction } from '../../proposals/prompt';
 import type { ProposalReview } from '../../proposals/vscode';
@@ -8,6 +8,7 @@ import { ConversationStore, newId, type StoredConversation } from '../conversati
 import type { ChipRef, HostMessage, MessageView } from '../protocol';
 import { filePiece, readText, type ContextChips } from './contextChips';
 import { resolveNamedPath } from '../../proposals/vscode/workspacePaths';
+import type { ProjectInstructions } from '../../instructions/projectInstructions';
 
 export interface AssistantDeps {
   gate: () => TrustGate;
@@ -16,6 +17,8 @@ export interface AssistantDeps {
   chips: ContextChips;
   store: ConversationStore;
   log: vscode.LogOutputChannel;
+  /** The project's instruction files that apply to the files a request is about. */
+  instructions?: (paths: readonly string[]) => Promise<ProjectInstructions>;
 }
 
 export interface AskOptions {
@@ -30,6 +33,8 @@ export interface AskOptions {
   redoOf?: string;
   /** Context that was asked for but not sent, and why (shown with the answer). */
   problems?: string[];
+  /** Screenshots for a model that takes images (refused with a reason for one that does not). */
+  images?: readonly ChatImage[];
 }
 
 /** Conversation turns kept for the model: the last few, within a character budget. */
@@ -104,6 +109,10 @@ export class Assistant implements vscode.Disposable {
 
     let raw = '';
     try {
+      const paths = pieces.flatMap((piece) => (piece.source.path ? [piece.source.path] : []));
+      const project = await this.deps.instructions?.(paths);
+      const refusal = options.images?.length ? await model.imageRefusal(model.chatModel) : undefined;
+      if (refusal) throw new Error(refusal);
       const gated = this.deps.gate().chat({
         feature: options.feature ?? 'panel',
         model: model.chatModel,
@@ -111,6 +120,8 @@ export class Assistant implements vscode.Disposable {
         instructions,
         context: pieces,
         history,
+        project,
+        images: options.images,
         stream: true,
         signal: controller.signal,
       });
@@ -122,6 +133,7 @@ export class Assistant implements vscode.Disposable {
         ...gated.report.dropped.map((dropped) => dropped.message),
       ];
       if (notices.length) answer.notice = `Not sent: ${notices.join('; ')}`;
+      if (gated.report.instructions.length) answer.instructions = [...gated.report.instructions];
       const restorer = gated.streamRestorer();
       let pending = '';
       let lastPost = 0;

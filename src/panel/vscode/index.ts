@@ -4,6 +4,7 @@ import { EDIT_SYSTEM_PROMPT, editInstruction, explainInstruction } from '../../p
 import { ProposalReview } from '../../proposals/vscode';
 import { displayPathOf } from '../../proposals/vscode/workspacePaths';
 import type { Settings } from '../../settings';
+import type { ProjectInstructions } from '../../instructions/projectInstructions';
 import type { TrustGate, UntrustedPiece } from '../../trust';
 import { trustPathOf } from '../../trust/vscode/trustPath';
 import { ConversationStore } from '../conversations';
@@ -19,6 +20,8 @@ export interface PanelDeps {
   model: ModelService;
   /** The window's trust gate: every request of the panel and the edit commands goes through it. */
   gate: () => TrustGate;
+  /** The project's instruction files for the files a request is about. */
+  instructions?: (paths: readonly string[]) => Promise<ProjectInstructions>;
 }
 
 /** Files longer than this are sent as the selection plus some lines around it, not whole. */
@@ -47,7 +50,15 @@ export class TandemPanel implements vscode.Disposable {
     }));
     // Saved conversations hold no secret the gate has seen: answers shown restored are stored redacted.
     this.store = new ConversationStore(context.workspaceState, undefined, (text) => gate().redactKnown(text));
-    this.assistant = new Assistant({ gate, model, review: this.review, chips, store: this.store, log });
+    this.assistant = new Assistant({
+      gate,
+      model,
+      review: this.review,
+      chips,
+      store: this.store,
+      log,
+      instructions: deps.instructions,
+    });
     const requests = new RequestDetails(model, (id) => this.assistant.reportOf(id));
     this.view = new PanelView({
       extensionUri: context.extensionUri,

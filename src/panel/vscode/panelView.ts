@@ -55,24 +55,25 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
       ],
     };
     view.webview.html = this.html(view.webview);
-    const subscriptions = [
-      view.webview.onDidReceiveMessage((raw: unknown) => {
-        const message = parseWebviewMessage(raw);
-        if (!message) {
-          this.deps.log.warn(`Side panel: ignored a malformed message ${JSON.stringify(raw)?.slice(0, 200)}`);
-          return;
-        }
-        this.handle(message).catch((error: unknown) => {
-          this.deps.log.error(`Side panel: ${message.type} failed: ${String(error)}`);
-          void vscode.window.showErrorMessage(
-            `Tandem: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        });
-      }),
-    ];
+    const subscriptions = [view.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw))];
     view.onDidDispose(() => {
       subscriptions.forEach((subscription) => subscription.dispose());
       if (this.view === view) this.view = undefined;
+    });
+  }
+
+  /** A message from the webview (validated here first); resolves when it was handled. */
+  async receive(raw: unknown): Promise<void> {
+    const message = parseWebviewMessage(raw);
+    if (!message) {
+      this.deps.log.warn(`Side panel: ignored a malformed message ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    await this.handle(message).catch((error: unknown) => {
+      this.deps.log.error(`Side panel: ${message.type} failed: ${String(error)}`);
+      void vscode.window.showErrorMessage(
+        `Tandem: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
   }
 
@@ -103,7 +104,11 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
         this.flushFocus();
         return;
       case 'send':
-        if (message.text.trim()) await assistant.ask(message.text, message.chips);
+        if (message.text.trim())
+          await assistant.ask(message.text, message.chips, {
+            images: message.images,
+            labels: message.images?.map((image) => `image: ${image.name}`),
+          });
         return;
       case 'stop':
         return assistant.stop();

@@ -49,6 +49,9 @@ export function describeRequest(
   const lines = [`# What was sent — request #${requestId}`, ''];
   if (report) {
     lines.push('## What the trust gate did', '');
+    if (report.instructions.length)
+      lines.push(`- project instructions sent: ${report.instructions.join(', ')}`);
+    for (const image of report.images ?? []) lines.push(`- image sent: ${image}`);
     for (const sent of report.sent) {
       const range = sent.source.range
         ? ` lines ${sent.source.range.startLine + 1}–${sent.source.range.endLine}`
