@@ -7,6 +7,7 @@ import { registerTrust, type TrustService } from './trust/vscode';
 import { registerPanel, type TandemPanel } from './panel/vscode';
 import { registerCollab, type CollabService } from './collab/vscode';
 import { registerCompletion, type CompletionService } from './completion/vscode';
+import { registerNextEdit, type NextEditService } from './nextEdit/vscode';
 
 /** What the extension hands to other extensions and to its integration tests. */
 export interface TandemApi {
@@ -24,6 +25,8 @@ export interface TandemApi {
   readonly panel: TandemPanel;
   /** Inline suggestions: the engine (created with the first suggestion) and its last status. */
   readonly completion: CompletionService;
+  /** Next-edit suggestions: the engine, the suggestion drawn and the last status. */
+  readonly nextEdit: NextEditService;
   /** Milliseconds spent inside activate(), measured by activate() itself. */
   readonly activateMs: number;
 }
@@ -60,6 +63,16 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     notifyError: (error, what) => void model.notifyError(error, what),
   });
   context.subscriptions.push(completion);
+  const nextEdit = registerNextEdit({
+    extensionUri: context.extensionUri,
+    settings,
+    status,
+    log,
+    gate: () => trust.gate,
+    notifyError: (error, what) => void model.notifyError(error, what),
+    completion,
+  });
+  context.subscriptions.push(nextEdit);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('tandem.showLog', () => log.show(true)),
@@ -78,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
 
   const activateMs = performance.now() - started;
   log.info(`Tandem ${context.extension.packageJSON.version} activated in ${activateMs.toFixed(2)} ms`);
-  active = { settings, log, status, apiKey, model, trust, panel, collab, completion, activateMs };
+  active = { settings, log, status, apiKey, model, trust, panel, collab, completion, nextEdit, activateMs };
   context.subscriptions.push({ dispose: () => (active = undefined) });
   return active;
 }
