@@ -28,6 +28,9 @@ export interface AnswerEdits {
   readonly notes: string[];
 }
 
+/** A finished answer missing this many of the region's last lines stopped early (not a deletion). */
+const EARLY_END_LINES = 3;
+
 const CURSOR_MARKERS = ['<|user_cursor_is_here|>', '<|cursor|>', '<|user_cursor|>'];
 
 /** The rewritten region's lines as the answer gives them, or undefined when it gives none. */
@@ -90,12 +93,22 @@ export function answerToEdits(answer: string, context: AnswerContext): AnswerEdi
   const { region } = context;
   const lines = trimDrift(rewrite.lines, region, rewrite.cutOff, notes);
   const old = region.lines;
+  if (lines.join('').trim() === '' && old.join('').trim() !== '')
+    return { edits: [], cutOff: rewrite.cutOff, notes: [...notes, 'the answer is empty'] };
   let changes = diffLines(old, lines, { patience: false });
-  if (rewrite.cutOff && changes.length) {
-    const last = changes[changes.length - 1];
-    if (last.aEnd === old.length && last.bEnd === lines.length) {
+  const final = changes[changes.length - 1];
+  if (final && final.aEnd === old.length && final.bEnd === lines.length) {
+    if (rewrite.cutOff) {
+      // The answer stopped here: its last lines pair with the region's lines where they stand, and
+      // the region's lines it never reached stay.
+      const count = final.bEnd - final.bStart;
       changes = changes.slice(0, -1);
-      notes.push('the answer was cut off: its unfinished end is left out');
+      if (count > 0) changes.push({ ...final, aEnd: Math.min(final.aEnd, final.aStart + count) });
+      notes.push('the answer was cut off: the region past its end is left as it is');
+    } else if (final.bStart === final.bEnd && final.aEnd - final.aStart >= EARLY_END_LINES) {
+      // A model that stops rewriting before the region's end would delete the rest of it.
+      changes = changes.slice(0, -1);
+      notes.push('the answer ended before the region did: the missing lines are kept');
     }
   }
   const last = lastHunkHere(context);

@@ -89,7 +89,13 @@ export class EditHistory {
       newLines,
     }));
     const open = this.materialize(this.open);
-    if (open) hunks.push(open);
+    if (open)
+      hunks.push({
+        path: open.path,
+        startLine: open.startLine,
+        oldLines: open.oldLines,
+        newLines: open.newLines,
+      });
     return hunks.slice(-this.options.maxHunks);
   }
 
