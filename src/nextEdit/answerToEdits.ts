@@ -246,12 +246,30 @@ function blockEdits(
     bOffset = offsetsB[change.bStart];
     aIndex = change.aEnd;
     bIndex = change.bEnd;
-    const oldText = before.slice(aOffset, offsetsA[aIndex]);
-    const text = after.slice(bOffset, offsetsB[bIndex]);
+    let oldText = before.slice(aOffset, offsetsA[aIndex]);
+    let text = after.slice(bOffset, offsetsB[bIndex]);
+    let from = aOffset;
+    // A word that only grows or shrinks at one end (`total` -> `totalAmount`) is an insertion or a
+    // deletion there, which can show as ghost text at the cursor.
+    if (oldText && text.startsWith(oldText)) {
+      from += oldText.length;
+      text = text.slice(oldText.length);
+      oldText = '';
+    } else if (oldText && text.endsWith(oldText)) {
+      text = text.slice(0, text.length - oldText.length);
+      oldText = '';
+    } else if (text && oldText.startsWith(text)) {
+      from += text.length;
+      oldText = oldText.slice(text.length);
+      text = '';
+    } else if (text && oldText.endsWith(text)) {
+      oldText = oldText.slice(0, oldText.length - text.length);
+      text = '';
+    }
     edits.push({
       range: {
-        start: positionIn(before, aOffset, aStart, base),
-        end: positionIn(before, offsetsA[aIndex], aStart, base),
+        start: positionIn(before, from, aStart, base),
+        end: positionIn(before, from + oldText.length, aStart, base),
       },
       oldText,
       text,
