@@ -39,27 +39,26 @@ export function extractRewrite(
   finished: boolean,
 ): { lines: string[]; cutOff: boolean } | undefined {
   let text = answer.replace(/\r\n/g, '\n');
-  let cutOff = !finished;
+  // Exact: the answer marks where the region ends (its end marker, a closing fence), so its last
+  // line is whole and a blank last line is part of the region.
+  let exact = false;
   const start = text.indexOf(ZETA_REGION_START);
-  if (start >= 0) {
-    text = text.slice(start + ZETA_REGION_START.length).replace(/^[^\S\n]*\n/, '');
-    const end = text.indexOf(ZETA_REGION_END);
-    if (end >= 0) {
-      text = text.slice(0, end).replace(/\n$/, '');
-      cutOff = false;
-    }
-  } else {
-    const end = text.indexOf(ZETA_REGION_END);
-    if (end >= 0) text = text.slice(0, end).replace(/\n$/, '');
+  if (start >= 0) text = text.slice(start + ZETA_REGION_START.length).replace(/^[^\S\n]*\n/, '');
+  const end = text.indexOf(ZETA_REGION_END);
+  if (end >= 0) {
+    text = text.slice(0, end).replace(/\n$/, '');
+    exact = true;
+  } else if (start < 0) {
     const fenced = unfence(text);
     if (fenced) {
       text = fenced.text;
-      if (!fenced.closed && !finished) cutOff = true;
+      exact = fenced.closed;
     }
   }
   for (const token of [...CURSOR_MARKERS, ...CONTROL_TOKENS]) text = text.split(token).join('');
   const lines = text.split('\n');
-  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  const cutOff = !exact && !finished;
+  if (!exact && lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   if (cutOff) lines.pop(); // the last line may be half written
   if (looksLikeDiff(lines)) return undefined;
   return { lines, cutOff };
@@ -105,6 +104,12 @@ export function answerToEdits(answer: string, context: AnswerContext): AnswerEdi
       changes = changes.slice(0, -1);
       if (count > 0) changes.push({ ...final, aEnd: Math.min(final.aEnd, final.aStart + count) });
       notes.push('the answer was cut off: the region past its end is left as it is');
+    } else if (
+      old.slice(final.aStart).every((line) => line.trim() === '') &&
+      lines.slice(final.bStart).every((line) => line.trim() === '')
+    ) {
+      // Blank lines at the end of the region, kept or dropped: how the answer was wrapped, not an edit.
+      changes = changes.slice(0, -1);
     } else if (final.bStart === final.bEnd && final.aEnd - final.aStart >= EARLY_END_LINES) {
       // A model that stops rewriting before the region's end would delete the rest of it.
       changes = changes.slice(0, -1);
