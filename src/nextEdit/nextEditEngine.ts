@@ -115,8 +115,12 @@ interface InFlight {
   readonly controller: AbortController;
 }
 
-/** Wait before asking, by default: shorter than ghost text's, since an edit pause is what triggers it. */
-export const NEXT_EDIT_BASE_DELAY_MS = 30;
+/**
+ * Wait before asking, by default: shorter than ghost text's (a request the next keystroke makes stale
+ * is aborted at once), adapted and backed off the same way.
+ */
+export const NEXT_EDIT_BASE_DELAY_MS = 20;
+export const NEXT_EDIT_MIN_DELAY_MS = 10;
 
 export class NextEditEngine {
   readonly policy: TriggerPolicy;
@@ -129,7 +133,12 @@ export class NextEditEngine {
 
   constructor(private readonly options: NextEditEngineOptions) {
     this.now = options.now ?? (() => performance.now());
-    this.policy = options.policy ?? new TriggerPolicy({ baseDelayMs: NEXT_EDIT_BASE_DELAY_MS }, this.now);
+    this.policy =
+      options.policy ??
+      new TriggerPolicy(
+        { baseDelayMs: NEXT_EDIT_BASE_DELAY_MS, minDelayMs: NEXT_EDIT_MIN_DELAY_MS },
+        this.now,
+      );
     this.history = options.history ?? new EditHistory();
   }
 
