@@ -45,6 +45,7 @@ describe('e2e: next-edit suggestions in the workbench', function () {
       folder,
       settings: {
         'tandem.model.baseUrl': server.url,
+        'tandem.nextEdit.enabled': true,
         // Ghost text is tested on its own; here the next edit is the only suggestion.
         'tandem.completion.enabled': false,
         'editor.quickSuggestions': { other: false, comments: false, strings: false },

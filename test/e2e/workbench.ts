@@ -83,7 +83,13 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
   const { startCodeServer } = await importHost<{ startCodeServer(o: object): Promise<CodeServer> }>(
     'codeServer.mjs',
   );
-  const server = await startCodeServer({ folder, stateDir, env: options.env, settings: options.settings });
+  const server = await startCodeServer({
+    folder,
+    stateDir,
+    env: options.env,
+    // Next-edit suggestions ask the model after every edit: only the suites about them turn them on.
+    settings: { 'tandem.nextEdit.enabled': false, ...options.settings },
+  });
   const owner = options.browser ?? (await browser());
   const context = await owner.newContext({ viewport: { width: 1400, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });

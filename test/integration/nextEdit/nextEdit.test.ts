@@ -48,12 +48,14 @@ describe('next-edit suggestions in VS Code', function () {
     });
     await api.settings.set('model.baseUrl', server.url);
     await api.settings.set('completion.enabled', false);
+    // The suite runner turns next-edit suggestions off for other suites; on for this one.
+    await api.settings.set('nextEdit.enabled', true);
   });
 
   after(async () => {
     await api.settings.set('model.baseUrl', undefined);
     await api.settings.set('completion.enabled', undefined);
-    await api.settings.set('nextEdit.enabled', undefined);
+    await api.settings.set('nextEdit.enabled', false);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     api.nextEdit.engine.cancel();
     await server.close();
@@ -81,7 +83,8 @@ describe('next-edit suggestions in VS Code', function () {
   }
 
   it('declares its settings, commands and Tab / Escape bindings that give way to ghost text and indenting', () => {
-    assert.equal(api.settings.get('nextEdit.enabled'), true);
+    const declared = vscode.workspace.getConfiguration('tandem').inspect<boolean>('nextEdit.enabled');
+    assert.equal(declared?.defaultValue, true, 'on by default');
     assert.equal(api.settings.get('nextEdit.promptFormat'), 'auto');
     const bindings = manifest.contributes.keybindings as KeybindingEntry[];
     const tab = bindings.find((binding) => binding.command === 'tandem.nextEdit.tab')!;
