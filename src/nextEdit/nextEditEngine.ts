@@ -155,7 +155,7 @@ export class NextEditEngine {
 
   /**
    * The document changed (`changes` in the order they apply). `accepted`: the change is a suggestion
-   * being applied. Returns a promise that settles once the prediction this edit asks for is ready or
+   * being applied; `predict` false: a change that asks for no prediction (undo, another editor's). Returns a promise that settles once the prediction this edit asks for is ready or
    * given up (the adapter need not wait for it).
    */
   documentChanged(
@@ -163,11 +163,13 @@ export class NextEditEngine {
     changes: readonly DocumentChange[],
     cursor: Position,
     accepted = false,
+    predict = true,
   ): Promise<void> {
     if (this.disposed || !this.history.isTracked(doc.key)) return Promise.resolve();
     this.history.record(doc.key, doc.path, changes);
     this.moveOrDropPrediction(doc.key, changes, accepted);
     if (this.inFlight?.docKey === doc.key) this.abortInFlight();
+    if (!predict) return Promise.resolve();
     // A prediction still holding edits needs no new request: the next Tab shows its next edit.
     if (this.prediction?.docKey === doc.key && this.prediction.edits.length) return Promise.resolve();
     if (accepted) this.policy.recordAccepted();

@@ -165,16 +165,15 @@ export function registerNextEdit(deps: NextEditDeps): NextEditService {
           text: change.text.replace(/\r\n/g, '\n'),
         }));
       const doc = docOf(document);
-      if (!enabled()) {
-        engine.documentOpened(doc, document.getText());
-        engine.history.record(doc.key, doc.path, changes);
-        return;
-      }
+      // Predictions follow the user's own typing: in the editor they are typing in, not undo or redo
+      // (the history still records every change, so offsets stay right).
+      const typing = event.reason === undefined && vscode.window.activeTextEditor?.document === document;
       // The cursor after a keystroke: where the (first) change's text ends.
       const first = event.contentChanges.reduce((a, b) => (a.rangeOffset <= b.rangeOffset ? a : b));
       const cursor = document.positionAt(first.rangeOffset + first.text.length);
+      const predict = enabled() && (typing || applying);
       void engine
-        .documentChanged(doc, changes, { line: cursor.line, character: cursor.character }, applying)
+        .documentChanged(doc, changes, { line: cursor.line, character: cursor.character }, applying, predict)
         .catch((error: unknown) => log.error(`next-edit prediction failed: ${String(error)}`));
     }),
     vscode.window.onDidChangeTextEditorSelection(() => redraw()),

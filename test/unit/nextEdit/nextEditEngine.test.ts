@@ -177,6 +177,26 @@ describe('next edit: the engine against the scripted model server', function () 
     assert.equal(after.edit.range.start.line, 53, 'the edit moved down with the inserted line');
   });
 
+  it('asks nothing for a change that is not typing (undo, another editor), but still drops a prediction it hits', async () => {
+    await edit(rename('amount', 'total'), { line: 0, character: 27 });
+    assert.ok(engine.shown(doc.key, { line: 0, character: 27 }));
+    const before = server.requests.length;
+    await engine.documentChanged(
+      doc,
+      [{ range: { start: { line: 30, character: 9 }, end: { line: 30, character: 15 } }, text: 'sum' }],
+      { line: 30, character: 12 },
+      false,
+      false,
+    );
+    assert.equal(
+      engine.shown(doc.key, { line: 30, character: 12 }),
+      undefined,
+      'the changed region drops it',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(server.requests.length, before, 'no request');
+  });
+
   it('shows an insertion at the cursor as ghost text', async () => {
     reply = (region) => ({
       text: '```ts\n' + region.replace('(total: number)', '(totalAmount: number)') + '\n```',
