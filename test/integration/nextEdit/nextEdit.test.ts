@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
 import {
+  fillPrefix,
   nextEditRegion,
   startScriptedModelServer,
   type ScriptedModelServer,
@@ -39,6 +40,9 @@ describe('next-edit suggestions in VS Code', function () {
     server = await startScriptedModelServer({
       timeToFirstTokenMs: 20,
       script: (request) => {
+        // Ghost text at the cursor, once the parameter is renamed (for the test of who wins).
+        if (request.endpoint === 'completions')
+          return { text: fillPrefix(request.promptText).endsWith('price(total') ? 'Amount' : '' };
         const region = nextEditRegion(request.promptText);
         // The model answers the rename with the same rename where the old name is still used.
         if (region !== undefined && request.promptText.includes('+export function price(total: number) {'))
@@ -151,6 +155,22 @@ describe('next-edit suggestions in VS Code', function () {
     // One undo takes the accepted edit back, like a keystroke.
     await vscode.commands.executeCommand('undo');
     assert.equal(shown.document.lineAt(30).text, '  return amount * 2;');
+  });
+
+  it('gives way to ghost text at the cursor, and comes back once it is gone', async () => {
+    const shown = await editor();
+    await renameParameter(shown);
+    const suggestion = api.nextEdit.shown!;
+    await api.settings.set('completion.enabled', true);
+    try {
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await eventually(() => api.completion.ghostTextAt !== undefined, 'ghost text at the cursor', 30_000);
+      await eventually(() => api.nextEdit.shown === undefined, 'the next edit to give way');
+      await vscode.commands.executeCommand('tandem.dismissSuggestion');
+      await eventually(() => api.nextEdit.shown?.edit === suggestion.edit, 'the same next edit to come back');
+    } finally {
+      await api.settings.set('completion.enabled', false);
+    }
   });
 
   it('Escape dismisses the suggestion and leaves the file unchanged', async () => {
