@@ -11,6 +11,7 @@ import { registerCollab, type CollabService } from './collab/vscode';
 import { registerCompletion, type CompletionService } from './completion/vscode';
 import { FirstRun } from './onboarding/vscode/firstRun';
 import { InstructionsService } from './instructions/vscode/instructionsService';
+import { registerNextEdit, type NextEditService } from './nextEdit/vscode';
 
 /** What the extension hands to other extensions and to its integration tests. */
 export interface TandemApi {
@@ -40,6 +41,8 @@ export interface TandemApi {
   readonly instructions: InstructionsService;
   /** The first minute: walkthrough, background probe for model servers, walkthrough progress. */
   readonly firstRun: FirstRun;
+  /** Next-edit suggestions: the engine, the suggestion drawn and the last status. */
+  readonly nextEdit: NextEditService;
   /** Milliseconds spent inside activate(), measured by activate() itself. */
   readonly activateMs: number;
 }
@@ -99,6 +102,16 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   context.subscriptions.push(completion);
   const firstRun = new FirstRun({ context, model, settings, log, review: () => panel.review.controller });
   context.subscriptions.push(firstRun);
+  const nextEdit = registerNextEdit({
+    extensionUri: context.extensionUri,
+    settings,
+    status,
+    log,
+    gate: () => trust.gate,
+    notifyError: (error, what) => void model.notifyError(error, what),
+    completion,
+  });
+  context.subscriptions.push(nextEdit);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('tandem.showLog', () => log.show(true)),
@@ -131,6 +144,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     completion,
     instructions,
     firstRun,
+    nextEdit,
     activateMs,
   };
   context.subscriptions.push({ dispose: () => (active = undefined) });

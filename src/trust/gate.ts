@@ -20,6 +20,7 @@ import type {
   GateChatRequest,
   GatedCall,
   GateFillRequest,
+  GateRawRequest,
   GateReport,
   PieceSource,
   PreparedChat,
@@ -32,7 +33,7 @@ const CHAT_INSTRUCTION_CHARS = 16_000;
 const CHAT_EXAMPLE_CHARS = 8_000;
 
 /** The model layer as the gate uses it: only the gate holds a ModelClient. */
-export type GateModel = Pick<ModelClient, 'chat' | 'fill'>;
+export type GateModel = Pick<ModelClient, 'chat' | 'fill' | 'complete'>;
 
 /** Largest image the gate lets through, and largest total of one request's images. */
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
@@ -89,6 +90,33 @@ export function isTrustExclusionError(error: unknown): error is TrustExclusionEr
     (error instanceof Error &&
       error.name === 'TrustExclusionError' &&
       (error as { kind?: unknown }).kind === 'excluded')
+  );
+}
+
+/**
+ * A request in a model's own trained prompt format would carry one of the format's control tokens in
+ * untrusted text (a file holding `<|editable_region_end|>` forges the prompt's structure): not sent.
+ */
+export class TrustControlTokenError extends Error {
+  readonly kind = 'control-token' as const;
+  constructor(
+    readonly token: string,
+    readonly displayPath: string | undefined,
+  ) {
+    super(
+      `Not sent: ${displayPath ?? 'the context'} contains "${token}", a control token of the model's prompt format, which would let the file rewrite the prompt.`,
+    );
+    this.name = 'TrustControlTokenError';
+  }
+}
+
+/** True for the gate's refusal of text holding a control token (also across bundles). */
+export function isTrustControlTokenError(error: unknown): error is TrustControlTokenError {
+  return (
+    error instanceof TrustControlTokenError ||
+    (error instanceof Error &&
+      error.name === 'TrustControlTokenError' &&
+      (error as { kind?: unknown }).kind === 'control-token')
   );
 }
 
@@ -199,6 +227,44 @@ export class TrustGate {
       attachment: prepared.report.attachment,
     });
     return this.gated(call, prepared.report, request.document.path);
+  }
+
+  /**
+   * A request in a model's own prompt format (next-edit models trained on one). The document must not
+   * be excluded (else TrustExclusionError); pieces from excluded files are dropped, the rest redacted;
+   * since the format cannot hold fences, no untrusted text may contain one of its control tokens
+   * (else TrustControlTokenError): nothing is sent in either case.
+   */
+  raw(request: GateRawRequest): GatedCall {
+    const verdict = this.rules.check(request.document.path);
+    if (verdict.excluded) throw new TrustExclusionError(request.document.path, verdict);
+    const book = new ReportBook(this);
+    const texts = request.pieces.map((piece) => {
+      const [admitted] = book.admit(piece);
+      if (!admitted) return undefined;
+      const token = request.controlTokens.find((candidate) => admitted.text.includes(candidate));
+      if (token !== undefined) throw new TrustControlTokenError(token, admitted.displayPath);
+      return admitted.text;
+    });
+    const report = book.report('', [
+      "prompt in the model's own format: untrusted text checked free of its control tokens",
+    ]);
+    const rendered = request.render(texts, (path) => this.displayPath(path));
+    const options = { signal: request.signal, feature: request.feature, attachment: report.attachment };
+    const generation = {
+      model: request.model,
+      maxTokens: request.maxTokens,
+      temperature: request.temperature,
+      stop: request.stop,
+      n: request.n,
+      stream: request.stream,
+      extraBody: request.extraBody,
+    };
+    const call =
+      'prompt' in rendered
+        ? this.model.complete({ ...generation, prompt: rendered.prompt }, options)
+        : this.model.chat({ ...generation, messages: rendered.messages }, options);
+    return this.gated(call, report);
   }
 
   /** Everything `chat` does except calling the model: the exact messages it would send. */

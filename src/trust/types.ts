@@ -93,6 +93,23 @@ export interface GateFillRequest extends Omit<GenerationOptions, 'stop' | 'featu
   readonly projectChars?: number;
 }
 
+/**
+ * A request in a model's own prompt format. The feature renders the prompt from the pieces as the
+ * gate admitted them (redacted; `undefined` for a piece from an excluded file) and paths as shown to
+ * the model.
+ */
+export interface GateRawRequest extends GenerationOptions {
+  /** The document being edited. If it is excluded the gate refuses with a TrustExclusionError. */
+  readonly document: { readonly path: string };
+  readonly pieces: readonly UntrustedPiece[];
+  /** Strings with a meaning in the format; untrusted text holding one is not sent. */
+  readonly controlTokens: readonly string[];
+  render(
+    texts: readonly (string | undefined)[],
+    displayPath: (path: string) => string,
+  ): { readonly prompt: string } | { readonly messages: ChatMessage[] };
+}
+
 /** A piece the gate did not send, and why (a sentence a feature can show as is). */
 export interface DroppedPiece {
   readonly source: PieceSource;

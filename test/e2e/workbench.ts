@@ -95,7 +95,12 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
     stateDir,
     env: options.env,
     // The walkthrough opens on a first run only where a test asks for it.
-    settings: { 'tandem.onboarding.openWalkthrough': false, ...options.settings },
+    // Next-edit suggestions ask the model after every edit: only the suites about them turn them on.
+    settings: {
+      'tandem.onboarding.openWalkthrough': false,
+      'tandem.nextEdit.enabled': false,
+      ...options.settings,
+    },
   });
   let context: import('playwright-core').BrowserContext;
   try {

@@ -31,6 +31,11 @@ export async function run(): Promise<void> {
     },
   });
   for (const file of testFiles(__dirname).sort()) mocha.addFile(file);
+  // Next-edit suggestions ask the model after every document change, programmatic ones included:
+  // off for every suite but its own, so other suites' model servers see only the requests they expect.
+  await vscode.workspace
+    .getConfiguration('tandem')
+    .update('nextEdit.enabled', false, vscode.ConfigurationTarget.Global);
   fs.appendFileSync(
     progressFile,
     `Running in ${vscode.env.appName} ${vscode.version} (Node ${process.version})\n`,

@@ -34,6 +34,10 @@ export interface CompletionService extends vscode.Disposable {
   readonly engine: CompletionEngine | undefined;
   /** The last state shown in the status bar. */
   readonly lastStatus: EngineStatus | undefined;
+  /** Where ghost text was last handed to VS Code, until the text or the cursor changes. */
+  readonly ghostTextAt: { readonly docKey: string; readonly position: vscode.Position } | undefined;
+  /** Fires when `ghostTextAt` changes. */
+  readonly onDidChangeGhostText: vscode.Event<void>;
 }
 
 export const ACCEPT_LINE_COMMAND = 'tandem.acceptLine';
@@ -45,6 +49,13 @@ export function registerCompletion(deps: CompletionDeps): CompletionService {
   let engine: CompletionEngine | undefined;
   let lastStatus: EngineStatus | undefined;
   const tracker = new ContextTracker((path) => deps.gate().isExcluded(path));
+  let ghostTextAt: CompletionService['ghostTextAt'];
+  const ghostTextChanged = new vscode.EventEmitter<void>();
+  const setGhostText = (next: CompletionService['ghostTextAt']) => {
+    if (next === ghostTextAt) return;
+    ghostTextAt = next;
+    ghostTextChanged.fire();
+  };
 
   const getEngine = (): CompletionEngine => {
     if (!engine) {
@@ -73,15 +84,26 @@ export function registerCompletion(deps: CompletionDeps): CompletionService {
     vscode.languages.registerInlineCompletionItemProvider(
       // Files (local or remote), untitled editors, and a shared session's files as a guest sees them.
       [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }, { scheme: SESSION_SCHEME }],
-      new TandemInlineProvider(getEngine, settings, tracker),
+      new TandemInlineProvider(getEngine, settings, tracker, (document, position) =>
+        setGhostText({ docKey: document.uri.toString(), position }),
+      ),
     ),
-    vscode.commands.registerCommand(ACCEPTED_COMMAND, (entryId?: number) => engine?.accepted(entryId)),
+    ghostTextChanged,
+    vscode.workspace.onDidChangeTextDocument((event) => {
+      if (ghostTextAt?.docKey === event.document.uri.toString() && event.contentChanges.length)
+        setGhostText(undefined);
+    }),
+    vscode.commands.registerCommand(ACCEPTED_COMMAND, (entryId?: number) => {
+      setGhostText(undefined);
+      engine?.accepted(entryId);
+    }),
     vscode.commands.registerCommand(ACCEPT_LINE_COMMAND, async () => {
       await vscode.commands.executeCommand('editor.action.inlineSuggest.acceptNextLine');
       engine?.accepted();
     }),
     vscode.commands.registerCommand(DISMISS_COMMAND, async () => {
       engine?.dismissed();
+      setGhostText(undefined);
       await vscode.commands.executeCommand('editor.action.inlineSuggest.hide');
     }),
     vscode.commands.registerCommand(TOGGLE_COMMAND, async () => {
@@ -103,6 +125,9 @@ export function registerCompletion(deps: CompletionDeps): CompletionService {
     }),
     vscode.window.onDidChangeTextEditorSelection((event) => {
       const document = event.textEditor.document;
+      const at = ghostTextAt;
+      if (at && (at.docKey !== document.uri.toString() || !event.selections[0]?.active.isEqual(at.position)))
+        setGhostText(undefined);
       if (!engine || !isServedDocument(document) || event.selections.length === 0) return;
       const active = event.selections[0].active;
       engine.cursorChanged(new VscodeDocumentText(document), {
@@ -128,6 +153,10 @@ export function registerCompletion(deps: CompletionDeps): CompletionService {
     get lastStatus() {
       return lastStatus;
     },
+    get ghostTextAt() {
+      return ghostTextAt;
+    },
+    onDidChangeGhostText: ghostTextChanged.event,
     dispose() {
       engine?.dispose();
       for (const disposable of disposables.splice(0)) disposable.dispose();

@@ -19,6 +19,8 @@ export class TandemInlineProvider implements vscode.InlineCompletionItemProvider
     private readonly engine: () => CompletionEngine,
     private readonly settings: Settings,
     private readonly tracker: ContextTracker,
+    /** Told where ghost text is about to be shown (next-edit suggestions give way to it). */
+    private readonly onShow?: (document: vscode.TextDocument, position: vscode.Position) => void,
   ) {}
 
   async provideInlineCompletionItems(
@@ -52,6 +54,7 @@ export class TandemInlineProvider implements vscode.InlineCompletionItemProvider
             arguments: [result.entryId],
           }),
       );
+      this.onShow?.(document, position);
       return new vscode.InlineCompletionList(items);
     } finally {
       cancellation.dispose();
