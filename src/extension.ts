@@ -110,6 +110,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     gate: () => trust.gate,
     notifyError: (error, what) => void model.notifyError(error, what),
     completion,
+    instructions: (path) => instructions.forFile(path),
   });
   context.subscriptions.push(nextEdit);
 

@@ -6,6 +6,7 @@
  * region changed meanwhile is dropped. One suggestion is shown at a time: the edit nearest the cursor,
  * shown at the cursor (ghost text) or where it would land, reached with a jump.
  */
+import type { ProjectInstructions } from '../instructions/projectInstructions';
 import { raceAbort, sleep } from '../completion/abortable';
 import { TriggerPolicy } from '../completion/triggerPolicy';
 import { isModelError, type ModelError } from '../model';
@@ -101,6 +102,11 @@ export interface NextEditEngineOptions {
   readonly onSuggestion?: (docKey: string) => void;
   readonly onRequestFinished?: (metrics: NextEditMetrics) => void;
   readonly onError?: (error: ModelError) => void;
+  /**
+   * The project's instruction files for a path (AGENTS.md and the like). They go with the generic chat
+   * format, in its system message; the native formats are the models' trained prompts and take none.
+   */
+  readonly instructions?: (path: string) => ProjectInstructions | undefined;
 }
 
 interface Prediction {
@@ -274,6 +280,7 @@ export class NextEditEngine {
           ? gate.chat({
               ...common,
               system: prompt.system,
+              project: this.options.instructions?.(doc.path),
               instructions: prompt.instructions,
               context: prompt.context,
               stop: prompt.stop,

@@ -10,6 +10,7 @@ import { isServedDocument } from '../../completion/vscode/vscodeDocument';
 import { trustPathOf } from '../../trust/vscode/trustPath';
 import { NextEditEngine, type NextEditGate, type NextEditStatus, type ShownEdit } from '../nextEditEngine';
 import type { DocumentChange } from '../types';
+import type { ProjectInstructions } from '../../instructions/projectInstructions';
 import { readNextEditSettings } from './nextEditSettings';
 import { NextEditStatusView, TOGGLE_NEXT_EDIT_COMMAND } from './nextEditStatus';
 import { NextEditView } from './nextEditView';
@@ -29,6 +30,8 @@ export interface NextEditDeps {
   readonly notifyError: (error: ModelError, what: string) => void;
   /** Inline suggestions: their ghost text at the cursor wins over a next edit. */
   readonly completion: Pick<CompletionService, 'ghostTextAt' | 'onDidChangeGhostText'>;
+  /** The project's instruction files for a path (chat-format requests carry them). */
+  readonly instructions?: (path: string) => ProjectInstructions | undefined;
 }
 
 /** What next-edit suggestions expose to the rest of the extension (and its tests). */
@@ -60,6 +63,7 @@ export function registerNextEdit(deps: NextEditDeps): NextEditService {
       raw: (request) => deps.gate().raw(request),
     },
     settings: () => readNextEditSettings(settings),
+    instructions: deps.instructions,
     onStatus: (next) => {
       lastStatus = next;
       if (enabled()) statusView.show(next);

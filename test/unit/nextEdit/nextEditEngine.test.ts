@@ -177,6 +177,41 @@ describe('next edit: the engine against the scripted model server', function () 
     assert.equal(after.edit.range.start.line, 53, 'the edit moved down with the inserted line');
   });
 
+  it('carries the project instructions for the file in a chat-format request, and redacts them', async () => {
+    engine.dispose();
+    const gate = new TrustGate({
+      model: new ModelClient({ baseUrl: server.url, log }),
+      rules,
+      vault: new SecretVault('n3xt'),
+    });
+    engine = new NextEditEngine({
+      gate,
+      settings: () => settings,
+      policy: new TriggerPolicy({ baseDelayMs: 20 }),
+      instructions: (path) =>
+        path === doc.path
+          ? {
+              files: [
+                {
+                  path: `${ROOT}/AGENTS.md`,
+                  root: ROOT,
+                  kind: 'agents',
+                  body: 'Prices are integers in cents. Deploy with AKIA' + 'FAKEQ2ZRT3ML7VB2.',
+                },
+              ],
+              examples: [],
+            }
+          : undefined,
+    });
+    engine.documentOpened(doc, text);
+    const before = server.requests.length;
+    await edit(rename('amount', 'total'), { line: 0, character: 27 });
+    const sent = server.requests.slice(before).map((request) => request.promptText ?? '');
+    assert.equal(sent.length, 1);
+    assert.match(sent[0], /Prices are integers in cents/, 'the AGENTS.md text went with the request');
+    assert.doesNotMatch(sent[0], /AKIAFAKEQ2ZRT3ML7VB2/, 'a secret in it did not');
+  });
+
   it('asks nothing for a change that is not typing (undo, another editor), but still drops a prediction it hits', async () => {
     await edit(rename('amount', 'total'), { line: 0, character: 27 });
     assert.ok(engine.shown(doc.key, { line: 0, character: 27 }));
