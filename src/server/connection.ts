@@ -27,6 +27,8 @@ export const CloseCode = {
   badRequest: 4400,
   unauthorized: 4401,
   forbidden: 4403,
+  /** An update would take the room's document past maxDocumentBytes; the room keeps what it had. */
+  documentTooLarge: 4413,
 } as const;
 
 export interface ConnectionIdentity {
@@ -59,6 +61,9 @@ export class ClientConnection implements RoomMember {
   private readonly messageBucket: RateBucket;
   private readonly byteBucket: RateBucket;
   private readonly awarenessBucket: RateBucket;
+  private readonly syncBucket: RateBucket;
+  /** Awareness client ids this connection has published (bounded by maxAwarenessClients). */
+  private readonly awarenessIds = new Set<number>();
   /** Awareness entries held back by the awareness rate limit; newer entries replace older ones. */
   private readonly pendingAwareness = new Map<number, AwarenessEntry>();
   private awarenessTimer: NodeJS.Timeout | undefined;
@@ -77,6 +82,7 @@ export class ClientConnection implements RoomMember {
     this.messageBucket = new RateBucket(limits.messagesPerSecond, limits.messageBurst);
     this.byteBucket = new RateBucket(limits.bytesPerSecond, limits.byteBurst);
     this.awarenessBucket = new RateBucket(limits.awarenessPerSecond, limits.awarenessPerSecond);
+    this.syncBucket = new RateBucket(limits.syncRequestsPerSecond, limits.syncRequestsPerSecond * 2);
     socket.binaryType = 'nodebuffer';
     socket.on('message', this.onMessage);
     socket.on('pong', () => (this.alive = true));
@@ -138,12 +144,15 @@ export class ClientConnection implements RoomMember {
 
   /** Handles one message, then charges it to the rate limits; past them, reading pauses. */
   private process(bytes: Uint8Array): void {
-    this.handle(bytes);
+    const kind = this.handle(bytes);
     const messageWait = this.messageBucket.take(1);
     const byteWait = this.byteBucket.take(bytes.byteLength);
-    const wait = Math.max(messageWait, byteWait);
+    // A sync request makes the server compute a reply: they get a budget of their own.
+    const syncWait = kind === 'sync-step1' ? this.syncBucket.take(1) : 0;
+    const wait = Math.max(messageWait, byteWait, syncWait);
     if (wait === 0 || this.closing) return;
-    this.context.metrics.throttled.inc({ limit: byteWait > messageWait ? 'bytes' : 'messages' });
+    const limit = syncWait === wait ? 'sync' : byteWait > messageWait ? 'bytes' : 'messages';
+    this.context.metrics.throttled.inc({ limit });
     // Backpressure instead of dropping: nothing is lost, the sender's socket just stops draining.
     this.socket.pause();
     this.throttleTimer = setTimeout(() => {
@@ -154,8 +163,8 @@ export class ClientConnection implements RoomMember {
     }, wait);
   }
 
-  private handle(bytes: Uint8Array): void {
-    const { metrics } = this.context;
+  /** Handles one message; returns its kind (undefined when it was malformed). */
+  private handle(bytes: Uint8Array): string | undefined {
     try {
       const message = decodeClientMessage(bytes);
       switch (message.kind) {
@@ -164,15 +173,11 @@ export class ClientConnection implements RoomMember {
           break;
         case 'sync-step2':
         case 'update':
-          if (this.identity.role === 'ro') {
-            this.dropReadOnlyUpdate(message.update);
-          } else {
-            this.room.applyUpdate(message.update, this);
-            metrics.updatesIn.inc();
-          }
+          if (this.identity.role === 'ro') this.dropReadOnlyUpdate(message.update);
+          else this.applyUpdate(message.update);
           break;
         case 'awareness':
-          this.receiveAwareness(readAwarenessEntries(message.update));
+          this.receiveAwareness(message.update);
           break;
         case 'query-awareness': {
           const snapshot = this.room.awarenessSnapshot();
@@ -191,6 +196,7 @@ export class ClientConnection implements RoomMember {
           });
           break;
       }
+      return message.kind;
     } catch (error) {
       this.context.log({
         level: 'warn',
@@ -200,7 +206,31 @@ export class ClientConnection implements RoomMember {
         error: (error as Error).message,
       });
       this.close(CloseCode.invalidPayload, 'malformed y-websocket message');
+      return undefined;
     }
+  }
+
+  private applyUpdate(update: Uint8Array): void {
+    const { metrics, limits } = this.context;
+    const outcome = this.room.applyUpdate(update, this);
+    if (outcome === 'too-large') {
+      metrics.updatesDropped.inc({ reason: 'document_too_large' });
+      this.context.log({
+        level: 'warn',
+        msg: 'update refused: document too large',
+        room: this.room.name,
+        name: this.identity.name,
+        bytes: update.byteLength,
+        maxDocumentBytes: limits.maxDocumentBytes,
+      });
+      this.close(
+        CloseCode.documentTooLarge,
+        `the document would exceed ${limits.maxDocumentBytes} bytes; the update was not applied`,
+      );
+      return;
+    }
+    metrics.updatesIn.inc();
+    if (outcome === 'unintegrable') metrics.updatesDropped.inc({ reason: 'unintegrable' });
   }
 
   private dropReadOnlyUpdate(update: Uint8Array): void {
@@ -218,7 +248,35 @@ export class ClientConnection implements RoomMember {
     });
   }
 
-  private receiveAwareness(entries: readonly AwarenessEntry[]): void {
+  /**
+   * Awareness limits: one message at most maxAwarenessBytes (else 1009), at most maxAwarenessClients
+   * client ids per connection (else 1008), and a rate (excess is coalesced below).
+   */
+  private receiveAwareness(update: Uint8Array): void {
+    const { limits } = this.context;
+    if (update.byteLength > limits.maxAwarenessBytes) {
+      this.context.metrics.awarenessRefused.inc({ reason: 'too_large' });
+      this.close(CloseCode.messageTooBig, `awareness update larger than ${limits.maxAwarenessBytes} bytes`);
+      return;
+    }
+    const entries = readAwarenessEntries(update);
+    // Stock clients echo their peers' states and removals: only a live state this connection may
+    // publish (its own) counts towards its ids.
+    for (const entry of entries)
+      if (entry.state !== 'null' && this.room.mayPublishAwareness(entry.clientId, this))
+        this.awarenessIds.add(entry.clientId);
+    if (this.awarenessIds.size > limits.maxAwarenessClients) {
+      this.context.metrics.awarenessRefused.inc({ reason: 'too_many_clients' });
+      this.close(
+        CloseCode.policyViolation,
+        `awareness for more than ${limits.maxAwarenessClients} client ids from one connection`,
+      );
+      return;
+    }
+    this.queueAwareness(entries);
+  }
+
+  private queueAwareness(entries: readonly AwarenessEntry[]): void {
     for (const entry of entries) this.pendingAwareness.set(entry.clientId, entry);
     if (this.awarenessTimer !== undefined) return;
     if (this.awarenessBucket.has(1)) {
