@@ -417,4 +417,39 @@ describe('server process: storage and lifecycle', function () {
     assert.equal(second.code, 2);
     assert.match(second.stderr, /in use by another Tandem server/);
   });
+
+  it('lists and deletes stored rooms with `rooms ls` / `rooms rm`, only while no server holds them', async () => {
+    const first = await start(['--data', dataDir]);
+    for (const room of ['keep', 'drop']) {
+      const writer = client(first.url, room, token(room));
+      await writer.synced;
+      writer.text.insert(0, `text of ${room}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const busy = await runServerCommand(['rooms', 'rm', 'drop', '--data', dataDir], {});
+    assert.equal(busy.code, 2);
+    assert.match(busy.stderr, /in use by another Tandem server/);
+    for (const created of clients.splice(0)) created.destroy();
+    await first.stop('SIGTERM');
+    const listed = await runServerCommand(['rooms', 'ls', '--data', dataDir], {});
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(
+      listed.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('\t')[0]),
+      ['drop', 'keep'],
+    );
+    const removed = await runServerCommand(['rooms', 'rm', 'drop', '--data', dataDir], {});
+    assert.equal(removed.code, 0, removed.stderr);
+    const missing = await runServerCommand(['rooms', 'rm', 'drop', '--data', dataDir], {});
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no room "drop"/);
+    const second = await start(['--data', dataDir]);
+    const kept = client(second.url, 'keep', token('keep'));
+    const recreated = client(second.url, 'drop', token('drop'));
+    await Promise.all([kept.synced, recreated.synced]);
+    assert.equal(kept.text.toString(), 'text of keep');
+    assert.equal(recreated.text.toString(), '', 'a deleted room starts empty');
+  });
 });
