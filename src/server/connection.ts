@@ -260,6 +260,8 @@ export class ClientConnection implements RoomMember {
       return;
     }
     const entries = readAwarenessEntries(update);
+    // Applying parses each state; a bad one must fail here (1007), not later in a coalescing timer.
+    for (const entry of entries) JSON.parse(entry.state);
     // Stock clients echo their peers' states and removals: only a live state this connection may
     // publish (its own) counts towards its ids.
     for (const entry of entries)
