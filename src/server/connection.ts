@@ -10,9 +10,12 @@ import {
   encodePermissionDenied,
   encodeSyncStep1,
   encodeSyncStep2,
+  encodeUpdate,
   readAwarenessEntries,
 } from './protocol';
 import type { Room, RoomMember } from './room';
+import { DigestAnswer, encodeDigestAnswer, equalBytes } from './syncDigest';
+import * as Y from 'yjs';
 import type { CollabRole } from './token';
 
 /** Close codes this server sends. */
@@ -69,6 +72,8 @@ export class ClientConnection implements RoomMember {
   private awarenessTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readOnlyNoticeSent = false;
+  /** A digest check found this client's copy different; the next match counts as a repair. */
+  private repairing = false;
   /** Cleared by each heartbeat, set again by any sign of life. */
   private alive = true;
 
@@ -186,6 +191,9 @@ export class ClientConnection implements RoomMember {
         }
         case 'auth':
           break;
+        case 'digest':
+          this.checkDigest(message.stateVector, message.digest);
+          break;
         case 'unknown':
           // Newer clients may speak message types this server does not know: ignore, as y-websocket does.
           this.context.log({
@@ -208,6 +216,38 @@ export class ClientConnection implements RoomMember {
       this.close(CloseCode.invalidPayload, 'malformed y-websocket message');
       return undefined;
     }
+  }
+
+  /** Verified sync: compares the client's digest with the room's; a mismatch gets the whole state. */
+  private checkDigest(stateVector: Uint8Array, digest: Uint8Array): void {
+    const { metrics } = this.context;
+    if (!equalBytes(stateVector, Y.encodeStateVector(this.room.doc))) {
+      metrics.digestChecks.inc({ answer: 'not_comparable' });
+      this.send(encodeDigestAnswer(DigestAnswer.notComparable));
+      return;
+    }
+    if (equalBytes(digest, this.room.digest())) {
+      metrics.digestChecks.inc({ answer: 'same' });
+      if (this.repairing) {
+        this.repairing = false;
+        metrics.desyncsRepaired.inc();
+      }
+      this.send(encodeDigestAnswer(DigestAnswer.same));
+      return;
+    }
+    metrics.digestChecks.inc({ answer: 'different' });
+    if (!this.repairing) metrics.desyncsDetected.inc();
+    this.repairing = true;
+    this.context.log({
+      level: 'warn',
+      msg: 'desync detected: full resync',
+      room: this.room.name,
+      name: this.identity.name,
+    });
+    // The whole state first (the client applies what it lacks), then the answer (it sends back what
+    // the server lacks and checks again).
+    this.send(encodeUpdate(this.room.wholeState()));
+    this.send(encodeDigestAnswer(DigestAnswer.different));
   }
 
   private applyUpdate(update: Uint8Array): void {

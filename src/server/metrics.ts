@@ -118,6 +118,18 @@ export class ServerMetrics {
     'tandem_awareness_refused_total',
     'Connections closed for awareness abuse, by reason (too_large, too_many_clients).',
   );
+  readonly digestChecks = new Counter(
+    'tandem_digest_checks_total',
+    'Verified-sync digest checks answered, by answer (same, different, not_comparable).',
+  );
+  readonly desyncsDetected = new Counter(
+    'tandem_desyncs_detected_total',
+    "Digest checks that found a client's copy different from the server's (a full resync followed).",
+  );
+  readonly desyncsRepaired = new Counter(
+    'tandem_desyncs_repaired_total',
+    'Connections whose copy matched again at the next digest check after a detected desync.',
+  );
   readonly awarenessIn = new Counter('tandem_awareness_in_total', 'Awareness updates applied.');
   readonly bytesIn = new Counter('tandem_bytes_in_total', 'WebSocket message bytes received.');
   readonly bytesOut = new Counter('tandem_bytes_out_total', 'WebSocket message bytes sent.');
@@ -171,6 +183,9 @@ export class ServerMetrics {
       this.updatesDropped,
       this.updatesMerged,
       this.awarenessRefused,
+      this.digestChecks,
+      this.desyncsDetected,
+      this.desyncsRepaired,
       this.awarenessIn,
       this.bytesIn,
       this.bytesOut,

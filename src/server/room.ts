@@ -7,6 +7,7 @@ import type { CollabLogger } from './log';
 import type { ServerMetrics } from './metrics';
 import { type AwarenessEntry, encodeAwareness, encodeUpdate, writeAwarenessEntries } from './protocol';
 import type { RoomStore } from './storage';
+import { documentDigest } from './syncDigest';
 import type { BatchedRoom, UpdateBatch } from './updateBatch';
 
 /** What a room needs from a connection in it. */
@@ -46,6 +47,8 @@ export class Room implements BatchedRoom {
   private compactionQueued = false;
   /** The whole document encoded, kept until the next update: new clients and compaction share it. */
   private fullState: Uint8Array | undefined;
+  /** The document's digest (syncDigest.ts), kept until the next update. */
+  private digestCache: Uint8Array | undefined;
   /** Sync replies by the state vector they answer, kept until the next update (see missingUpdates). */
   private readonly replies = new Map<string, Uint8Array>();
   /**
@@ -158,6 +161,17 @@ export class Room implements BatchedRoom {
     return true;
   }
 
+  /** The document's digest, for verified sync. */
+  digest(): Uint8Array {
+    this.digestCache ??= documentDigest(this.doc);
+    return this.digestCache;
+  }
+
+  /** The whole document as one update (a full resync after a digest mismatch). */
+  wholeState(): Uint8Array {
+    return this.encodedState();
+  }
+
   /** Whether `member` may publish awareness for `clientId` (no other member announced it first). */
   mayPublishAwareness(clientId: number, member: RoomMember): boolean {
     return (this.awarenessOwner.get(clientId) ?? member) === member;
@@ -197,6 +211,7 @@ export class Room implements BatchedRoom {
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     this.fullState = undefined;
+    this.digestCache = undefined;
     this.replies.clear();
     this.logCount++;
     this.logBytes += update.byteLength;

@@ -100,7 +100,7 @@ export async function runLoad(server: RunningServer, shape: LoadShape, label: st
     const collected = await all<Extract<FromLoadWorker, { type: 'collected' }>>({
       type: 'collect',
       sentById,
-      timeoutMs: 60_000,
+      timeoutMs: 20_000,
     });
     const texts: Record<string, Set<string>> = {};
     for (const reply of collected)

@@ -3,15 +3,18 @@
 //      of 50 clients typing 10 keys/s each, against dist/server.js (--data) and the reference
 //      @y/websocket-server in the same run, alternating A, B, A, B;
 //   2. faults: 10 x kill -9 of dist/server.js mid-typing, sockets destroyed, stalled readers;
-//   3. bad input: at least 100,000 malformed or hostile frames against a live server.
+//   3. bad input: at least 100,000 malformed or hostile frames against a live server;
+//   4. verified sync: a deliberately corrupted client copy, detected and repaired.
 // Writes the "reliability" entry of test/bench/out/results.json and exits non-zero when a target of
 // the issue is missed. Timing figures depend on what else the machine runs: host_load_1m says.
 import * as os from 'node:os';
 import { quantile, round, writeSuiteResult } from '../bench/results';
 import { runBadInput } from './badInput';
+import { runDesync } from './desync';
 import { runFaults } from './faults';
 import { type LoadResult, type LoadShape, runLoad } from './load';
-import { type RunningServer, startReference, startTandem } from './servers';
+import { httpGet, reliabilitySecret, type RunningServer, startReference, startTandem } from './servers';
+import { signToken } from '../../src/server/token';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -35,17 +38,55 @@ function merge(results: LoadResult[]): LoadResult {
   };
 }
 
+const figures: Record<string, unknown> = {};
+
+function metricValue(text: string, name: string): number {
+  return Number(
+    text
+      .split('\n')
+      .find((line) => line.startsWith(`${name} `))
+      ?.split(' ')[1] ?? NaN,
+  );
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   setTimeout(() => {
-    console.error('reliability: still running after 10 minutes; giving up');
+    console.error('reliability: still running after 10 minutes; giving up (figures so far written)');
+    writeSuiteResult('reliability', {
+      ...figures,
+      incomplete: true,
+      host_load_1m: round(os.loadavg()[0], 1),
+    });
     process.exit(1);
   }, LIMIT_MS).unref();
   process.setMaxListeners(200);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-reliability-load-'));
   const failures: string[] = [];
-  const figures: Record<string, unknown> = {};
   try {
+    // Verified sync first: it is quick, and its figures should not wait on the long phases.
+    const digestServer = await startTandem(['--data', dataDir]);
+    try {
+      const room = 'desync';
+      const token = signToken(reliabilitySecret, {
+        room,
+        role: 'rw',
+        name: 'desync',
+        exp: Date.now() + 600_000,
+      });
+      const run = await runDesync(digestServer.url, room, token);
+      const metricsText = (await httpGet(digestServer.port, '/metrics')).body;
+      Object.assign(figures, {
+        desyncs_detected: metricValue(metricsText, 'tandem_desyncs_detected_total'),
+        desyncs_repaired: metricValue(metricsText, 'tandem_desyncs_repaired_total'),
+      });
+      if (!run.corrupted) failures.push('verified sync: the corruption did not take');
+      if (!run.repaired) failures.push('verified sync: the corrupted copy was not repaired');
+      log(`verified sync: corrupted ${run.corrupted}, repaired ${run.repaired}`);
+    } finally {
+      await digestServer.stop();
+    }
+
     // One process of each server for the whole load phase; rooms unload 2 s after their round.
     const tandem = await startTandem(['--data', dataDir, '--idle-unload', '2s']);
     const reference = await startReference();
@@ -170,6 +211,10 @@ async function main(): Promise<void> {
       'bad input: >= 100,000 frames, no crash, no garbage',
     ],
     [f.rss_growth_mb_after_unload < 20, 'rss_growth_mb_after_unload < 20'],
+    [
+      f.desyncs_detected >= 1 && f.desyncs_repaired === f.desyncs_detected,
+      'desyncs_repaired = desyncs_detected >= 1',
+    ],
   ];
   for (const [met, target] of targets) if (!met) failures.push(`missed: ${target}`);
   for (const failure of failures) console.error(`reliability: ${failure}`);
