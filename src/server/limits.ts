@@ -16,7 +16,10 @@ export interface CollabLimits {
   maxAwarenessBytes: number;
   /** Awareness client ids one connection may publish; one more closes it with 1008. */
   maxAwarenessClients: number;
-  /** Sync requests (state vectors) per second per connection (burst twice that); excess is delayed. */
+  /**
+   * Sync requests (state vectors) per second per connection (burst twice that); excess is delayed.
+   * Tandem's client sends one about every 30 ms while its user types (to confirm edits): 50 covers it.
+   */
   syncRequestsPerSecond: number;
   /** Encoded size a room's document may reach; an update past it is refused with 4413. */
   maxDocumentBytes: number;
@@ -53,7 +56,7 @@ export const defaultLimits: Readonly<CollabLimits> = Object.freeze({
   awarenessPerSecond: 20,
   maxAwarenessBytes: 64 * 1024,
   maxAwarenessClients: 8,
-  syncRequestsPerSecond: 10,
+  syncRequestsPerSecond: 50,
   maxDocumentBytes: 64 * MiB,
   maxPendingBytes: 32 * MiB,
   maxBufferedBytes: 64 * MiB,
