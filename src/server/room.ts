@@ -221,21 +221,18 @@ export class Room implements BatchedRoom {
   };
 
   /**
-   * Sends this turn's updates to every member, merged into one message. A member that sent some of
-   * them gets the merge of the others' only (nothing when it sent them all).
+   * Sends this turn's updates to every member, merged into one message. When one member sent them
+   * all, it is left out; when several did, every member gets the one merge (a copy's own updates
+   * are no-ops to it), so the work stays one merge per turn however busy the room is.
    */
   relayTurn(updates: readonly Uint8Array[], origins: readonly unknown[]): void {
     if (this.gone) return;
-    const merged = encodeUpdate(updates.length === 1 ? updates[0] : Y.mergeUpdates(updates as Uint8Array[]));
+    const message = encodeUpdate(updates.length === 1 ? updates[0] : Y.mergeUpdates(updates as Uint8Array[]));
     const senders = new Set(origins);
+    const skip = senders.size === 1 ? origins[0] : undefined;
     let relayed = 0;
     for (const member of this.members) {
-      let message = merged;
-      if (senders.has(member)) {
-        const others = updates.filter((_, i) => origins[i] !== member);
-        if (others.length === 0) continue;
-        message = encodeUpdate(others.length === 1 ? others[0] : Y.mergeUpdates(others));
-      }
+      if (member === skip) continue;
       member.relay(message);
       relayed++;
     }

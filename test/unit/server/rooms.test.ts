@@ -198,7 +198,20 @@ describe('server: relay first, group commit', () => {
   }
   const turn = () => new Promise((resolve) => setImmediate(resolve));
 
-  it('relays at the end of the turn, one merged message per member, then stores in one commit', async () => {
+  // Each message is a y-websocket update message: skip its two type bytes and the length.
+  const payload = (message: Uint8Array) => {
+    const decoder = decoding.createDecoder(message);
+    decoding.readVarUint(decoder);
+    decoding.readVarUint(decoder);
+    return decoding.readVarUint8Array(decoder);
+  };
+  const textIn = (message: Uint8Array) => {
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, payload(message));
+    return doc.getText('text').toString();
+  };
+
+  it('relays at the end of the turn as one merged message, then stores in one commit', async () => {
     const store = new MemoryRoomStore();
     const { room, metrics } = roomWith(store, 30);
     await room.ready;
@@ -216,25 +229,34 @@ describe('server: relay first, group commit', () => {
     assert.equal(toPeer.length, 0, 'nothing leaves before the turn ends');
     await turn();
     assert.equal(toPeer.length, 1, 'three updates went out as one message');
-    assert.equal(toA.length, 1, "a sender gets the others' updates of the turn");
-    const peerDoc = new Y.Doc();
-    const aDoc = new Y.Doc();
-    // Each message is a y-websocket update message: skip its two type bytes and the length.
-    const payload = (message: Uint8Array) => {
-      const decoder = decoding.createDecoder(message);
-      decoding.readVarUint(decoder);
-      decoding.readVarUint(decoder);
-      return decoding.readVarUint8Array(decoder);
-    };
-    Y.applyUpdate(peerDoc, payload(toPeer[0]));
-    Y.applyUpdate(aDoc, payload(toA[0]));
-    assert.equal(peerDoc.getText('text').length, 'one two three '.length);
-    assert.equal(aDoc.getText('text').toString(), 'two ', 'a is not sent its own updates back');
+    assert.equal(textIn(toPeer[0]).length, 'one two three '.length);
+    assert.equal(toA.length, 1, 'with two senders, each sender gets the same merge');
+    assert.equal(textIn(toA[0]).length, 'one two three '.length);
     assert.equal(metric(metrics.render(), 'tandem_updates_merged_total'), 2);
     assert.equal(store.load('fragile')?.logCount, 0, 'relayed before stored');
     await waitFor(() => store.load('fragile')?.logCount === 3, 'the group commit');
     assert.equal(metric(metrics.render(), 'tandem_storage_write_seconds_count'), 1, 'one commit');
     for (const member of [a, b, peer]) room.leave(member);
+  });
+
+  it('does not send a lone sender its own updates back', async () => {
+    const { room } = roomWith(new MemoryRoomStore(), 1);
+    await room.ready;
+    const toA: Uint8Array[] = [];
+    const toPeer: Uint8Array[] = [];
+    const a: RoomMember = { relay: (message) => toA.push(message), close: () => undefined };
+    const peer: RoomMember = { relay: (message) => toPeer.push(message), close: () => undefined };
+    room.join(a);
+    room.join(peer);
+    const docA = new Y.Doc();
+    room.applyUpdate(updateInserting(docA, 'x'), a);
+    room.applyUpdate(updateInserting(docA, 'y'), a);
+    await turn();
+    assert.equal(toA.length, 0);
+    assert.equal(toPeer.length, 1);
+    assert.equal(textIn(toPeer[0]), 'xy');
+    room.leave(a);
+    room.leave(peer);
   });
 
   it('closes the room with 1011 when a commit fails, so its clients reconnect and re-send', async () => {
