@@ -24,6 +24,12 @@ export interface BadInputOptions {
 
 export interface BadInputResult {
   readonly badFramesSent: number;
+  /**
+   * Frames the server certainly read and handled: all of a connection it kept open, one (the frame it
+   * closed on) of a connection it closed. The rest of a closed connection's frames reach the server
+   * and are discarded unread.
+   */
+  readonly badFramesHandled: number;
   readonly connections: number;
   readonly serverCrashes: number;
   readonly garbagePersisted: number;
@@ -331,6 +337,7 @@ export async function runBadInput(options: BadInputOptions): Promise<BadInputRes
   const answers: Record<string, Record<string, number>> = {};
   const unexpectedAnswers: Record<string, Record<string, number>> = {};
   let badFramesSent = 0;
+  let badFramesHandled = 0;
   let connections = 0;
   let next = 0;
   const attacker = async (worker: number) => {
@@ -343,6 +350,7 @@ export async function runBadInput(options: BadInputOptions): Promise<BadInputRes
       }
       const { answer, sent } = await attack(server.url, abuse, `abuse-${worker}`, random);
       badFramesSent += sent;
+      badFramesHandled += answer === 'none' ? sent : Math.min(sent, 1);
       connections++;
       (answers[abuse.name] ??= {})[answer] = (answers[abuse.name]?.[answer] ?? 0) + 1;
       if (!abuse.expected.includes(answer))
@@ -380,6 +388,7 @@ export async function runBadInput(options: BadInputOptions): Promise<BadInputRes
   fs.rmSync(dataDir, { recursive: true, force: true });
   return {
     badFramesSent,
+    badFramesHandled,
     connections,
     serverCrashes,
     garbagePersisted,

@@ -117,6 +117,7 @@ async function main(): Promise<void> {
       bad_frames_sent: bad.badFramesSent,
       server_crashes: bad.serverCrashes,
       garbage_persisted: bad.garbagePersisted,
+      bad_frames_handled: bad.badFramesHandled,
       bad_input_connections: bad.connections,
       bad_input_unexpected_answers: Object.keys(bad.unexpectedAnswers).length,
     });
