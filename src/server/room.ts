@@ -136,16 +136,30 @@ export class Room implements BatchedRoom {
       this.compact();
       if (this.storedBytes + update.byteLength > maxDocumentBytes) return 'too-large';
     }
-    Y.applyUpdate(this.doc, update, from);
+    try {
+      Y.applyUpdate(this.doc, update, from);
+    } catch (error) {
+      // Applying threw half-way (a malformed update): what it left pending must go too.
+      this.dropPending();
+      throw error;
+    }
+    return this.dropPending() ? 'unintegrable' : 'applied';
+  }
+
+  /**
+   * What Yjs could integrate was applied (and went out through the update event); the rest waits
+   * for structs that may never come. Keeping it would put it into snapshots and sync replies.
+   * Returns whether there was anything to drop.
+   */
+  private dropPending(): boolean {
     const store = this.doc.store;
-    if (store.pendingStructs === null && store.pendingDs === null) return 'applied';
-    // What Yjs could integrate was applied (and went out through the update event); the rest waits
-    // for structs that may never come. Keeping it would put it into snapshots and sync replies.
+    if (store.pendingStructs === null && store.pendingDs === null) return false;
     store.pendingStructs = null;
     store.pendingDs = null;
     this.fullState = undefined;
+    this.digestCache = undefined;
     this.replies.clear();
-    return 'unintegrable';
+    return true;
   }
 
   /**

@@ -278,7 +278,7 @@ async function attack(
 }
 
 /** Loads every stored room as a fresh client would; counts the rooms that fail or hold pending structs. */
-function countGarbage(dataDir: string): number {
+function countGarbage(dataDir: string, log: (line: string) => void): number {
   const store = new SqliteRoomStore(dataDir);
   let garbage = 0;
   try {
@@ -286,9 +286,15 @@ function countGarbage(dataDir: string): number {
       const doc = new Y.Doc();
       try {
         for (const update of store.load(name)?.updates ?? []) Y.applyUpdate(doc, update);
-        if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) garbage++;
-      } catch {
+        if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) {
+          garbage++;
+          log(
+            `bad input: stored room ${name} loads with pending ${doc.store.pendingStructs ? 'structs' : 'deletes'}`,
+          );
+        }
+      } catch (error) {
         garbage++;
+        log(`bad input: stored room ${name} does not load: ${String(error)}`);
       }
       doc.destroy();
     }
@@ -384,7 +390,7 @@ export async function runBadInput(options: BadInputOptions): Promise<BadInputRes
     doc.destroy();
   }
   await server.stop('SIGTERM');
-  const garbagePersisted = countGarbage(dataDir);
+  const garbagePersisted = countGarbage(dataDir, options.log);
   fs.rmSync(dataDir, { recursive: true, force: true });
   return {
     badFramesSent,
