@@ -9,13 +9,20 @@
  * - "unsynced": whether local changes are not yet confirmed by the server. The y-websocket protocol
  *   has no acknowledgements, but the server answers each sync step 1 in order, after every message
  *   sent before it; so a step 1 sent after local updates, once answered, confirms them.
+ * - verified sync: after each connect and then periodically it compares a digest of its copy with
+ *   the server's (server/syncDigest.ts); on a mismatch the server sends its whole state, this side
+ *   sends its own, and it checks again. "in sync" means the last comparison matched.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
+import { DigestAnswer, encodeDigestCheck, messageDigest } from '../server/syncDigest';
+
+/** What the last digest comparison with the server said (see server/syncDigest.ts). */
+export type SyncVerification = 'unknown' | 'in-sync' | 'repairing';
 
 export type ConnectionState =
   /** First attempt, never connected yet. */
@@ -49,6 +56,8 @@ export interface ConnectionOptions {
   random?: () => number;
   /** Start disconnected (call `connect()`). */
   connect?: boolean;
+  /** How often to compare digests with the server while connected (default 10 s). */
+  digestIntervalMs?: number;
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -77,6 +86,12 @@ export class SessionConnection {
   private readonly onDocUpdate: (update: Uint8Array, origin: unknown) => void;
   private disposed = false;
   private readonly ownsAwareness: boolean;
+  private verificationState: SyncVerification = 'unknown';
+  private digestTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly verificationListeners = new Set<Listener<SyncVerification>>();
+  /** Mismatches found by digest checks, and how many of them a later check found repaired. */
+  desyncsDetected = 0;
+  desyncsRepaired = 0;
 
   constructor(private readonly options: ConnectionOptions) {
     this.ownsAwareness = !options.awareness;
@@ -92,6 +107,8 @@ export class SessionConnection {
       shouldReconnect: () => false,
     });
     this.wrapSyncHandler();
+    this.provider.messageHandlers[messageDigest] = (_encoder, decoder) =>
+      this.onDigestAnswer(decoding.readVarUint(decoder));
     this.provider.on('status', ({ status }) => this.onStatus(status));
     this.provider.on('sync', (synced: boolean) => {
       if (!synced) return;
@@ -131,6 +148,21 @@ export class SessionConnection {
   onDidChangeState(listener: Listener<ConnectionState>): { dispose(): void } {
     this.stateListeners.add(listener);
     return { dispose: () => this.stateListeners.delete(listener) };
+  }
+
+  /** What the last digest comparison said: 'in-sync' only when it matched. */
+  get verification(): SyncVerification {
+    return this.verificationState;
+  }
+
+  onDidChangeVerification(listener: Listener<SyncVerification>): { dispose(): void } {
+    this.verificationListeners.add(listener);
+    return { dispose: () => this.verificationListeners.delete(listener) };
+  }
+
+  /** Compares digests with the server now (it also happens after each connect and periodically). */
+  checkSync(): void {
+    this.scheduleDigest(0);
   }
 
   onDidChangeUnsynced(listener: Listener<boolean>): { dispose(): void } {
@@ -185,6 +217,7 @@ export class SessionConnection {
     this.disposed = true;
     this.clearRetry();
     if (this.probeTimer) clearTimeout(this.probeTimer);
+    if (this.digestTimer) clearTimeout(this.digestTimer);
     this.options.doc.off('update', this.onDocUpdate);
     awarenessProtocol.removeAwarenessStates(this.awareness, [this.options.doc.clientID], 'session left');
     this.provider.destroy();
@@ -193,6 +226,7 @@ export class SessionConnection {
     this.setState('closed');
     this.stateListeners.clear();
     this.unsyncedListeners.clear();
+    this.verificationListeners.clear();
   }
 
   private onStatus(status: 'connected' | 'disconnected' | 'connecting'): void {
@@ -203,6 +237,7 @@ export class SessionConnection {
     }
     if (status === 'disconnected') {
       this.probes = [];
+      this.setVerification('unknown');
       if (this.current === 'connected') this.setState('reconnecting');
     }
   }
@@ -284,6 +319,56 @@ export class SessionConnection {
     socket.send(encoding.toUint8Array(encoder));
   }
 
+  private scheduleDigest(delayMs: number): void {
+    if (this.digestTimer) clearTimeout(this.digestTimer);
+    this.digestTimer = setTimeout(() => {
+      this.digestTimer = undefined;
+      this.sendDigest();
+    }, delayMs);
+  }
+
+  private sendDigest(): void {
+    const socket = this.provider.ws;
+    if (this.disposed) return;
+    if (!socket || !this.provider.wsconnected || socket.readyState !== 1) return;
+    socket.send(encodeDigestCheck(this.options.doc));
+    // If no answer comes (a server without verified sync), the next check is the periodic one.
+    this.scheduleDigest(this.options.digestIntervalMs ?? 10_000);
+  }
+
+  private onDigestAnswer(answer: number): void {
+    const interval = this.options.digestIntervalMs ?? 10_000;
+    if (answer === DigestAnswer.same) {
+      if (this.verificationState === 'repairing') {
+        this.desyncsRepaired++;
+        this.options.log?.('info', 'verified sync: the copy matches the server again');
+      }
+      this.setVerification('in-sync');
+      this.scheduleDigest(interval);
+    } else if (answer === DigestAnswer.different) {
+      // The server has sent its whole state just before this answer; send ours, then check again.
+      if (this.verificationState !== 'repairing') {
+        this.desyncsDetected++;
+        this.options.log?.('warn', 'verified sync: this copy differed from the server; resyncing in full');
+      }
+      this.setVerification('repairing');
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, 0);
+      syncProtocol.writeUpdate(encoder, Y.encodeStateAsUpdate(this.options.doc));
+      this.provider.ws?.send(encoding.toUint8Array(encoder));
+      this.scheduleDigest(200);
+    } else {
+      // Updates were in flight, so the copies could not be compared: try again shortly.
+      this.scheduleDigest(Math.min(interval, 500));
+    }
+  }
+
+  private setVerification(verification: SyncVerification): void {
+    if (this.verificationState === verification) return;
+    this.verificationState = verification;
+    for (const listener of this.verificationListeners) listener(verification);
+  }
+
   private emitUnsynced(): void {
     const value = this.unsynced;
     for (const listener of this.unsyncedListeners) listener(value);
@@ -293,6 +378,7 @@ export class SessionConnection {
     if (this.current === state) return;
     this.current = state;
     if (state === 'connected' && this.unsynced) this.sendProbe();
+    if (state === 'connected') this.scheduleDigest(300);
     for (const listener of this.stateListeners) listener(state);
   }
 

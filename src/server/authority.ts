@@ -1,8 +1,9 @@
 // What the server enforces about who may do what in a room, instead of trusting clients:
 // - presence: each connection's awareness carries the role (and, when the token names one, the name)
 //   of its token, whatever the client claims;
-// - Yjs client ids: an id belongs to the connection (token) that first used it; an update with new
-//   structs under another's id closes the connection (it could hide that person's edits);
+// - Yjs client ids: a connection's own id is the one its presence is under, and becomes its own when
+//   it writes structs under it; an update with new structs under another's id closes the connection
+//   (it could hide that person's edits);
 // - host-only state: the session's `meta`, `tree`, `files` and `responses` maps, and which files
 //   exist in `texts`, change only through a `host` token;
 // - removal: a host may remove a participant, which revokes their token and closes them.
@@ -73,8 +74,10 @@ export function authorityOf(doc: Y.Doc): RoomAuthority {
 }
 
 export class RoomAuthority {
-  /** Yjs client id -> the connection (and token) that first used it. */
+  /** Yjs client id -> the connection (and token) that first wrote structs under it as its own. */
   private readonly owners = new Map<number, Owner>();
+  /** Yjs client id -> the connection (and token) whose presence (awareness) it is. */
+  private readonly announced = new Map<number, Owner>();
 
   constructor(private readonly doc: Y.Doc) {}
 
@@ -92,7 +95,11 @@ export class RoomAuthority {
           action: 'close',
           reason: `update carries client id ${client}, which belongs to another participant`,
         };
-      fresh.push(client);
+      // Only a connection's own id (the one its presence is under) becomes its own. Other new structs
+      // are a peer's edits it passes on: after a server restart every client sends back what the
+      // server lacks, others' edits included, and must not take their ids.
+      const presence = this.announced.get(client);
+      if (presence && this.isOwner(presence, member)) fresh.push(client);
     }
     if (member.identity.role !== 'host') {
       const touched = hostStateTouched(this.doc, update);
@@ -115,9 +122,18 @@ export class RoomAuthority {
     return true;
   }
 
+  /** Records `clientId` as `member`'s presence unless it is someone else's id or presence. */
+  private announce(member: AuthorityMember, clientId: number): boolean {
+    const owner = this.owners.get(clientId) ?? this.announced.get(clientId);
+    if (owner && !this.isOwner(owner, member)) return false;
+    if (!this.announced.has(clientId)) this.announced.set(clientId, { member, token: member.identity.token });
+    else this.announced.get(clientId)!.member = member;
+    return true;
+  }
+
   /** The connection that holds `clientId` now (if it is open), and the token it came with. */
   ownerOf(clientId: number): { member?: AuthorityMember; token?: string } | undefined {
-    const owner = this.owners.get(clientId);
+    const owner = this.owners.get(clientId) ?? this.announced.get(clientId);
     return owner ? { member: owner.member, token: owner.token } : undefined;
   }
 
@@ -126,11 +142,12 @@ export class RoomAuthority {
    * Without auth there is no identity beyond the connection, so its ids are free again.
    */
   left(member: AuthorityMember): void {
-    for (const [client, owner] of this.owners) {
-      if (owner.member !== member) continue;
-      if (owner.token === undefined) this.owners.delete(client);
-      else owner.member = undefined;
-    }
+    for (const ids of [this.owners, this.announced])
+      for (const [client, owner] of ids) {
+        if (owner.member !== member) continue;
+        if (owner.token === undefined) ids.delete(client);
+        else owner.member = undefined;
+      }
   }
 
   /**
@@ -145,7 +162,7 @@ export class RoomAuthority {
   ): AwarenessEntry[] {
     const stamped: AwarenessEntry[] = [];
     for (const entry of entries) {
-      if (!this.claim(member, entry.clientId)) continue;
+      if (!this.announce(member, entry.clientId)) continue;
       let state: unknown;
       try {
         state = JSON.parse(entry.state);

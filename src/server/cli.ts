@@ -11,6 +11,18 @@ export interface ServeCommand {
   readonly noAuth: boolean;
   readonly logLevel: LogLevel;
   readonly limits: Partial<CollabLimits>;
+  readonly durability: 'normal' | 'full';
+  readonly commitWindowMs: number | undefined;
+  readonly trustProxy: boolean;
+  readonly deleteIdleAfterMs: number | undefined;
+}
+
+/** `rooms ls` / `rooms rm <room>` on a data directory (with the server stopped). */
+export interface RoomsCommand {
+  readonly kind: 'rooms';
+  readonly action: 'ls' | 'rm';
+  readonly room: string | undefined;
+  readonly dataDir: string;
 }
 
 export interface TokenCommand {
@@ -21,7 +33,7 @@ export interface TokenCommand {
   readonly name: string;
 }
 
-export type CliCommand = ServeCommand | TokenCommand | { readonly kind: 'help' };
+export type CliCommand = ServeCommand | TokenCommand | RoomsCommand | { readonly kind: 'help' };
 
 export const usage = `Tandem collaboration server (y-websocket protocol, signed room tokens)
 
@@ -29,6 +41,8 @@ Usage:
   node dist/server.js [options]                 serve rooms
   node dist/server.js token --room R --role host|rw|ro --ttl 24h [--name N]
                                                 print a token for room R (last line)
+  node dist/server.js rooms ls --data DIR       list stored rooms (size, updates, last used)
+  node dist/server.js rooms rm ROOM --data DIR  delete a stored room (stop the server first)
 
 Options:
   --host H                  interface to listen on (default 127.0.0.1)
@@ -42,12 +56,24 @@ Options:
   --max-rooms-per-address N rooms one client address may open (default ${defaultLimits.maxRoomsPerAddress})
   --max-connections N       open connections (default ${defaultLimits.maxConnections})
   --idle-unload DURATION    unload a room this long after its last client left (default 30s)
+  --max-document-bytes N    encoded size a room may reach; an update past it is refused with
+                            close code 4413 (default ${defaultLimits.maxDocumentBytes})
+  --max-awareness-bytes N   largest awareness message, else close 1009 (default ${defaultLimits.maxAwarenessBytes})
+  --max-awareness-clients N awareness client ids per connection, else close 1008 (default ${defaultLimits.maxAwarenessClients})
+  --sync-requests-per-second N  per-connection sync requests; excess is delayed (default ${defaultLimits.syncRequestsPerSecond})
+  --durability normal|full  SQLite sync level with --data (default normal: survives a killed server
+                            process; full also fsyncs each commit against power loss)
+  --commit-window MS        store relayed updates in one commit within MS milliseconds (default 5)
+  --delete-idle-after DURATION  delete stored rooms unused this long, e.g. 90d (default never)
+  --trust-proxy             behind one reverse proxy: per-address limits use the last
+                            X-Forwarded-For address (only when every client comes through it)
   --log-level L             debug, info, warn or error (default info)
   --no-auth                 accept every client without a token (NOT for shared networks)
   -h, --help                show this help
 
 Environment:
   TANDEM_SECRET             the token signing secret (required unless --no-auth)
+  TANDEM_METRICS_TOKEN      when set, /metrics needs "Authorization: Bearer <it>"
 `;
 
 const numericLimitFlags: Record<string, keyof CollabLimits> = {
@@ -58,6 +84,10 @@ const numericLimitFlags: Record<string, keyof CollabLimits> = {
   '--max-rooms': 'maxRooms',
   '--max-rooms-per-address': 'maxRoomsPerAddress',
   '--max-connections': 'maxConnections',
+  '--max-document-bytes': 'maxDocumentBytes',
+  '--max-awareness-bytes': 'maxAwarenessBytes',
+  '--max-awareness-clients': 'maxAwarenessClients',
+  '--sync-requests-per-second': 'syncRequestsPerSecond',
 };
 
 /** Splits `--flag=value` and `--flag value` into pairs; `--no-auth` and `--help` take no value. */
@@ -91,7 +121,8 @@ function positiveInteger(flag: string, text: string, allowZero = false): number 
 /** Parses argv (without node and the script). Throws an Error whose message tells what to fix. */
 export function parseCli(args: readonly string[]): CliCommand {
   if (args[0] === 'token') return parseTokenCommand(args.slice(1));
-  const flags = readFlags(args, new Set(['--no-auth', '--help', '-h']));
+  if (args[0] === 'rooms') return parseRoomsCommand(args.slice(1));
+  const flags = readFlags(args, new Set(['--no-auth', '--trust-proxy', '--help', '-h']));
   if (flags.has('--help') || flags.has('-h')) return { kind: 'help' };
   const known = new Set([
     '--host',
@@ -100,6 +131,10 @@ export function parseCli(args: readonly string[]): CliCommand {
     '--no-auth',
     '--idle-unload',
     '--log-level',
+    '--durability',
+    '--commit-window',
+    '--delete-idle-after',
+    '--trust-proxy',
     ...Object.keys(numericLimitFlags),
   ]);
   for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown option ${name}`);
@@ -116,6 +151,15 @@ export function parseCli(args: readonly string[]): CliCommand {
     throw new Error(`--log-level must be debug, info, warn or error, got "${logLevel}"`);
   const dataDir = flags.get('--data');
   if (dataDir === '') throw new Error('--data needs a directory');
+  const durability = flags.get('--durability') ?? 'normal';
+  if (durability !== 'normal' && durability !== 'full')
+    throw new Error(`--durability must be normal or full, got "${durability}"`);
+  const commitWindow = flags.get('--commit-window');
+  const commitWindowMs =
+    commitWindow === undefined ? undefined : positiveInteger('--commit-window', commitWindow);
+  const deleteIdle = flags.get('--delete-idle-after');
+  if (deleteIdle !== undefined && dataDir === undefined)
+    throw new Error('--delete-idle-after needs --data (rooms in memory are gone at exit anyway)');
   return {
     kind: 'serve',
     host: flags.get('--host') ?? '127.0.0.1',
@@ -124,7 +168,25 @@ export function parseCli(args: readonly string[]): CliCommand {
     noAuth: flags.has('--no-auth'),
     logLevel,
     limits,
+    durability,
+    commitWindowMs,
+    trustProxy: flags.has('--trust-proxy'),
+    deleteIdleAfterMs: deleteIdle === undefined ? undefined : parseDuration(deleteIdle),
   };
+}
+
+function parseRoomsCommand(args: readonly string[]): RoomsCommand {
+  const action = args[0];
+  if (action !== 'ls' && action !== 'rm')
+    throw new Error('rooms needs ls or rm, e.g. rooms rm <room> --data DIR');
+  const room = action === 'rm' ? args[1] : undefined;
+  if (action === 'rm' && (room === undefined || room.startsWith('--')))
+    throw new Error('rooms rm needs the name of the room to delete');
+  const flags = readFlags(args.slice(action === 'rm' ? 2 : 1), new Set());
+  for (const name of flags.keys()) if (name !== '--data') throw new Error(`unknown rooms option ${name}`);
+  const dataDir = flags.get('--data');
+  if (!dataDir) throw new Error(`rooms ${action} needs --data <the server's data directory>`);
+  return { kind: 'rooms', action, room, dataDir };
 }
 
 function parseTokenCommand(args: readonly string[]): TokenCommand {

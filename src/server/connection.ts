@@ -11,9 +11,12 @@ import {
   encodePermissionDenied,
   encodeSyncStep1,
   encodeSyncStep2,
+  encodeUpdate,
   readAwarenessEntries,
 } from './protocol';
 import type { Room, RoomMember } from './room';
+import { DigestAnswer, encodeDigestAnswer, equalBytes } from './syncDigest';
+import * as Y from 'yjs';
 import type { CollabRole } from './token';
 
 /** Close codes this server sends. */
@@ -28,6 +31,8 @@ export const CloseCode = {
   badRequest: 4400,
   unauthorized: 4401,
   forbidden: 4403,
+  /** An update would take the room's document past maxDocumentBytes; the room keeps what it had. */
+  documentTooLarge: 4413,
 } as const;
 
 export interface ConnectionIdentity {
@@ -64,11 +69,16 @@ export class ClientConnection implements RoomMember {
   private readonly messageBucket: RateBucket;
   private readonly byteBucket: RateBucket;
   private readonly awarenessBucket: RateBucket;
+  private readonly syncBucket: RateBucket;
+  /** Awareness client ids this connection has published (bounded by maxAwarenessClients). */
+  private readonly awarenessIds = new Set<number>();
   /** Awareness entries held back by the awareness rate limit; newer entries replace older ones. */
   private readonly pendingAwareness = new Map<number, AwarenessEntry>();
   private awarenessTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readOnlyNoticeSent = false;
+  /** A digest check found this client's copy different; the next match counts as a repair. */
+  private repairing = false;
   /** Cleared by each heartbeat, set again by any sign of life. */
   private alive = true;
 
@@ -82,6 +92,7 @@ export class ClientConnection implements RoomMember {
     this.messageBucket = new RateBucket(limits.messagesPerSecond, limits.messageBurst);
     this.byteBucket = new RateBucket(limits.bytesPerSecond, limits.byteBurst);
     this.awarenessBucket = new RateBucket(limits.awarenessPerSecond, limits.awarenessPerSecond);
+    this.syncBucket = new RateBucket(limits.syncRequestsPerSecond, limits.syncRequestsPerSecond * 2);
     socket.binaryType = 'nodebuffer';
     socket.on('message', this.onMessage);
     socket.on('pong', () => (this.alive = true));
@@ -143,12 +154,15 @@ export class ClientConnection implements RoomMember {
 
   /** Handles one message, then charges it to the rate limits; past them, reading pauses. */
   private process(bytes: Uint8Array): void {
-    this.handle(bytes);
+    const kind = this.handle(bytes);
     const messageWait = this.messageBucket.take(1);
     const byteWait = this.byteBucket.take(bytes.byteLength);
-    const wait = Math.max(messageWait, byteWait);
+    // A sync request makes the server compute a reply: they get a budget of their own.
+    const syncWait = kind === 'sync-step1' ? this.syncBucket.take(1) : 0;
+    const wait = Math.max(messageWait, byteWait, syncWait);
     if (wait === 0 || this.closing) return;
-    this.context.metrics.throttled.inc({ limit: byteWait > messageWait ? 'bytes' : 'messages' });
+    const limit = syncWait === wait ? 'sync' : byteWait > messageWait ? 'bytes' : 'messages';
+    this.context.metrics.throttled.inc({ limit });
     // Backpressure instead of dropping: nothing is lost, the sender's socket just stops draining.
     this.socket.pause();
     this.throttleTimer = setTimeout(() => {
@@ -159,8 +173,8 @@ export class ClientConnection implements RoomMember {
     }, wait);
   }
 
-  private handle(bytes: Uint8Array): void {
-    const { metrics } = this.context;
+  /** Handles one message; returns its kind (undefined when it was malformed). */
+  private handle(bytes: Uint8Array): string | undefined {
     try {
       if (bytes[0] === messageControl) {
         this.control(bytes);
@@ -173,15 +187,11 @@ export class ClientConnection implements RoomMember {
           break;
         case 'sync-step2':
         case 'update':
-          if (this.identity.role === 'ro') {
-            this.dropReadOnlyUpdate(message.update);
-          } else if (this.authorized(message.update)) {
-            this.room.applyUpdate(message.update, this);
-            metrics.updatesIn.inc();
-          }
+          if (this.identity.role === 'ro') this.dropReadOnlyUpdate(message.update);
+          else if (this.authorized(message.update)) this.applyUpdate(message.update);
           break;
         case 'awareness':
-          this.receiveAwareness(readAwarenessEntries(message.update));
+          this.receiveAwareness(message.update);
           break;
         case 'query-awareness': {
           const snapshot = this.room.awarenessSnapshot();
@@ -189,6 +199,9 @@ export class ClientConnection implements RoomMember {
           break;
         }
         case 'auth':
+          break;
+        case 'digest':
+          this.checkDigest(message.stateVector, message.digest);
           break;
         case 'unknown':
           // Newer clients may speak message types this server does not know: ignore, as y-websocket does.
@@ -200,6 +213,7 @@ export class ClientConnection implements RoomMember {
           });
           break;
       }
+      return message.kind;
     } catch (error) {
       this.context.log({
         level: 'warn',
@@ -209,6 +223,7 @@ export class ClientConnection implements RoomMember {
         error: (error as Error).message,
       });
       this.close(CloseCode.invalidPayload, 'malformed y-websocket message');
+      return undefined;
     }
   }
 
@@ -258,6 +273,61 @@ export class ClientConnection implements RoomMember {
     }
   }
 
+  /** Verified sync: compares the client's digest with the room's; a mismatch gets the whole state. */
+  private checkDigest(stateVector: Uint8Array, digest: Uint8Array): void {
+    const { metrics } = this.context;
+    if (!equalBytes(stateVector, Y.encodeStateVector(this.room.doc))) {
+      metrics.digestChecks.inc({ answer: 'not_comparable' });
+      this.send(encodeDigestAnswer(DigestAnswer.notComparable));
+      return;
+    }
+    if (equalBytes(digest, this.room.digest())) {
+      metrics.digestChecks.inc({ answer: 'same' });
+      if (this.repairing) {
+        this.repairing = false;
+        metrics.desyncsRepaired.inc();
+      }
+      this.send(encodeDigestAnswer(DigestAnswer.same));
+      return;
+    }
+    metrics.digestChecks.inc({ answer: 'different' });
+    if (!this.repairing) metrics.desyncsDetected.inc();
+    this.repairing = true;
+    this.context.log({
+      level: 'warn',
+      msg: 'desync detected: full resync',
+      room: this.room.name,
+      name: this.identity.name,
+    });
+    // The whole state first (the client applies what it lacks), then the answer (it sends back what
+    // the server lacks and checks again).
+    this.send(encodeUpdate(this.room.wholeState()));
+    this.send(encodeDigestAnswer(DigestAnswer.different));
+  }
+
+  private applyUpdate(update: Uint8Array): void {
+    const { metrics, limits } = this.context;
+    const outcome = this.room.applyUpdate(update, this);
+    if (outcome === 'too-large') {
+      metrics.updatesDropped.inc({ reason: 'document_too_large' });
+      this.context.log({
+        level: 'warn',
+        msg: 'update refused: document too large',
+        room: this.room.name,
+        name: this.identity.name,
+        bytes: update.byteLength,
+        maxDocumentBytes: limits.maxDocumentBytes,
+      });
+      this.close(
+        CloseCode.documentTooLarge,
+        `the document would exceed ${limits.maxDocumentBytes} bytes; the update was not applied`,
+      );
+      return;
+    }
+    metrics.updatesIn.inc();
+    if (outcome === 'unintegrable') metrics.updatesDropped.inc({ reason: 'unintegrable' });
+  }
+
   private dropReadOnlyUpdate(update: Uint8Array): void {
     // A read-only client answers the server's step 1 with an empty update: that is not an edit.
     if (isEmptyUpdate(update)) return;
@@ -273,13 +343,43 @@ export class ClientConnection implements RoomMember {
     });
   }
 
-  private receiveAwareness(received: readonly AwarenessEntry[]): void {
+  /**
+   * Awareness limits: one message at most maxAwarenessBytes (else 1009), at most maxAwarenessClients
+   * client ids per connection (else 1008), and a rate (excess is coalesced below).
+   */
+  private receiveAwareness(update: Uint8Array): void {
+    const { limits } = this.context;
+    if (update.byteLength > limits.maxAwarenessBytes) {
+      this.context.metrics.awarenessRefused.inc({ reason: 'too_large' });
+      this.close(CloseCode.messageTooBig, `awareness update larger than ${limits.maxAwarenessBytes} bytes`);
+      return;
+    }
+    const received = readAwarenessEntries(update);
+    // Applying parses each state; a bad one must fail here (1007), not later in a coalescing timer.
+    for (const entry of received) JSON.parse(entry.state);
+    // Stock clients echo their peers' states and removals: only a live state this connection may
+    // publish (its own) counts towards its ids.
+    for (const entry of received)
+      if (entry.state !== 'null' && this.room.mayPublishAwareness(entry.clientId, this))
+        this.awarenessIds.add(entry.clientId);
+    if (this.awarenessIds.size > limits.maxAwarenessClients) {
+      this.context.metrics.awarenessRefused.inc({ reason: 'too_many_clients' });
+      this.close(
+        CloseCode.policyViolation,
+        `awareness for more than ${limits.maxAwarenessClients} client ids from one connection`,
+      );
+      return;
+    }
     // Presence says what the token says (role, name), not what the client claims.
     const entries = authorityOf(this.room.doc).stampAwareness(
       this,
       received,
       this.room.members as Iterable<ClientConnection>,
     );
+    this.queueAwareness(entries);
+  }
+
+  private queueAwareness(entries: readonly AwarenessEntry[]): void {
     for (const entry of entries) this.pendingAwareness.set(entry.clientId, entry);
     if (this.awarenessTimer !== undefined) return;
     if (this.awarenessBucket.has(1)) {

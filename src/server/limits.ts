@@ -12,6 +12,17 @@ export interface CollabLimits {
   byteBurst: number;
   /** Awareness (cursor/presence) updates per second per connection; excess is coalesced. */
   awarenessPerSecond: number;
+  /** Largest awareness message; a bigger one closes the connection with 1009. */
+  maxAwarenessBytes: number;
+  /** Awareness client ids one connection may publish; one more closes it with 1008. */
+  maxAwarenessClients: number;
+  /**
+   * Sync requests (state vectors) per second per connection (burst twice that); excess is delayed.
+   * Tandem's client sends one about every 30 ms while its user types (to confirm edits): 50 covers it.
+   */
+  syncRequestsPerSecond: number;
+  /** Encoded size a room's document may reach; an update past it is refused with 4413. */
+  maxDocumentBytes: number;
   /** Bytes a connection may have waiting in the server before its room is ready or while throttled. */
   maxPendingBytes: number;
   /** Bytes the server may have queued towards one slow reader before closing it with 1013. */
@@ -43,6 +54,10 @@ export const defaultLimits: Readonly<CollabLimits> = Object.freeze({
   bytesPerSecond: 8 * MiB,
   byteBurst: 32 * MiB,
   awarenessPerSecond: 20,
+  maxAwarenessBytes: 64 * 1024,
+  maxAwarenessClients: 8,
+  syncRequestsPerSecond: 50,
+  maxDocumentBytes: 64 * MiB,
   maxPendingBytes: 32 * MiB,
   maxBufferedBytes: 64 * MiB,
   maxRoomsPerAddress: 100,

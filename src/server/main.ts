@@ -1,5 +1,5 @@
 // dist/server.js: the standalone collaboration server and its `token` command.
-import { type CliCommand, parseCli, usage } from './cli';
+import { type CliCommand, parseCli, type RoomsCommand, usage } from './cli';
 import { jsonLineLogger } from './log';
 import { startCollabServer } from './server';
 import { signToken } from './token';
@@ -25,6 +25,31 @@ function readSecret(): string {
   return secret;
 }
 
+/** Lists or deletes stored rooms. The store's lock makes this fail while a server holds the data. */
+function runRoomsCommand(command: RoomsCommand): void {
+  const { SqliteRoomStore } = require('./sqliteStore') as typeof import('./sqliteStore');
+  let store;
+  try {
+    store = new SqliteRoomStore(command.dataDir);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  try {
+    if (command.action === 'ls') {
+      for (const room of store.list())
+        process.stdout.write(
+          `${room.name}\t${room.bytes} bytes\t${room.updates} logged updates\tlast used ${new Date(room.usedAt).toISOString()}\n`,
+        );
+      return;
+    }
+    const room = command.room as string;
+    if (!store.delete(room)) fail(`no room "${room}" in ${command.dataDir}`);
+    process.stderr.write(`deleted room "${room}"\n`);
+  } finally {
+    store.close();
+  }
+}
+
 async function main(): Promise<void> {
   let command: CliCommand;
   try {
@@ -34,6 +59,10 @@ async function main(): Promise<void> {
   }
   if (command.kind === 'help') {
     process.stdout.write(usage);
+    return;
+  }
+  if (command.kind === 'rooms') {
+    runRoomsCommand(command);
     return;
   }
   if (command.kind === 'token') {
@@ -65,6 +94,11 @@ async function main(): Promise<void> {
       dataDir: command.dataDir,
       limits: command.limits,
       logger: log,
+      durability: command.durability,
+      commitWindowMs: command.commitWindowMs,
+      trustProxy: command.trustProxy,
+      deleteIdleAfterMs: command.deleteIdleAfterMs,
+      metricsToken: process.env.TANDEM_METRICS_TOKEN || undefined,
     });
   } catch (error) {
     fail((error as Error).message);

@@ -108,19 +108,43 @@ export class ServerMetrics {
   readonly updatesOut = new Counter('tandem_updates_out_total', 'Document update messages sent to clients.');
   readonly updatesDropped = new Counter(
     'tandem_updates_dropped_total',
-    'Document updates dropped, by reason (read_only).',
+    'Document updates dropped, by reason (read_only, document_too_large, unintegrable: the part Yjs could not integrate).',
+  );
+  readonly updatesMerged = new Counter(
+    'tandem_updates_merged_total',
+    'Document updates that went out merged into another of the same turn (messages saved per member).',
+  );
+  readonly awarenessRefused = new Counter(
+    'tandem_awareness_refused_total',
+    'Connections closed for awareness abuse, by reason (too_large, too_many_clients).',
+  );
+  readonly digestChecks = new Counter(
+    'tandem_digest_checks_total',
+    'Verified-sync digest checks answered, by answer (same, different, not_comparable).',
+  );
+  readonly desyncsDetected = new Counter(
+    'tandem_desyncs_detected_total',
+    "Digest checks that found a client's copy different from the server's (a full resync followed).",
+  );
+  readonly desyncsRepaired = new Counter(
+    'tandem_desyncs_repaired_total',
+    'Connections whose copy matched again at the next digest check after a detected desync.',
   );
   readonly awarenessIn = new Counter('tandem_awareness_in_total', 'Awareness updates applied.');
   readonly bytesIn = new Counter('tandem_bytes_in_total', 'WebSocket message bytes received.');
   readonly bytesOut = new Counter('tandem_bytes_out_total', 'WebSocket message bytes sent.');
   readonly throttled = new Counter(
     'tandem_throttled_total',
-    'Times a connection was slowed by a rate limit, by limit (messages, bytes, awareness).',
+    'Times a connection was slowed by a rate limit, by limit (messages, bytes, sync, awareness).',
   );
   readonly roomsLoadedTotal = new Counter('tandem_rooms_loaded_total', 'Rooms loaded into memory.');
   readonly roomsUnloaded = new Counter(
     'tandem_rooms_unloaded_total',
     'Rooms unloaded from memory after idling.',
+  );
+  readonly roomsDeleted = new Counter(
+    'tandem_rooms_deleted_total',
+    'Stored rooms deleted after idling past --delete-idle-after.',
   );
   readonly compactions = new Counter('tandem_compactions_total', 'Update logs folded into a snapshot.');
   readonly storageErrors = new Counter('tandem_storage_errors_total', 'Failed storage writes.');
@@ -130,7 +154,7 @@ export class ServerMetrics {
   );
   readonly storageWriteSeconds = new Histogram(
     'tandem_storage_write_seconds',
-    'Time to commit one batch of document updates (those applied in one turn of the event loop).',
+    'Time to commit one group of document updates (those applied within one commit window).',
     [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
   );
   private readonly gauges: Gauge[];
@@ -157,12 +181,18 @@ export class ServerMetrics {
       this.updatesIn,
       this.updatesOut,
       this.updatesDropped,
+      this.updatesMerged,
+      this.awarenessRefused,
+      this.digestChecks,
+      this.desyncsDetected,
+      this.desyncsRepaired,
       this.awarenessIn,
       this.bytesIn,
       this.bytesOut,
       this.throttled,
       this.roomsLoadedTotal,
       this.roomsUnloaded,
+      this.roomsDeleted,
       this.compactions,
       this.storedUpdates,
       this.storageErrors,

@@ -5,6 +5,7 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
+import { messageDigest, readDigestCheck } from './syncDigest';
 
 export const messageSync = 0;
 export const messageAwareness = 1;
@@ -63,6 +64,7 @@ export type ClientMessage =
   | { readonly kind: 'awareness'; readonly update: Uint8Array }
   | { readonly kind: 'query-awareness' }
   | { readonly kind: 'auth' }
+  | { readonly kind: 'digest'; readonly stateVector: Uint8Array; readonly digest: Uint8Array }
   | { readonly kind: 'unknown'; readonly type: number };
 
 /** Decodes one client message; throws on a truncated or malformed one. */
@@ -84,6 +86,8 @@ export function decodeClientMessage(data: Uint8Array): ClientMessage {
       return { kind: 'query-awareness' };
     case messageAuth:
       return { kind: 'auth' };
+    case messageDigest:
+      return { kind: 'digest', ...readDigestCheck(decoder) };
     default:
       return { kind: 'unknown', type };
   }

@@ -1,5 +1,5 @@
-// One shared document in memory: its Y.Doc and awareness, the connections in it, and the rule that
-// an update is stored before any peer receives it.
+// One shared document in memory: its Y.Doc and awareness, the connections in it, and what it relays:
+// each turn's updates as one merged message (updateBatch.ts stores them in a group commit after).
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { CollabLimits } from './limits';
@@ -7,6 +7,7 @@ import type { CollabLogger } from './log';
 import type { ServerMetrics } from './metrics';
 import { type AwarenessEntry, encodeAwareness, encodeUpdate, writeAwarenessEntries } from './protocol';
 import type { RoomStore } from './storage';
+import { documentDigest } from './syncDigest';
 import type { BatchedRoom, UpdateBatch } from './updateBatch';
 
 /** What a room needs from a connection in it. */
@@ -30,6 +31,9 @@ export interface RoomContext {
   readonly onGone: (room: Room) => void;
 }
 
+/** Distinct sync replies a room keeps between two updates. */
+const MAX_CACHED_REPLIES = 16;
+
 export class Room implements BatchedRoom {
   readonly doc = new Y.Doc();
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
@@ -43,6 +47,15 @@ export class Room implements BatchedRoom {
   private compactionQueued = false;
   /** The whole document encoded, kept until the next update: new clients and compaction share it. */
   private fullState: Uint8Array | undefined;
+  /** The document's digest (syncDigest.ts), kept until the next update. */
+  private digestCache: Uint8Array | undefined;
+  /** Sync replies by the state vector they answer, kept until the next update (see missingUpdates). */
+  private readonly replies = new Map<string, Uint8Array>();
+  /**
+   * Bytes the room's stored state takes: the last snapshot plus every update logged since. An upper
+   * bound between compactions (a snapshot folds updates smaller); exact right after one.
+   */
+  private storedBytes = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Awareness client ids each member announced: they are removed when it leaves. */
   private readonly awarenessOwner = new Map<number, RoomMember>();
@@ -72,13 +85,17 @@ export class Room implements BatchedRoom {
       Y.transact(this.doc, () => {
         for (const update of stored.updates) Y.applyUpdate(this.doc, update);
       });
+      store.touch(this.name);
       this.logCount = stored.logCount;
       this.logBytes = stored.logBytes;
+      this.storedBytes = stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
     } else {
       if (this.context.seedRoom) await this.context.seedRoom(this.name, this.doc);
       if (this.gone) throw new Error(`room "${this.name}" closed while it was being seeded`);
       // Creating the room stores the seed: from now on this room is never seeded again.
-      store.create(this.name, Y.encodeStateAsUpdate(this.doc));
+      const seed = Y.encodeStateAsUpdate(this.doc);
+      store.create(this.name, seed);
+      this.storedBytes = seed.byteLength;
     }
     this.doc.on('update', this.onDocUpdate);
     this.awareness.on('update', this.onAwarenessUpdate);
@@ -105,9 +122,44 @@ export class Room implements BatchedRoom {
     }
   }
 
-  /** Applies a document update from a member; the update handler stores it, then relays it. */
-  applyUpdate(update: Uint8Array, from: RoomMember): void {
-    Y.applyUpdate(this.doc, update, from);
+  /**
+   * Applies a document update from a member; the update handler relays it and queues it for storage.
+   * Says 'too-large' (and applies nothing) when it would take the stored document past
+   * `maxDocumentBytes`, and 'unintegrable' when some of it depends on updates this room never got:
+   * that part is dropped, never relayed or stored (the sender still holds it and re-sends it on its
+   * next sync, when it may fit).
+   */
+  applyUpdate(update: Uint8Array, from: RoomMember): 'applied' | 'too-large' | 'unintegrable' {
+    const { maxDocumentBytes } = this.context.limits;
+    if (this.storedBytes + update.byteLength > maxDocumentBytes) {
+      // storedBytes over-counts between compactions: measure exactly before refusing.
+      this.compact();
+      if (this.storedBytes + update.byteLength > maxDocumentBytes) return 'too-large';
+    }
+    try {
+      Y.applyUpdate(this.doc, update, from);
+    } catch (error) {
+      // Applying threw half-way (a malformed update): what it left pending must go too.
+      this.dropPending();
+      throw error;
+    }
+    return this.dropPending() ? 'unintegrable' : 'applied';
+  }
+
+  /**
+   * What Yjs could integrate was applied (and went out through the update event); the rest waits
+   * for structs that may never come. Keeping it would put it into snapshots and sync replies.
+   * Returns whether there was anything to drop.
+   */
+  private dropPending(): boolean {
+    const store = this.doc.store;
+    if (store.pendingStructs === null && store.pendingDs === null) return false;
+    store.pendingStructs = null;
+    store.pendingDs = null;
+    this.fullState = undefined;
+    this.digestCache = undefined;
+    this.replies.clear();
+    return true;
   }
 
   /**
@@ -123,13 +175,40 @@ export class Room implements BatchedRoom {
     return true;
   }
 
-  /** The updates a client with state vector `stateVector` lacks (everything, for a new client). */
+  /** The document's digest, for verified sync. */
+  digest(): Uint8Array {
+    this.digestCache ??= documentDigest(this.doc);
+    return this.digestCache;
+  }
+
+  /** The whole document as one update (a full resync after a digest mismatch). */
+  wholeState(): Uint8Array {
+    return this.encodedState();
+  }
+
+  /** Whether `member` may publish awareness for `clientId` (no other member announced it first). */
+  mayPublishAwareness(clientId: number, member: RoomMember): boolean {
+    return (this.awarenessOwner.get(clientId) ?? member) === member;
+  }
+
+  /**
+   * The updates a client with state vector `stateVector` lacks (everything, for a new client). Replies
+   * are cached until the document changes, so a client that repeats its sync request costs a lookup,
+   * not an encoding of the document (the connection's sync rate limit bounds the distinct ones).
+   */
   missingUpdates(stateVector: Uint8Array): Uint8Array {
-    // What a client is sent must be stored first.
-    this.context.batch.flush();
     // An empty state vector is the single varuint 0.
     if (stateVector.byteLength === 1 && stateVector[0] === 0) return this.encodedState();
-    return Y.encodeStateAsUpdate(this.doc, stateVector);
+    const key = Buffer.from(stateVector.buffer, stateVector.byteOffset, stateVector.byteLength).toString(
+      'base64',
+    );
+    let reply = this.replies.get(key);
+    if (!reply) {
+      reply = Y.encodeStateAsUpdate(this.doc, stateVector);
+      if (this.replies.size >= MAX_CACHED_REPLIES) this.replies.clear();
+      this.replies.set(key, reply);
+    }
+    return reply;
   }
 
   private encodedState(): Uint8Array {
@@ -146,22 +225,33 @@ export class Room implements BatchedRoom {
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     this.fullState = undefined;
+    this.digestCache = undefined;
+    this.replies.clear();
     this.logCount++;
     this.logBytes += update.byteLength;
-    // Stored at the end of this turn of the event loop; relayed only once stored (relayStored).
+    this.storedBytes += update.byteLength;
+    // Relayed at the end of this turn of the event loop, stored in the next group commit.
     this.context.batch.add(this, update, origin);
   };
 
-  relayStored(update: Uint8Array, origin: unknown): void {
+  /**
+   * Sends this turn's updates to every member, merged into one message. When one member sent them
+   * all, it is left out; when several did, every member gets the one merge (a copy's own updates
+   * are no-ops to it), so the work stays one merge per turn however busy the room is.
+   */
+  relayTurn(updates: readonly Uint8Array[], origins: readonly unknown[]): void {
     if (this.gone) return;
-    const message = encodeUpdate(update);
+    const message = encodeUpdate(updates.length === 1 ? updates[0] : Y.mergeUpdates(updates as Uint8Array[]));
+    const senders = new Set(origins);
+    const skip = senders.size === 1 ? origins[0] : undefined;
     let relayed = 0;
     for (const member of this.members) {
-      if (member === origin) continue;
+      if (member === skip) continue;
       member.relay(message);
       relayed++;
     }
     this.context.metrics.updatesOut.add(relayed);
+    this.context.metrics.updatesMerged.add(updates.length - 1);
     const { compactAfterUpdates, compactAfterBytes } = this.context.limits;
     if (this.logCount >= compactAfterUpdates || this.logBytes >= compactAfterBytes) this.queueCompaction();
   }
@@ -187,11 +277,13 @@ export class Room implements BatchedRoom {
 
   /** Folds the update log into one snapshot of the current document. */
   compact(): void {
+    // The log must hold everything before it is replaced: commit what is pending first.
     this.context.batch.flush();
     if (this.logCount === 0 || this.gone) return;
     const started = performance.now();
+    const state = this.encodedState();
     try {
-      this.context.store.compact(this.name, this.encodedState());
+      this.context.store.compact(this.name, state);
     } catch (error) {
       // The log is still intact, so nothing is lost; the next trigger tries again.
       this.context.metrics.storageErrors.inc();
@@ -208,6 +300,7 @@ export class Room implements BatchedRoom {
     });
     this.logCount = 0;
     this.logBytes = 0;
+    this.storedBytes = state.byteLength;
   }
 
   private unloadIfIdle(): void {

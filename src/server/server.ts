@@ -1,7 +1,7 @@
 // The collaboration server: HTTP for /healthz and /metrics, WebSocket upgrades for rooms. Admission
 // (token, room, capacity) is decided before the upgrade is answered, so a refused client gets its
 // close code without a single byte of document data.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -12,6 +12,7 @@ import { ServerMetrics } from './metrics';
 import { Room, type RoomSeeder } from './room';
 import { Revocations } from './revocations';
 import { MemoryRoomStore, type RoomStore } from './storage';
+import type { Durability } from './sqliteStore';
 import { UpdateBatch } from './updateBatch';
 import { type CollabRole, MAX_ROOM_NAME_LENGTH, signToken, verifyToken } from './token';
 
@@ -31,6 +32,19 @@ export interface CollabServerOptions {
   logger?: CollabLogger;
   /** Fills a room's document the first time the room is created (never again for that store). */
   seedRoom?: RoomSeeder;
+  /** How hard SQLite pushes each commit to disk (with `dataDir`); see Durability. Default 'normal'. */
+  durability?: Durability;
+  /** Updates are stored in one commit at most this long after they were relayed. Default 5 ms. */
+  commitWindowMs?: number;
+  /**
+   * Behind one reverse proxy (e.g. TLS termination): per-address limits use the address the proxy
+   * appended last to X-Forwarded-For instead of the proxy's own. Off by default (spoofable otherwise).
+   */
+  trustProxy?: boolean;
+  /** When set, /metrics answers only requests with `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
+  /** Stored rooms not loaded or written for this long are deleted (checked hourly). Off by default. */
+  deleteIdleAfterMs?: number;
 }
 
 export interface CreateTokenOptions {
@@ -63,6 +77,30 @@ const DAY_MS = 86_400_000;
 const SHUTDOWN_GRACE_MS = 2000;
 /** How long a refused connection may linger before it is dropped. */
 const REFUSED_GRACE_MS = 1000;
+/** How often stored rooms are checked for idle deletion. */
+const IDLE_SWEEP_MS = 3_600_000;
+
+/** The client's address: the socket's peer, or behind a trusted proxy the last X-Forwarded-For hop. */
+export function clientAddress(request: http.IncomingMessage, trustProxy: boolean): string {
+  const peer = request.socket.remoteAddress ?? 'unknown';
+  if (!trustProxy) return peer;
+  const header = request.headers['x-forwarded-for'];
+  const value = Array.isArray(header) ? header.join(',') : header;
+  // The proxy appends the address it saw: earlier entries are whatever the client claimed.
+  const last = value
+    ?.split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .at(-1);
+  return last ?? peer;
+}
+
+/** Compares a presented bearer token with the configured one without leaking where they differ. */
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const presented = /^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '';
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
 
 type Admission =
   | { readonly ok: true; readonly room: string; readonly identity: ConnectionIdentity }
@@ -80,7 +118,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   if (options.dataDir) {
     // Required here, not imported: better-sqlite3 is native and only the standalone server needs it.
     const { SqliteRoomStore } = require('./sqliteStore') as typeof import('./sqliteStore');
-    store = new SqliteRoomStore(options.dataDir);
+    store = new SqliteRoomStore(options.dataDir, options.durability);
   } else {
     store = new MemoryRoomStore();
   }
@@ -94,7 +132,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   const startedAt = Date.now();
   let closing = false;
 
-  const batch = new UpdateBatch(store, metrics);
+  const batch = new UpdateBatch(store, metrics, options.commitWindowMs);
   const roomContext = {
     store,
     batch,
@@ -127,7 +165,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
         reason: `the URL path must name a room (1-${MAX_ROOM_NAME_LENGTH} characters)`,
         metric: 'bad_room',
       };
-    const address = request.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(request, options.trustProxy ?? false);
     let identity: ConnectionIdentity = { role: 'rw', name: '', expiresAt: Infinity, address };
     if (auth) {
       const token = url.searchParams.get('token');
@@ -221,6 +259,14 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       response
         .writeHead(closing ? 503 : 200, { 'content-type': 'application/json' })
         .end(JSON.stringify(body));
+    } else if (
+      path === '/metrics' &&
+      options.metricsToken &&
+      !bearerMatches(request.headers.authorization, options.metricsToken)
+    ) {
+      response
+        .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="metrics"' })
+        .end("metrics need Authorization: Bearer <the server's metrics token>\n");
     } else if (path === '/metrics') {
       response
         .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
@@ -288,6 +334,30 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   }, limits.heartbeatMs);
   heartbeat.unref();
 
+  /** Deletes stored rooms idle past deleteIdleAfterMs (never one in memory now). */
+  function deleteIdleRooms(): void {
+    const idleFor = options.deleteIdleAfterMs;
+    if (idleFor === undefined) return;
+    const before = Date.now() - idleFor;
+    for (const info of store.list()) {
+      if (info.usedAt >= before || rooms.has(info.name)) continue;
+      store.delete(info.name);
+      metrics.roomsDeleted.inc();
+      log({
+        level: 'info',
+        msg: 'idle room deleted',
+        room: info.name,
+        usedAt: new Date(info.usedAt).toISOString(),
+      });
+    }
+  }
+  let idleSweep: NodeJS.Timeout | undefined;
+  if (options.deleteIdleAfterMs !== undefined) {
+    deleteIdleRooms();
+    idleSweep = setInterval(deleteIdleRooms, Math.min(IDLE_SWEEP_MS, options.deleteIdleAfterMs));
+    idleSweep.unref();
+  }
+
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(options.port ?? 0, host, () => {
@@ -296,6 +366,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     });
   }).catch((error: Error & { code?: string }) => {
     clearInterval(heartbeat);
+    clearInterval(idleSweep);
     store.close();
     if (error.code === 'EADDRINUSE')
       throw new Error(`port ${options.port} on ${host} is in use; stop what holds it or pick another --port`);
@@ -310,6 +381,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   async function close(): Promise<void> {
     closing = true;
     clearInterval(heartbeat);
+    clearInterval(idleSweep);
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeAllConnections();
     const open = [...connections];

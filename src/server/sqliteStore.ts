@@ -4,9 +4,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { RoomStore, StoredRoom, StoredUpdate } from './storage';
+import type { RoomStore, StoredRoom, StoredRoomInfo, StoredUpdate } from './storage';
 
 export const DATABASE_FILE = 'tandem-rooms.sqlite';
+
+/**
+ * How hard a commit is pushed to disk. 'normal' (WAL + synchronous=NORMAL): a commit survives the
+ * server process being killed (the OS holds it); an OS crash or power loss may take the last commits,
+ * which the clients still hold and re-send. 'full': every commit is fsynced too (slower commits).
+ */
+export type Durability = 'normal' | 'full';
 
 export class SqliteRoomStore implements RoomStore {
   readonly durable = true;
@@ -15,17 +22,27 @@ export class SqliteRoomStore implements RoomStore {
     room: BetterSqlite3.Statement<[string], { snapshot: Buffer }>;
     log: BetterSqlite3.Statement<[string], { seq: number; data: Buffer }>;
     lastSeq: BetterSqlite3.Statement<[string], { seq: number | null }>;
-    create: BetterSqlite3.Statement<[string, Buffer, number]>;
+    create: BetterSqlite3.Statement<[string, Buffer, number, number]>;
     append: BetterSqlite3.Statement<[string, number, Buffer]>;
     setSnapshot: BetterSqlite3.Statement<[Buffer, number, string]>;
     clearLog: BetterSqlite3.Statement<[string]>;
+    touch: BetterSqlite3.Statement<[number, string]>;
+    deleteRoom: BetterSqlite3.Statement<[string]>;
+    list: BetterSqlite3.Statement<
+      [],
+      { name: string; snapshot_bytes: number; log_bytes: number | null; updates: number; used_at: number }
+    >;
   };
+  private readonly deleteTransaction: (room: string) => boolean;
   private readonly compactTransaction: (room: string, state: Buffer) => void;
   private readonly appendTransaction: (updates: readonly StoredUpdate[]) => void;
   /** The next log sequence number of each room this store has touched. */
   private readonly nextSeq = new Map<string, number>();
 
-  constructor(readonly dataDir: string) {
+  constructor(
+    readonly dataDir: string,
+    durability: Durability = 'normal',
+  ) {
     fs.mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, DATABASE_FILE);
     let Database: typeof BetterSqlite3;
@@ -38,12 +55,11 @@ export class SqliteRoomStore implements RoomStore {
     }
     this.db = new Database(file, { timeout: 200 });
     try {
-      // WAL keeps each commit to an append; NORMAL sync means a committed update survives the process
-      // being killed (the OS holds it), which is what "persisted before relay" promises. The
-      // exclusive lock stops a second server from serving the same rooms from the same file.
+      // WAL keeps each commit to an append; see Durability for the sync level. The exclusive lock
+      // stops a second server from serving the same rooms from the same file.
       this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma(durability === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS rooms (
@@ -60,6 +76,12 @@ export class SqliteRoomStore implements RoomStore {
           PRIMARY KEY (room, seq)
         ) WITHOUT ROWID;
       `);
+      // Stores made before idle deletion existed lack the column that tells when a room was used.
+      const columns = this.db.pragma('table_info(rooms)') as { name: string }[];
+      if (!columns.some((column) => column.name === 'used_at')) {
+        this.db.exec('ALTER TABLE rooms ADD COLUMN used_at INTEGER NOT NULL DEFAULT 0');
+        this.db.exec('UPDATE rooms SET used_at = MAX(created_at, compacted_at)');
+      }
       // Writing takes the exclusive lock now rather than on the first update.
       this.db.exec('BEGIN IMMEDIATE; COMMIT;');
     } catch (error) {
@@ -75,23 +97,40 @@ export class SqliteRoomStore implements RoomStore {
       log: this.db.prepare('SELECT seq, data FROM updates WHERE room = ? ORDER BY seq'),
       lastSeq: this.db.prepare('SELECT MAX(seq) AS seq FROM updates WHERE room = ?'),
       create: this.db.prepare(
-        'INSERT INTO rooms (name, snapshot, created_at, compacted_at) VALUES (?, ?, ?, 0)',
+        'INSERT INTO rooms (name, snapshot, created_at, compacted_at, used_at) VALUES (?, ?, ?, 0, ?)',
       ),
       append: this.db.prepare('INSERT INTO updates (room, seq, data) VALUES (?, ?, ?)'),
       setSnapshot: this.db.prepare('UPDATE rooms SET snapshot = ?, compacted_at = ? WHERE name = ?'),
       clearLog: this.db.prepare('DELETE FROM updates WHERE room = ?'),
+      touch: this.db.prepare('UPDATE rooms SET used_at = ? WHERE name = ?'),
+      deleteRoom: this.db.prepare('DELETE FROM rooms WHERE name = ?'),
+      list: this.db.prepare(`
+        SELECT r.name, length(r.snapshot) AS snapshot_bytes, r.used_at,
+          (SELECT SUM(length(u.data)) FROM updates u WHERE u.room = r.name) AS log_bytes,
+          (SELECT COUNT(*) FROM updates u WHERE u.room = r.name) AS updates
+        FROM rooms r ORDER BY r.name`),
     };
     this.appendTransaction = this.db.transaction((updates: readonly StoredUpdate[]) => {
+      const rooms = new Set<string>();
       for (const { room, update } of updates) {
         const seq = this.nextSeq.get(room) ?? (this.statements.lastSeq.get(room)?.seq ?? -1) + 1;
         this.statements.append.run(room, seq, toBuffer(update));
         this.nextSeq.set(room, seq + 1);
+        rooms.add(room);
       }
+      const now = Date.now();
+      for (const room of rooms) this.statements.touch.run(now, room);
     });
     this.compactTransaction = this.db.transaction((room: string, state: Buffer) => {
-      const changed = this.statements.setSnapshot.run(state, Date.now(), room).changes;
+      const now = Date.now();
+      const changed = this.statements.setSnapshot.run(state, now, room).changes;
       if (changed !== 1) throw new Error(`room "${room}" was never created`);
       this.statements.clearLog.run(room);
+      this.statements.touch.run(now, room);
+    });
+    this.deleteTransaction = this.db.transaction((room: string) => {
+      this.statements.clearLog.run(room);
+      return this.statements.deleteRoom.run(room).changes === 1;
     });
   }
 
@@ -109,7 +148,8 @@ export class SqliteRoomStore implements RoomStore {
   }
 
   create(room: string, initialState: Uint8Array): void {
-    this.statements.create.run(room, toBuffer(initialState), Date.now());
+    const now = Date.now();
+    this.statements.create.run(room, toBuffer(initialState), now, now);
   }
 
   append(updates: readonly StoredUpdate[]): void {
@@ -119,6 +159,24 @@ export class SqliteRoomStore implements RoomStore {
 
   compact(room: string, state: Uint8Array): void {
     this.compactTransaction(room, toBuffer(state));
+  }
+
+  delete(room: string): boolean {
+    this.nextSeq.delete(room);
+    return this.deleteTransaction(room);
+  }
+
+  list(): StoredRoomInfo[] {
+    return this.statements.list.all().map((row) => ({
+      name: row.name,
+      bytes: row.snapshot_bytes + (row.log_bytes ?? 0),
+      updates: row.updates,
+      usedAt: row.used_at,
+    }));
+  }
+
+  touch(room: string): void {
+    this.statements.touch.run(Date.now(), room);
   }
 
   close(): void {

@@ -26,13 +26,29 @@ export interface RoomStore {
   append(updates: readonly StoredUpdate[]): void;
   /** Replaces the room's snapshot and log with one state that contains both. */
   compact(room: string, state: Uint8Array): void;
+  /** Removes a room and everything stored for it; false when there was no such room. */
+  delete(room: string): boolean;
+  /** Every stored room, with its size and when it was last loaded or written (ms since the epoch). */
+  list(): StoredRoomInfo[];
+  /** Marks a room as used now (it was loaded), so idle deletion spares it. */
+  touch(room: string): void;
   close(): void;
+}
+
+export interface StoredRoomInfo {
+  readonly name: string;
+  readonly bytes: number;
+  readonly updates: number;
+  readonly usedAt: number;
 }
 
 /** Rooms kept in this process only: they survive unloading, not a restart. */
 export class MemoryRoomStore implements RoomStore {
   readonly durable = false;
-  private readonly rooms = new Map<string, { snapshot: Uint8Array; log: Uint8Array[]; logBytes: number }>();
+  private readonly rooms = new Map<
+    string,
+    { snapshot: Uint8Array; log: Uint8Array[]; logBytes: number; usedAt: number }
+  >();
 
   load(room: string): StoredRoom | undefined {
     const stored = this.rooms.get(room);
@@ -46,16 +62,17 @@ export class MemoryRoomStore implements RoomStore {
 
   create(room: string, initialState: Uint8Array): void {
     if (this.rooms.has(room)) throw new Error(`room "${room}" already exists`);
-    this.rooms.set(room, { snapshot: initialState, log: [], logBytes: 0 });
+    this.rooms.set(room, { snapshot: initialState, log: [], logBytes: 0, usedAt: Date.now() });
   }
 
   append(updates: readonly StoredUpdate[]): void {
     for (const { room } of updates)
       if (!this.rooms.has(room)) throw new Error(`room "${room}" was never created`);
     for (const { room, update } of updates) {
-      const stored = this.rooms.get(room) as { log: Uint8Array[]; logBytes: number };
+      const stored = this.rooms.get(room) as { log: Uint8Array[]; logBytes: number; usedAt: number };
       stored.log.push(update);
       stored.logBytes += update.byteLength;
+      stored.usedAt = Date.now();
     }
   }
 
@@ -65,6 +82,25 @@ export class MemoryRoomStore implements RoomStore {
     stored.snapshot = state;
     stored.log = [];
     stored.logBytes = 0;
+    stored.usedAt = Date.now();
+  }
+
+  delete(room: string): boolean {
+    return this.rooms.delete(room);
+  }
+
+  list(): StoredRoomInfo[] {
+    return [...this.rooms].map(([name, stored]) => ({
+      name,
+      bytes: stored.snapshot.byteLength + stored.logBytes,
+      updates: stored.log.length,
+      usedAt: stored.usedAt,
+    }));
+  }
+
+  touch(room: string): void {
+    const stored = this.rooms.get(room);
+    if (stored) stored.usedAt = Date.now();
   }
 
   close(): void {

@@ -70,6 +70,7 @@ export class ActiveSession implements vscode.Disposable {
       this.follower.onDidChange(() => this.refreshViews()),
       toDisposable(session.connection.onDidChangeState((state) => this.onState(state))),
       toDisposable(session.connection.onDidChangeUnsynced(() => this.refreshViews())),
+      toDisposable(session.connection.onDidChangeVerification(() => this.refreshViews())),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateEditorContext()),
       this.bindings.onDidChangeBindings(() => this.updateEditorContext()),
     );
@@ -113,6 +114,7 @@ export class ActiveSession implements vscode.Disposable {
       state: this.ended ? ('ended' as const) : this.session.state,
       participants: participants.length,
       unsynced: this.session.connection.unsynced,
+      verified: this.session.connection.verification === 'in-sync',
       role: this.session.role,
       following: following?.name,
       detail: this.session.connection.closeInfo?.reason

@@ -1,6 +1,7 @@
 /**
  * The session's own status bar item (beside Tandem's main one): connected / reconnecting / offline,
- * how many are in the session, and "unsynced" while your edits are not yet confirmed by the server.
+ * how many are in the session, "unsynced" while your edits are not yet confirmed by the server, and
+ * "in sync" only while the last digest comparison with the server matched (verified sync).
  */
 import * as vscode from 'vscode';
 import type { ConnectionState } from '../connection';
@@ -9,6 +10,8 @@ export interface CollabStatusReport {
   state: ConnectionState | 'ended';
   participants: number;
   unsynced: boolean;
+  /** The last digest comparison with the server matched (see SessionConnection.verification). */
+  verified: boolean;
   role: 'host' | 'rw' | 'ro';
   following?: string;
   detail?: string;
@@ -50,6 +53,7 @@ export class CollabStatusItem implements vscode.Disposable {
               : state;
     const parts = [`${icon} ${word}`];
     if (report.unsynced) parts.push('$(cloud-upload) unsynced');
+    else if (state === 'connected' && report.verified) parts.push('$(check) in sync');
     if (report.following) parts.push(`$(eye) ${report.following}`);
     this.item.text = parts.join('  ');
     const role = report.role === 'host' ? 'hosting' : report.role === 'ro' ? 'read-only guest' : 'guest';
@@ -59,6 +63,9 @@ export class CollabStatusItem implements vscode.Disposable {
       report.unsynced
         ? 'Some of your edits are not yet confirmed by the server; they are kept and sent when it is reachable.'
         : 'All your edits are confirmed by the server.',
+      report.verified
+        ? 'In sync: your copy matched the server at the last check.'
+        : 'Not verified yet: your copy is compared with the server after connecting and every 10 seconds.',
     ];
     if (report.following) lines.push(`Following ${report.following} (move or type to stop).`);
     if (report.detail) lines.push(report.detail);

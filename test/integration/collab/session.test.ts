@@ -51,6 +51,8 @@ describe('collab: guest in VS Code', function () {
     assert.equal(document.eol, vscode.EndOfLine.CRLF);
     await eventually(() => !!api.collab.bindings?.bindingFor(uri), 'the document to be bound');
     assert.match(api.collab.statusText, /2/, `status shows two participants: ${api.collab.statusText}`);
+    // Verified sync: the first digest check after connecting matched.
+    await eventually(() => /in sync/.test(api.collab.statusText), `"in sync" in the status bar`);
     await assert.rejects(
       Promise.resolve(vscode.workspace.fs.readFile(vscode.Uri.parse(`tandem://${room}/.env`))),
     );

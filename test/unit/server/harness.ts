@@ -49,12 +49,13 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Starts `node dist/server.js --port 0 ...args` and waits for its "listening" log line. */
+/** Starts `node dist/server.js --port 0 ...args` (unless args name a port) and waits for its "listening" log line. */
 export async function startServerProcess(
   args: string[] = [],
   env: Record<string, string | undefined> = { TANDEM_SECRET: testSecret },
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [serverScript, '--port', '0', ...args], {
+  const port = args.includes('--port') ? [] : ['--port', '0'];
+  const child = spawn(process.execPath, [serverScript, ...port, ...args], {
     env: { ...process.env, TANDEM_SECRET: undefined, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

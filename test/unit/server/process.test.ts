@@ -290,7 +290,7 @@ describe('server process: storage and lifecycle', function () {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('keeps every update a peer received across kill -9 and a restart', async () => {
+  it('stores relayed updates within the commit window: they survive kill -9 with every client gone', async () => {
     const first = await start(['--data', dataDir]);
     const writer = client(first.url, 'durable', token('durable'));
     const peer = client(first.url, 'durable', token('durable'));
@@ -300,12 +300,47 @@ describe('server process: storage and lifecycle', function () {
     const received = peer.text.toString();
     writer.destroy();
     peer.destroy();
+    // The default window is 5 ms: well past it, the commit has happened.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(await first.stop('SIGKILL'), 'SIGKILL');
 
     const second = await start(['--data', dataDir]);
     const reader = client(second.url, 'durable', token('durable', 'ro'));
     await reader.synced;
     assert.equal(reader.text.toString(), received);
+  });
+
+  it('loses nothing a client holds when killed between relay and commit: the clients re-send it', async () => {
+    // A commit window longer than the test: every edit below is relayed and never stored.
+    const first = await start(['--data', dataDir, '--commit-window', '600000']);
+    const writer = client(first.url, 'relayed', token('relayed'));
+    const peer = client(first.url, 'relayed', token('relayed'));
+    await Promise.all([writer.synced, peer.synced]);
+    for (let i = 0; i < 50; i++) writer.text.insert(writer.text.length, `line ${i}\n`);
+    await waitFor(() => peer.text.toString().includes('line 49'), 'the peer to receive every line');
+    const received = peer.text.toString();
+    // The author goes away for good: only the peer holds the edits now.
+    writer.destroy();
+    assert.equal(await first.stop('SIGKILL'), 'SIGKILL');
+
+    // Same port, so the peer's provider reconnects by itself and answers the server's state vector.
+    const second = await start(['--data', dataDir, '--port', String(first.port)]);
+    const reader = client(second.url, 'relayed', token('relayed', 'ro'));
+    await reader.synced;
+    await waitFor(
+      () => reader.text.toString() === received,
+      'the peer to re-send what the server lost',
+      10_000,
+    );
+    const third = await (async () => {
+      peer.destroy();
+      reader.destroy();
+      await second.stop('SIGTERM');
+      return start(['--data', dataDir]);
+    })();
+    const after = client(third.url, 'relayed', token('relayed', 'ro'));
+    await after.synced;
+    assert.equal(after.text.toString(), received, 're-sent edits were stored');
   });
 
   it('never stores edits from a read-only client', async () => {
@@ -384,5 +419,40 @@ describe('server process: storage and lifecycle', function () {
     const second = await runServerCommand(['--port', '0', '--data', dataDir], { TANDEM_SECRET: testSecret });
     assert.equal(second.code, 2);
     assert.match(second.stderr, /in use by another Tandem server/);
+  });
+
+  it('lists and deletes stored rooms with `rooms ls` / `rooms rm`, only while no server holds them', async () => {
+    const first = await start(['--data', dataDir]);
+    for (const room of ['keep', 'drop']) {
+      const writer = client(first.url, room, token(room));
+      await writer.synced;
+      writer.text.insert(0, `text of ${room}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const busy = await runServerCommand(['rooms', 'rm', 'drop', '--data', dataDir], {});
+    assert.equal(busy.code, 2);
+    assert.match(busy.stderr, /in use by another Tandem server/);
+    for (const created of clients.splice(0)) created.destroy();
+    await first.stop('SIGTERM');
+    const listed = await runServerCommand(['rooms', 'ls', '--data', dataDir], {});
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(
+      listed.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('\t')[0]),
+      ['drop', 'keep'],
+    );
+    const removed = await runServerCommand(['rooms', 'rm', 'drop', '--data', dataDir], {});
+    assert.equal(removed.code, 0, removed.stderr);
+    const missing = await runServerCommand(['rooms', 'rm', 'drop', '--data', dataDir], {});
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no room "drop"/);
+    const second = await start(['--data', dataDir]);
+    const kept = client(second.url, 'keep', token('keep'));
+    const recreated = client(second.url, 'drop', token('drop'));
+    await Promise.all([kept.synced, recreated.synced]);
+    assert.equal(kept.text.toString(), 'text of keep');
+    assert.equal(recreated.text.toString(), '', 'a deleted room starts empty');
   });
 });

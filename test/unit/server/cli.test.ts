@@ -1,0 +1,71 @@
+// dist/server.js's command line: the options of the reliability work and the rooms command.
+import * as assert from 'node:assert/strict';
+import { parseCli } from '../../../src/server/cli';
+
+describe('server command line', () => {
+  it('reads the limits, durability, commit window, idle deletion and proxy options', () => {
+    const command = parseCli([
+      '--data',
+      '/srv/rooms',
+      '--max-document-bytes',
+      '1000000',
+      '--max-awareness-bytes=2048',
+      '--max-awareness-clients',
+      '3',
+      '--sync-requests-per-second',
+      '5',
+      '--durability',
+      'full',
+      '--commit-window',
+      '20',
+      '--delete-idle-after',
+      '90d',
+      '--trust-proxy',
+    ]);
+    assert.equal(command.kind, 'serve');
+    if (command.kind !== 'serve') return;
+    assert.deepEqual(command.limits, {
+      maxDocumentBytes: 1_000_000,
+      maxAwarenessBytes: 2048,
+      maxAwarenessClients: 3,
+      syncRequestsPerSecond: 5,
+    });
+    assert.equal(command.durability, 'full');
+    assert.equal(command.commitWindowMs, 20);
+    assert.equal(command.deleteIdleAfterMs, 90 * 86_400_000);
+    assert.equal(command.trustProxy, true);
+  });
+
+  it('defaults to normal durability, no idle deletion and no proxy trust', () => {
+    const command = parseCli([]);
+    assert.ok(command.kind === 'serve');
+    assert.equal(command.durability, 'normal');
+    assert.equal(command.deleteIdleAfterMs, undefined);
+    assert.equal(command.trustProxy, false);
+  });
+
+  it('explains wrong values', () => {
+    assert.throws(() => parseCli(['--durability', 'paranoid']), /--durability must be normal or full/);
+    assert.throws(() => parseCli(['--delete-idle-after', '30d']), /needs --data/);
+    assert.throws(() => parseCli(['--commit-window', '0']), /positive integer/);
+    assert.throws(() => parseCli(['--trust-proxy=yes']), /takes no value/);
+  });
+
+  it('parses rooms ls and rooms rm', () => {
+    assert.deepEqual(parseCli(['rooms', 'ls', '--data', 'd']), {
+      kind: 'rooms',
+      action: 'ls',
+      room: undefined,
+      dataDir: 'd',
+    });
+    assert.deepEqual(parseCli(['rooms', 'rm', 'team/notes', '--data=d']), {
+      kind: 'rooms',
+      action: 'rm',
+      room: 'team/notes',
+      dataDir: 'd',
+    });
+    assert.throws(() => parseCli(['rooms', 'rm', '--data', 'd']), /name of the room/);
+    assert.throws(() => parseCli(['rooms', 'ls']), /needs --data/);
+    assert.throws(() => parseCli(['rooms', 'purge']), /ls or rm/);
+  });
+});
