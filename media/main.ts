@@ -227,8 +227,16 @@ function receive(message: HostMessage): void {
       if (message.conversationId !== conversation.id) return;
       const index = conversation.messages.findIndex((candidate) => candidate.id === message.message.id);
       if (index >= 0) conversation.messages[index] = message.message;
+      // Drawn now, with the proposals listed apart, in one task: a proposal that this update ties to
+      // the message moves from "Other proposals" into it without a frame that shows it nowhere. The
+      // queued frame (which a streamed delta may have asked for) then draws this newest version too.
       scheduleRender(message.message);
-      renderOthers();
+      const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+      keepingFocus(() => {
+        if (rendered.has(message.message.id)) renderMessage(message.message);
+        renderOthers();
+      });
+      if (nearBottom) log.scrollTop = log.scrollHeight;
       return;
     }
     case 'busy':

@@ -74,6 +74,15 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
     const input = panel.locator('#request');
     await input.click();
     await input.fill('Add Spanish to the greetings');
+    // Every change of the number of pending hunks drawn, as the panel's DOM changes.
+    await panel.evaluate(() => {
+      const seen: number[] = [];
+      (window as unknown as { pendingCounts: number[] }).pendingCounts = seen;
+      new MutationObserver(() => {
+        const count = document.querySelectorAll('.hunk.pending').length;
+        if (seen.at(-1) !== count) seen.push(count);
+      }).observe(document.body, { childList: true, subtree: true, attributes: true });
+    });
     await input.press('Enter');
     // The server records the endpoint after announcing a request, so match on the path.
     const request = await server.waitForRequest(
@@ -83,6 +92,12 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
     assert.match(request.rawBody, /export function greet/, 'the active file was sent as context');
     await panel.locator('.hunk.pending').nth(1).waitFor({ timeout: 30_000 });
     assert.equal(await panel.locator('.hunk.pending').count(), 2);
+    // The proposal ends up with its answer, and once drawn it was never drawn nowhere on its way there.
+    await panel.locator('.message.assistant .hunk.pending').nth(1).waitFor({ timeout: 10_000 });
+    const counts = await panel.evaluate(
+      () => (window as unknown as { pendingCounts: number[] }).pendingCounts,
+    );
+    assert.deepEqual(counts.slice(counts.indexOf(2)), [2], `pending hunks drawn over time: ${counts}`);
     assert.match(
       await panel.locator('.message.assistant .markdown').last().innerText(),
       /Spanish needs a language code/,

@@ -34,7 +34,13 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
   private ready = false;
 
   constructor(private readonly deps: PanelViewDeps) {
-    deps.assistant.connect((message) => this.post(message));
+    deps.assistant.connect((message) => {
+      // An answer tied to a new proposal goes after the proposal itself (still waiting in the
+      // coalescing timer), so the panel never draws the answer's proposal as no longer under review.
+      if (message.type === 'messageUpdated' && message.message.proposalId && this.cancelLater('proposals'))
+        this.postProposals();
+      this.post(message);
+    });
     this.disposables.push(
       deps.review.controller.onDidChange(() => this.later('proposals', () => this.postProposals())),
       deps.chips.onDidChange(() =>
@@ -238,6 +244,15 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
         run();
       }, COALESCE_MS),
     );
+  }
+
+  /** Cancels a run `later` is holding; true when one was waiting. */
+  private cancelLater(key: string): boolean {
+    const timer = this.timers.get(key);
+    if (!timer) return false;
+    clearTimeout(timer);
+    this.timers.delete(key);
+    return true;
   }
 
   private html(webview: vscode.Webview): string {
