@@ -51,6 +51,8 @@ export function registerNextEdit(deps: NextEditDeps): NextEditService {
   const shownChanged = new vscode.EventEmitter<void>();
   let lastStatus: NextEditStatus | undefined;
   let shown: ShownEdit | undefined;
+  /** Whether next-edit suggestions were on when the setting was last read (undefined before). */
+  let wasEnabled: boolean | undefined;
   /** Set while Tandem applies an accepted edit, so its change is not taken for the user's. */
   let applying = false;
 
@@ -203,7 +205,10 @@ export function registerNextEdit(deps: NextEditDeps): NextEditService {
     settings.watch(['nextEdit.enabled'], () => {
       const on = enabled();
       if (!on) engine.cancel();
-      statusView.enabled(on);
+      // Said in the shared status item when it changes, not at start: turned off in the settings, it
+      // must not hide what inline suggestions show there.
+      if (wasEnabled !== undefined && on !== wasEnabled) statusView.enabled(on);
+      wasEnabled = on;
       redraw();
     }),
   ];

@@ -9,11 +9,17 @@ export class NextEditStatusView {
   constructor(private readonly status: TandemStatusBar) {}
 
   enabled(on: boolean): void {
-    if (!on)
-      this.set({
-        text: 'next edit off',
-        tooltip: ['**Tandem next-edit suggestions are off.**', links(false)].join('\n\n'),
-      });
+    this.set(
+      on
+        ? {
+            text: 'next edit on',
+            tooltip: ['**Tandem next-edit suggestions are on.**', links(true)].join('\n\n'),
+          }
+        : {
+            text: 'next edit off',
+            tooltip: ['**Tandem next-edit suggestions are off.**', links(false)].join('\n\n'),
+          },
+    );
   }
 
   show(status: NextEditStatus): void {
