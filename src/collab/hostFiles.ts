@@ -10,6 +10,7 @@ import type * as Y from 'yjs';
 import { type Eol, detectEol, fromLf, minimalReplacement, toLf } from './eol';
 import { type ApproveGuestChange, GuestBoundary, type GuestChangeApproval } from './guestBoundary';
 import type { HostTree } from './hostTree';
+import type { ParticipantRole } from './presence';
 import {
   DISK_ORIGIN,
   type FileErrorCode,
@@ -37,6 +38,14 @@ export interface HostFilesOptions {
    * carried out; without it such changes are refused.
    */
   approve?: ApproveGuestChange;
+  /**
+   * The role the collaboration server stamped (from the token) on the presence of the Yjs client
+   * `clientId`: undefined when that client has no presence here. Only `rw` and `host` requests are
+   * carried out; a read-only guest's client may refuse locally, but the host never relies on it.
+   */
+  requesterRole(clientId: number): ParticipantRole | undefined;
+  /** How long to wait for the presence of a request's writer to arrive (default 3000 ms). */
+  presenceWaitMs?: number;
 }
 
 export type SeedOutcome = 'seeded' | 'exists' | 'unshareable' | 'missing' | 'excluded';
@@ -193,6 +202,7 @@ export class HostFiles {
     if (!request) return;
     let response: FileResponse;
     try {
+      await this.checkRequester(id, request);
       await this.perform(request);
       response = { ok: true };
     } catch (error) {
@@ -209,6 +219,29 @@ export class HostFiles {
       session.responses.set(id, response);
       session.requests.delete(id);
     }, HOST_ORIGIN);
+  }
+
+  /**
+   * Only a participant whose token may edit changes the host's disk. Who wrote a request is the Yjs
+   * client id of its entry (the server ties each client id to one connection and stamps that
+   * connection's presence with its token's role); the name in the request is only a label.
+   */
+  private async checkRequester(id: string, request: FileRequest): Promise<void> {
+    const writer = this.options.session.requests._map.get(id)?.id.client;
+    let role = writer === undefined ? undefined : this.options.requesterRole(writer);
+    // A presence update can trail the request a little (the server may coalesce presence).
+    const deadline = Date.now() + (this.options.presenceWaitMs ?? 3000);
+    while (role === undefined && writer !== undefined && !this.disposed && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      role = this.options.requesterRole(writer);
+    }
+    if (role === 'rw' || role === 'host') return;
+    throw new FileOperationError(
+      'NoPermissions',
+      role === 'ro'
+        ? `${String(request.by ?? 'a guest')} joined read-only: ${describeRequest(request)} is not allowed`
+        : `the host does not know who asked for ${describeRequest(request)}, so it was not done`,
+    );
   }
 
   private sharedPath(raw: unknown): string {
@@ -440,6 +473,11 @@ export function replaceText(text: Y.Text, next: string, origin: unknown): void {
     if (change.to > change.from) text.delete(change.from, change.to - change.from);
     if (change.insert) text.insert(change.from, change.insert);
   }, origin);
+}
+
+function describeRequest(request: FileRequest): string {
+  const what = request.op === 'mkdir' ? 'creating a folder at' : `${String(request.op)} of`;
+  return `${what} ${String(request.path)}`;
 }
 
 /** A file's text (UTF-8, without a BOM), or undefined when it is absent or not text. */

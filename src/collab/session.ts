@@ -95,6 +95,7 @@ export class CollabSession {
         editors: options.host.editors,
         log: options.log,
         approve: options.host.approve,
+        requesterRole: (clientId) => this.roleOf(clientId),
       });
     } else {
       this.guestFiles = new GuestFiles({
@@ -213,6 +214,17 @@ export class CollabSession {
     this.participantListeners.clear();
     this.endListeners.clear();
     this.ydoc.destroy();
+  }
+
+  /**
+   * The role on a Yjs client's presence: the server stamps it from that connection's token, so a
+   * client cannot claim more than its invite link gives. Undefined without a presence.
+   */
+  private roleOf(clientId: number): 'host' | 'rw' | 'ro' | undefined {
+    if (clientId === this.ydoc.clientID) return this.role;
+    const role = (this.connection.awareness.getStates().get(clientId) as { role?: unknown } | undefined)
+      ?.role;
+    return role === 'host' || role === 'rw' || role === 'ro' ? role : undefined;
   }
 
   private setWant(path: string, wanted: boolean): void {

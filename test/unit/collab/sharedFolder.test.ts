@@ -13,8 +13,18 @@ import { FileOperationError, HostFiles } from '../../../src/collab/hostFiles';
 import { HostTree } from '../../../src/collab/hostTree';
 import { SessionDocument } from '../../../src/collab/sessionDocument';
 
-/** A host and a guest whose Y.Docs exchange updates directly, as the server would relay them. */
-function pair(root: string, readOnly = false, approve?: ApproveGuestChange) {
+/**
+ * A host and a guest whose Y.Docs exchange updates directly, as the server would relay them; the
+ * host sees the guest's presence with the role its token gives (`ro` when `readOnly`).
+ * `relayReadOnly`: the read-only guest's updates reach the host anyway (an attacker's way past the
+ * server), so the host's own check is what is tested.
+ */
+function pair(
+  root: string,
+  readOnly = false,
+  approve?: ApproveGuestChange,
+  options: { relayReadOnly?: boolean; saved?: string[]; presence?: boolean } = {},
+) {
   const hostDoc = new Y.Doc();
   const guestDoc = new Y.Doc();
   hostDoc.on('update', (update: Uint8Array, origin: unknown) => {
@@ -22,8 +32,9 @@ function pair(root: string, readOnly = false, approve?: ApproveGuestChange) {
   });
   guestDoc.on('update', (update: Uint8Array, origin: unknown) => {
     // A read-only guest's updates are dropped by the server.
-    if (origin !== 'relay' && !readOnly) Y.applyUpdate(hostDoc, update, 'relay');
+    if (origin !== 'relay' && (!readOnly || options.relayReadOnly)) Y.applyUpdate(hostDoc, update, 'relay');
   });
+  const guestRole = readOnly ? ('ro' as const) : ('rw' as const);
   const hostSession = new SessionDocument(hostDoc);
   const guestSession = new SessionDocument(guestDoc);
   hostSession.writeMeta('Alice', 'project');
@@ -31,8 +42,21 @@ function pair(root: string, readOnly = false, approve?: ApproveGuestChange) {
   const host = new HostFiles({
     session: hostSession,
     tree,
-    editors: { text: () => undefined, save: async () => false },
+    editors: {
+      text: () => undefined,
+      save: async (relative) => {
+        options.saved?.push(relative);
+        return false;
+      },
+    },
     approve,
+    requesterRole: (clientId) =>
+      clientId === hostDoc.clientID
+        ? 'host'
+        : clientId === guestDoc.clientID && options.presence !== false
+          ? guestRole
+          : undefined,
+    presenceWaitMs: 200,
   });
   const guest = new GuestFiles({
     session: guestSession,
@@ -297,6 +321,69 @@ describe('collab shared folder (host disk, guest view)', () => {
       /read-only/,
     );
     await rejectsWith(guest.delete('/notes.txt', false), 'NoPermissions');
+    assert.equal(fs.readFileSync(path.join(root, 'notes.txt'), 'utf8'), 'first\r\nsecond\r\n');
+  });
+
+  it('a read-only guest who gets a save or write request to the host is refused by the host', async () => {
+    // The attacker's client skips its own read-only check and writes requests straight into the
+    // session document, naming itself as the host; the requests reach the host.
+    const saved: string[] = [];
+    const { tree, host, guestSession, hostSession } = pair(root, true, async () => true, {
+      relayReadOnly: true,
+      saved,
+    });
+    await tree.scan();
+    assert.equal(await host.ensureSeeded('notes.txt'), 'seeded');
+    // Unsaved shared edits (the host's, say) that only a save would put on disk.
+    hostSession.text('notes.txt')!.insert(0, 'unsaved ');
+    const ask = (request: Record<string, unknown>) =>
+      new Promise<{ ok: boolean; code?: string; message?: string }>((resolve) => {
+        const id = `attack-${String(request.op)}`;
+        const check = () => {
+          const response = guestSession.responses.get(id);
+          if (!response) return;
+          guestSession.responses.unobserve(check);
+          resolve(response);
+        };
+        guestSession.responses.observe(check);
+        guestSession.doc.transact(() =>
+          guestSession.requests.set(id, { id, by: 'Alice', at: Date.now(), ...request } as never),
+        );
+      });
+    for (const request of [
+      { op: 'save', path: 'notes.txt' },
+      { op: 'write', path: 'notes.txt', content: Buffer.from('pwned\n'), create: true, overwrite: true },
+      { op: 'write', path: 'new.txt', content: Buffer.from('pwned\n'), create: true, overwrite: false },
+      { op: 'mkdir', path: 'made' },
+      { op: 'delete', path: 'src/main.ts', recursive: false },
+      { op: 'rename', path: 'bom.txt', target: 'moved.txt', overwrite: false },
+    ]) {
+      const response = await ask(request);
+      assert.equal(response.ok, false, `${request.op} was refused`);
+      assert.equal(response.code, 'NoPermissions');
+      assert.match(response.message ?? '', /read-only/);
+    }
+    assert.deepEqual(saved, [], "the host's editor was never asked to save");
+    assert.equal(fs.readFileSync(path.join(root, 'notes.txt'), 'utf8'), 'first\r\nsecond\r\n');
+    assert.equal(fs.existsSync(path.join(root, 'new.txt')), false);
+    assert.equal(fs.existsSync(path.join(root, 'made')), false);
+    assert.equal(fs.existsSync(path.join(root, 'src', 'main.ts')), true);
+    assert.equal(fs.existsSync(path.join(root, 'moved.txt')), false);
+    assert.equal(hostSession.text('notes.txt')!.toString(), 'unsaved first\nsecond\n');
+  });
+
+  it('carries out a request only for a writer whose presence says rw or host', async () => {
+    const saved: string[] = [];
+    const { tree, guest, guestSession } = pair(root, false, undefined, { presence: false, saved });
+    await tree.scan();
+    await guest.readFile('/notes.txt');
+    guestSession.text('notes.txt')!.insert(0, 'x');
+    await rejectsWith(
+      guest.writeFile('/notes.txt', Buffer.from('xfirst\r\nsecond\r\n'), { create: false, overwrite: true }),
+      'NoPermissions',
+      /does not know who asked/,
+    );
+    assert.deepEqual(saved, []);
     assert.equal(fs.readFileSync(path.join(root, 'notes.txt'), 'utf8'), 'first\r\nsecond\r\n');
   });
 
