@@ -20,8 +20,11 @@ import {
   type TestClient,
 } from './harness';
 
+// Each call a different token, as each invite link is: two signed in the same millisecond with the same
+// claims would be one token, and removing one participant would remove the other.
+let minted = 0;
 const token = (room: string, role: CollabRole, name = '') =>
-  signToken(testSecret, { room, role, name, exp: Date.now() + 600_000 });
+  signToken(testSecret, { room, role, name, exp: Date.now() + 600_000 + minted++ });
 
 describe('server process: authority is enforced, not assumed', function () {
   this.timeout(30_000);
