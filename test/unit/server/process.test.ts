@@ -363,6 +363,13 @@ describe('server process: storage and lifecycle', function () {
         ) >= 1,
       'the read-only edit to be dropped',
     ).finally(() => (console.warn = warn));
+    // Relay first: the reader may hold 'kept' up to one commit window before the store does, and a
+    // kill inside that window loses it here, where no client stays to re-send it. Kill after the
+    // commit (the read-only edit never reaches the batch, so this count is the writer's edit).
+    await waitForAsync(
+      async () => metric((await httpGet(first.port, '/metrics')).body, 'tandem_updates_stored_total') >= 1,
+      "the writer's edit to be stored",
+    );
     writer.destroy();
     reader.destroy();
     await first.stop('SIGKILL');
