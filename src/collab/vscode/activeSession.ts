@@ -146,12 +146,18 @@ export class ActiveSession implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
+  /**
+   * `hostStopping`: this extension host is going away (window closing, or VS Code restarting the host
+   * after a folder change). Then the window's context keys are left to the host that comes next: a
+   * "not in a session" from this one could arrive after the next host, already rejoined, said it is.
+   */
+  dispose(options: { hostStopping?: boolean } = {}): void {
     if (this.disposed) return;
     this.disposed = true;
     this.persistUnconfirmed();
     if (this.hostGoneTimer) clearTimeout(this.hostGoneTimer);
     for (const disposable of this.disposables.reverse()) disposable.dispose();
+    if (options.hostStopping) return;
     this.options.participantsView.update([]);
     void vscode.commands.executeCommand('setContext', 'tandem.collab.active', false);
     void vscode.commands.executeCommand('setContext', 'tandem.collab.boundEditor', false);

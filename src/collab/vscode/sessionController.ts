@@ -324,7 +324,7 @@ export class SessionController implements vscode.Disposable {
       // The window is closing: keep unconfirmed edits for the next join, end a hosted session.
       if (active.session.role === 'host')
         active.session.document.markEnded(`${active.session.options.name} closed their window`);
-      active.dispose();
+      active.dispose({ hostStopping: true });
       active.session.dispose();
     }
     void this.server?.close();
