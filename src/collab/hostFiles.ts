@@ -204,6 +204,7 @@ export class HostFiles {
     try {
       await this.checkRequester(id, request);
       await this.perform(request);
+      this.options.log?.('info', `${request.op} ${request.path} for ${request.by}`);
       response = { ok: true };
     } catch (error) {
       response =
