@@ -13,61 +13,12 @@ import {
   freshWorkspace,
   ghostText,
   openWorkbench,
-  repoRoot,
   visibleEditorText,
   type Workbench,
 } from './workbench';
-
-/**
- * One browser per person: two people means two windows in the foreground at once, while two pages
- * of one headless Chromium make one of them a background tab, which neither runs its timers on time
- * nor paints (the editor's lines are drawn in animation frames), so its screen would lag by seconds
- * whatever Tandem does.
- */
-async function personalBrowser(): Promise<Browser> {
-  const load = new Function('p', 'return import(p)') as (
-    file: string,
-  ) => Promise<{ launchBrowser(options: { extraArgs: string[] }): Promise<Browser> }>;
-  const { launchBrowser } = await load(path.join(repoRoot, 'test', 'host', 'browser.mjs'));
-  return launchBrowser({
-    extraArgs: [
-      '--disable-background-timer-throttling',
-      '--disable-backgrounding-occluded-windows',
-      '--disable-renderer-backgrounding',
-    ],
-  });
-}
+import { answerQuickInput, personalBrowser, waitForStatus } from './twoPeople';
 
 const NOTES = 'Meeting notes\n\n- agenda\n- decisions\n';
-
-/** The session status bar item, by the accessible label Tandem gives it. */
-function sessionStatus(page: Page) {
-  return page.locator('.statusbar-item[aria-label^="Tandem session"]').first();
-}
-
-async function waitForStatus(page: Page, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last =
-      (await sessionStatus(page)
-        .getAttribute('aria-label', { timeout: 1000 })
-        .catch(() => '')) ?? '';
-    if (pattern.test(last)) return;
-    await page.waitForTimeout(200);
-  }
-  throw new Error(`session status never matched ${pattern}; last: "${last}"`);
-}
-
-/** Runs a palette command and answers the quick input that follows with `text`. */
-async function answerQuickInput(page: Page, text: string, pickRow?: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(text);
-  if (pickRow)
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: pickRow }).first().waitFor();
-  await input.press('Enter');
-}
 
 /** Milliseconds until `page`'s active editor shows `expected`, or a failure after `timeoutMs`. */
 async function timeUntilShown(page: Page, expected: string, timeoutMs = 10_000): Promise<number> {

@@ -5,46 +5,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
-import { dismissNotifications, freshWorkspace, openWorkbench, repoRoot, type Workbench } from './workbench';
-
-async function personalBrowser(): Promise<Browser> {
-  const load = new Function('p', 'return import(p)') as (
-    file: string,
-  ) => Promise<{ launchBrowser(options: { extraArgs: string[] }): Promise<Browser> }>;
-  const { launchBrowser } = await load(path.join(repoRoot, 'test', 'host', 'browser.mjs'));
-  return launchBrowser({
-    extraArgs: [
-      '--disable-background-timer-throttling',
-      '--disable-backgrounding-occluded-windows',
-      '--disable-renderer-backgrounding',
-    ],
-  });
-}
+import { type Browser } from 'playwright-core';
+import { dismissNotifications, freshWorkspace, openWorkbench, type Workbench } from './workbench';
+import { answerQuickInput, personalBrowser, waitForStatus } from './twoPeople';
 
 const SETTINGS = '{\n  "editor.tabSize": 2\n}\n';
 const IGNORE = 'private/\n';
-
-async function waitForStatus(page: Page, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-  const status = page.locator('.statusbar-item[aria-label^="Tandem session"]').first();
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = (await status.getAttribute('aria-label', { timeout: 1000 }).catch(() => '')) ?? '';
-    if (pattern.test(last)) return;
-    await page.waitForTimeout(200);
-  }
-  throw new Error(`session status never matched ${pattern}; last: "${last}"`);
-}
-
-async function answerQuickInput(page: Page, text: string, pickRow?: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(text);
-  if (pickRow)
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: pickRow }).first().waitFor();
-  await input.press('Enter');
-}
 
 describe('e2e: a guest cannot rewrite the host configuration without the host', function () {
   this.timeout(240_000);
