@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TandemApi } from '../../src/extension';
 
@@ -7,6 +9,13 @@ export async function tandem(): Promise<TandemApi> {
   const extension = vscode.extensions.getExtension<TandemApi>('tandem.tandem');
   assert.ok(extension, 'the Tandem extension is installed in this host');
   return extension.isActive ? extension.exports : extension.activate();
+}
+
+/** Tandem's package.json as the host loaded it (its commands, keybindings, settings). */
+export function tandemManifest() {
+  const extension = vscode.extensions.getExtension('tandem.tandem');
+  assert.ok(extension, 'the Tandem extension is installed in this host');
+  return JSON.parse(fs.readFileSync(path.join(extension.extensionPath, 'package.json'), 'utf8'));
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,10 +1,8 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
 import { fillPrefix, startScriptedModelServer, type ScriptedModelServer } from '../../fixtures/model-server';
-import { eventually, sleep, tandem } from '../tandem';
+import { eventually, sleep, tandem, tandemManifest } from '../tandem';
 
 interface KeybindingEntry {
   key: string;
@@ -31,12 +29,7 @@ describe('inline suggestions in VS Code', function () {
   let api: TandemApi;
   let server: ScriptedModelServer;
   const completionRequests = () => server.requests.filter((request) => request.path === '/v1/completions');
-  const manifest = JSON.parse(
-    fs.readFileSync(
-      path.join(vscode.extensions.getExtension('tandem.tandem')!.extensionPath, 'package.json'),
-      'utf8',
-    ),
-  );
+  const manifest = tandemManifest();
 
   before(async () => {
     api = await tandem();

@@ -1,6 +1,4 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
 import {
@@ -9,7 +7,7 @@ import {
   startScriptedModelServer,
   type ScriptedModelServer,
 } from '../../fixtures/model-server';
-import { eventually, sleep, tandem } from '../tandem';
+import { eventually, sleep, tandem, tandemManifest } from '../tandem';
 
 interface KeybindingEntry {
   key: string;
@@ -28,12 +26,7 @@ describe('next-edit suggestions in VS Code', function () {
   let api: TandemApi;
   let server: ScriptedModelServer;
   const nextEditRequests = () => server.requests.filter((request) => request.path === '/v1/chat/completions');
-  const manifest = JSON.parse(
-    fs.readFileSync(
-      path.join(vscode.extensions.getExtension('tandem.tandem')!.extensionPath, 'package.json'),
-      'utf8',
-    ),
-  );
+  const manifest = tandemManifest();
 
   before(async () => {
     api = await tandem();
