@@ -16,7 +16,7 @@ import {
   visibleEditorText,
   type Workbench,
 } from './workbench';
-import { answerQuickInput, personalBrowser, waitForStatus } from './twoPeople';
+import { answerQuickInput, explorerShows, personalBrowser, waitForStatus } from './twoPeople';
 
 const NOTES = 'Meeting notes\n\n- agenda\n- decisions\n';
 
@@ -41,19 +41,6 @@ async function nameTags(page: Page): Promise<string[]> {
     }
     return found;
   });
-}
-
-/** Waits until the Explorer shows every one of `folders` (root names, as the Explorer prints them). */
-async function explorerShows(page: Page, folders: string[], timeoutMs = 30_000): Promise<void> {
-  const roots = page.locator('.explorer-folders-view .monaco-list-row[aria-level="1"]');
-  const deadline = Date.now() + timeoutMs;
-  let shown: string[] = [];
-  while (Date.now() < deadline) {
-    shown = (await roots.allInnerTexts().catch(() => [])).map((text) => text.trim());
-    if (folders.every((folder) => shown.some((root) => root.toLowerCase() === folder.toLowerCase()))) return;
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`the Explorer never showed ${JSON.stringify(folders)}; it shows ${JSON.stringify(shown)}`);
 }
 
 async function openSharedFile(bench: Workbench, name: string): Promise<void> {

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type Browser } from 'playwright-core';
 import { dismissNotifications, freshWorkspace, openWorkbench, type Workbench } from './workbench';
-import { answerQuickInput, personalBrowser, waitForStatus } from './twoPeople';
+import { answerQuickInput, explorerShows, personalBrowser, waitForStatus } from './twoPeople';
 
 const SETTINGS = '{\n  "editor.tabSize": 2\n}\n';
 const IGNORE = 'private/\n';
@@ -47,6 +47,13 @@ describe('e2e: a guest cannot rewrite the host configuration without the host', 
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
+  afterEach(async function () {
+    // A failed wait leaves both windows' pictures and console logs under test/e2e/screenshots/.
+    if (this.currentTest?.state !== 'failed') return;
+    const label = `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`;
+    await Promise.all([alice?.saveDiagnostics(label), bob?.saveDiagnostics(label)]);
+  });
+
   /** Bob edits a shared file and saves it; Alice gets the prompt with the diff and denies. */
   async function bobSavesAndAliceDenies(file: string, typed: string): Promise<void> {
     await bob.runCommand('Tandem: Open Shared File');
@@ -82,6 +89,8 @@ describe('e2e: a guest cannot rewrite the host configuration without the host', 
       await bob.screenshot('join-failed');
       throw error;
     });
+    // The shared folder is in Bob's Explorer: the window has settled into the workspace it joined.
+    await explorerShows(bob.page, ['alice-config (Alice, Tandem)']);
     await waitForStatus(alice.page, /connected, 2 participants/);
     await dismissNotifications(bob.page);
   });

@@ -51,3 +51,16 @@ export async function answerQuickInput(page: Page, text: string, pickRow?: strin
     await page.locator('.quick-input-list .monaco-list-row', { hasText: pickRow }).first().waitFor();
   await input.press('Enter');
 }
+
+/** Waits until the Explorer shows every one of `folders` (root names, as the Explorer prints them). */
+export async function explorerShows(page: Page, folders: string[], timeoutMs = 30_000): Promise<void> {
+  const roots = page.locator('.explorer-folders-view .monaco-list-row[aria-level="1"]');
+  const deadline = Date.now() + timeoutMs;
+  let shown: string[] = [];
+  while (Date.now() < deadline) {
+    shown = (await roots.allInnerTexts().catch(() => [])).map((text) => text.trim());
+    if (folders.every((folder) => shown.some((root) => root.toLowerCase() === folder.toLowerCase()))) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`the Explorer never showed ${JSON.stringify(folders)}; it shows ${JSON.stringify(shown)}`);
+}

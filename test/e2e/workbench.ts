@@ -150,12 +150,24 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
       fs.writeFileSync(file, [`url: ${page.url()}`, ...pageLog].join('\n') + '\n');
     },
     async runCommand(title) {
-      await dismissNotifications(page);
-      const input = await openQuickInput(page, 'F1');
-      await input.fill(`>${title}`);
-      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-      await row.waitFor({ state: 'visible' });
-      await input.press('Enter');
+      // A palette opened while the window is still settling (a notification, a view or an editor
+      // taking focus) can close before it lists anything: open it again, three times at most.
+      for (let attempt = 1; ; attempt++) {
+        await dismissNotifications(page);
+        const input = await openQuickInput(page, 'F1');
+        await input.fill(`>${title}`);
+        const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+        try {
+          await row.waitFor({ state: 'visible', timeout: attempt < 3 ? 10_000 : 30_000 });
+        } catch (error) {
+          if (attempt >= 3) throw error;
+          note(`[runCommand] "${title}" not listed (attempt ${attempt}); opening the palette again`);
+          await page.keyboard.press('Escape');
+          continue;
+        }
+        await input.press('Enter');
+        return;
+      }
     },
     async openFile(relativePath) {
       const input = await openQuickInput(page, 'Control+P');
