@@ -188,15 +188,14 @@ export class ModelService implements vscode.Disposable {
     else this.deps.log.debug(line);
     if (!this.reportToStatusBar || record.endpoint === 'models') return;
     if (record.outcome === 'ok') {
-      this.deps.status.set(this.latencyReport(record));
-      this.deps.status.setCommand('tandem.showRequestLog');
+      this.deps.status.set({ ...this.latencyReport(record), click: 'tandem.showRequestLog' });
     } else if (record.outcome === 'error') {
       this.deps.status.set({
         text: 'model error',
         severity: 'error',
         tooltip: `${record.error?.message ?? 'The model request failed.'}\n\nClick for the request log.`,
+        click: 'tandem.showRequestLog',
       });
-      this.deps.status.setCommand('tandem.showRequestLog');
     }
   }
 }
