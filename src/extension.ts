@@ -96,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     status,
     log,
     gate: () => trust.gate,
-    notifyError: (error, what) => void model.notifyError(error, what),
+    notifyError: (error, what) => void model.notifyError(error, what, { background: true }),
     instructions: (path) => instructions.forFile(path),
   });
   context.subscriptions.push(completion);
@@ -108,7 +108,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     status,
     log,
     gate: () => trust.gate,
-    notifyError: (error, what) => void model.notifyError(error, what),
+    notifyError: (error, what) => void model.notifyError(error, what, { background: true }),
     completion,
     instructions: (path) => instructions.forFile(path),
   });

@@ -236,6 +236,16 @@ describe('inline suggestions in VS Code', function () {
         '"no model server" in the status bar',
       );
       assert.equal(api.status.clickCommand, 'tandem.selectModel');
+      // Told once in a notification; the next failures while typing stay in the status bar.
+      const shown = () => api.model.shownNotifications.filter((message) => message.includes(`:${port}`));
+      const failed = () => api.model.requestLog.list().filter((record) => record.outcome === 'error').length;
+      await eventually(() => shown().length === 1, 'one notification naming the server');
+      const failedBefore = failed();
+      await type(' ');
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await eventually(() => failed() > failedBefore, 'a second failed request');
+      await sleep(300);
+      assert.equal(shown().length, 1, `notifications: ${JSON.stringify(shown())}`);
     } finally {
       await api.settings.set('model.baseUrl', server.url);
     }
