@@ -6,11 +6,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { SESSION_SCHEME } from '../../workspace/vscode/fileAddress';
 import type { CollabSession } from '../session';
 import { CollabStatusItem } from './collabStatus';
 import { EditorBindings, type SharedPathOf } from './editorBindings';
 import { Follower, PresencePublisher } from './follow';
-import { type GuestFileSystem, SESSION_SCHEME } from './guestFileSystem';
+import { type GuestFileSystem } from './guestFileSystem';
 import type { ParticipantsView } from './participantsView';
 import { RemoteCursors } from './remoteCursors';
 

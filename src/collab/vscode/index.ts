@@ -2,16 +2,16 @@
 // registers commands, the `tandem:` file system, the URI handler and the (empty) Participants view;
 // servers, documents and sockets are created when a session starts.
 import * as vscode from 'vscode';
+import { SESSION_SCHEME } from '../../workspace/vscode/fileAddress';
 import type { Settings } from '../../settings';
 import type { CollabSession } from '../session';
 import type { EditorBindings } from './editorBindings';
-import { GuestFileSystem, SESSION_SCHEME } from './guestFileSystem';
+import { GuestFileSystem } from './guestFileSystem';
 import { restoreLostFolders } from './lostFolders';
 import { ParticipantsView } from './participantsView';
 import { type JoinOptions, SessionController, type StartOptions } from './sessionController';
 import { normaliseSharedPath } from '../sessionDocument';
 
-export { SESSION_SCHEME } from './guestFileSystem';
 export type { StartOptions, JoinOptions } from './sessionController';
 
 export interface CollabDeps {

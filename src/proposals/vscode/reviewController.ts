@@ -1,16 +1,16 @@
 import * as vscode from 'vscode';
-import { trustPathOf } from '../../trust/vscode/trustPath';
+import { displayPathOf, resolveNamedPath, trustPathOf, uriForPath } from '../../workspace/vscode/fileAddress';
 import type { Settings } from '../../settings';
-import type { ProtectedChange, TrustGate } from '../../trust';
+import type { TrustGate } from '../../trust';
 import { confirmProtectedChanges } from '../../trust/vscode';
 import { draftProposal, type BlockFailure } from '../applyBlocks';
 import { parseEditAnswer } from '../editFormat';
 import { expandToGroups, type LineSelection } from '../hunks';
 import { DEFAULT_FUZZY_THRESHOLD } from '../matchSearchBlock';
 import { Proposal, ProposalSet, type HunkLocation, type ProposalOrigin } from '../proposal';
+import type { ProposalStore } from '../proposalStore';
 import { reproposeHunk } from '../repropose';
 import type { AcceptPlan, FileReview, ReviewHunk } from '../review';
-import { displayPathOf, resolveNamedPath, uriForPath } from './workspacePaths';
 
 declare module '../../settings' {
   interface SettingsSchema {
@@ -23,6 +23,8 @@ export interface ReviewDeps {
   log: vscode.LogOutputChannel;
   /** The trust gate (placeholder restoration, protected paths); built on first use by its owner. */
   gate: () => TrustGate;
+  /** Where proposals live; in this window's memory when not given. */
+  store?: ProposalStore;
 }
 
 const encoder = new TextEncoder();
@@ -33,18 +35,16 @@ const encoder = new TextEncoder();
  * (one undo step) of exactly the hunk's lines, after checking those lines still hold the hunk's text.
  */
 export class ReviewController implements vscode.Disposable {
-  readonly proposals = new ProposalSet();
+  readonly proposals: ProposalStore;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires after any proposal, hunk or anchor changed. */
   readonly onDidChange = this.changed.event;
-  private readonly uris = new Map<FileReview, vscode.Uri>();
-  private readonly protection = new Map<FileReview, ProtectedChange>();
-  private readonly confirmed = new WeakSet<FileReview>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Writes run one after another, so each plan is made against the text the previous one left. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: ReviewDeps) {
+    this.proposals = deps.store ?? new ProposalSet();
     const forward = this.proposals.onDidChange(() => this.changed.fire());
     this.disposables.push(
       this.changed,
@@ -66,7 +66,7 @@ export class ReviewController implements vscode.Disposable {
     const unresolved: BlockFailure[] = [];
     for (const block of parsed.blocks) {
       if (uris.has(block.path) || unresolved.some((failure) => failure.path === block.path)) continue;
-      const resolvedPath = resolveNamedPath(block.path);
+      const resolvedPath = resolveNamedPath(block.path, origin.shown);
       if (!('uri' in resolvedPath)) {
         unresolved.push({ index: block.index, path: block.path, reason: resolvedPath.reason, block });
         continue;
@@ -103,11 +103,11 @@ export class ReviewController implements vscode.Disposable {
     const proposal = new Proposal(draft, origin, versions);
     for (const file of proposal.files) {
       const uri = uris.get(file.path)!;
-      this.uris.set(file, uri);
+      file.address = uri.toString();
       const [found] = gate.protectedChanges([
         { path: trustPathOf(uri), before: file.change.original, after: file.change.proposed },
       ]);
-      if (found?.reasons.length) this.protection.set(file, found);
+      if (found?.reasons.length) file.protection = found;
     }
     this.proposals.add(proposal);
     this.deps.log.info(
@@ -117,12 +117,13 @@ export class ReviewController implements vscode.Disposable {
   }
 
   uriOf(file: FileReview): vscode.Uri {
-    return this.uris.get(file) ?? uriForPath(file.path) ?? vscode.Uri.file(file.path);
+    if (file.address) return vscode.Uri.parse(file.address, true);
+    return uriForPath(file.path) ?? vscode.Uri.file(file.path);
   }
 
   /** Why writing this file needs an explicit confirmation (empty when it does not). */
   protectionOf(file: FileReview): string[] {
-    return this.protection.get(file)?.reasons.map((reason) => reason.message) ?? [];
+    return file.protection?.reasons.map((reason) => reason.message) ?? [];
   }
 
   /** Pending and stale hunks shown in a document, with where they come from. */
@@ -184,12 +185,6 @@ export class ReviewController implements vscode.Disposable {
 
   /** Removes a proposal from review (its pending hunks are dropped, the files stay as they are). */
   dismiss(proposalId: string): void {
-    const proposal = this.proposals.get(proposalId);
-    if (!proposal) return;
-    for (const file of proposal.files) {
-      this.uris.delete(file);
-      this.protection.delete(file);
-    }
     this.proposals.remove(proposalId);
   }
 
@@ -343,10 +338,10 @@ export class ReviewController implements vscode.Disposable {
 
   /** Asks once per file (the trust area's modal) before the first write to a protected path. */
   private async confirmProtected(file: FileReview): Promise<boolean> {
-    const found = this.protection.get(file);
-    if (!found || this.confirmed.has(file)) return true;
+    const found = file.protection;
+    if (!found || file.writeConfirmed) return true;
     if (!(await confirmProtectedChanges([found], () => file.path))) return false;
-    this.confirmed.add(file);
+    file.writeConfirmed = true;
     return true;
   }
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { collapseEditBlocks } from '../../../media/editBlocks';
-import { ConversationStore, type KeyValueStore } from '../../../src/panel/conversations';
+import { ConversationStore, type KeyValueStore } from '../../../src/assistant/conversations';
 import { rankPaths } from '../../../src/panel/fileSearch';
 import { SecretVault } from '../../../src/trust';
 import { parseHostMessage, parseWebviewMessage } from '../../../src/panel/protocol';
