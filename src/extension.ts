@@ -8,6 +8,7 @@ import { WorkspaceExclusions } from './trust/vscode/workspaceExclusions';
 import { WorkspaceRedirects } from './trust/vscode/workspaceRedirects';
 import { registerPanel, type TandemPanel } from './panel/vscode';
 import { registerAssistant, type AssistantService } from './assistant/vscode/assistantService';
+import { SessionProposals } from './assistant/vscode/sessionProposals';
 import { registerCollab, type CollabService } from './collab/vscode';
 import { registerCompletion, type CompletionService } from './completion/vscode';
 import { FirstRun } from './onboarding/vscode/firstRun';
@@ -96,6 +97,10 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     sessionTrust: (root, globs) => trust.setSessionGlobs(root, globs),
   });
   context.subscriptions.push(collab);
+  // Proposals for shared files live in the session's document while this window is in one.
+  context.subscriptions.push(
+    new SessionProposals({ collab, review: assistant.review.controller, model, settings, log }),
+  );
   const completion = registerCompletion({
     settings,
     status,

@@ -72,6 +72,8 @@ export class FileReview {
   protection?: ProtectedChange;
   /** The person confirmed writing this protected file (asked once per file). */
   writeConfirmed = false;
+  /** Stored in a shared session's document: the session moves its hunks and decides on them. */
+  shared = false;
   private counter = 0;
   private readonly applying = new Set<string>();
 

@@ -48,6 +48,8 @@ export class ActiveSession implements vscode.Disposable {
   readonly bindings: EditorBindings;
   readonly follower: Follower;
   readonly status = new CollabStatusItem();
+  /** A document's path in the session, or undefined when it is not a shared file. */
+  readonly sharedPathOf: SharedPathOf;
   private readonly disposables: vscode.Disposable[] = [];
   private hostGoneTimer: ReturnType<typeof setTimeout> | undefined;
   private hostGoneNotified = false;
@@ -61,7 +63,8 @@ export class ActiveSession implements vscode.Disposable {
   constructor(private readonly options: ActiveSessionOptions) {
     const { session } = options;
     this.session = session;
-    this.bindings = new EditorBindings(session, this.sharedPathOf(), options.log);
+    this.sharedPathOf = this.sharedPathOfFactory();
+    this.bindings = new EditorBindings(session, this.sharedPathOf, options.log);
     const cursors = new RemoteCursors(session, this.bindings, options.nameTags);
     const publisher = new PresencePublisher(session, this.bindings);
     this.follower = new Follower(session, this.bindings, (shared) => this.openShared(shared));
@@ -223,7 +226,7 @@ export class ActiveSession implements vscode.Disposable {
     return vscode.Uri.from({ scheme: SESSION_SCHEME, authority: this.options.room, path: `/${shared}` });
   }
 
-  private sharedPathOf(): SharedPathOf {
+  private sharedPathOfFactory(): SharedPathOf {
     const { root, room, session } = this.options;
     if (root) {
       const prefix = root.path.endsWith('/') ? root.path : `${root.path}/`;

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { SESSION_SCHEME } from '../../workspace/vscode/fileAddress';
 import type { Settings } from '../../settings';
 import type { CollabSession } from '../session';
+import type { ActiveSession } from './activeSession';
 import type { EditorBindings } from './editorBindings';
 import { GuestFileSystem } from './guestFileSystem';
 import { restoreLostFolders } from './lostFolders';
@@ -142,6 +143,16 @@ export class CollabService implements vscode.Disposable {
 
   get session(): CollabSession | undefined {
     return this.controller.current?.session;
+  }
+
+  /** The session running in this window (its bindings, shared paths, presence), if any. */
+  get active(): ActiveSession | undefined {
+    return this.controller.current;
+  }
+
+  /** Fires when a session becomes active in this window, and (with undefined) when it is left. */
+  get onDidChangeSession(): vscode.Event<ActiveSession | undefined> {
+    return this.controller.onDidChangeActive;
   }
 
   get bindings(): EditorBindings | undefined {

@@ -52,6 +52,9 @@ export interface ControllerDeps {
 
 export class SessionController implements vscode.Disposable {
   private active: ActiveSession | undefined;
+  private readonly activeChanged = new vscode.EventEmitter<ActiveSession | undefined>();
+  /** Fires when a session becomes active in this window, and (with undefined) when it is left. */
+  readonly onDidChangeActive = this.activeChanged.event;
   private server: CollabServer | undefined;
   /** Host: how to mint invite tokens, and the URL guests connect to. */
   private inviter:
@@ -168,6 +171,7 @@ export class SessionController implements vscode.Disposable {
     const isHost = active.session.role === 'host';
     await active.session.leave();
     this.active = undefined;
+    this.activeChanged.fire(undefined);
     active.dispose();
     this.inviter = undefined;
     this.room = undefined;
@@ -320,6 +324,7 @@ export class SessionController implements vscode.Disposable {
   dispose(): void {
     const active = this.active;
     this.active = undefined;
+    if (active) this.activeChanged.fire(undefined);
     if (active) {
       // The window is closing: keep unconfirmed edits for the next join, end a hosted session.
       if (active.session.role === 'host')
@@ -329,6 +334,7 @@ export class SessionController implements vscode.Disposable {
     }
     void this.server?.close();
     this.server = undefined;
+    this.activeChanged.dispose();
   }
 
   private async startIn(
@@ -498,6 +504,7 @@ export class SessionController implements vscode.Disposable {
         onChange: (listener) => this.deps.settings.watch(['trust.excludeGlobs'], listener),
       },
     });
+    this.activeChanged.fire(this.active);
   }
 
   /** The host's open editors, as the host side of the shared folder sees them. */

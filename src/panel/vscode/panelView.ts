@@ -140,6 +140,7 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
         if (message.action === 'accept') await controller.acceptHunk(message.hunkId, message.selection);
         else if (message.action === 'reject') controller.rejectHunk(message.hunkId);
         else if (message.action === 'repropose') await controller.repropose(message.hunkId);
+        else if (message.action === 'undo') controller.undoHunk(message.hunkId);
         else await review.reveal(found);
         return;
       }

@@ -8,7 +8,9 @@ import { parseEditAnswer } from '../editFormat';
 import { expandToGroups, type LineSelection } from '../hunks';
 import { DEFAULT_FUZZY_THRESHOLD } from '../matchSearchBlock';
 import { Proposal, ProposalSet, type HunkLocation, type ProposalOrigin } from '../proposal';
-import type { ProposalStore } from '../proposalStore';
+import { ReviewProposals, type ProposalStore } from '../proposalStore';
+import type { SessionProposalStore } from '../sessionProposalStore';
+import { SharedProposalError } from '../shared';
 import { reproposeHunk } from '../repropose';
 import type { AcceptPlan, FileReview, ReviewHunk } from '../review';
 
@@ -29,13 +31,24 @@ export interface ReviewDeps {
 
 const encoder = new TextEncoder();
 
+/** How this window shares a proposal while it is in a session. */
+export interface SessionSharing {
+  /** The file's path in the session, or undefined when the file is not shared. */
+  sharedPathOf(uri: vscode.Uri): string | undefined;
+  /** The model that answered (as the requester's settings name it). */
+  model(): string;
+  /** Whether the request and answer are shared with the proposal (the per-session opt-in). */
+  shareThread(): boolean;
+}
+
 /**
  * Proposals under review in this window: creates them from answers, keeps their hunks in step with
  * the documents, and applies or drops hunks as the person decides. Every write is one WorkspaceEdit
  * (one undo step) of exactly the hunk's lines, after checking those lines still hold the hunk's text.
  */
 export class ReviewController implements vscode.Disposable {
-  readonly proposals: ProposalStore;
+  readonly proposals: ReviewProposals<SessionProposalStore>;
+  private sharing: SessionSharing | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires after any proposal, hunk or anchor changed. */
   readonly onDidChange = this.changed.event;
@@ -44,11 +57,12 @@ export class ReviewController implements vscode.Disposable {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: ReviewDeps) {
-    this.proposals = deps.store ?? new ProposalSet();
+    this.proposals = new ReviewProposals<SessionProposalStore>(deps.store ?? new ProposalSet());
     const forward = this.proposals.onDidChange(() => this.changed.fire());
     this.disposables.push(
       this.changed,
       { dispose: () => forward.dispose() },
+      { dispose: () => this.proposals.dispose() },
       vscode.workspace.onDidChangeTextDocument((event) => this.onDocumentChanged(event)),
     );
   }
@@ -109,11 +123,62 @@ export class ReviewController implements vscode.Disposable {
       ]);
       if (found?.reasons.length) file.protection = found;
     }
+    const shared = this.share(proposal, uris, origin, answer);
+    if (shared && proposal.files.length === 0 && proposal.failures.length === 0) return shared;
     this.proposals.add(proposal);
     this.deps.log.info(
       `Proposal ${proposal.id}: ${proposal.files.length} file(s), ${proposal.pendingHunks().length} hunk(s), ${proposal.failures.length} block(s) not applied`,
     );
     return proposal;
+  }
+
+  /**
+   * While a session is active: shows its proposals beside this window's, and shares each new
+   * proposal's changes to shared files in its document instead of keeping them here. Undefined when
+   * the session ends.
+   */
+  attachSession(store: SessionProposalStore | undefined, sharing?: SessionSharing): void {
+    this.sharing = store ? sharing : undefined;
+    this.proposals.attach(store);
+  }
+
+  /**
+   * Moves the changes to shared files out of a new local proposal into the session's document (one
+   * shared proposal per file). A change that cannot be shared (the shared text moved on meanwhile)
+   * stays in the local proposal. Returns the first shared proposal.
+   */
+  private share(
+    proposal: Proposal,
+    uris: ReadonlyMap<string, vscode.Uri>,
+    origin: ProposalOrigin,
+    answer: string,
+  ): Proposal | undefined {
+    const session = this.proposals.session;
+    const sharing = this.sharing;
+    if (!session || !sharing) return undefined;
+    let first: Proposal | undefined;
+    for (const file of [...proposal.files]) {
+      const uri = uris.get(file.path);
+      const sharedPath = uri && sharing.sharedPathOf(uri);
+      if (!sharedPath || file.kind !== 'modify' || file.hunks.length === 0) continue;
+      try {
+        const shared = session.share({
+          path: sharedPath,
+          reason: file.change.notes.join('\n\n') || proposal.rationale,
+          model: sharing.model(),
+          hunks: file.hunks.map((hunk) => ({ line: hunk.line, removed: hunk.removed, added: hunk.added })),
+          ...(sharing.shareThread() ? { thread: { request: origin.instruction, answer } } : {}),
+        });
+        first ??= shared;
+        proposal.files.splice(proposal.files.indexOf(file), 1);
+        this.deps.log.info(`Proposal for ${sharedPath} shared in the session as ${shared.id}`);
+      } catch (error) {
+        this.deps.log.warn(
+          `Could not share the proposal for ${sharedPath}; kept in this window: ${String(error)}`,
+        );
+      }
+    }
+    return first;
   }
 
   uriOf(file: FileReview): vscode.Uri {
@@ -145,6 +210,8 @@ export class ReviewController implements vscode.Disposable {
   }
 
   rejectHunk(hunkId: string): boolean {
+    const session = this.proposals.session;
+    if (session?.owns(hunkId)) return this.decideShared(session, hunkId, 'reject');
     const found = this.proposals.findHunk(hunkId);
     if (!found || !found.file.reject(hunkId)) return false;
     this.proposals.changed();
@@ -163,6 +230,7 @@ export class ReviewController implements vscode.Disposable {
   }
 
   rejectFile(file: FileReview): number {
+    if (file.shared) return file.pending().filter((hunk) => this.rejectHunk(hunk.id)).length;
     let rejected = 0;
     for (const hunk of file.hunks) if (hunk.status === 'pending' && file.reject(hunk.id)) rejected++;
     if (rejected) this.proposals.changed();
@@ -188,10 +256,36 @@ export class ReviewController implements vscode.Disposable {
     this.proposals.remove(proposalId);
   }
 
+  /**
+   * Asks to undo an accepted hunk of a shared proposal (only whoever accepted it may; the host puts
+   * back what it replaced, unless someone edited it since). False, after saying why, when refused.
+   */
+  undoHunk(hunkId: string): boolean {
+    const session = this.proposals.session;
+    if (!session?.owns(hunkId)) {
+      void vscode.window.showInformationMessage(
+        'Tandem: undo an accepted change of your own with Undo in its editor (Ctrl+Z).',
+      );
+      return false;
+    }
+    try {
+      session.undo(hunkId);
+      return true;
+    } catch (error) {
+      return this.refusedShared(error);
+    }
+  }
+
   /** Re-matches a stale hunk against the document as it is now. */
   async repropose(hunkId: string): Promise<boolean> {
     const found = this.proposals.findHunk(hunkId);
     if (!found || found.hunk.status !== 'stale') return false;
+    if (found.file.shared) {
+      void vscode.window.showInformationMessage(
+        `Tandem: a shared change cannot be re-proposed; drop it and ask the assistant again for ${found.file.path}.`,
+      );
+      return false;
+    }
     const document = await this.openIfExists(this.uriOf(found.file));
     const again = reproposeHunk(found.hunk, document?.getText() ?? '', {
       fuzzyThreshold: this.fuzzyThreshold(),
@@ -279,7 +373,31 @@ export class ReviewController implements vscode.Disposable {
     return run;
   }
 
+  /** Records a decision on a shared hunk; the session's host applies it. */
+  private decideShared(
+    session: SessionProposalStore,
+    hunkId: string,
+    action: 'accept' | 'reject',
+    selection?: LineSelection,
+  ): boolean {
+    try {
+      session.decide(hunkId, action, selection);
+      return true;
+    } catch (error) {
+      return this.refusedShared(error);
+    }
+  }
+
+  private refusedShared(error: unknown): false {
+    if (error instanceof SharedProposalError)
+      void vscode.window.showWarningMessage(`Tandem: ${error.message}.`);
+    else this.deps.log.error(`A shared proposal's decision failed: ${String(error)}`);
+    return false;
+  }
+
   private async acceptNow(hunkId: string, selection?: LineSelection): Promise<boolean> {
+    const session = this.proposals.session;
+    if (session?.owns(hunkId)) return this.decideShared(session, hunkId, 'accept', selection);
     const found = this.proposals.findHunk(hunkId);
     if (!found) return false;
     const { file } = found;
@@ -371,6 +489,12 @@ export class ReviewController implements vscode.Disposable {
     for (const proposal of this.proposals.all())
       for (const file of proposal.files) {
         if (this.uriOf(file).toString() !== key) continue;
+        // A shared proposal's hunks move with the session's text (their anchors): redraw only, once
+        // the editor has caught up with the text they were placed in.
+        if (file.shared) {
+          touched = true;
+          continue;
+        }
         if (!file.hunks.some((hunk) => hunk.status === 'pending' || hunk.applied)) continue;
         const changes = event.contentChanges.map((change) => ({
           start: { line: change.range.start.line, character: change.range.start.character },
