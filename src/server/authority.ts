@@ -4,8 +4,14 @@
 // - Yjs client ids: a connection's own id is the one its presence is under, and becomes its own when
 //   it writes structs under it; an update with new structs under another's id closes the connection
 //   (it could hide that person's edits);
-// - host-only state: the session's `meta`, `tree`, `files` and `responses` maps, and which files
-//   exist in `texts`, change only through a `host` token;
+// - host-only state: the session's `meta`, `tree`, `files`, `responses` and `outcomes` maps, and
+//   which files exist in `texts`, change only through a `host` token;
+// - signed entries: a proposal or decision (src/proposals/shared) names who made it; it is taken only
+//   under the writer's own client id and with the name the server stamped on that writer's presence,
+//   so nobody records a decision "by" someone else; decisions are removed only by the host, a
+//   proposal only by the host or its author;
+// - presence of the assistant: a read-only connection's presence carries no assistant (it cannot
+//   share what the assistant proposes);
 // - removal: a host may remove a participant, which revokes their token and closes them.
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -14,11 +20,24 @@ import type { AwarenessEntry } from './protocol';
 import type { CollabRole } from './token';
 
 /** Root maps only a host token may change at all. */
-export const HOST_ONLY_ROOTS: ReadonlySet<string> = new Set(['meta', 'tree', 'files', 'responses']);
+export const HOST_ONLY_ROOTS: ReadonlySet<string> = new Set([
+  'meta',
+  'tree',
+  'files',
+  'responses',
+  'outcomes',
+]);
 /** Host-only roots whose entries a guest may delete: the host's answer to that guest's own request, once read. */
 const GUEST_DELETABLE_ROOTS: ReadonlySet<string> = new Set(['responses']);
 /** Root maps whose entries only a host creates or removes (what is inside them others may edit). */
 export const HOST_KEYED_ROOTS: ReadonlySet<string> = new Set(['texts']);
+/** Root maps whose entries name their author in this field: `{ name, clientId }`. */
+export const SIGNED_ROOTS: ReadonlyMap<string, string> = new Map([
+  ['proposals', 'askedBy'],
+  ['decisions', 'by'],
+]);
+/** Signed roots whose entries their author may remove too (else only the host). */
+const AUTHOR_DELETABLE_ROOTS: ReadonlySet<string> = new Set(['proposals']);
 
 /** Message type of Tandem's own control messages (beside y-websocket's 0-3). */
 export const messageControl = 84;
@@ -78,6 +97,8 @@ export class RoomAuthority {
   private readonly owners = new Map<number, Owner>();
   /** Yjs client id -> the connection (and token) whose presence (awareness) it is. */
   private readonly announced = new Map<number, Owner>();
+  /** Yjs client id -> the name the server last stamped on its presence. */
+  private readonly stampedNames = new Map<number, string>();
 
   constructor(private readonly doc: Y.Doc) {}
 
@@ -101,8 +122,16 @@ export class RoomAuthority {
       const presence = this.announced.get(client);
       if (presence && this.isOwner(presence, member)) fresh.push(client);
     }
-    if (member.identity.role !== 'host') {
-      const touched = hostStateTouched(this.doc, update);
+    const host = member.identity.role === 'host';
+    // The host may change anything but may not sign for others: only map entries need a look, and a
+    // host's large updates (a resync of the whole document) are not walked struct by struct.
+    const located = locateUpdate(
+      this.doc,
+      update,
+      host ? { inserted: (item) => item.parentSub !== null, deleted: false } : {},
+    );
+    if (!host) {
+      const touched = hostStateTouchedIn(located);
       if (touched)
         return {
           ok: false,
@@ -110,8 +139,51 @@ export class RoomAuthority {
           reason: `only the host may change the session's ${touched}; your change was not shared`,
         };
     }
+    const unsigned = this.forgedSignature(member, located, fresh);
+    if (unsigned) return { ok: false, action: 'drop', reason: `${unsigned}; your change was not shared` };
     for (const client of fresh) this.claim(member, client);
     return { ok: true };
+  }
+
+  /**
+   * Why the update's new proposals or decisions do not come from `member` as they claim, or why it
+   * may not remove the ones it removes; undefined when all is in order.
+   */
+  private forgedSignature(
+    member: AuthorityMember,
+    located: LocatedUpdate,
+    fresh: readonly number[],
+  ): string | undefined {
+    for (const { item, place } of located.inserted) {
+      const field = place && SIGNED_ROOTS.get(place.root);
+      if (!field) continue;
+      if (!place.direct) return `a ${place.root} entry must be a plain record`;
+      const content = item.content;
+      const value = content instanceof Y.ContentAny ? (content.getContent()[0] as unknown) : undefined;
+      const signer =
+        typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined;
+      const claimed =
+        typeof signer === 'object' && signer !== null ? (signer as Record<string, unknown>) : {};
+      const client = item.id.client;
+      if (claimed.clientId !== client)
+        return `a ${place.root} entry must name its writer's own client id (${client}) in \`${field}\``;
+      const presence = this.announced.get(client) ?? this.owners.get(client);
+      const own = fresh.includes(client) || (presence !== undefined && this.isOwner(presence, member));
+      if (!own)
+        return `a ${place.root} entry must be written under your own client id, with your presence published`;
+      const name = member.identity.name || this.stampedNames.get(client);
+      if (name === undefined || claimed.name !== name)
+        return `a ${place.root} entry must carry the name the session knows you by (${name ?? 'publish your presence first'})`;
+    }
+    if (member.identity.role === 'host') return undefined;
+    for (const { item, place } of located.deleted) {
+      if (!place || !SIGNED_ROOTS.has(place.root)) continue;
+      const author = this.owners.get(item.id.client) ?? this.announced.get(item.id.client);
+      const mayRemove =
+        AUTHOR_DELETABLE_ROOTS.has(place.root) && author !== undefined && this.isOwner(author, member);
+      if (!mayRemove) return `only the host may remove ${place.root} entries`;
+    }
+    return undefined;
   }
 
   /** Records `clientId` as `member`'s unless someone else holds it. */
@@ -180,9 +252,12 @@ export class RoomAuthority {
           ? (record.user as Record<string, unknown>)
           : {};
       const name = member.identity.name || unclaimedName(user.name, member, others);
+      this.stampedNames.set(entry.clientId, name);
+      const { assistant, ...rest } = record;
+      const shown = member.identity.role === 'ro' || assistant === undefined ? rest : { ...rest, assistant };
       stamped.push({
         ...entry,
-        state: JSON.stringify({ ...record, user: { ...user, name }, role: member.identity.role }),
+        state: JSON.stringify({ ...shown, user: { ...user, name }, role: member.identity.role }),
       });
     }
     return stamped;
@@ -204,11 +279,21 @@ function unclaimedName(value: unknown, member: AuthorityMember, others: Iterable
   return name;
 }
 
+/** Where an update's new structs go, and which stored structs it deletes. */
+export interface LocatedUpdate {
+  readonly inserted: readonly { readonly item: Y.Item; readonly place: Place | undefined }[];
+  readonly deleted: readonly { readonly item: Y.Item; readonly place: Place | undefined }[];
+}
+
 /**
- * The host-only root an update would change, or undefined. Each new struct's parent is found from
- * the update itself or the room's document; each deletion's target likewise.
+ * Finds the place of each new struct of `update` (from the update itself or the room's document) and
+ * of each struct of the room's document it deletes.
  */
-export function hostStateTouched(doc: Y.Doc, update: Uint8Array): string | undefined {
+export function locateUpdate(
+  doc: Y.Doc,
+  update: Uint8Array,
+  only: { readonly inserted?: (item: Y.Item) => boolean; readonly deleted?: boolean } = {},
+): LocatedUpdate {
   const decoded = Y.decodeUpdate(update);
   const inUpdate = new Map<number, Y.Item[]>();
   for (const struct of decoded.structs) {
@@ -217,28 +302,65 @@ export function hostStateTouched(doc: Y.Doc, update: Uint8Array): string | undef
     list.push(struct);
     inUpdate.set(struct.id.client, list);
   }
-  const findNew = (id: Y.ID): Y.Item | undefined =>
-    inUpdate
-      .get(id.client)
-      ?.find((item) => id.clock >= item.id.clock && id.clock < item.id.clock + item.length);
+  // An update lists each client's structs in clock order: binary search keeps a whole-document resync linear-ish.
+  const findNew = (id: Y.ID): Y.Item | undefined => {
+    const list = inUpdate.get(id.client);
+    if (!list) return undefined;
+    let low = 0;
+    let high = list.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const item = list[middle];
+      if (id.clock < item.id.clock) high = middle - 1;
+      else if (id.clock >= item.id.clock + item.length) low = middle + 1;
+      else return item;
+    }
+    return undefined;
+  };
   const findStored = (id: Y.ID): Y.Item | undefined => {
     if (id.clock >= Y.getState(doc.store, id.client)) return undefined;
     const struct = Y.getItem(doc.store, id);
     return struct instanceof Y.Item ? struct : undefined;
   };
-  /** The root name and whether the struct sits directly in it, for a struct of the update. */
-  const placeOfNew = (item: Y.Item, depth: number): Place | undefined => {
+  const places = new Map<Y.Item, Place | undefined>();
+  /**
+   * The root name and whether the struct sits directly in it, for a struct of the update. Follows
+   * its siblings' chain without recursion (an update may chain thousands), remembering every answer.
+   */
+  const placeOfNew = (start: Y.Item, depth: number): Place | undefined => {
     if (depth > 64) return undefined;
-    const parent = item.parent as unknown;
-    if (typeof parent === 'string') return { root: parent, direct: true };
-    if (parent && typeof parent === 'object' && 'client' in parent)
-      return placeOfTypeItem(parent as Y.ID, depth);
-    const neighbour = item.origin ?? item.rightOrigin;
-    if (!neighbour) return undefined;
-    const fresh = findNew(neighbour);
-    if (fresh && fresh !== item) return placeOfNew(fresh, depth + 1);
-    const stored = findStored(neighbour);
-    return stored ? placeOfStored(stored) : undefined;
+    const chain = new Set<Y.Item>();
+    let item = start;
+    let place: Place | undefined;
+    for (;;) {
+      if (places.has(item)) {
+        place = places.get(item);
+        break;
+      }
+      if (chain.has(item)) break;
+      chain.add(item);
+      const parent = item.parent as unknown;
+      if (typeof parent === 'string') {
+        place = { root: parent, direct: true };
+        break;
+      }
+      if (parent && typeof parent === 'object' && 'client' in parent) {
+        place = placeOfTypeItem(parent as Y.ID, depth);
+        break;
+      }
+      const neighbour = item.origin ?? item.rightOrigin;
+      if (!neighbour) break;
+      const fresh = findNew(neighbour);
+      if (fresh && fresh !== item) {
+        item = fresh;
+        continue;
+      }
+      const stored = findStored(neighbour);
+      place = stored ? placeOfStored(stored) : undefined;
+      break;
+    }
+    for (const visited of chain) places.set(visited, place);
+    return place;
   };
   /** The place inside the type created by the item `id`. */
   const placeOfTypeItem = (id: Y.ID, depth: number): Place | undefined => {
@@ -252,28 +374,41 @@ export function hostStateTouched(doc: Y.Doc, update: Uint8Array): string | undef
     const outer = placeOfStored(stored);
     return outer ? { root: outer.root, direct: false } : undefined;
   };
-  for (const struct of decoded.structs) {
-    if (!(struct instanceof Y.Item)) continue;
-    const place = placeOfNew(struct, 0);
-    const touched = protectedRoot(place);
-    if (touched) return touched;
-  }
+  const inserted: { item: Y.Item; place: Place | undefined }[] = [];
+  for (const struct of decoded.structs)
+    if (struct instanceof Y.Item && (only.inserted?.(struct) ?? true))
+      inserted.push({ item: struct, place: placeOfNew(struct, 0) });
+  const deleted: { item: Y.Item; place: Place | undefined }[] = [];
+  if (only.deleted === false) return { inserted, deleted };
   for (const [client, deletes] of decoded.ds.clients) {
     for (const range of deletes) {
       let clock = range.clock;
       const end = range.clock + range.len;
-      // Only what the room already has can be deleted by this update (new structs were checked above).
+      // Only what the room already has can be deleted by this update (new structs are placed above).
       const known = Math.min(end, Y.getState(doc.store, client));
       while (clock < known) {
         const struct = Y.getItem(doc.store, Y.createID(client, clock)) as Y.AbstractStruct;
-        if (struct instanceof Y.Item) {
-          const place = placeOfStored(struct);
-          const touched = place && GUEST_DELETABLE_ROOTS.has(place.root) ? undefined : protectedRoot(place);
-          if (touched) return touched;
-        }
+        if (struct instanceof Y.Item) deleted.push({ item: struct, place: placeOfStored(struct) });
         clock = struct.id.clock + struct.length;
       }
     }
+  }
+  return { inserted, deleted };
+}
+
+/** The host-only root an update would change, or undefined. */
+export function hostStateTouched(doc: Y.Doc, update: Uint8Array): string | undefined {
+  return hostStateTouchedIn(locateUpdate(doc, update));
+}
+
+function hostStateTouchedIn(located: LocatedUpdate): string | undefined {
+  for (const { place } of located.inserted) {
+    const touched = protectedRoot(place);
+    if (touched) return touched;
+  }
+  for (const { place } of located.deleted) {
+    const touched = place && GUEST_DELETABLE_ROOTS.has(place.root) ? undefined : protectedRoot(place);
+    if (touched) return touched;
   }
   return undefined;
 }

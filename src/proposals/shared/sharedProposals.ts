@@ -88,6 +88,8 @@ export interface SharedProposalsOptions {
   readonly name: () => string;
   /** Whether the local participant may write (read-only participants see proposals but cannot decide). */
   readonly canWrite: () => boolean;
+  /** Whether the local participant hosts the session (the host may withdraw anyone's proposal). */
+  readonly isHost?: () => boolean;
   readonly now?: () => number;
 }
 
@@ -220,6 +222,21 @@ export class SharedProposals {
         `only ${outcome.by?.name ?? 'whoever accepted it'}, who accepted it, can undo it`,
       );
     return this.record(hunkId, 'undo');
+  }
+
+  /**
+   * Takes a proposal out of the session: its author may, and the host. Hunks already accepted stay in
+   * the text (undo them first to take them out too).
+   */
+  withdraw(proposalId: string): void {
+    this.mustWrite('withdraw a proposal');
+    const proposal = readProposal(this.session.proposals.get(proposalId));
+    if (!proposal) throw new SharedProposalError('the proposal is no longer shared');
+    if (proposal.askedBy.clientId !== this.session.doc.clientID && !this.options.isHost?.())
+      throw new SharedProposalError(
+        `only ${proposal.askedBy.name}, who asked for it, or the host can withdraw it`,
+      );
+    this.session.doc.transact(() => this.session.proposals.delete(proposalId), PROPOSAL_ORIGIN);
   }
 
   /** Every shared proposal (of one file when `path` is given), oldest first. */

@@ -201,6 +201,21 @@ describe('shared proposals: one decision for everyone, applied once', () => {
     );
   });
 
+  it('lets the author withdraw a proposal for everyone, and nobody else but the host', () => {
+    const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
+    const [alice, bob] = peers;
+    const proposal = propose(alice);
+    syncAll([host, ...peers]);
+    assert.throws(() => bob.shared.withdraw(proposal.id), /only Alice, who asked for it, or the host/);
+    alice.shared.withdraw(proposal.id);
+    syncAll([host, ...peers]);
+    for (const peer of [host, ...peers]) assert.deepEqual(peer.shared.list(), [], peer.name);
+    assert.throws(
+      () => bob.shared.decide(proposal.hunks[0].id, 'accept'),
+      /no longer part of a shared proposal/,
+    );
+  });
+
   it('keeps read-only participants from deciding', () => {
     const { host, peers } = makeSession(CONTENT, ['Alice']);
     const proposal = propose(peers[0]);

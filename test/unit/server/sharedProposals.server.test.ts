@@ -1,0 +1,196 @@
+// Shared proposals against the real dist/server.js process, tried as an attacker would: a tampered
+// read-only client that proposes and decides anyway, writers forging a decision "by" someone else,
+// a writer writing the host's outcomes or removing others' entries, a reader showing an assistant.
+import * as assert from 'node:assert/strict';
+import { SessionDocument } from '../../../src/collab/sessionDocument';
+import { HostApplier } from '../../../src/proposals/shared/hostApplier';
+import { SharedProposals } from '../../../src/proposals/shared/sharedProposals';
+import { signToken, type CollabRole } from '../../../src/server/token';
+import {
+  connectClient,
+  startServerProcess,
+  testSecret,
+  waitFor,
+  type ServerProcess,
+  type TestClient,
+} from './harness';
+
+let minted = 0;
+const token = (room: string, role: CollabRole, name = '') =>
+  signToken(testSecret, { room, role, name, exp: Date.now() + 600_000 + minted++ });
+
+const FILE = 'app.ts';
+const CONTENT = 'one\ntwo\nthree\n';
+
+describe('server process: who may propose and decide', function () {
+  this.timeout(30_000);
+  let server: ServerProcess;
+  const clients: TestClient[] = [];
+  const disposables: { dispose(): void }[] = [];
+  const client = async (room: string, tokenValue: string, name?: string) => {
+    const created = connectClient(server.url, room, tokenValue);
+    clients.push(created);
+    if (name) created.provider.awareness.setLocalState({ user: { name, color: '#1c7ed6' } });
+    await created.synced;
+    return created;
+  };
+  const sharedOf = (peer: TestClient, name: string) => {
+    const shared = new SharedProposals(new SessionDocument(peer.doc), {
+      name: () => name,
+      canWrite: () => true,
+    });
+    disposables.push(shared);
+    return shared;
+  };
+  /** Waits until the server has logged refusing an update with a reason matching `pattern`. */
+  const refused = (pattern: RegExp) =>
+    waitFor(
+      () => server.logs().some((line) => line.msg === 'update refused' && pattern.test(String(line.reason))),
+      `the server to refuse: ${pattern}`,
+    );
+
+  /** A room with Alice hosting (her applier running) and a proposal of two hunks by Bob. */
+  async function session(room: string) {
+    const host = await client(room, token(room, 'host', 'Alice'), 'Alice');
+    const hostSession = new SessionDocument(host.doc);
+    hostSession.seed(FILE, CONTENT, { eol: '\n', bom: false });
+    const applier = new HostApplier(hostSession);
+    applier.start();
+    disposables.push(applier);
+    const bob = await client(room, token(room, 'rw', 'Bob'), 'Bob');
+    const observer = await client(room, token(room, 'ro', 'Olga'), 'Olga');
+    await waitFor(() => new SessionDocument(bob.doc).text(FILE), 'the file at Bob');
+    const proposal = sharedOf(bob, 'Bob').publish({
+      path: FILE,
+      reason: 'capitalise',
+      model: 'm',
+      hunks: [
+        { line: 0, removed: ['one\n'], added: ['ONE\n'] },
+        { line: 2, removed: ['three\n'], added: ['THREE\n'] },
+      ],
+    });
+    await waitFor(() => observer.doc.getMap('proposals').has(proposal.id), 'the proposal at the observer');
+    return { host, bob, observer, proposal, observed: sharedOf(observer, 'Olga') };
+  }
+
+  before(async () => {
+    server = await startServerProcess();
+  });
+  afterEach(() => {
+    for (const disposable of disposables.splice(0)) disposable.dispose();
+    for (const created of clients.splice(0)) created.destroy();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it("keeps a tampered read-only client's proposals and decisions out of the session", async () => {
+    const room = 'ro-proposals';
+    const { observer, proposal, observed } = await session(room);
+    const rita = await client(room, token(room, 'ro', 'Rita'), 'Rita');
+    await waitFor(() => rita.doc.getMap('proposals').has(proposal.id), 'the proposal at Rita');
+    // Rita's client ignores that she is read-only.
+    const tampered = sharedOf(rita, 'Rita');
+    tampered.decide(proposal.hunks[0].id, 'accept');
+    tampered.publish({
+      path: FILE,
+      reason: 'mine',
+      model: 'm',
+      hunks: [{ line: 1, removed: ['two\n'], added: ['2\n'] }],
+    });
+    await waitFor(
+      () => server.logs().some((line) => line.msg === 'read-only update dropped' && line.name === 'Rita'),
+      "the server to drop Rita's update",
+    );
+    // A writer's decision after Rita's still goes through, and Rita's never arrives.
+    const bob = clients[1];
+    sharedOf(bob, 'Bob').decide(proposal.hunks[1].id, 'reject');
+    await waitFor(() => observed.hunk(proposal.hunks[1].id)?.status.state === 'rejected', "Bob's rejection");
+    assert.equal(observer.doc.getMap('decisions').size, 1);
+    assert.equal(observer.doc.getMap('proposals').size, 1);
+    assert.equal(observed.hunk(proposal.hunks[0].id)?.status.state, 'pending');
+    assert.equal(new SessionDocument(observer.doc).text(FILE)?.toString(), CONTENT);
+  });
+
+  it('refuses a decision recorded "by" someone else; the real one is applied once for everyone', async () => {
+    const room = 'forged-decisions';
+    const { host, bob, observer, proposal, observed } = await session(room);
+    const hunk = proposal.hunks[0].id;
+    // Mallory names Bob and his client id, writing under her own.
+    const mallory = await client(room, token(room, 'rw', 'Mallory'), 'Mallory');
+    mallory.doc
+      .getMap('decisions')
+      .set('m1', { hunk, action: 'accept', by: { name: 'Bob', clientId: bob.doc.clientID }, at: 1 });
+    await refused(/must name its writer's own client id/);
+    // Mallory's next try: her own client id, Bob's name.
+    const mallory2 = await client(room, token(room, 'rw', 'Mallory'), 'Mallory');
+    mallory2.doc
+      .getMap('decisions')
+      .set('m2', { hunk, action: 'accept', by: { name: 'Bob', clientId: mallory2.doc.clientID }, at: 1 });
+    await refused(/must carry the name the session knows you by \(Mallory\)/);
+    // An unnamed invite whose presence says "Bob": the server stamps it "Bob (guest)".
+    const nameless = await client(room, token(room, 'rw'), 'Bob');
+    await waitFor(
+      () =>
+        [...observer.provider.awareness.getStates().values()].some(
+          (state) => state.user?.name === 'Bob (guest)',
+        ),
+      'the stamped guest name',
+    );
+    nameless.doc
+      .getMap('decisions')
+      .set('m3', { hunk, action: 'reject', by: { name: 'Bob', clientId: nameless.doc.clientID }, at: 1 });
+    await refused(/must carry the name the session knows you by \(Bob \(guest\)\)/);
+    // Bob's own decision goes through and the host applies it.
+    sharedOf(bob, 'Bob').decide(hunk, 'accept');
+    await waitFor(() => observed.hunk(hunk)?.status.state === 'accepted', 'the accept at the observer');
+    const status = observed.hunk(hunk)!.status;
+    assert.deepEqual(status.state === 'accepted' && status.by, { name: 'Bob', clientId: bob.doc.clientID });
+    assert.deepEqual([...observer.doc.getMap('decisions').keys()].length, 1);
+    assert.equal(new SessionDocument(observer.doc).text(FILE)?.toString(), 'ONE\ntwo\nthree\n');
+    assert.equal(new SessionDocument(host.doc).text(FILE)?.toString(), 'ONE\ntwo\nthree\n');
+  });
+
+  it("keeps writers from writing outcomes and from removing others' decisions and proposals", async () => {
+    const room = 'outcomes';
+    const { bob, observer, proposal, observed } = await session(room);
+    const carol = await client(room, token(room, 'rw', 'Carol'), 'Carol');
+    await waitFor(() => carol.doc.getMap('proposals').has(proposal.id), 'the proposal at Carol');
+    carol.doc.getMap('outcomes').set(proposal.hunks[0].id, {
+      state: 'accepted',
+      by: { name: 'Alice', clientId: 1 },
+      at: 1,
+      log: [],
+    });
+    await refused(/only the host may change the session's outcomes/);
+    sharedOf(bob, 'Bob').decide(proposal.hunks[1].id, 'reject');
+    await waitFor(() => observed.hunk(proposal.hunks[1].id)?.status.state === 'rejected', "Bob's rejection");
+    const carol2 = await client(room, token(room, 'rw', 'Carol'), 'Carol');
+    await waitFor(() => carol2.doc.getMap('decisions').size === 1, 'the decision at Carol');
+    carol2.doc.getMap('decisions').clear();
+    await refused(/only the host may remove decisions entries/);
+    const carol3 = await client(room, token(room, 'rw', 'Carol'), 'Carol');
+    carol3.doc.getMap('proposals').delete(proposal.id);
+    await refused(/only the host may remove proposals entries/);
+    // Bob may withdraw his own proposal.
+    bob.doc.getMap('proposals').delete(proposal.id);
+    await waitFor(() => !observer.doc.getMap('proposals').has(proposal.id), 'the withdrawal to arrive');
+    assert.equal(observer.doc.getMap('decisions').size, 1);
+    assert.equal(observed.hunk(proposal.hunks[0].id), undefined);
+  });
+
+  it("shows a writer's assistant in presence, never a reader's", async () => {
+    const room = 'assistant-presence';
+    const observer = await client(room, token(room, 'rw', 'Olga'), 'Olga');
+    const bob = await client(room, token(room, 'rw', 'Bob'));
+    const rita = await client(room, token(room, 'ro', 'Rita'));
+    const assistant = { file: FILE, since: 1 };
+    bob.provider.awareness.setLocalState({ user: { name: 'Bob', color: '#1c7ed6' }, assistant });
+    rita.provider.awareness.setLocalState({ user: { name: 'Rita', color: '#1c7ed6' }, assistant });
+    const stateOf = (name: string) =>
+      [...observer.provider.awareness.getStates().values()].find((state) => state.user?.name === name);
+    await waitFor(() => stateOf('Bob')?.assistant && stateOf('Rita'), 'both presences');
+    assert.deepEqual(stateOf('Bob')!.assistant, assistant);
+    assert.equal(stateOf('Rita')!.assistant, undefined);
+  });
+});
