@@ -98,9 +98,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   });
   context.subscriptions.push(collab);
   // Proposals for shared files live in the session's document while this window is in one.
-  context.subscriptions.push(
-    new SessionProposals({ collab, review: assistant.review.controller, model, settings, log }),
-  );
+  context.subscriptions.push(new SessionProposals({ collab, assistant, model, settings, log }));
   const completion = registerCompletion({
     settings,
     status,

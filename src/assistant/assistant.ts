@@ -42,6 +42,11 @@ export interface AssistantHost {
   inform(message: string): void;
   /** A failed request: a model error is reported where the person sees it, anything else logged. */
   reportError(error: unknown, message: string): void;
+  /**
+   * The assistant started working on a request about these files (trust paths), or (undefined) it
+   * stopped: in a shared session it shows as a participant meanwhile.
+   */
+  working?(paths: readonly string[] | undefined): void;
   /** The names the gate showed the model for the given trust paths (see `shownNames`). */
   shownNames(trustPaths: readonly string[]): ReadonlyMap<string, string>;
   log: { info(message: string): void; error(message: string): void };
@@ -131,6 +136,7 @@ export class Assistant {
 
     const paths = pieces.flatMap((piece) => (piece.source.path ? [piece.source.path] : []));
     let raw = '';
+    host.working?.(paths);
     try {
       const project = await host.instructions?.(paths);
       const model = host.chatModel();
@@ -195,6 +201,7 @@ export class Assistant {
         host.reportError(error, isModelError(error) ? 'Tandem chat' : `Chat request failed: ${answer.error}`);
       }
     } finally {
+      host.working?.(undefined);
       this.running = undefined;
       if (options.redoOf) this.redoing.delete(options.redoOf);
     }

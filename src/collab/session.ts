@@ -151,10 +151,13 @@ export class CollabSession {
     }
   }
 
-  participants(): Participant[] {
+  /** Everyone in the session; with `assistants`, each assistant at work after whoever asked it. */
+  participants(options: { assistants?: boolean } = {}): Participant[] {
     return participantsOf(
       this.connection.awareness.getStates() as Map<number, Record<string, unknown>>,
       this.ydoc.clientID,
+      Date.now(),
+      options,
     );
   }
 

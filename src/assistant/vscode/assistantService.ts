@@ -37,6 +37,7 @@ export class AssistantService implements vscode.Disposable {
   /** The context a request can take (selection, active file, problems, @files). */
   readonly chips: ContextChips;
   private readonly disposables: vscode.Disposable[] = [];
+  private presence: ((paths: readonly string[] | undefined) => void) | undefined;
 
   constructor(deps: AssistantDeps) {
     const { context, settings, log, model, gate } = deps;
@@ -81,10 +82,16 @@ export class AssistantService implements vscode.Disposable {
         else log.error(message);
       },
       shownNames: (paths) => shownNames(paths, (path) => gate().displayPath(path)),
+      working: (paths) => this.presence?.(paths),
       log,
     };
     this.assistant = new Assistant(host, this.store);
     this.disposables.push(this.review, chips, { dispose: () => this.assistant.stop() });
+  }
+
+  /** Shows where the assistant works while it answers (a shared session's presence); undefined: nowhere. */
+  showWorkIn(presence: ((paths: readonly string[] | undefined) => void) | undefined): void {
+    this.presence = presence;
   }
 
   dispose(): void {

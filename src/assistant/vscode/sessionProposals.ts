@@ -10,7 +10,10 @@ import type { ActiveSession } from '../../collab/vscode/activeSession';
 import type { ModelService } from '../../model/vscode';
 import { SessionProposalStore } from '../../proposals/sessionProposalStore';
 import { HostApplier, SharedProposals } from '../../proposals/shared';
-import type { ReviewController } from '../../proposals/vscode';
+import { lineStartOffset } from '../../proposals/shared/anchoring';
+import { assistantPresence } from '../../collab/presence';
+import { uriOfTrustPath } from '../../workspace/vscode/fileAddress';
+import type { AssistantService } from './assistantService';
 import type { Settings } from '../../settings';
 
 declare module '../../settings' {
@@ -21,7 +24,7 @@ declare module '../../settings' {
 
 export interface SessionProposalsDeps {
   collab: CollabService;
-  review: ReviewController;
+  assistant: AssistantService;
   model: ModelService;
   settings: Settings;
   log: vscode.LogOutputChannel;
@@ -55,7 +58,8 @@ export class SessionProposals implements vscode.Disposable {
     this.attached?.dispose();
     this.attached = undefined;
     if (!active) return;
-    const { review, model, settings, log } = this.deps;
+    const { assistant, model, settings, log } = this.deps;
+    const review = assistant.review.controller;
     const session = active.session;
     this.threadShared = settings.get('collab.shareAssistantThread') === true;
     const shared = new SharedProposals(session.document, {
@@ -72,7 +76,17 @@ export class SessionProposals implements vscode.Disposable {
       model: () => model.chatModel,
       shareThread: () => this.threadShared,
     });
-    const parts: { dispose(): void }[] = [store, shared];
+    assistant.showWorkIn((paths) => this.showWork(active, paths));
+    const parts: { dispose(): void }[] = [
+      store,
+      shared,
+      {
+        dispose: () => {
+          assistant.showWorkIn(undefined);
+          session.setPresence({ assistant: undefined });
+        },
+      },
+    ];
     if (session.role === 'host') {
       // The host applies decisions, once it has every outcome already written (synced).
       const applier = new HostApplier(session.document);
@@ -96,6 +110,37 @@ export class SessionProposals implements vscode.Disposable {
         for (const part of parts.reverse()) part.dispose();
       },
     };
+  }
+
+  /**
+   * While the assistant answers this participant, their presence carries it: on the shared file the
+   * request is about (the active editor's, else the first shared file sent), at the cursor there.
+   */
+  private showWork(active: ActiveSession, paths: readonly string[] | undefined): void {
+    const session = active.session;
+    if (!paths || session.readOnly) {
+      session.setPresence({ assistant: undefined });
+      return;
+    }
+    const editor = vscode.window.activeTextEditor;
+    let file = editor ? active.sharedPathOf(editor.document.uri) : undefined;
+    let line = file && editor ? editor.selection.active.line : 0;
+    if (!file)
+      for (const path of paths) {
+        const uri = uriOfTrustPath(path);
+        file = uri && active.sharedPathOf(uri);
+        line = 0;
+        if (file) break;
+      }
+    const text = file ? session.document.text(file) : undefined;
+    const since = Date.now();
+    const model = this.deps.model.chatModel;
+    session.setPresence({
+      assistant:
+        file && text
+          ? assistantPresence(text, file, lineStartOffset(text.toString(), line) ?? 0, since, model)
+          : { since, model },
+    });
   }
 
   private async toggleThread(): Promise<void> {

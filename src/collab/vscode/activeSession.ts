@@ -57,7 +57,7 @@ export class ActiveSession implements vscode.Disposable {
   private ended = false;
   private disposed = false;
   private shownParticipants = '';
-  private shownFollowing: number | undefined;
+  private shownFollowing: string | undefined;
   private shownStatus = '';
 
   constructor(private readonly options: ActiveSessionOptions) {
@@ -103,16 +103,16 @@ export class ActiveSession implements vscode.Disposable {
 
   refreshViews(): void {
     if (this.disposed) return;
-    const participants = this.session.participants();
+    // The view lists an assistant at work as a participant of its own; the status counts people.
+    const everyone = this.session.participants({ assistants: true });
+    const participants = everyone.filter((p) => p.kind === 'person');
     const following = this.follower.following;
     // Presence changes with every keystroke of everyone; the views only when what they show does.
-    const shown = JSON.stringify(
-      participants.map((p) => [p.clientId, p.name, p.color, p.role, p.file, p.idle]),
-    );
-    if (shown !== this.shownParticipants || following?.clientId !== this.shownFollowing) {
+    const shown = JSON.stringify(everyone.map((p) => [p.key, p.label, p.color, p.role, p.file, p.idle]));
+    if (shown !== this.shownParticipants || following?.key !== this.shownFollowing) {
       this.shownParticipants = shown;
-      this.shownFollowing = following?.clientId;
-      this.options.participantsView.update(participants, following?.clientId);
+      this.shownFollowing = following?.key;
+      this.options.participantsView.update(everyone, following?.key);
     }
     const report = {
       state: this.ended ? ('ended' as const) : this.session.state,

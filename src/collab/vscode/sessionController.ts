@@ -256,8 +256,11 @@ export class SessionController implements vscode.Disposable {
       void vscode.window.showInformationMessage('Tandem: join or start a shared session first.');
       return false;
     }
-    const others = active.session.participants().filter((p) => !p.self);
-    let target = others.find((p) => p.clientId === who || p.name === who);
+    // An assistant at work can be followed too (by its key `<client id>/assistant` or its label).
+    const others = active.session.participants({ assistants: true }).filter((p) => !p.self);
+    let target = others.find(
+      (p) => (p.kind === 'person' && p.clientId === who) || p.key === who || p.label === who,
+    );
     if (!target && who === undefined) {
       if (others.length === 0) {
         void vscode.window.showInformationMessage('Tandem: nobody else is in the session yet.');
@@ -265,7 +268,7 @@ export class SessionController implements vscode.Disposable {
       }
       const pick = await vscode.window.showQuickPick(
         others.map((p) => ({
-          label: p.name,
+          label: p.label,
           description: [p.file, p.idle ? 'idle' : 'active'].filter(Boolean).join(' · '),
           p,
         })),
