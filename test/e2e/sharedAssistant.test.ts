@@ -16,7 +16,7 @@ import {
   waitUntil,
   type Workbench,
 } from './workbench';
-import { answerQuickInput, explorerShows, personalBrowser, waitForStatus } from './twoPeople';
+import { answerQuickInput, explorerShows, personalBrowser, sessionStatus, waitForStatus } from './twoPeople';
 
 const ORIGINAL = fs.readFileSync(
   path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'workspace', 'src', 'greeter.ts'),
@@ -109,7 +109,7 @@ describe('e2e: the assistant in a shared session, its proposal reviewed by Alice
   before(async () => {
     // Slow enough to be seen at work (about three seconds), as a real model is.
     model = await startScriptedModelServer({
-      script: [{ endpoint: 'chat/completions', match: 'Add Spanish', text: ANSWER, perTokenDelayMs: 40 }],
+      script: [{ endpoint: 'chat/completions', match: 'Add Spanish', text: ANSWER, perTokenDelayMs: 60 }],
     });
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-shared-assistant-'));
     aliceFolder = freshWorkspace(stateDir, 'alice-project');
@@ -192,6 +192,13 @@ describe('e2e: the assistant in a shared session, its proposal reviewed by Alice
     await model.waitForRequest((candidate) => candidate.path === '/v1/chat/completions', 30_000);
     await participants.first().waitFor({ timeout: 20_000 });
     await bob.screenshot('assistant-in-participants');
+    // Follow works on it: a click on its row, and Bob's status says whom he follows.
+    await participants.first().click();
+    await waitUntil(
+      async () => (await sessionStatus(bob.page).innerText()).includes('Assistant · asked by Alice'),
+      "Bob's status to say he follows the assistant",
+      10_000,
+    );
     // Once the answer is in, the assistant leaves the room again.
     await participants.first().waitFor({ state: 'detached', timeout: 30_000 });
 
@@ -307,7 +314,8 @@ describe('e2e: the assistant in a shared session, its proposal reviewed by Alice
         throw new Error(`${error.message}; it shows:\n${last}`);
       });
     }
-    assert.equal(await bob.page.locator('.codelens-decoration a', { hasText: 'Reject' }).count(), 0);
+    const bobRejects = bob.page.locator('.codelens-decoration a', { hasText: 'Reject' });
+    await waitUntil(async () => (await bobRejects.count()) === 0, "no CodeLens left in Bob's editor", 10_000);
     // Alice saves: the file on disk is exactly the text both editors show.
     await alice.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await alice.page.keyboard.press('Control+S');

@@ -63,7 +63,8 @@ export class SessionProposals implements vscode.Disposable {
     const session = active.session;
     this.threadShared = settings.get('collab.shareAssistantThread') === true;
     const shared = new SharedProposals(session.document, {
-      name: () => session.options.name,
+      // What the server stamps on this participant: a decision must be signed with it.
+      name: () => session.signedName,
       canWrite: () => !session.readOnly,
     });
     const store = new SessionProposalStore(

@@ -120,7 +120,7 @@ export class ActiveSession implements vscode.Disposable {
       unsynced: this.session.connection.unsynced,
       verified: this.session.connection.verification === 'in-sync',
       role: this.session.role,
-      following: following?.name,
+      following: following?.label,
       detail: this.session.connection.closeInfo?.reason
         ? `Server said: ${this.session.connection.closeInfo.reason}`
         : undefined,
