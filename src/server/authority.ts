@@ -217,8 +217,10 @@ export class RoomAuthority {
     for (const ids of [this.owners, this.announced])
       for (const [client, owner] of ids) {
         if (owner.member !== member) continue;
-        if (owner.token === undefined) ids.delete(client);
-        else owner.member = undefined;
+        if (owner.token === undefined) {
+          ids.delete(client);
+          this.stampedNames.delete(client);
+        } else owner.member = undefined;
       }
   }
 

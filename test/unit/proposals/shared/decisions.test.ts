@@ -284,6 +284,31 @@ describe('shared proposals: undo', () => {
     );
   });
 
+  it('undoes a partial accept as a whole, and what was left of it goes with it', () => {
+    const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
+    const [alice, bob] = peers;
+    const proposal = propose(alice);
+    syncAll([host, ...peers]);
+    const id = proposal.hunks[1].id;
+    bob.shared.decide(id, 'accept', { removed: [0], added: [0] });
+    syncAll([host, ...peers]);
+    assert.equal(alice.text(), 'alpha\nbeta\ngamma\nDELTA\nepsilon\n');
+    assert.deepEqual(
+      alice.shared.proposal(proposal.id)!.hunks.map((hunk) => hunk.id),
+      [proposal.hunks[0].id, id, `${id}.0`],
+    );
+    bob.shared.undo(id);
+    syncAll([host, ...peers]);
+    assert.equal(alice.text(), CONTENT);
+    assert.deepEqual(
+      alice.shared.proposal(proposal.id)!.hunks.map((hunk) => [hunk.id, hunk.status.state]),
+      [
+        [proposal.hunks[0].id, 'pending'],
+        [id, 'pending'],
+      ],
+    );
+  });
+
   it("never reverts a teammate's edit: an undo of text edited since is refused with the reason", () => {
     const { host, peers, hunkId } = accepted();
     const [alice, bob, carol] = peers;
