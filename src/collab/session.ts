@@ -113,6 +113,14 @@ export class CollabSession {
     return this.options.role === 'host' ? 'host' : this.options.readOnly ? 'ro' : 'rw';
   }
 
+  /**
+   * This participant's name as the server stamps it on their presence: what everyone sees, and what
+   * a shared proposal or decision they write must carry.
+   */
+  get selfName(): string {
+    return this.connection.stampedName ?? this.options.name;
+  }
+
   get readOnly(): boolean {
     return this.role === 'ro';
   }

@@ -42,6 +42,8 @@ const AUTHOR_DELETABLE_ROOTS: ReadonlySet<string> = new Set(['proposals']);
 /** Message type of Tandem's own control messages (beside y-websocket's 0-3). */
 export const messageControl = 84;
 const controlRemove = 1;
+/** Server to client: the name the server stamps on the presence under a client id of that connection. */
+const controlStamped = 2;
 
 export interface AuthorityIdentity {
   readonly role: CollabRole;
@@ -72,12 +74,39 @@ export function encodeRemoveParticipant(clientId: number): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-export function decodeControl(bytes: Uint8Array): { action: 'remove'; clientId: number } | undefined {
+/**
+ * The server's word to a connection whose chosen name it stamps differently (the token's name, or
+ * "<name> (guest)"): proposals and decisions that connection writes must carry this name.
+ */
+export function encodeStampedName(clientId: number, name: string): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, messageControl);
+  encoding.writeVarUint(encoder, controlStamped);
+  encoding.writeVarUint(encoder, clientId);
+  encoding.writeVarString(encoder, name);
+  return encoding.toUint8Array(encoder);
+}
+
+export type ControlMessage =
+  { action: 'remove'; clientId: number } | { action: 'stamped'; clientId: number; name: string };
+
+export function decodeControl(bytes: Uint8Array): ControlMessage | undefined {
   const decoder = decoding.createDecoder(bytes);
   if (decoding.readVarUint(decoder) !== messageControl) return undefined;
+  return readControl(decoder);
+}
+
+/** A control message after its type (as y-websocket's message handlers receive it). */
+export function readControl(decoder: decoding.Decoder): ControlMessage | undefined {
   const action = decoding.readVarUint(decoder);
-  if (action !== controlRemove) return undefined;
-  return { action: 'remove', clientId: decoding.readVarUint(decoder) };
+  if (action === controlRemove) return { action: 'remove', clientId: decoding.readVarUint(decoder) };
+  if (action === controlStamped)
+    return {
+      action: 'stamped',
+      clientId: decoding.readVarUint(decoder),
+      name: decoding.readVarString(decoder),
+    };
+  return undefined;
 }
 
 const authorities = new WeakMap<Y.Doc, RoomAuthority>();
@@ -99,6 +128,8 @@ export class RoomAuthority {
   private readonly announced = new Map<number, Owner>();
   /** Yjs client id -> the name the server last stamped on its presence. */
   private readonly stampedNames = new Map<number, string>();
+  /** Yjs client id -> the stamped name its connection was told (it differed from the one it chose). */
+  private readonly toldNames = new Map<number, string>();
 
   constructor(private readonly doc: Y.Doc) {}
 
@@ -220,6 +251,7 @@ export class RoomAuthority {
         if (owner.token === undefined) {
           ids.delete(client);
           this.stampedNames.delete(client);
+          this.toldNames.delete(client);
         } else owner.member = undefined;
       }
   }
@@ -233,6 +265,8 @@ export class RoomAuthority {
     member: AuthorityMember,
     entries: readonly AwarenessEntry[],
     others: Iterable<AuthorityMember>,
+    /** Called when the stamped name differs from the one the client chose (and it was not told yet). */
+    renamed?: (clientId: number, name: string) => void,
   ): AwarenessEntry[] {
     const stamped: AwarenessEntry[] = [];
     for (const entry of entries) {
@@ -255,6 +289,16 @@ export class RoomAuthority {
           : {};
       const name = member.identity.name || unclaimedName(user.name, member, others);
       this.stampedNames.set(entry.clientId, name);
+      const chosen = user.name;
+      if (
+        typeof chosen === 'string' &&
+        chosen !== name &&
+        name !== '' &&
+        this.toldNames.get(entry.clientId) !== name
+      ) {
+        this.toldNames.set(entry.clientId, name);
+        renamed?.(entry.clientId, name);
+      }
       const { assistant, ...rest } = record;
       const shown = member.identity.role === 'ro' || assistant === undefined ? rest : { ...rest, assistant };
       stamped.push({

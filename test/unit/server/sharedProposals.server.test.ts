@@ -2,6 +2,9 @@
 // read-only client that proposes and decides anyway, writers forging a decision "by" someone else,
 // a writer writing the host's outcomes or removing others' entries, a reader showing an assistant.
 import * as assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { SessionConnection } from '../../../src/collab/connection';
 import { SessionDocument } from '../../../src/collab/sessionDocument';
 import { HostApplier } from '../../../src/proposals/shared/hostApplier';
 import { SharedProposals } from '../../../src/proposals/shared/sharedProposals';
@@ -177,6 +180,43 @@ describe('server process: who may propose and decide', function () {
     await waitFor(() => !observer.doc.getMap('proposals').has(proposal.id), 'the withdrawal to arrive');
     assert.equal(observer.doc.getMap('decisions').size, 1);
     assert.equal(observed.hunk(proposal.hunks[0].id), undefined);
+  });
+
+  it("tells a guest the name it is stamped with, so a guest who chose the host's name can still decide", async () => {
+    const room = 'stamped-name';
+    const { observer, proposal, observed } = await session(room);
+    // Tandem's own client, with an unnamed invite, choosing the host's name.
+    const doc = new Y.Doc();
+    const connection = new SessionConnection({
+      serverUrl: server.url,
+      room,
+      token: token(room, 'rw'),
+      doc,
+      WebSocketPolyfill: WebSocket,
+    });
+    disposables.push(connection);
+    connection.awareness.setLocalState({
+      user: { name: 'Alice', color: '#2f9e44' },
+      role: 'rw',
+      active: Date.now(),
+    });
+    await connection.whenConnected();
+    await waitFor(() => connection.stampedName, 'the stamped name');
+    assert.equal(connection.stampedName, 'Alice (guest)');
+    const guest = new SharedProposals(new SessionDocument(doc), {
+      name: () => connection.stampedName ?? 'Alice',
+      canWrite: () => true,
+    });
+    disposables.push(guest);
+    await waitFor(() => guest.hunk(proposal.hunks[0].id), 'the proposal at the guest');
+    guest.decide(proposal.hunks[0].id, 'accept');
+    await waitFor(
+      () => observed.hunk(proposal.hunks[0].id)?.status.state === 'accepted',
+      "the guest's accept",
+    );
+    const status = observed.hunk(proposal.hunks[0].id)!.status;
+    assert.equal(status.state === 'accepted' && status.by.name, 'Alice (guest)');
+    assert.equal(new SessionDocument(observer.doc).text(FILE)?.toString(), 'ONE\ntwo\nthree\n');
   });
 
   it("shows a writer's assistant in presence, never a reader's", async () => {
