@@ -6,10 +6,12 @@
 //   (it could hide that person's edits);
 // - host-only state: the session's `meta`, `tree`, `files`, `responses` and `outcomes` maps, and
 //   which files exist in `texts`, change only through a `host` token;
-// - signed entries: a proposal or decision (src/proposals/shared) names who made it; it is taken only
-//   under the writer's own client id and with the name the server stamped on that writer's presence,
-//   so nobody records a decision "by" someone else; decisions are removed only by the host, a
-//   proposal only by the host or its author;
+// - signed entries: a proposal or decision (src/proposals/shared) names who made it; it is taken
+//   under the writer's own client id only with the name the server stamped on that writer's presence,
+//   so nobody records a decision "by" someone else. An entry passed on under another client id (a
+//   resend after a server restart) must carry the name of that id's presence, or, when the room has
+//   none, a name nobody in the room has. Decisions are removed only by the host, a proposal only by
+//   the host or its author;
 // - presence of the assistant: a read-only connection's presence carries no assistant (it cannot
 //   share what the assistant proposes);
 // - removal: a host may remove a participant, which revokes their token and closes them.
@@ -188,6 +190,8 @@ export class RoomAuthority {
     for (const { item, place } of located.inserted) {
       const field = place && SIGNED_ROOTS.get(place.root);
       if (!field) continue;
+      // What the room has already is a resend (a reconnect), not a write.
+      if (item.id.clock + item.length <= Y.getState(this.doc.store, item.id.client)) continue;
       if (!place.direct) return `a ${place.root} entry must be a plain record`;
       const content = item.content;
       const value = content instanceof Y.ContentAny ? (content.getContent()[0] as unknown) : undefined;
@@ -200,11 +204,26 @@ export class RoomAuthority {
         return `a ${place.root} entry must name its writer's own client id (${client}) in \`${field}\``;
       const presence = this.announced.get(client) ?? this.owners.get(client);
       const own = fresh.includes(client) || (presence !== undefined && this.isOwner(presence, member));
-      if (!own)
-        return `a ${place.root} entry must be written under your own client id, with your presence published`;
-      const name = member.identity.name || this.stampedNames.get(client);
-      if (name === undefined || claimed.name !== name)
-        return `a ${place.root} entry must carry the name the session knows you by (${name ?? 'publish your presence first'})`;
+      if (own) {
+        const name = member.identity.name || this.stampedNames.get(client);
+        if (name === undefined || claimed.name !== name)
+          return `a ${place.root} entry must carry the name the session knows you by (${name ?? 'publish your presence first'})`;
+        continue;
+      }
+      // Another's entry passed on: after a server restart every client sends back what the server
+      // lacks. An author who is connected sends their own (a resend refused here comes back after
+      // the next digest check, once theirs is in); an author who left must be named as their
+      // presence was; an entry under an id the room has never seen may not name anyone present.
+      if (presence !== undefined) {
+        if (presence.member !== undefined)
+          return `a ${place.root} entry under the client id of another connected participant is theirs to send`;
+        if (claimed.name !== this.stampedNames.get(client))
+          return `a ${place.root} entry under another participant's client id must carry their name`;
+        continue;
+      }
+      const holder = this.presentUnder(claimed.name, client);
+      if (holder !== undefined)
+        return `a ${place.root} entry may not name ${String(claimed.name)}, who is in the session under another client id`;
     }
     if (member.identity.role === 'host') return undefined;
     for (const { item, place } of located.deleted) {
@@ -214,6 +233,15 @@ export class RoomAuthority {
         AUTHOR_DELETABLE_ROOTS.has(place.root) && author !== undefined && this.isOwner(author, member);
       if (!mayRemove) return `only the host may remove ${place.root} entries`;
     }
+    return undefined;
+  }
+
+  /** A client id other than `except` whose presence, from an open connection, is stamped `name`. */
+  private presentUnder(name: unknown, except: number): number | undefined {
+    if (typeof name !== 'string') return undefined;
+    for (const [client, owner] of this.announced)
+      if (client !== except && owner.member !== undefined && this.stampedNames.get(client) === name)
+        return client;
     return undefined;
   }
 

@@ -8,9 +8,11 @@ import { SessionConnection } from '../../../src/collab/connection';
 import { SessionDocument } from '../../../src/collab/sessionDocument';
 import { HostApplier } from '../../../src/proposals/shared/hostApplier';
 import { SharedProposals } from '../../../src/proposals/shared/sharedProposals';
+import { encodeUpdate } from '../../../src/server/protocol';
 import { signToken, type CollabRole } from '../../../src/server/token';
 import {
   connectClient,
+  rawSocket,
   startServerProcess,
   testSecret,
   waitFor,
@@ -152,6 +154,56 @@ describe('server process: who may propose and decide', function () {
     assert.deepEqual([...observer.doc.getMap('decisions').keys()].length, 1);
     assert.equal(new SessionDocument(observer.doc).text(FILE)?.toString(), 'ONE\ntwo\nthree\n');
     assert.equal(new SessionDocument(host.doc).text(FILE)?.toString(), 'ONE\ntwo\nthree\n');
+  });
+
+  it("passes on an absent participant's entries (a resend after a restart), never one naming someone present", async () => {
+    const room = 'pass-on';
+    const { observer } = await session(room);
+    // Bobby decided while connected to a server that has since lost the room; Carol's copy has it.
+    const bobby = new Y.Doc();
+    bobby.getMap('decisions').set('b1', {
+      hunk: 'gone/0',
+      action: 'reject',
+      by: { name: 'Bobby', clientId: bobby.clientID },
+      at: 1,
+    });
+    const carol = connectClient(server.url, room, token(room, 'rw', 'Carol'), { connect: false });
+    clients.push(carol);
+    Y.applyUpdate(carol.doc, Y.encodeStateAsUpdate(bobby));
+    carol.provider.awareness.setLocalState({ user: { name: 'Carol', color: '#1c7ed6' } });
+    carol.provider.connect();
+    await waitFor(() => observer.doc.getMap('decisions').has('b1'), "Bobby's decision passed on by Carol");
+    // Mallory makes up a client id and signs as Alice, who is in the session.
+    const forge = new Y.Doc();
+    Y.applyUpdate(forge, Y.encodeStateAsUpdate(observer.doc));
+    const before = Y.encodeStateVector(forge);
+    forge.getMap('decisions').set('m1', {
+      hunk: 'gone/0',
+      action: 'accept',
+      by: { name: 'Alice', clientId: forge.clientID },
+      at: 1,
+    });
+    const mallory = await rawSocket(server.url, room, token(room, 'rw', 'Mallory'));
+    mallory.send(encodeUpdate(Y.encodeStateAsUpdate(forge, before)));
+    await refused(/may not name Alice, who is in the session under another client id/);
+    mallory.close();
+    // Mallory takes the client id of Olga, who is connected but has never written, and her name.
+    const asOlga = new Y.Doc();
+    Y.applyUpdate(asOlga, Y.encodeStateAsUpdate(observer.doc));
+    const sinceOlga = Y.encodeStateVector(asOlga);
+    asOlga.clientID = observer.doc.clientID;
+    asOlga.getMap('decisions').set('m2', {
+      hunk: 'gone/0',
+      action: 'accept',
+      by: { name: 'Olga', clientId: observer.doc.clientID },
+      at: 1,
+    });
+    const mallory2 = await rawSocket(server.url, room, token(room, 'rw', 'Mallory'));
+    mallory2.send(encodeUpdate(Y.encodeStateAsUpdate(asOlga, sinceOlga)));
+    await refused(/under the client id of another connected participant is theirs to send/);
+    mallory2.close();
+    assert.equal(observer.doc.getMap('decisions').has('m2'), false);
+    assert.equal(observer.doc.getMap('decisions').has('m1'), false);
   });
 
   it("keeps writers from writing outcomes and from removing others' decisions and proposals", async () => {
