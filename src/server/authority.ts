@@ -9,9 +9,9 @@
 // - signed entries: a proposal or decision (src/proposals/shared) names who made it; it is taken
 //   under the writer's own client id only with the name the server stamped on that writer's presence,
 //   so nobody records a decision "by" someone else. An entry passed on under another client id (a
-//   resend after a server restart) must carry the name of that id's presence, or, when the room has
-//   none, a name nobody in the room has. Decisions are removed only by the host, a proposal only by
-//   the host or its author;
+//   resend after a server restart) must carry the name of that id's presence (never a reader's),
+//   or, when the room has none, a name nobody in the room has. Decisions are removed only by the
+//   host, a proposal only by the host or its author;
 // - presence of the assistant: a read-only connection's presence carries no assistant (it cannot
 //   share what the assistant proposes);
 // - removal: a host may remove a participant, which revokes their token and closes them.
@@ -211,12 +211,14 @@ export class RoomAuthority {
         continue;
       }
       // Another's entry passed on: after a server restart every client sends back what the server
-      // lacks. An author who is connected sends their own (a resend refused here comes back after
-      // the next digest check, once theirs is in); an author who left must be named as their
-      // presence was; an entry under an id the room has never seen may not name anyone present.
+      // lacks, its peers' entries included, and refusing that would lose the rest of the resend. So
+      // an entry under a participant's id must carry the name their presence has (and a reader has
+      // no entries to pass on); one under an id the room has never seen may not name anyone present.
+      // As with text, the server cannot tell such a resend from a forgery under the id of someone
+      // who has not written since it started.
       if (presence !== undefined) {
-        if (presence.member !== undefined)
-          return `a ${place.root} entry under the client id of another connected participant is theirs to send`;
+        const author = presence.member?.identity.role;
+        if (author === 'ro') return `a ${place.root} entry cannot come from a read-only participant`;
         if (claimed.name !== this.stampedNames.get(client))
           return `a ${place.root} entry under another participant's client id must carry their name`;
         continue;
