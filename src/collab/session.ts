@@ -113,17 +113,16 @@ export class CollabSession {
     return this.options.role === 'host' ? 'host' : this.options.readOnly ? 'ro' : 'rw';
   }
 
-  get readOnly(): boolean {
-    return this.role === 'ro';
+  /**
+   * This participant's name as the server stamps it on their presence: what everyone sees, and what
+   * a shared proposal or decision they write must carry.
+   */
+  get selfName(): string {
+    return this.connection.stampedName ?? this.options.name;
   }
 
-  /**
-   * The name the server stamps on this participant (and requires on what they sign, such as a
-   * decision on a shared proposal): the name in their token, or for a token without one the name
-   * they publish.
-   */
-  get signedName(): string {
-    return tokenName(this.options.token) || this.options.name.trim();
+  get readOnly(): boolean {
+    return this.role === 'ro';
   }
 
   get state(): ConnectionState {
@@ -263,17 +262,5 @@ export class CollabSession {
     if (!ended || this.ended !== undefined || this.options.role === 'host') return;
     this.ended = ended.reason || 'the host ended the session';
     for (const listener of this.endListeners) listener(this.ended);
-  }
-}
-
-/** The display name a session token carries (its payload is base64url JSON; read, not verified). */
-export function tokenName(token: string | undefined): string {
-  const payload = token?.split('.')[0];
-  if (!payload) return '';
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { name?: unknown };
-    return typeof claims.name === 'string' ? claims.name : '';
-  } catch {
-    return '';
   }
 }

@@ -181,6 +181,15 @@ async function main(): Promise<void> {
   if (applied !== WARMUP + SAMPLES)
     throw new Error(`assistant bench: ${applied} hunks applied, expected ${WARMUP + SAMPLES}`);
 
+  const slowest = (samples: number[]) =>
+    samples
+      .map((ms, i) => `${round(ms, 1)} ms (sample ${i})`)
+      .sort((a, b) => parseFloat(b) - parseFloat(a))
+      .slice(0, 3)
+      .join(', ');
+  console.log(
+    `assistant: slowest proposals ${slowest(proposalMs)}; slowest decisions ${slowest(decisionMs)}`,
+  );
   applier.dispose();
   for (const peer of peers) {
     peer.shared.dispose();

@@ -64,7 +64,7 @@ export class SessionProposals implements vscode.Disposable {
     this.threadShared = settings.get('collab.shareAssistantThread') === true;
     const shared = new SharedProposals(session.document, {
       // What the server stamps on this participant: a decision must be signed with it.
-      name: () => session.signedName,
+      name: () => session.selfName,
       canWrite: () => !session.readOnly,
     });
     const store = new SessionProposalStore(

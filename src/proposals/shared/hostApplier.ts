@@ -95,7 +95,18 @@ export class HostApplier {
     );
     for (const { key, decision } of decisions) {
       if (this.disposed) return;
-      const handled = this.handleOne(key, decision);
+      let handled: AppliedDecision | undefined;
+      try {
+        handled = this.handleOne(key, decision);
+      } catch (error) {
+        // This runs inside Yjs observers: one bad record must not stop the others or the document.
+        handled = {
+          key,
+          hunk: decision.hunk,
+          result: 'refused',
+          reason: `not applied: ${(error as Error).message}`,
+        };
+      }
       if (handled) for (const listener of [...this.listeners]) listener(handled);
     }
   }

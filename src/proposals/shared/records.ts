@@ -10,6 +10,7 @@
  * Nothing here holds a key or a token: a record is built field by field from what the model answered
  * and who asked, and the shared thread has secrets masked before it is written.
  */
+import { normaliseSharedPath } from '../../collab/sessionDocument';
 import type { LineSelection } from '../hunks';
 
 export const PROPOSALS_ROOT = 'proposals';
@@ -154,6 +155,7 @@ export function readProposal(value: unknown): SharedProposalRecord | undefined {
   if (
     !boundedString(id, LIMITS.idChars) ||
     typeof path !== 'string' ||
+    normaliseSharedPath(path) !== path ||
     !boundedString(reason, LIMITS.reasonChars) ||
     !boundedString(model, LIMITS.modelChars) ||
     typeof createdAt !== 'number' ||

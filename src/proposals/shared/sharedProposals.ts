@@ -7,22 +7,29 @@
 import type { SessionDocument } from '../../collab/sessionDocument';
 import { scanForSecrets } from '../../trust/secrets/secretScanner';
 import type { LineSelection } from '../hunks';
-import { anchorRegion, lineOfOffset, lineStartOffset } from './anchoring';
+import { anchorRegion, lineStartOffset } from './anchoring';
 import {
   LIMITS,
   PROPOSAL_ORIGIN,
-  readDecision,
   readProposal,
   type DecisionAction,
-  type DecisionLogEntry,
   type DecisionRecord,
   type Person,
   type SharedHunkRecord,
   type SharedProposalRecord,
   type SharedThread,
 } from './records';
-import { findHunk, regionAnchors, regionNow, staleReason, type FoundHunk } from './sharedState';
+import { findHunk, staleReason, type FoundHunk } from './sharedState';
+import {
+  hunkView,
+  proposalView,
+  waitingDecisions,
+  type SharedHunkView,
+  type SharedProposalView,
+} from './views';
 import type * as Y from 'yjs';
+
+export type { SharedHunkStatus, SharedHunkView, SharedProposalView } from './views';
 
 /** A proposal as the assistant made it, before it is shared. Lines keep their line breaks. */
 export interface ProposalInput {
@@ -37,45 +44,6 @@ export interface ProposalInput {
   }[];
   /** The request and answer, only when the requester chose to share them. */
   readonly thread?: SharedThread;
-}
-
-export type SharedHunkStatus =
-  | { readonly state: 'pending' }
-  | { readonly state: 'stale'; readonly reason: string }
-  | { readonly state: 'accepted'; readonly by: Person; readonly at: number; readonly partial: boolean }
-  | { readonly state: 'rejected'; readonly by: Person; readonly at: number };
-
-export interface SharedHunkView {
-  readonly id: string;
-  readonly proposalId: string;
-  readonly path: string;
-  readonly removed: readonly string[];
-  readonly added: readonly string[];
-  /** For what is left of a partly accepted hunk: that hunk's id. */
-  readonly parent?: string;
-  /** The region in the file's shared text now (LF offsets, lines 0-based); undefined when it is gone. */
-  readonly range?: {
-    readonly from: number;
-    readonly to: number;
-    readonly line: number;
-    readonly endLine: number;
-  };
-  readonly status: SharedHunkStatus;
-  /** Decisions recorded that the host has not handled yet (shown as "accepting…"). */
-  readonly waiting: readonly DecisionRecord[];
-  /** Every decision the host handled, superseded and refused ones included. */
-  readonly log: readonly DecisionLogEntry[];
-}
-
-export interface SharedProposalView {
-  readonly id: string;
-  readonly path: string;
-  readonly reason: string;
-  readonly askedBy: Person;
-  readonly model: string;
-  readonly createdAt: number;
-  readonly thread?: SharedThread;
-  readonly hunks: readonly SharedHunkView[];
 }
 
 /** A request this participant may not make, or one that does not fit the shared state; says why. */
@@ -245,19 +213,19 @@ export class SharedProposals {
     for (const [key, value] of this.session.proposals.entries()) {
       const proposal = readProposal(value);
       if (!proposal || proposal.id !== key || (path !== undefined && proposal.path !== path)) continue;
-      views.push(this.view(proposal));
+      views.push(proposalView(this.session, proposal));
     }
     return views.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   }
 
   proposal(id: string): SharedProposalView | undefined {
     const proposal = readProposal(this.session.proposals.get(id));
-    return proposal && proposal.id === id ? this.view(proposal) : undefined;
+    return proposal && proposal.id === id ? proposalView(this.session, proposal) : undefined;
   }
 
   hunk(hunkId: string): SharedHunkView | undefined {
     const found = findHunk(this.session, hunkId);
-    return found ? this.hunkView(found, this.waitingDecisions()) : undefined;
+    return found ? hunkView(this.session, found, waitingDecisions(this.session)) : undefined;
   }
 
   /**
@@ -330,88 +298,6 @@ export class SharedProposals {
     const found = findHunk(this.session, hunkId);
     if (!found) throw new SharedProposalError('the change is no longer part of a shared proposal');
     return found;
-  }
-
-  /** Decisions the host has not handled yet, by hunk. */
-  private waitingDecisions(): Map<string, DecisionRecord[]> {
-    const handled = new Set<string>();
-    for (const value of this.session.outcomes.values()) {
-      const log = (value as { log?: unknown } | null)?.log;
-      if (Array.isArray(log)) for (const entry of log) handled.add(String((entry as { key?: unknown })?.key));
-    }
-    const waiting = new Map<string, DecisionRecord[]>();
-    for (const [key, value] of this.session.decisions.entries()) {
-      if (handled.has(key)) continue;
-      const decision = readDecision(value);
-      if (!decision) continue;
-      const list = waiting.get(decision.hunk) ?? [];
-      list.push(decision);
-      waiting.set(decision.hunk, list);
-    }
-    return waiting;
-  }
-
-  private view(proposal: SharedProposalRecord): SharedProposalView {
-    const waiting = this.waitingDecisions();
-    const hunks: SharedHunkView[] = [];
-    const visit = (hunk: SharedHunkRecord) => {
-      const found = findHunk(this.session, hunk.id);
-      if (!found) return;
-      hunks.push(this.hunkView(found, waiting));
-      if (found.outcome.state === 'accepted') for (const rest of found.outcome.rest ?? []) visit(rest);
-    };
-    for (const hunk of proposal.hunks) visit(hunk);
-    return {
-      id: proposal.id,
-      path: proposal.path,
-      reason: proposal.reason,
-      askedBy: proposal.askedBy,
-      model: proposal.model,
-      createdAt: proposal.createdAt,
-      ...(proposal.thread ? { thread: proposal.thread } : {}),
-      hunks,
-    };
-  }
-
-  private hunkView(found: FoundHunk, waiting: Map<string, DecisionRecord[]>): SharedHunkView {
-    const { hunk, outcome, proposal } = found;
-    const now = regionNow(this.session, proposal.path, regionAnchors(hunk, outcome));
-    let range: SharedHunkView['range'];
-    if (now.kind === 'ok') {
-      const content = this.session.text(proposal.path)!.toString();
-      range = {
-        from: now.region.from,
-        to: now.region.to,
-        line: lineOfOffset(content, now.region.from),
-        endLine: lineOfOffset(content, now.region.to),
-      };
-    }
-    let status: SharedHunkStatus;
-    if (outcome.state === 'accepted' && outcome.by)
-      status = {
-        state: 'accepted',
-        by: outcome.by,
-        at: outcome.at ?? 0,
-        partial: outcome.applied?.partial ?? false,
-      };
-    else if (outcome.state === 'rejected' && outcome.by)
-      status = { state: 'rejected', by: outcome.by, at: outcome.at ?? 0 };
-    else if (now.kind === 'missing') status = { state: 'stale', reason: now.reason };
-    else if (now.text !== hunk.removed.join(''))
-      status = { state: 'stale', reason: 'the text this change was made for has been edited since (stale)' };
-    else status = { state: 'pending' };
-    return {
-      id: hunk.id,
-      proposalId: proposal.id,
-      path: proposal.path,
-      removed: hunk.removed,
-      added: hunk.added,
-      ...(found.parent ? { parent: found.parent } : {}),
-      ...(range ? { range } : {}),
-      status,
-      waiting: waiting.get(hunk.id) ?? [],
-      log: outcome.log,
-    };
   }
 }
 

@@ -2,12 +2,17 @@
 // read-only client that proposes and decides anyway, writers forging a decision "by" someone else,
 // a writer writing the host's outcomes or removing others' entries, a reader showing an assistant.
 import * as assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { SessionConnection } from '../../../src/collab/connection';
 import { SessionDocument } from '../../../src/collab/sessionDocument';
 import { HostApplier } from '../../../src/proposals/shared/hostApplier';
 import { SharedProposals } from '../../../src/proposals/shared/sharedProposals';
+import { encodeUpdate } from '../../../src/server/protocol';
 import { signToken, type CollabRole } from '../../../src/server/token';
 import {
   connectClient,
+  rawSocket,
   startServerProcess,
   testSecret,
   waitFor,
@@ -151,6 +156,92 @@ describe('server process: who may propose and decide', function () {
     assert.equal(new SessionDocument(host.doc).text(FILE)?.toString(), 'ONE\ntwo\nthree\n');
   });
 
+  it("passes on an absent participant's entries (a resend after a restart), never one naming someone present", async () => {
+    const room = 'pass-on';
+    const { observer } = await session(room);
+    // Bobby decided while connected to a server that has since lost the room; Carol's copy has it.
+    const bobby = new Y.Doc();
+    bobby.getMap('decisions').set('b1', {
+      hunk: 'gone/0',
+      action: 'reject',
+      by: { name: 'Bobby', clientId: bobby.clientID },
+      at: 1,
+    });
+    const carol = connectClient(server.url, room, token(room, 'rw', 'Carol'), { connect: false });
+    clients.push(carol);
+    Y.applyUpdate(carol.doc, Y.encodeStateAsUpdate(bobby));
+    carol.provider.awareness.setLocalState({ user: { name: 'Carol', color: '#1c7ed6' } });
+    carol.provider.connect();
+    await waitFor(() => observer.doc.getMap('decisions').has('b1'), "Bobby's decision passed on by Carol");
+    // Mallory makes up a client id and signs as Alice, who is in the session.
+    const forge = new Y.Doc();
+    Y.applyUpdate(forge, Y.encodeStateAsUpdate(observer.doc));
+    const before = Y.encodeStateVector(forge);
+    forge.getMap('decisions').set('m1', {
+      hunk: 'gone/0',
+      action: 'accept',
+      by: { name: 'Alice', clientId: forge.clientID },
+      at: 1,
+    });
+    const mallory = await rawSocket(server.url, room, token(room, 'rw', 'Mallory'));
+    mallory.send(encodeUpdate(Y.encodeStateAsUpdate(forge, before)));
+    await refused(/may not name Alice, who is in the session under another client id/);
+    mallory.close();
+    // Mallory takes the client id of Olga, a reader (who never writes), and her name.
+    const asOlga = new Y.Doc();
+    Y.applyUpdate(asOlga, Y.encodeStateAsUpdate(observer.doc));
+    const sinceOlga = Y.encodeStateVector(asOlga);
+    asOlga.clientID = observer.doc.clientID;
+    asOlga.getMap('decisions').set('m2', {
+      hunk: 'gone/0',
+      action: 'accept',
+      by: { name: 'Olga', clientId: observer.doc.clientID },
+      at: 1,
+    });
+    const mallory2 = await rawSocket(server.url, room, token(room, 'rw', 'Mallory'));
+    mallory2.send(encodeUpdate(Y.encodeStateAsUpdate(asOlga, sinceOlga)));
+    await refused(/entry cannot come from a read-only participant/);
+    mallory2.close();
+    assert.equal(observer.doc.getMap('decisions').has('m2'), false);
+    assert.equal(observer.doc.getMap('decisions').has('m1'), false);
+  });
+
+  it('gets every proposal, decision and outcome back after a restart of a server that kept nothing', async () => {
+    const room = 'restart';
+    const { host, bob, proposal } = await session(room);
+    const carol = await client(room, token(room, 'rw', 'Carol'), 'Carol');
+    sharedOf(carol, 'Carol').decide(proposal.hunks[0].id, 'accept');
+    sharedOf(bob, 'Bob').decide(proposal.hunks[1].id, 'reject');
+    const expected = 'ONE\ntwo\nthree\n';
+    await waitFor(
+      () =>
+        [host, bob, carol].every(
+          (peer) =>
+            new SessionDocument(peer.doc).outcomes.size === 2 && peer.doc.getMap('decisions').size === 2,
+        ),
+      'both outcomes everywhere',
+    );
+    const port = server.port;
+    await server.stop();
+    server = await startServerProcess(['--port', String(port)]);
+    // Every client reconnects and sends back what the new server lacks, its peers' entries included.
+    const late = await client(room, token(room, 'ro', 'Late'), 'Late');
+    const seen = sharedOf(late, 'Late');
+    await waitFor(
+      () =>
+        seen.hunk(proposal.hunks[0].id)?.status.state === 'accepted' &&
+        seen.hunk(proposal.hunks[1].id)?.status.state === 'rejected' &&
+        new SessionDocument(late.doc).text(FILE)?.toString() === expected,
+      'the whole state at a newcomer after the restart',
+      15_000,
+    );
+    // (A guest's resend of the host's `texts` entries is refused as before; the host's own resend brings them.)
+    const refusedSigned = server
+      .logs()
+      .filter((line) => line.msg === 'update refused' && /proposals|decisions/.test(String(line.reason)));
+    assert.deepEqual(refusedSigned, [], 'no resend was refused for its proposals or decisions');
+  });
+
   it("keeps writers from writing outcomes and from removing others' decisions and proposals", async () => {
     const room = 'outcomes';
     const { bob, observer, proposal, observed } = await session(room);
@@ -177,6 +268,43 @@ describe('server process: who may propose and decide', function () {
     await waitFor(() => !observer.doc.getMap('proposals').has(proposal.id), 'the withdrawal to arrive');
     assert.equal(observer.doc.getMap('decisions').size, 1);
     assert.equal(observed.hunk(proposal.hunks[0].id), undefined);
+  });
+
+  it("tells a guest the name it is stamped with, so a guest who chose the host's name can still decide", async () => {
+    const room = 'stamped-name';
+    const { observer, proposal, observed } = await session(room);
+    // Tandem's own client, with an unnamed invite, choosing the host's name.
+    const doc = new Y.Doc();
+    const connection = new SessionConnection({
+      serverUrl: server.url,
+      room,
+      token: token(room, 'rw'),
+      doc,
+      WebSocketPolyfill: WebSocket,
+    });
+    disposables.push(connection);
+    connection.awareness.setLocalState({
+      user: { name: 'Alice', color: '#2f9e44' },
+      role: 'rw',
+      active: Date.now(),
+    });
+    await connection.whenConnected();
+    await waitFor(() => connection.stampedName, 'the stamped name');
+    assert.equal(connection.stampedName, 'Alice (guest)');
+    const guest = new SharedProposals(new SessionDocument(doc), {
+      name: () => connection.stampedName ?? 'Alice',
+      canWrite: () => true,
+    });
+    disposables.push(guest);
+    await waitFor(() => guest.hunk(proposal.hunks[0].id), 'the proposal at the guest');
+    guest.decide(proposal.hunks[0].id, 'accept');
+    await waitFor(
+      () => observed.hunk(proposal.hunks[0].id)?.status.state === 'accepted',
+      "the guest's accept",
+    );
+    const status = observed.hunk(proposal.hunks[0].id)!.status;
+    assert.equal(status.state === 'accepted' && status.by.name, 'Alice (guest)');
+    assert.equal(new SessionDocument(observer.doc).text(FILE)?.toString(), 'ONE\ntwo\nthree\n');
   });
 
   it("shows a writer's assistant in presence, never a reader's", async () => {

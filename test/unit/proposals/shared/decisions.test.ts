@@ -216,6 +216,50 @@ describe('shared proposals: one decision for everyone, applied once', () => {
     );
   });
 
+  it('ignores records a peer wrote wrong, and keeps working for the right ones', () => {
+    const { host, peers } = makeSession(CONTENT, ['Alice', 'Mallory']);
+    const [alice, mallory] = peers;
+    const proposal = propose(alice);
+    const hunk = proposal.hunks[0].id;
+    const { proposals, decisions } = mallory.session;
+    proposals.set('junk-1', 'not a record');
+    proposals.set('junk-2', { ...proposal, id: 'junk-2', path: '../../etc/passwd' });
+    proposals.set('junk-3', { ...proposal, id: 'other-id' });
+    proposals.set('junk-4', { ...proposal, id: 'junk-4', hunks: [{ id: 'junk-4/0', start: 1, end: null }] });
+    decisions.set('d1', { hunk, action: 'explode', by: mallory.shared.self(), at: 1 });
+    decisions.set('d2', { hunk, action: 'accept', by: { name: 42 }, at: 1 });
+    decisions.set('d3', {
+      hunk,
+      action: 'accept',
+      by: mallory.shared.self(),
+      at: 1,
+      selection: { removed: [-1] },
+    });
+    decisions.set('d4', {
+      hunk,
+      action: 'accept',
+      by: mallory.shared.self(),
+      at: 1,
+      selection: { removed: [], added: [9] },
+    });
+    decisions.set('d5', { hunk: 'nowhere/0', action: 'accept', by: mallory.shared.self(), at: 1 });
+    syncAll([host, ...peers]);
+    assert.deepEqual(
+      alice.shared.list().map((view) => view.id),
+      [proposal.id],
+    );
+    assert.equal(host.text(), CONTENT);
+    const view = alice.shared.hunk(hunk)!;
+    assert.equal(view.status.state, 'pending');
+    assert.deepEqual(
+      view.log.map((entry) => [entry.key, entry.result, entry.reason]),
+      [['d4', 'refused', 'the selected lines are not part of the change']],
+    );
+    alice.shared.decide(hunk, 'accept');
+    syncAll([host, ...peers]);
+    assert.equal(mallory.text(), CONTENT.replace('beta', 'BETA'));
+  });
+
   it('keeps read-only participants from deciding', () => {
     const { host, peers } = makeSession(CONTENT, ['Alice']);
     const proposal = propose(peers[0]);
@@ -280,6 +324,31 @@ describe('shared proposals: undo', () => {
       [
         ['Bob', 'accept', 'applied'],
         ['Carol', 'undo', 'refused'],
+      ],
+    );
+  });
+
+  it('undoes a partial accept as a whole, and what was left of it goes with it', () => {
+    const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
+    const [alice, bob] = peers;
+    const proposal = propose(alice);
+    syncAll([host, ...peers]);
+    const id = proposal.hunks[1].id;
+    bob.shared.decide(id, 'accept', { removed: [0], added: [0] });
+    syncAll([host, ...peers]);
+    assert.equal(alice.text(), 'alpha\nbeta\ngamma\nDELTA\nepsilon\n');
+    assert.deepEqual(
+      alice.shared.proposal(proposal.id)!.hunks.map((hunk) => hunk.id),
+      [proposal.hunks[0].id, id, `${id}.0`],
+    );
+    bob.shared.undo(id);
+    syncAll([host, ...peers]);
+    assert.equal(alice.text(), CONTENT);
+    assert.deepEqual(
+      alice.shared.proposal(proposal.id)!.hunks.map((hunk) => [hunk.id, hunk.status.state]),
+      [
+        [proposal.hunks[0].id, 'pending'],
+        [id, 'pending'],
       ],
     );
   });
