@@ -144,8 +144,9 @@ export class ReviewController implements vscode.Disposable {
 
   /**
    * Moves the changes to shared files out of a new local proposal into the session's document (one
-   * shared proposal per file). A change that cannot be shared (the shared text moved on meanwhile)
-   * stays in the local proposal. Returns the first shared proposal.
+   * shared proposal per file). New and deleted files, changes to protected paths, and a change that
+   * cannot be shared (its file is not open in the session yet, or the shared text moved on meanwhile)
+   * stay in the local proposal. Returns the first shared proposal.
    */
   private share(
     proposal: Proposal,
@@ -160,7 +161,8 @@ export class ReviewController implements vscode.Disposable {
     for (const file of [...proposal.files]) {
       const uri = uris.get(file.path);
       const sharedPath = uri && sharing.sharedPathOf(uri);
-      if (!sharedPath || file.kind !== 'modify' || file.hunks.length === 0) continue;
+      // A change that needs the asker's confirmation (a protected path) stays in their window.
+      if (!sharedPath || file.kind !== 'modify' || file.hunks.length === 0 || file.protection) continue;
       try {
         const shared = session.share({
           path: sharedPath,
