@@ -131,7 +131,8 @@ function renderFile(proposal: ProposalView, file: FileView): HTMLElement {
         `⚠ Needs confirmation: this ${file.protectedReasons.join('; ')}.`,
       ),
     );
-  for (const hunk of file.hunks) section.append(renderHunk(file, hunk, proposal.shared?.canDecide ?? true));
+  for (const hunk of file.hunks)
+    section.append(renderHunk(file, hunk, proposal.shared?.canDecide ?? true, proposal.shared !== undefined));
   return section;
 }
 
@@ -159,7 +160,7 @@ function renderShared(shared: NonNullable<ProposalView['shared']>): HTMLElement 
   return box;
 }
 
-function renderHunk(file: FileView, hunk: HunkView, decides: boolean): HTMLElement {
+function renderHunk(file: FileView, hunk: HunkView, decides: boolean, shared: boolean): HTMLElement {
   const open = hunk.status === 'pending' && decides;
   const picks = checked.get(hunk.id) ?? new Set<string>();
   const status = hunk.note && hunk.status !== 'pending' ? hunk.note : STATUS_TEXT[hunk.status];
@@ -201,6 +202,12 @@ function renderHunk(file: FileView, hunk: HunkView, decides: boolean): HTMLEleme
         { className: 'read-only-note', title: 'Only participants who may write can decide' },
         'Read-only',
       ),
+    );
+  else if (hunk.status === 'stale' && shared)
+    actions.append(
+      button('Drop', () => send({ type: 'hunkAction', action: 'reject', hunkId: hunk.id }), {
+        ariaLabel: 'Drop this stale change for everyone',
+      }),
     );
   else if (hunk.status === 'stale')
     actions.append(

@@ -49,6 +49,17 @@ export class ReviewCodeLens implements vscode.CodeLensProvider, vscode.Disposabl
           continue;
         }
       }
+      if (hunk.status === 'stale' && file.shared) {
+        // A shared hunk is not re-proposed in place: drop it, and ask again.
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: '$(warning) Stale (edited since): Drop',
+            command: 'tandem.rejectHunk',
+            arguments: [hunk.id],
+          }),
+        );
+        continue;
+      }
       if (hunk.status === 'stale') {
         lenses.push(
           new vscode.CodeLens(range, {

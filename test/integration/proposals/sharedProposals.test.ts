@@ -131,4 +131,32 @@ describe('shared proposals in VS Code (a guest)', function () {
     assert.equal(document.getText(), 'one\ntwo\nthree\n');
     await api.collab.leave();
   });
+
+  it('shows a hunk a teammate edited as stale, to be dropped for everyone', async () => {
+    await joinAndOpen('rw', 'Gwen');
+    const published = hostProposals.publish({
+      path: 'notes.txt',
+      reason: '',
+      model: 'scripted',
+      hunks: [{ line: 2, removed: ['three\n'], added: ['THREE\n'] }],
+    });
+    const id = published.hunks[0].id;
+    await eventually(() => !!api.panel.review.controller.proposals.findHunk(id), 'the new shared hunk');
+    const text = host.document.text('notes.txt')!;
+    text.insert(text.toString().indexOf('three') + 3, '3');
+    await eventually(
+      () => api.panel.review.controller.proposals.findHunk(id)?.hunk.status === 'stale',
+      'the hunk to go stale in the guest window',
+    );
+    const titles = await lensTitles();
+    assert.ok(titles.includes('$(warning) Stale (edited since): Drop'), JSON.stringify(titles));
+    assert.equal(await api.panel.review.controller.acceptHunk(id), false, 'a stale hunk cannot be accepted');
+    assert.equal(api.panel.review.controller.rejectHunk(id), true);
+    await eventually(
+      () => api.panel.review.controller.proposals.findHunk(id)?.hunk.status === 'rejected',
+      'the drop to come back decided',
+    );
+    assert.equal(host.document.text('notes.txt')!.toString(), 'one\ntwo\nthr3ee\n');
+    await api.collab.leave();
+  });
 });
