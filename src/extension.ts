@@ -7,6 +7,8 @@ import { registerTrust, type TrustService } from './trust/vscode';
 import { WorkspaceExclusions } from './trust/vscode/workspaceExclusions';
 import { WorkspaceRedirects } from './trust/vscode/workspaceRedirects';
 import { registerPanel, type TandemPanel } from './panel/vscode';
+import { registerAssistant, type AssistantService } from './assistant/vscode/assistantService';
+import { SessionProposals } from './assistant/vscode/sessionProposals';
 import { registerCollab, type CollabService } from './collab/vscode';
 import { registerCompletion, type CompletionService } from './completion/vscode';
 import { FirstRun } from './onboarding/vscode/firstRun';
@@ -29,7 +31,9 @@ export interface TandemApi {
   readonly trust: TrustService;
   /** Shared sessions: start, join, leave, and the live session (created when one starts). */
   readonly collab: CollabService;
-  /** The side panel, the proposals under review and the edit commands. */
+  /** The assistant: its conversation, the proposals it made and their review in the editor. */
+  readonly assistant: AssistantService;
+  /** The side panel (a view of the assistant and its proposals) and the edit commands. */
   readonly panel: TandemPanel;
   /** Inline suggestions: the engine (created with the first suggestion) and its last status. */
   readonly completion: CompletionService;
@@ -75,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   context.subscriptions.push(trust);
   const instructions = new InstructionsService(log);
   context.subscriptions.push(instructions);
-  const panel = registerPanel({
+  const assistant = registerAssistant({
     context,
     settings,
     log,
@@ -83,6 +87,8 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     gate: () => trust.gate,
     instructions: (paths) => instructions.forPaths(paths),
   });
+  context.subscriptions.push(assistant);
+  const panel = registerPanel({ context, log, model, assistant });
   context.subscriptions.push(panel);
   const collab = registerCollab({
     context,
@@ -91,6 +97,8 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     sessionTrust: (root, globs) => trust.setSessionGlobs(root, globs),
   });
   context.subscriptions.push(collab);
+  // Proposals for shared files live in the session's document while this window is in one.
+  context.subscriptions.push(new SessionProposals({ collab, assistant, model, settings, log }));
   const completion = registerCompletion({
     settings,
     status,
@@ -100,7 +108,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     instructions: (path) => instructions.forFile(path),
   });
   context.subscriptions.push(completion);
-  const firstRun = new FirstRun({ context, model, settings, log, review: () => panel.review.controller });
+  const firstRun = new FirstRun({ context, model, settings, log, review: () => assistant.review.controller });
   context.subscriptions.push(firstRun);
   const nextEdit = registerNextEdit({
     extensionUri: context.extensionUri,
@@ -140,6 +148,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     exclusions,
     model,
     trust,
+    assistant,
     panel,
     collab,
     completion,
