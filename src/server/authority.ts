@@ -217,17 +217,42 @@ export function hostStateTouched(doc: Y.Doc, update: Uint8Array): string | undef
     list.push(struct);
     inUpdate.set(struct.id.client, list);
   }
-  const findNew = (id: Y.ID): Y.Item | undefined =>
-    inUpdate
-      .get(id.client)
-      ?.find((item) => id.clock >= item.id.clock && id.clock < item.id.clock + item.length);
+  // Sorted by clock (a well-formed update already is; a crafted one may not be), so a binary search
+  // finds the struct holding a clock.
+  for (const items of inUpdate.values()) items.sort((a, b) => a.id.clock - b.id.clock);
+  const findNew = (id: Y.ID): Y.Item | undefined => {
+    const items = inUpdate.get(id.client);
+    if (!items) return undefined;
+    let lo = 0;
+    let hi = items.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const item = items[mid];
+      if (id.clock < item.id.clock) hi = mid - 1;
+      else if (id.clock >= item.id.clock + item.length) lo = mid + 1;
+      else return item;
+    }
+    return undefined;
+  };
   const findStored = (id: Y.ID): Y.Item | undefined => {
     if (id.clock >= Y.getState(doc.store, id.client)) return undefined;
     const struct = Y.getItem(doc.store, id);
     return struct instanceof Y.Item ? struct : undefined;
   };
+  /**
+   * Places found so far: text typed in one go is a chain of structs each placed after the one
+   * before, so each is found from its neighbour's place in one step instead of walking the chain.
+   */
+  const placed = new Map<Y.Item, Place>();
   /** The root name and whether the struct sits directly in it, for a struct of the update. */
   const placeOfNew = (item: Y.Item, depth: number): Place | undefined => {
+    const known = placed.get(item);
+    if (known) return known;
+    const place = findPlaceOfNew(item, depth);
+    if (place) placed.set(item, place);
+    return place;
+  };
+  const findPlaceOfNew = (item: Y.Item, depth: number): Place | undefined => {
     if (depth > 64) return undefined;
     const parent = item.parent as unknown;
     if (typeof parent === 'string') return { root: parent, direct: true };
