@@ -33,7 +33,7 @@ const SATURATE_WORKERS = 2;
 /** Keystrokes a saturating sender may have on the way (sent, not yet seen by its room's watcher). */
 const SATURATE_WINDOW = 32;
 /** Pre-encoded keystrokes per saturating sender: more than any server here carries in the phase. */
-const SATURATE_SUPPLY = 8_000;
+const SATURATE_SUPPLY = 20_000;
 /**
  * Tandem's server in the saturating mode: its per-connection message rate limit (200/s by default,
  * some 40 times a fast typist) raised out of the way, so the server's capacity is measured, not its

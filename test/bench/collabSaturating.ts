@@ -139,7 +139,9 @@ class RawClient {
   sent = 0;
   closedCode: number | undefined;
   sentAt: Float64Array = new Float64Array(0);
-  private supply: Uint8Array[] = [];
+  /** The pre-encoded keystroke messages back to back; message i is bytes offsets[i]..offsets[i+1]. */
+  private supply = new Uint8Array(0);
+  private offsets = new Uint32Array(1);
 
   constructor(
     readonly spec: RawClientSpec,
@@ -170,17 +172,24 @@ class RawClient {
   }
 
   prepare(count: number): void {
-    this.supply = Array.from({ length: count }, (_, clock) =>
+    const messages = Array.from({ length: count }, (_, clock) =>
       keystrokeMessage(this.spec.clientId, clock, letters[(clock * 7 + this.spec.clientId) % letters.length]),
     );
+    this.offsets = new Uint32Array(count + 1);
+    for (let i = 0; i < count; i++) this.offsets[i + 1] = this.offsets[i] + messages[i].byteLength;
+    this.supply = new Uint8Array(this.offsets[count]);
+    messages.forEach((message, i) => this.supply.set(message, this.offsets[i]));
     this.sentAt = new Float64Array(count);
   }
 
   /** Sends the next keystroke; false when the supply is used up. */
   sendNext(): boolean {
-    if (this.sent >= this.supply.length) return false;
+    if (this.sent >= this.offsets.length - 1) return false;
     this.sentAt[this.sent] = now();
-    this.socket.send(this.supply[this.sent++], { binary: true });
+    this.socket.send(this.supply.subarray(this.offsets[this.sent], this.offsets[this.sent + 1]), {
+      binary: true,
+    });
+    this.sent++;
     return true;
   }
 }
