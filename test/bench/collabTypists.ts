@@ -1,6 +1,6 @@
 // Worker thread of the collab bench: a share of the stock y-websocket clients, each typing into its
-// room's Y.Text. Every keystroke also stamps its send time into a Y.Map, so receivers can measure
-// delivery (sender's send to a peer's apply). Threads of one process share the wall clock.
+// room's Y.Text. Every keystroke also stamps its send time into a Y.Map under a key of its own, so
+// receivers can count and time every delivery (sender's send to a peer's apply). Threads of one process share the wall clock.
 import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -68,6 +68,8 @@ class Typist {
   readonly random: () => number;
   latencies: number[] = [];
   sent = 0;
+  /** Keystrokes stamped so far, over every phase: each one's stamp key. */
+  stamped = 0;
   received = 0;
   firstSend = 0;
   lastReceive = 0;
@@ -107,7 +109,9 @@ class Typist {
     const position = Math.floor(this.random() * (this.text.length + 1));
     this.doc.transact(() => {
       this.text.insert(position, char);
-      this.stamps.set(String(this.spec.id), now());
+      // A key per keystroke: a server that merges updates (Tandem relays each turn's as one) still
+      // delivers every keystroke's stamp, so each is counted and timed.
+      this.stamps.set(`${this.spec.id}:${this.stamped++}`, now());
     });
     this.sent++;
   }
