@@ -3,7 +3,7 @@
  * cache, the context the cleaning rules read, and the fill request handed to the trust gate (the text
  * around the cursor within the budget, snippets with their sources, and how the server should stop).
  */
-import { fitInstructions, type ProjectInstructions } from '../instructions/projectInstructions';
+import { fillProjectBudget, type ProjectInstructions } from '../instructions/projectInstructions';
 import { stopTokens, resolvePromptFormat } from '../model';
 import type { GateFillRequest } from '../trust';
 import { emptyBlockStart } from './cleaning/blockShape';
@@ -33,7 +33,7 @@ export interface PreparedFill {
   readonly request: GateFillRequest;
 }
 
-/** The largest share of the prompt budget the project's instructions may take. */
+/** The largest share of the prompt budget the project's instructions and examples may take together. */
 const INSTRUCTIONS_SHARE = 0.2;
 /** Characters per token assumed when turning the instructions' token share into characters. */
 const CHARS_PER_TOKEN = 3.5;
@@ -51,14 +51,14 @@ export function prepareFill(
 ): PreparedFill {
   const { doc, pos } = place;
   const cleaning = cleaningContextOf(place);
-  // The instructions take their share first (at most a fifth); the code gets the rest of the budget.
-  const projectChars = project?.files.length
-    ? fitInstructions(
-        project,
-        Math.floor(settings.maxPromptTokens * INSTRUCTIONS_SHARE * CHARS_PER_TOKEN),
-      ).reduce((sum, part) => sum + part.text.length + 2, 0)
-    : 0;
-  const maxPromptTokens = settings.maxPromptTokens - Math.ceil(projectChars / CHARS_PER_TOKEN);
+  // The instructions, then the examples, take their share first (at most a fifth together); the code
+  // gets the rest of the budget.
+  const budget = project
+    ? fillProjectBudget(project, Math.floor(settings.maxPromptTokens * INSTRUCTIONS_SHARE * CHARS_PER_TOKEN))
+    : { instructionChars: 0, exampleChars: 0 };
+  const projectChars = budget.instructionChars;
+  const maxPromptTokens =
+    settings.maxPromptTokens - Math.ceil((budget.instructionChars + budget.exampleChars) / CHARS_PER_TOKEN);
   const context = buildCompletionContext(doc, pos, { maxPromptTokens }, sources);
   const multiLine = emptyBlockStart(cleaning) !== undefined;
   const candidates = explicit ? Math.max(3, settings.candidates) : settings.candidates;
@@ -86,8 +86,9 @@ export function prepareFill(
       },
     })),
     lineComment: syntaxOf(doc.languageId).lineComments[0],
-    project: projectChars ? project : undefined,
+    project: budget.instructionChars || budget.exampleChars ? project : undefined,
     projectChars,
+    projectExampleChars: budget.exampleChars,
     maxTokens: multiLine || nextLines ? settings.maxTokensMultiLine : settings.maxTokensSingleLine,
     temperature: settings.temperature,
     n: candidates,

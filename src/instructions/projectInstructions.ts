@@ -216,7 +216,16 @@ export function fitInstructions(
   });
 }
 
-/** The examples that fit in `maxChars` together, at most `maxCount`, in order. */
+/** Characters an example takes in a prompt (its request and answer; the labels around them are few). */
+export function exampleSize(example: { request: string; answer: string }): number {
+  return example.request.length + example.answer.length;
+}
+
+/**
+ * The examples that fit in `maxChars` together, at most `maxCount`. The rule: examples are taken
+ * whole, in the order given (file-name order: the author ranks them by naming them `01-…`, `02-…`);
+ * one that does not fit in what is left is dropped, and later, smaller ones are still tried.
+ */
 export function fitExamples(
   examples: readonly FewShotExample[],
   maxChars: number,
@@ -225,10 +234,28 @@ export function fitExamples(
   const kept: FewShotExample[] = [];
   let left = maxChars;
   for (const example of examples) {
-    const size = example.request.length + example.answer.length;
+    const size = exampleSize(example);
     if (kept.length >= maxCount || size > left) continue;
     kept.push(example);
     left -= size;
   }
   return kept;
+}
+
+/** Examples a ghost-text or next-edit fill carries at most: the code needs the room. */
+export const FILL_MAX_EXAMPLES = 2;
+
+/**
+ * How a fill prompt's share for the project (`maxChars`) is spent: the instruction files first (the
+ * rules), then whole examples (fitExamples' rule, at most FILL_MAX_EXAMPLES) in what the files left.
+ */
+export function fillProjectBudget(
+  project: ProjectInstructions,
+  maxChars: number,
+): { instructionChars: number; exampleChars: number; examples: FewShotExample[] } {
+  const instructionChars = project.files.length
+    ? fitInstructions(project, maxChars).reduce((sum, part) => sum + part.text.length + 2, 0)
+    : 0;
+  const examples = fitExamples(project.examples, maxChars - instructionChars, FILL_MAX_EXAMPLES);
+  return { instructionChars, exampleChars: examples.reduce((sum, e) => sum + exampleSize(e), 0), examples };
 }

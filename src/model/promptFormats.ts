@@ -46,6 +46,8 @@ export interface FimInput {
    * formats, part of the system message for the chat format.
    */
   instructions?: string;
+  /** The project's few-shot examples (`.tandem/examples`), in the same place as the instructions. */
+  examples?: readonly { request: string; answer: string }[];
 }
 
 /** A ready-to-send fill request: either a completion or a chat, plus how to read the answer. */
@@ -136,11 +138,20 @@ export function resolvePromptFormat(setting: PromptFormatSetting, model: string)
   return setting === 'auto' ? detectPromptFormat(model) : setting;
 }
 
-/** The instructions as line comments of the file's language, ending in a newline; '' when none. */
+/** A few-shot example as plain text, for prompts without turns (a comment block, a system message). */
+function exampleText(example: { request: string; answer: string }): string {
+  return `Example request:\n${example.request}\nIdeal answer:\n${example.answer}`;
+}
+
+/** The instructions and examples as line comments of the file's language, ending in a newline; '' when none. */
 function instructionsComment(input: FimInput): string {
-  if (!input.instructions) return '';
+  const parts = [
+    input.instructions ? `Project instructions:\n${input.instructions}` : '',
+    ...(input.examples ?? []).map(exampleText),
+  ].filter(Boolean);
+  if (!parts.length) return '';
   const comment = input.lineComment ?? '//';
-  const lines = `Project instructions:\n${input.instructions}`.split('\n');
+  const lines = parts.join('\n').split('\n');
   return lines.map((line) => (line ? `${comment} ${line}` : comment)).join('\n') + '\n';
 }
 
@@ -200,9 +211,16 @@ function chatMessages(input: FimInput): ChatMessage[] {
   const user =
     `${context}Fill the hole in ${file}${language}:\n<file>\n` +
     `${input.prefix}${chatHoleMarker}${input.suffix}\n</file>`;
-  const system = input.instructions
-    ? `${chatSystemPrompt}\n\nThe project's own instructions (follow them in what you write):\n\n${input.instructions}`
-    : chatSystemPrompt;
+  const examples = (input.examples ?? []).map(exampleText).join('\n\n');
+  const system = [
+    chatSystemPrompt,
+    input.instructions
+      ? `The project's own instructions (follow them in what you write):\n\n${input.instructions}`
+      : '',
+    examples ? `Examples from the project of what it expects:\n\n${examples}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
   return [
     { role: 'system', content: system },
     { role: 'user', content: user },

@@ -4,7 +4,8 @@
  * 2. lines equal but for trailing whitespace;
  * 3. lines equal but for indentation (the replacement is re-indented to the file's style);
  * 4. fuzzy: a region whose first and last lines equal the block's (ignoring indentation), of about the
- *    block's length, at least `fuzzyThreshold` similar overall.
+ *    block's length, at least `fuzzyThreshold` similar overall. Overlapping windows are one place;
+ *    of several places, one is taken only when it is clearly the most similar (see clearWinner).
  * A stage that finds several places reports the block as ambiguous instead of guessing one. Lines the
  * replacement keeps from the SEARCH text are written as they are in the file, so context lines the
  * model retyped slightly differently come through byte-identical.
@@ -51,6 +52,8 @@ export const DEFAULT_FUZZY_THRESHOLD = 0.8;
 const MAX_PLACES = 20;
 const MAX_FUZZY_WINDOWS = 400;
 const MAX_FUZZY_PAIRS = 20_000;
+/** How many times further from the block than the best place every other place must be to be passed over. */
+const CLEAR_WINNER_RATIO = 2;
 
 const trimEnd = (line: string) => line.trimEnd();
 const trimBoth = (line: string) => line.trim();
@@ -236,7 +239,38 @@ function fuzzyCandidates(
       if (!ok) return { winners: [], best, overflow: true };
     }
   }
-  return { winners: [...bestByStart.values()], best };
+  return { winners: clearWinner(distinctPlaces([...bestByStart.values()], n)), best };
+}
+
+/**
+ * Of several distinct places, the most similar one alone when every other differs from the block at
+ * least CLEAR_WINNER_RATIO times as much (a block with one retyped line, beside a copy of that code
+ * elsewhere with more lines changed); otherwise all of them, to be reported as ambiguous.
+ */
+function clearWinner(places: Scored[]): Scored[] {
+  if (places.length < 2) return places;
+  const ranked = [...places].sort((a, b) => b.similarity - a.similarity);
+  const [best, second] = ranked;
+  return 1 - second.similarity >= CLEAR_WINNER_RATIO * (1 - best.similarity) ? [best] : places;
+}
+
+/**
+ * One candidate per place: windows that overlap (the same code, its ends shifted onto a nearby equal
+ * anchor line such as `}` or a blank line) are one place, taken at its most similar window (the one
+ * closest to the block's length on a tie).
+ */
+function distinctPlaces(candidates: Scored[], length: number): Scored[] {
+  const ranked = [...candidates].sort(
+    (a, b) =>
+      b.similarity - a.similarity ||
+      Math.abs(a.end - a.start - length) - Math.abs(b.end - b.start - length) ||
+      a.start - b.start,
+  );
+  const kept: Scored[] = [];
+  for (const candidate of ranked)
+    if (!kept.some((place) => candidate.start < place.end && place.start < candidate.end))
+      kept.push(candidate);
+  return kept.sort((a, b) => a.start - b.start);
 }
 
 /** The region most like the block among those sharing its first or last line, for the failure message. */

@@ -12,6 +12,7 @@ import { describeExclusion, type ExclusionRules, type ExclusionVerdict } from '.
 import { displayPathIn } from '../workspace/fileAddress';
 import { chooseNonce, fence, trustPreamble } from './fencing';
 import { findProtectedChanges, type ProposedFileChange, type ProtectedChange } from './protectedPaths';
+import { FILL_MAX_EXAMPLES } from '../instructions/projectInstructions';
 import { admitProject, instructionsSection } from './projectPieces';
 import { redactPiece } from './redactPiece';
 import { ReportBook, type AdmittedPiece } from './reportBook';
@@ -364,7 +365,8 @@ export class TrustGate {
     book.record(source, joined.length, redacted.redactions);
     const project = admitProject(book, this.rules, request.project, {
       instructionChars: request.projectChars ?? 0,
-      exampleChars: 0,
+      exampleChars: request.projectExampleChars ?? 0,
+      maxExamples: FILL_MAX_EXAMPLES,
     });
     const snippets: ContextSnippet[] = [];
     for (const piece of request.snippets ?? []) {
@@ -380,6 +382,7 @@ export class TrustGate {
       lineComment: request.lineComment,
       languageId: request.document.languageId,
       instructions: project.text || undefined,
+      examples: project.examples.length ? project.examples : undefined,
     };
     return { input, report: book.report('', []) };
   }

@@ -20,7 +20,7 @@ export function admitProject(
   book: ReportBook,
   rules: ExclusionRules,
   project: ProjectInstructions | undefined,
-  budget: { instructionChars: number; exampleChars: number },
+  budget: { instructionChars: number; exampleChars: number; maxExamples?: number },
 ): AdmittedProject {
   if (!project) return { text: '', examples: [] };
   const allowed = (path: string) => {
@@ -42,7 +42,7 @@ export function admitProject(
   }
   const examples: { request: string; answer: string }[] = [];
   const candidates = project.examples.filter((example) => allowed(example.path));
-  for (const example of fitExamples(candidates, budget.exampleChars)) {
+  for (const example of fitExamples(candidates, budget.exampleChars, budget.maxExamples)) {
     const source = { kind: 'instructions' as const, path: example.path };
     const request = book.admit({ text: example.request, source })[0];
     const answer = book.admit({ text: example.answer, source })[0];

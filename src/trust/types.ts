@@ -88,9 +88,13 @@ export interface GateFillRequest extends Omit<GenerationOptions, 'stop' | 'featu
   readonly repoName?: string;
   readonly lineComment?: string;
   readonly format?: PromptFormatSetting;
-  /** The project's instruction files for this file, and how many characters of them fit the prompt budget. */
+  /**
+   * The project's instruction files and examples for this file, and how many characters of each fit
+   * the prompt budget (see fillProjectBudget).
+   */
   readonly project?: ProjectInstructions;
   readonly projectChars?: number;
+  readonly projectExampleChars?: number;
 }
 
 /**

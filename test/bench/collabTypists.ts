@@ -1,6 +1,6 @@
 // Worker thread of the collab bench: a share of the stock y-websocket clients, each typing into its
-// room's Y.Text. Every keystroke also stamps its send time into a Y.Map, so receivers can measure
-// delivery (sender's send to a peer's apply). Threads of one process share the wall clock.
+// room's Y.Text. Every keystroke also stamps its send time into a Y.Map under a key of its own, so
+// receivers can count and time every delivery (sender's send to a peer's apply). Threads of one process share the wall clock.
 import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -35,13 +35,6 @@ export type ToTypists =
       readonly keystrokes: number;
       readonly timeoutMs: number;
     }
-  /** Unpaced: every typist types as fast as its socket takes it, for `durationMs`. */
-  | { readonly type: 'saturate'; readonly startAt: number; readonly durationMs: number }
-  | {
-      readonly type: 'collect-saturate';
-      readonly sentById: Readonly<Record<number, number>>;
-      readonly timeoutMs: number;
-    }
   | { readonly type: 'stop' };
 
 export type FromTypists =
@@ -53,15 +46,6 @@ export type FromTypists =
       readonly received: number;
       readonly latencies: Float64Array;
       readonly firstSend: number;
-      readonly lastReceive: number;
-      readonly texts: Record<string, string[]>;
-    }
-  | {
-      readonly type: 'saturate-done';
-      readonly complete: boolean;
-      /** Keystrokes of room peers applied, counted from the text (the server may merge updates). */
-      readonly received: number;
-      readonly latencies: Float64Array;
       readonly lastReceive: number;
       readonly texts: Record<string, string[]>;
     }
@@ -84,9 +68,9 @@ class Typist {
   readonly random: () => number;
   latencies: number[] = [];
   sent = 0;
+  /** Keystrokes stamped so far, over every phase: each one's stamp key. */
+  stamped = 0;
   received = 0;
-  /** Text length when the unpaced phase began. */
-  baseLength = 0;
   firstSend = 0;
   lastReceive = 0;
 
@@ -125,7 +109,9 @@ class Typist {
     const position = Math.floor(this.random() * (this.text.length + 1));
     this.doc.transact(() => {
       this.text.insert(position, char);
-      this.stamps.set(String(this.spec.id), now());
+      // A key per keystroke: a server that merges updates (Tandem relays each turn's as one) still
+      // delivers every keystroke's stamp, so each is counted and timed.
+      this.stamps.set(`${this.spec.id}:${this.stamped++}`, now());
     });
     this.sent++;
   }
@@ -188,55 +174,13 @@ async function main(): Promise<void> {
       );
       return;
     }
-    if (message.type === 'collect-saturate') {
-      const expected = new Map<Typist, number>();
-      for (const typist of typists) {
-        let total = 0;
-        for (const [id, count] of Object.entries(message.sentById))
-          if (Number(id) % data.rooms === typist.spec.id % data.rooms && Number(id) !== typist.spec.id)
-            total += count;
-        expected.set(typist, total);
-      }
-      const peerKeys = (typist: Typist) => typist.text.length - typist.baseLength - typist.sent;
-      const deadline = now() + message.timeoutMs;
-      const behind = () => typists.some((typist) => peerKeys(typist) < (expected.get(typist) ?? 0));
-      while (behind() && now() < deadline) await sleep(5);
-      const latencies = Float64Array.from(typists.flatMap((typist) => typist.latencies));
-      port.postMessage(
-        {
-          type: 'saturate-done',
-          complete: !behind(),
-          received: typists.reduce((sum, typist) => sum + peerKeys(typist), 0),
-          latencies,
-          lastReceive: Math.max(...typists.map((typist) => typist.lastReceive)),
-          texts: textsByRoom(typists),
-        } satisfies FromTypists,
-        [latencies.buffer],
-      );
-      return;
-    }
     for (const typist of typists) {
       typist.latencies = [];
       typist.sent = 0;
       typist.received = 0;
       typist.lastReceive = 0;
     }
-    if (message.type === 'saturate') {
-      await sleep(message.startAt - now());
-      for (const typist of typists) typist.baseLength = typist.text.length;
-      const endAt = message.startAt + message.durationMs;
-      // As fast as each socket takes it: a typist whose socket still holds 16 KB unsent skips a turn.
-      while (now() < endAt) {
-        for (const typist of typists) {
-          const socket = typist.provider.ws as { bufferedAmount?: number } | null;
-          if (socket && (socket.bufferedAmount ?? 0) < 16_384) typist.keystroke();
-        }
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      const sentById: Record<number, number> = {};
-      for (const typist of typists) sentById[typist.spec.id] = typist.sent;
-      port.postMessage({ type: 'typed', sentById } satisfies FromTypists);
-    } else if (message.type === 'human') {
+    if (message.type === 'human') {
       const endAt = message.startAt + message.durationMs;
       // Human pace: 80-300 ms between keystrokes (about 5 characters a second), each typist on its own clock.
       await Promise.all(

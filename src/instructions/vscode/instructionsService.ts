@@ -26,6 +26,7 @@ export class InstructionsService implements vscode.Disposable {
   private examples: FewShotExample[] = [];
   private loading: Promise<void> | undefined;
   private stale = true;
+  private generation = 0;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires after the instruction files were (re)loaded. */
   readonly onDidChange = this.changed.event;
@@ -77,7 +78,18 @@ export class InstructionsService implements vscode.Disposable {
 
   private watch(): void {
     if (this.watcher) return;
-    this.watcher = vscode.workspace.createFileSystemWatcher(`{${instructionGlobs.join(',')}}`);
+    // A string glob is matched against absolute paths: the folder-relative ones (`.tandem/...`)
+    // need a leading `**/` to match at all. A nested match only causes a reload, which reads exactly.
+    // The folders count too: a file written into a folder just created may be reported only as the
+    // folder's creation.
+    const anywhere = [
+      ...instructionGlobs.map((glob) => (glob.startsWith('**/') ? glob : `**/${glob}`)),
+      '**/.github',
+      '**/.github/instructions',
+      '**/.tandem',
+      '**/.tandem/examples',
+    ];
+    this.watcher = vscode.workspace.createFileSystemWatcher(`{${anywhere.join(',')}}`);
     const reload = () => {
       this.invalidate();
       void this.ready();
@@ -91,6 +103,8 @@ export class InstructionsService implements vscode.Disposable {
   }
 
   private async load(): Promise<void> {
+    // Loads can overlap (one per change event): only the latest one's result is kept.
+    const generation = ++this.generation;
     const files: InstructionFile[] = [];
     const examples: FewShotExample[] = [];
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
@@ -117,6 +131,7 @@ export class InstructionsService implements vscode.Disposable {
       }
     }
     examples.sort((a, b) => a.path.localeCompare(b.path));
+    if (generation !== this.generation) return;
     this.files = files;
     this.examples = examples;
     this.log.info(`Project instructions: ${files.length} file(s), ${examples.length} example(s)`);

@@ -231,8 +231,33 @@ function valueAfterName(
   const scheme = AUTH_SCHEME.test(text) ? AUTH_SCHEME.lastIndex : undefined;
   const value = quote ? readValue(text, at, false) : readValue(text, scheme ?? at, true);
   if (!value) return undefined;
+  if (operator === ':' && !quote && isTypeAnnotation(text.slice(value.start, value.end), name))
+    return undefined;
   if (quote && scheme !== undefined && scheme < value.end) value.start = scheme;
   return accept(text, value, name);
+}
+
+/** Identifiers in PascalCase, acronyms allowed: `RefreshTokenEntity`, `OAuthClientDto`. */
+const PASCAL_CASE_NAME = /^[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$/;
+/** Last words of type names in code: `TokenDto`, `CredentialsConfig`, `SecretValueType`. */
+const TYPE_NAME_ENDING =
+  /[a-z0-9](?:Entity|Dto|DTO|Type|Model|Interface|Service|Repository|Options|Config|Configuration|Provider|Schema|Record|Info|Data|Response|Request|Payload|Factory|Input|Output|Result|Props|State|Store|Handler|Document|Details|Params|Args|Context|Manager|Class|Enum)$/;
+/** A secret word as a word of a PascalCase name (`RefreshTokenEntity`), not letters inside a token. */
+const SECRET_WORD_IN_NAME =
+  /(?:Token|Key|Pass|Password|Secret|Auth|Credential|Credentials|Pwd|Bearer)(?=[A-Z]|$)/g;
+
+/**
+ * Whether an unquoted value after `name:` is a type annotation (TypeScript, Python, Kotlin, Rust),
+ * not a value: `refreshToken: RefreshTokenEntity`, `credentials: AwsCredentialsConfig`. A type name
+ * ends like one, or repeats a secret word of the name as one of its words (and has no digits); a
+ * passphrase (`CorrectHorseBatteryStaple`) or a random token does neither.
+ */
+function isTypeAnnotation(value: string, name: string): boolean {
+  if (!PASCAL_CASE_NAME.test(value) || !/[A-Z].*[A-Z]/.test(value)) return false;
+  if (TYPE_NAME_ENDING.test(value)) return true;
+  if (/\d/.test(value)) return false;
+  const lowerName = name.toLowerCase();
+  return [...value.matchAll(SECRET_WORD_IN_NAME)].some(([word]) => lowerName.includes(word.toLowerCase()));
 }
 
 function accept(

@@ -118,8 +118,11 @@ describe('project instructions in requests', function () {
     for (const proposal of [...api.panel.review.controller.proposals.all()])
       api.panel.review.controller.dismiss(proposal.id);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    for (const path of ['AGENTS.md', '.github', 'rules'])
-      await vscode.workspace.fs.delete(fileUri(path), { recursive: true, useTrash: false });
+    for (const path of ['AGENTS.md', '.github', 'rules', '.tandem'])
+      await vscode.workspace.fs.delete(fileUri(path), { recursive: true, useTrash: false }).then(
+        () => undefined,
+        () => undefined,
+      );
     api.model.requestLog.clear();
   });
 
@@ -170,5 +173,35 @@ describe('project instructions in requests', function () {
     assert.ok(prompt.includes(`// ${TS_RULE}`), 'the TypeScript rule as a line comment');
     assert.ok(!prompt.includes(PY_RULE), 'not the Python rule');
     assert.ok(prompt.indexOf(AGENTS) < prompt.indexOf('export const limit'), 'ahead of the code');
+  });
+
+  it('sends a few-shot example from .tandem/examples with a ghost-text request, and shows it in What was sent', async () => {
+    const REQUEST = 'Example asked: guard against a missing value.';
+    const ANSWER = 'if (value === undefined) throw new MissingValueError();';
+    await write('.tandem/examples/01-guard.md', `# Request\n${REQUEST}\n\n# Answer\n${ANSWER}\n`);
+    await write('rules/guard.ts', 'export function check(value?: number) {\n  \n  return value;\n}\n');
+    await eventually(
+      async () => (await api.instructions.forPaths([fileUri('rules/guard.ts').fsPath])).examples.length === 1,
+      'the example to be loaded',
+    );
+    const editor = await vscode.window.showTextDocument(fileUri('rules/guard.ts'));
+    editor.selection = new vscode.Selection(1, 2, 1, 2);
+    const completions = () => server.requests.filter((request) => request.endpoint === 'completions');
+    const before = completions().length;
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    await eventually(() => completions().length > before, 'a completion request', 60_000);
+    const prompt = (completions().at(-1)!.body as { prompt: string }).prompt;
+    assert.ok(
+      prompt.includes(`// Example request:\n// ${REQUEST}\n// Ideal answer:\n// ${ANSWER}\n`),
+      prompt,
+    );
+    assert.ok(prompt.includes(`// ${AGENTS}`), 'with the instructions');
+    assert.ok(prompt.indexOf(ANSWER) < prompt.indexOf('export function check'), 'ahead of the code');
+    // "What was sent" names the example among the project's files.
+    const record = api.model.requestLog.list().find((entry) => entry.sent?.prompt === prompt);
+    assert.ok(
+      record?.attachment?.notes?.some((note) => note.includes('.tandem/examples/01-guard.md')),
+      JSON.stringify(record?.attachment?.notes),
+    );
   });
 });

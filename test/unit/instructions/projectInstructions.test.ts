@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import {
+  fillProjectBudget,
   fitInstructions,
   parseExample,
   parseInstructionFile,
@@ -8,8 +9,14 @@ import {
   shownPath,
   type InstructionFile,
 } from '../../../src/instructions/projectInstructions';
+import { prepareFill } from '../../../src/completion/fillRequest';
+import { LineDocument } from '../../../src/completion/documentText';
+import { settings as fillSettings } from '../completion/engineHarness';
 import { buildFimPrompt, ModelClient, RequestLog } from '../../../src/model';
 import { ExclusionRules, SecretVault, TrustGate } from '../../../src/trust';
+
+const example = (name: string, request: string, answer: string) =>
+  parseExample(root, `${root}/.tandem/examples/${name}.md`, `# Request\n${request}\n# Answer\n${answer}\n`)!;
 
 const root = '/work/app';
 const file = (relative: string, text: string) => parseInstructionFile(root, `${root}/${relative}`, text)!;
@@ -116,6 +123,80 @@ describe('project instructions', () => {
     const plain = buildFimPrompt('qwen', { prefix: 'a', suffix: 'b' });
     assert.equal(plain.kind === 'completion' && plain.prompt, '<|fim_prefix|>a<|fim_suffix|>b<|fim_middle|>');
   });
+
+  it("spends a fill's share on the instruction files first, then on whole examples in file-name order", () => {
+    const first = example('01-guard', 'Add a guard.', 'if (!x) return;');
+    const big = example('02-big', 'Write the parser.', 'x'.repeat(400));
+    const third = example('03-log', 'Log it.', 'log(x);');
+    const fourth = example('04-more', 'More.', 'more();');
+    const project = { files: [agents], examples: [first, big, third, fourth] };
+    const instructionChars = fitInstructions(project, 1000).reduce(
+      (sum, part) => sum + part.text.length + 2,
+      0,
+    );
+    // Room for the file and about 60 characters more: the big example is dropped, the smaller ones after
+    // it still go, at most two.
+    const small = fillProjectBudget(project, instructionChars + 60);
+    assert.equal(small.instructionChars, instructionChars);
+    assert.deepEqual(
+      small.examples.map((e) => shownPath(e)),
+      ['.tandem/examples/01-guard.md', '.tandem/examples/03-log.md'],
+    );
+    assert.equal(small.exampleChars, 'Add a guard.if (!x) return;Log it.log(x);'.length);
+    // A share of 20 characters: too small for the file; of the examples only the 14-character one fits
+    // (the 27-character first is dropped, and after the third only 6 characters are left).
+    const tiny = fillProjectBudget(project, 20);
+    assert.equal(tiny.instructionChars, 0);
+    assert.deepEqual(
+      tiny.examples.map((e) => e.request),
+      ['Log it.'],
+    );
+    // Room for everything: still two at most, in file-name order.
+    assert.deepEqual(
+      fillProjectBudget(project, 10_000).examples.map((e) => e.request),
+      ['Add a guard.', 'Write the parser.'],
+    );
+  });
+
+  it('gives a ghost-text request its examples within a fifth of the prompt budget, taken from the code', () => {
+    const doc = new LineDocument('a', `${root}/src/a.ts`, 'typescript', 'const a = 1;\n'.repeat(2000));
+    const place = { doc, pos: { line: 1000, character: 0 }, indentUnit: '  ', tabSize: 2 };
+    const settings = { ...fillSettings, maxPromptTokens: 1000 };
+    const bare = prepareFill(place, settings, undefined, false);
+    const withExample = prepareFill(place, settings, undefined, false, {
+      files: [],
+      examples: [
+        example('01-guard', 'Add a guard.', 'if (!x) return;'),
+        example('02-big', 'Big.', 'y'.repeat(800)),
+      ],
+    });
+    // 1000 tokens x 0.2 x 3.5 = 700 characters: the 27-character example fits, the 804-character one does not.
+    assert.equal(withExample.request.projectExampleChars, 27);
+    assert.ok(withExample.request.project, 'the project goes with the request');
+    const codeChars = (fill: typeof bare) => fill.request.prefix.length + fill.request.suffix.length;
+    assert.ok(codeChars(withExample) < codeChars(bare), 'the code gave the example its room');
+  });
+
+  it("puts examples in a FIM prompt's comment block and in a chat fill's system message", () => {
+    const input = {
+      prefix: 'x = ',
+      suffix: '\n',
+      lineComment: '#',
+      examples: [{ request: 'Add a guard.', answer: 'if not x:\n    return' }],
+    };
+    const fim = buildFimPrompt('qwen', input);
+    assert.equal(
+      fim.kind === 'completion' && fim.prompt,
+      '<|fim_prefix|># Example request:\n# Add a guard.\n# Ideal answer:\n# if not x:\n#     return\nx = <|fim_suffix|>\n<|fim_middle|>',
+    );
+    const chat = buildFimPrompt('chat', input);
+    assert.ok(chat.kind === 'chat');
+    assert.match(
+      chat.messages[0].content,
+      /Examples from the project of what it expects:\n\nExample request:\nAdd a guard\.\nIdeal answer:\nif not x:\n {4}return$/,
+    );
+    assert.doesNotMatch(chat.messages[1].content, /Add a guard/);
+  });
 });
 
 describe('project instructions through the trust gate', () => {
@@ -186,5 +267,33 @@ describe('project instructions through the trust gate', () => {
       'From .github/instructions/ts.instructions.md:\nPrefer `unknown` to `any`.',
     );
     assert.deepEqual(prepared.report.instructions, ['.github/instructions/ts.instructions.md']);
+  });
+
+  it('sends a fill the examples its budget allows, redacted, and reports them', () => {
+    const awsKey2 = 'AKIAFAKEQ2ZRT3ML7VB2';
+    const one = example('one', 'Connect.', `connect("${awsKey2}")`);
+    const hidden = parseExample(root, `${root}/private/.tandem/examples/x.md`, '# Request\nA\n# Answer\nB\n');
+    const prepared = gate.prepareFill({
+      model: 'm',
+      document: { path: `${root}/src/app.ts` },
+      prefix: 'const a = ',
+      suffix: ';\n',
+      project: { files: [], examples: [one, ...(hidden ? [hidden] : [])] },
+      projectChars: 0,
+      projectExampleChars: 100,
+    });
+    assert.equal(prepared.input.examples?.length, 1);
+    assert.equal(prepared.input.examples?.[0].answer, 'connect("TANDEM_REDACTED_AWS_ACCESS_KEY_ID_1_1nst")');
+    assert.deepEqual(prepared.report.instructions, ['.tandem/examples/one.md']);
+    // Without a budget for examples, none is sent.
+    const none = gate.prepareFill({
+      model: 'm',
+      document: { path: `${root}/src/app.ts` },
+      prefix: 'const a = ',
+      suffix: ';\n',
+      project: { files: [], examples: [one] },
+      projectChars: 0,
+    });
+    assert.equal(none.input.examples, undefined);
   });
 });

@@ -48,4 +48,58 @@ describe('proposals: matcher stages', () => {
       '\t}',
     ]);
   });
+
+  it("takes windows that overlap (the block's first line also on the line above) as one place", () => {
+    // The block starts at a `}` right after another `}`: windows from either anchor are one place.
+    const source = [
+      'function a() {',
+      '  if (x) {',
+      '    one();',
+      '  }',
+      '}',
+      '',
+      '/**',
+      ' * Loads the thing.',
+      ' * @returns {Thing}',
+      ' */',
+      'export const load = () => new Thing();',
+      '',
+      'const other = 1;',
+    ];
+    const search = ['}', '', '/**', ' * Loads the thing.', ' * @returns {Something}', ' */'];
+    const result = matchSearchBlock(source, search, ['}', '', '/** Loads the thing. */']);
+    assert.ok(result.ok, !result.ok ? result.reason : '');
+    assert.equal(result.strategy, 'fuzzy');
+    assert.deepEqual([result.start, result.end], [4, 10]);
+  });
+
+  it('takes the clearly most similar of two places, and reports equally similar ones as ambiguous', () => {
+    const copy = (name: string, extra: string) => [
+      `function ${name}(key) {`,
+      '  const value = readFromTheStore(key);',
+      `  checkTheValueIsWhole(value${extra});`,
+      `  normaliseTheValue(value${extra});`,
+      '  logTheValue(value);',
+      '  storeTheValue(value);',
+      '  return value;',
+      '}',
+      '',
+    ];
+    const search = [
+      '  const value = readFromTheStore(key);',
+      '  checkTheValueIsWhole(value);',
+      '  normaliseTheValue(value);',
+      "  logTheValue(value, 'debug');",
+      '  storeTheValue(value);',
+      '  return value;',
+    ];
+    // The second copy differs from the block in two lines more than the first does (twice as far).
+    const clear = matchSearchBlock([...copy('load', ''), ...copy('save', ', true')], search, ['  return 1;']);
+    assert.ok(clear.ok, !clear.ok ? clear.reason : '');
+    assert.deepEqual([clear.start, clear.end], [1, 7]);
+
+    const twins = matchSearchBlock([...copy('load', ''), ...copy('save', '')], search, ['  return 1;']);
+    assert.equal(twins.ok, false);
+    assert.equal(!twins.ok && twins.kind, 'ambiguous');
+  });
 });

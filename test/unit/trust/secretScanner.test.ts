@@ -64,4 +64,21 @@ describe('trust: secret scanner', () => {
       'amqps://worker:TANDEM_REDACTED_URL_PASSWORD_1_urls@mq.example.com:5671/vhost',
     );
   });
+
+  it('leaves type annotations alone and still finds a passphrase written in PascalCase', () => {
+    const code = [
+      'export class Session {',
+      '  refreshToken: RefreshTokenEntity;',
+      '  credentials: AwsCredentialsConfig,',
+      '  apiKey: ApiKeyRecord | null;',
+      '  clientSecret: OAuthClientDto;',
+      '}',
+      'def login(password: PasswordInput) -> None: ...',
+    ].join('\n');
+    assert.deepEqual(found(code), []);
+    assert.deepEqual(found('password: CorrectHorseBatteryStaple\n'), [
+      ['password', 'CorrectHorseBatteryStaple'],
+    ]);
+    assert.deepEqual(found('auth_token: Q7zXr2Lm9Vb4Nc8Kp1Wd\n'), [['token', 'Q7zXr2Lm9Vb4Nc8Kp1Wd']]);
+  });
 });
