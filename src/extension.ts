@@ -12,6 +12,7 @@ import { registerCompletion, type CompletionService } from './completion/vscode'
 import { FirstRun } from './onboarding/vscode/firstRun';
 import { InstructionsService } from './instructions/vscode/instructionsService';
 import { registerNextEdit, type NextEditService } from './nextEdit/vscode';
+import { AuthorshipService } from './authorship/vscode';
 
 /** What the extension hands to other extensions and to its integration tests. */
 export interface TandemApi {
@@ -31,6 +32,8 @@ export interface TandemApi {
   readonly collab: CollabService;
   /** The side panel, the proposals under review and the edit commands. */
   readonly panel: TandemPanel;
+  /** Which characters the assistant wrote in local files (marks, hover, Revert Assistant Edits). */
+  readonly authorship: AuthorshipService;
   /** Inline suggestions: the engine (created with the first suggestion) and its last status. */
   readonly completion: CompletionService;
   /**
@@ -84,6 +87,14 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     instructions: (paths) => instructions.forPaths(paths),
   });
   context.subscriptions.push(panel);
+  const authorship = new AuthorshipService({
+    context,
+    settings,
+    log,
+    review: panel.review.controller,
+    modelOfRequest: (id) => (id === undefined ? undefined : model.requestLog.get(id)?.model),
+  });
+  context.subscriptions.push(authorship);
   const collab = registerCollab({
     context,
     settings,
@@ -141,6 +152,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     model,
     trust,
     panel,
+    authorship,
     collab,
     completion,
     instructions,

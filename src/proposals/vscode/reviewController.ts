@@ -27,6 +27,16 @@ export interface ReviewDeps {
 
 const encoder = new TextEncoder();
 
+/** A hunk VS Code has just applied: where, what it replaced and what it wrote, and whose proposal. */
+export interface AppliedHunk {
+  readonly uri: vscode.Uri;
+  readonly proposal: Proposal;
+  /** First line of the replaced range, in the document before and after the edit. */
+  readonly line: number;
+  readonly replaced: string;
+  readonly inserted: string;
+}
+
 /**
  * Proposals under review in this window: creates them from answers, keeps their hunks in step with
  * the documents, and applies or drops hunks as the person decides. Every write is one WorkspaceEdit
@@ -37,6 +47,9 @@ export class ReviewController implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires after any proposal, hunk or anchor changed. */
   readonly onDidChange = this.changed.event;
+  private readonly applied = new vscode.EventEmitter<AppliedHunk>();
+  /** Fires after a hunk's text was written to a document (authorship marks it). */
+  readonly onDidApplyHunk = this.applied.event;
   private readonly uris = new Map<FileReview, vscode.Uri>();
   private readonly protection = new Map<FileReview, ProtectedChange>();
   private readonly confirmed = new WeakSet<FileReview>();
@@ -48,6 +61,7 @@ export class ReviewController implements vscode.Disposable {
     const forward = this.proposals.onDidChange(() => this.changed.fire());
     this.disposables.push(
       this.changed,
+      this.applied,
       { dispose: () => forward.dispose() },
       vscode.workspace.onDidChangeTextDocument((event) => this.onDocumentChanged(event)),
     );
@@ -338,6 +352,15 @@ export class ReviewController implements vscode.Disposable {
     } finally {
       file.finishApply(plan, ok, version);
     }
+    const proposal = ok && !deletesFile ? this.proposals.get(file.proposalId) : undefined;
+    if (proposal)
+      this.applied.fire({
+        uri,
+        proposal,
+        line: document ? plan.line : 0,
+        replaced: document ? plan.expected : '',
+        inserted: plan.text,
+      });
     return ok;
   }
 
