@@ -1,7 +1,25 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
+import { AuthorshipTracker } from '../../../src/authorship/vscode/authorshipTracker';
 import { eventually, tandem } from '../tandem';
+
+/** Workspace storage as VS Code's Memento behaves (JSON values), so trackers can share one. */
+class MemoryMemento implements vscode.Memento {
+  private readonly values = new Map<string, string>();
+  keys(): readonly string[] {
+    return [...this.values.keys()];
+  }
+  get<T>(key: string, defaultValue?: T): T | undefined {
+    const value = this.values.get(key);
+    return value === undefined ? defaultValue : (JSON.parse(value) as T);
+  }
+  update(key: string, value: unknown): Thenable<void> {
+    if (value === undefined) this.values.delete(key);
+    else this.values.set(key, JSON.stringify(value));
+    return Promise.resolve();
+  }
+}
 
 const folder = () => vscode.workspace.workspaceFolders![0].uri;
 const fileUri = (path: string) => vscode.Uri.joinPath(folder(), ...path.split('/'));
@@ -87,5 +105,49 @@ describe('authorship in VS Code', function () {
     assert.deepEqual(marked(), []);
     await vscode.commands.executeCommand('undo');
     assert.equal(editor.document.getText(), beforeRevert, 'one undo step brings the whole revert back');
+  });
+
+  it('keeps marks across save and reload, and drops them when the file changed unseen', async () => {
+    const uri = fileUri('authorship/kept.txt');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('one\ntwo\n'));
+    const document = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(document);
+    const storage = new MemoryMemento();
+    const log = vscode.window.createOutputChannel('Tandem authorship test', { log: true });
+    const first = new AuthorshipTracker(storage, log);
+    await editor.edit((edit) => edit.replace(new vscode.Range(1, 0, 1, 3), 'TWO'));
+    const meta = { proposal: 'p-kept', model: 'm', askedBy: 'alice', at: 1 };
+    assert.ok(
+      await first.attribute(
+        { uri, start: new vscode.Position(1, 0), replaced: 'two', inserted: 'TWO', meta },
+        'e-kept',
+      ),
+    );
+    await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), 'zero\n'));
+    assert.ok(await document.save());
+    const runs = first.of(uri)?.runs.map((run) => [run.start, run.end, run.meta.edit]);
+    assert.deepEqual(runs, [[9, 12, 'e-kept']]);
+    first.dispose();
+
+    // A new window (a new tracker on the same workspace storage) finds the marks on the same text.
+    const second = new AuthorshipTracker(storage, log);
+    assert.deepEqual(
+      second.of(uri)?.runs.map((run) => [run.start, run.end, run.meta.edit]),
+      runs,
+    );
+    second.dispose();
+
+    // The text changed while no tracker watched (another editor, a checkout): the marks are dropped.
+    await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), 'elsewhere\n'));
+    await document.save();
+    const third = new AuthorshipTracker(storage, log);
+    assert.equal(third.of(uri), undefined);
+    assert.deepEqual(
+      storage.keys().filter((key) => key.includes('kept.txt')),
+      [],
+      'the stale entry is removed',
+    );
+    third.dispose();
+    log.dispose();
   });
 });
