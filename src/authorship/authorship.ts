@@ -35,6 +35,11 @@ export interface AuthoredEdit {
    * after it (used to restore what a pure deletion removed).
    */
   readonly anchor: number;
+  /**
+   * For a pure deletion: someone inserted text where it deleted (typed there, or undid the deletion),
+   * so putting the deleted text back could duplicate or clash with theirs.
+   */
+  readonly touched?: boolean;
 }
 
 /** What a revert planner reads, from either back end. Runs sorted by start and not overlapping. */

@@ -24,6 +24,7 @@ interface EditRecord {
   replaced: string;
   length: number;
   anchor: number;
+  touched?: boolean;
 }
 
 /** What workspace storage holds for one file. */
@@ -37,6 +38,7 @@ export interface StoredAuthorship {
     readonly replaced: string;
     readonly length: number;
     readonly anchor: number;
+    readonly touched?: boolean;
   }>;
 }
 
@@ -109,8 +111,11 @@ export class LocalAuthorship implements AuthorshipView {
         next.push({ ...run, start: Math.max(run.start, deleteEnd) + shift, end: run.end + shift });
     }
     this.runList = next;
-    for (const record of this.records.values())
+    for (const record of this.records.values()) {
+      if (record.length === 0 && inserted > 0 && offset <= record.anchor && record.anchor <= deleteEnd)
+        record.touched = true;
       record.anchor = mapAnchor(record.anchor, offset, deleted, inserted);
+    }
   }
 
   /** The run covering the character at `offset`, if the assistant wrote it. */
@@ -161,7 +166,8 @@ export class LocalAuthorship implements AuthorshipView {
         !Number.isInteger(edit.length) ||
         !Number.isInteger(edit.anchor) ||
         edit.anchor < 0 ||
-        edit.anchor > text.length
+        edit.anchor > text.length ||
+        (edit.touched !== undefined && typeof edit.touched !== 'boolean')
       )
         return undefined;
       authorship.records.set(edit.meta.edit, { ...edit, meta: edit.meta });

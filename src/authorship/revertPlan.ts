@@ -2,7 +2,7 @@
  * Revert Assistant Edits, as a plan of text replacements: for every chosen edit, its surviving
  * characters go; where the edit's text is still exactly as the assistant left it (one unbroken
  * stretch, nothing deleted from it, nothing typed into it) the text it replaced comes back in its
- * place, and a pure deletion gets its text back at its anchor. Characters people typed are never in
+ * place, and a pure deletion gets its text back at its anchor unless someone inserted text there. Characters people typed are never in
  * a replacement's range. Works on either back end's `AuthorshipView`.
  */
 import type { AuthorshipMeta, AuthorshipView } from './authorship';
@@ -44,8 +44,10 @@ export function planRevert(view: AuthorshipView, choose: (meta: AuthorshipMeta) 
   for (const id of chosen) {
     const edit = view.edits.get(id)!;
     const runs = runsByEdit.get(id) ?? [];
-    const untouched = edit.length === 0 || (runs.length === 1 && runs[0].end - runs[0].start === edit.length);
+    const untouched =
+      edit.length === 0 ? !edit.touched : runs.length === 1 && runs[0].end - runs[0].start === edit.length;
     for (const run of runs) removed += run.end - run.start;
+    if (edit.length === 0 && !untouched) continue;
     if (untouched && edit.length === 0) {
       if (edit.replaced)
         raw.push({ offset: edit.anchor, length: 0, text: edit.replaced, order: edit.meta.at });

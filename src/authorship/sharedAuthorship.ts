@@ -27,6 +27,8 @@ export interface SharedEditRecord {
   readonly length: number;
   /** Encoded Y.RelativePosition of the edit's start (sticks to the character after it). */
   readonly anchor: Uint8Array;
+  /** Encoded Y.RelativePosition of the character before it: text inserted in between touches it. */
+  readonly before?: Uint8Array;
 }
 
 /**
@@ -47,9 +49,26 @@ export function attributeInsert(
     const replaced = ytext.toString().slice(index, index + deleteLength);
     if (deleteLength > 0) ytext.delete(index, deleteLength);
     if (text) ytext.insert(index, text, { [AUTHORSHIP_ATTRIBUTE]: { ...meta } });
-    const anchor = Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, index, 0));
-    records.set(meta.edit, { meta: { ...meta }, replaced, length: text.length, anchor });
+    records.set(meta.edit, editRecord(ytext, index, meta, replaced, text.length));
   }, origin);
+}
+
+function editRecord(
+  ytext: Y.Text,
+  index: number,
+  meta: AuthorshipMeta,
+  replaced: string,
+  length: number,
+): SharedEditRecord {
+  const position = (assoc: number) =>
+    Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, index, assoc));
+  return {
+    meta: { ...meta },
+    replaced,
+    length,
+    anchor: position(0),
+    ...(length === 0 ? { before: position(-1) } : {}),
+  };
 }
 
 /** Inserts a person's text so it is never marked as the assistant's, even inside an assistant run. */
@@ -86,10 +105,8 @@ export function applyAttributedInChunks(
   return applyInChunks(ytext, index, deleteLength, text, {
     ...options,
     attributes: { [AUTHORSHIP_ATTRIBUTE]: { ...meta } },
-    inFirstTransaction: (replaced) => {
-      const anchor = Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, index, 0));
-      records.set(meta.edit, { meta: { ...meta }, replaced, length: text.length, anchor });
-    },
+    inFirstTransaction: (replaced) =>
+      records.set(meta.edit, editRecord(ytext, index, meta, replaced, text.length)),
   });
 }
 
@@ -115,21 +132,27 @@ export function sharedRuns(ytext: Y.Text): AuthoredRun[] {
 export function sharedAuthorshipView(ytext: Y.Text, records: Y.Map<SharedEditRecord>): AuthorshipView {
   const doc = requireDoc(ytext);
   const edits = new Map<string, AuthoredEdit>();
+  const resolve = (encoded: Uint8Array): number | undefined => {
+    try {
+      const absolute = Y.createAbsolutePositionFromRelativePosition(Y.decodeRelativePosition(encoded), doc);
+      return absolute?.type === ytext ? absolute.index : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   for (const [id, record] of records) {
     if (!record || !isAuthorshipMeta(record.meta) || !(record.anchor instanceof Uint8Array)) continue;
-    let anchor: number | undefined;
-    try {
-      const absolute = Y.createAbsolutePositionFromRelativePosition(
-        Y.decodeRelativePosition(record.anchor),
-        doc,
-      );
-      if (absolute?.type === ytext) anchor = absolute.index;
-    } catch {
-      anchor = undefined;
-    }
+    const anchor = resolve(record.anchor);
     // A record of another file's text (one map may serve several) or a malformed one: not ours.
     if (anchor === undefined) continue;
-    edits.set(id, { meta: record.meta, replaced: String(record.replaced), length: record.length, anchor });
+    const before = record.before instanceof Uint8Array ? resolve(record.before) : undefined;
+    edits.set(id, {
+      meta: record.meta,
+      replaced: String(record.replaced),
+      length: record.length,
+      anchor,
+      touched: record.length === 0 && before !== undefined && before !== anchor,
+    });
   }
   return { runs: sharedRuns(ytext).filter((run) => edits.has(run.meta.edit)), edits };
 }

@@ -75,6 +75,21 @@ describe('authorship: local files', () => {
     assert.equal(doc.revert(), 'top\nkeep\ndrop\nkeep too\nend\n');
   });
 
+  it('does not put back a deletion where someone has since inserted text (typed there, or undone it)', () => {
+    const undone = new Doc('keep\ndrop\nkeep too\n');
+    undone.assistant(5, 5, '', 'e1');
+    undone.human(5, 0, 'drop\n'); // what Undo of the deletion does
+    assert.equal(undone.revert(), 'keep\ndrop\nkeep too\n', 'not restored a second time');
+    const typed = new Doc('a\nb\nc\n');
+    typed.assistant(2, 2, '', 'e1');
+    typed.human(2, 0, 'B!\n');
+    assert.equal(typed.revert(), 'a\nB!\nc\n');
+    const around = new Doc('a\nb\nc\n');
+    around.assistant(2, 2, '', 'e1');
+    around.human(0, 2, ''); // the line before goes: the place itself is untouched
+    assert.equal(around.revert(), 'b\nc\n');
+  });
+
   it('restores its state only onto the exact text it describes', () => {
     const doc = new Doc('a\n');
     doc.assistant(2, 0, 'b\nc\n', 'e1');

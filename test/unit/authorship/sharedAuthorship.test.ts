@@ -95,6 +95,22 @@ describe('authorship: session files (Y.Text attributes)', () => {
     assert.equal(sharedRuns(alice.text).length, 0);
   });
 
+  it('puts a deletion back only where nobody inserted text since', () => {
+    for (const [typed, expected] of [
+      [undefined, 'a\nb\nc\n'],
+      ['b\n', 'a\nb\nc\n'],
+      ['B!\n', 'a\nB!\nc\n'],
+    ] as const) {
+      const alice = peer(1);
+      alice.text.insert(0, 'a\nb\nc\n');
+      attributeInsert(alice.text, alice.records, 2, 2, '', meta('e1'));
+      if (typed) insertHumanText(alice.text, 2, typed);
+      const plan = planRevert(sharedAuthorshipView(alice.text, alice.records), () => true);
+      applySharedRevert(alice.text, alice.records, plan.replacements, plan.edits);
+      assert.equal(alice.text.toString(), expected, `after typing ${JSON.stringify(typed)}`);
+    }
+  });
+
   it('people typing inside assistant text through the document binding are not marked', async () => {
     const alice = peer(1);
     alice.text.insert(0, 'start\n');
