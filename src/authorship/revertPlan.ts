@@ -19,9 +19,11 @@ export interface RevertPlan {
   readonly replacements: TextReplacement[];
   /** The edits the plan reverts (to forget once it is applied). */
   readonly edits: string[];
+  /** How many of them change the text (others left nothing: people deleted or undid all of it). */
+  readonly effective: number;
   /** Assistant characters removed. */
   readonly removed: number;
-  /** Edits whose replaced text is put back. */
+  /** Edits whose replaced text (not empty) is put back. */
   readonly restored: number;
 }
 
@@ -41,12 +43,14 @@ export function planRevert(view: AuthorshipView, choose: (meta: AuthorshipMeta) 
   const raw: (TextReplacement & { order: number })[] = [];
   let removed = 0;
   let restored = 0;
+  let effective = 0;
   for (const id of chosen) {
     const edit = view.edits.get(id)!;
     const runs = runsByEdit.get(id) ?? [];
     const untouched =
       edit.length === 0 ? !edit.touched : runs.length === 1 && runs[0].end - runs[0].start === edit.length;
     for (const run of runs) removed += run.end - run.start;
+    if (runs.length > 0 || (edit.length === 0 && untouched && edit.replaced)) effective++;
     if (edit.length === 0 && !untouched) continue;
     if (untouched && edit.length === 0) {
       if (edit.replaced)
@@ -54,7 +58,7 @@ export function planRevert(view: AuthorshipView, choose: (meta: AuthorshipMeta) 
       restored++;
     } else if (untouched) {
       raw.push({ offset: runs[0].start, length: edit.length, text: edit.replaced, order: edit.meta.at });
-      restored++;
+      if (edit.replaced) restored++;
     } else
       for (const run of runs)
         raw.push({ offset: run.start, length: run.end - run.start, text: '', order: edit.meta.at });
@@ -75,6 +79,7 @@ export function planRevert(view: AuthorshipView, choose: (meta: AuthorshipMeta) 
   return {
     replacements: replacements.filter((r) => r.length || r.text),
     edits: [...chosen],
+    effective,
     removed,
     restored,
   };

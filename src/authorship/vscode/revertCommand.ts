@@ -37,6 +37,7 @@ export async function revertAssistantEdits(
   const done: [vscode.Uri, string[]][] = [];
   let removed = 0;
   let restored = 0;
+  let effective = 0;
   for (const [uri, authorship] of files) {
     if (choice.uri && uri.toString() !== choice.uri.toString()) continue;
     const plan = planRevert(authorship, choice.choose);
@@ -49,10 +50,13 @@ export async function revertAssistantEdits(
         text,
       );
     done.push([uri, plan.edits]);
+    effective += plan.effective;
     removed += plan.removed;
     restored += plan.restored;
   }
-  if (done.length === 0) {
+  if (effective === 0) {
+    // What is left of them changes nothing (people deleted or undid it all): forget them.
+    for (const [uri, edits] of done) tracker.forget(uri, edits);
     void vscode.window.showInformationMessage(`Tandem: no assistant edits ${choice.what}.`);
     return 0;
   }
@@ -61,7 +65,7 @@ export async function revertAssistantEdits(
     return 0;
   }
   for (const [uri, edits] of done) tracker.forget(uri, edits);
-  const count = done.reduce((sum, [, edits]) => sum + edits.length, 0);
+  const count = effective;
   log.info(
     `Reverted ${count} assistant edit(s) ${choice.what} in ${done.length} file(s): ${removed} character(s) removed, ${restored} replaced text(s) restored`,
   );

@@ -67,6 +67,16 @@ describe('authorship: local files', () => {
     );
   });
 
+  it('counts what a revert changes: an edit people deleted entirely changes nothing', () => {
+    const doc = new Doc('x = 1;\n');
+    doc.assistant(4, 1, '2', 'e1');
+    doc.assistant(doc.text.length, 0, 'y = 3;\n', 'e2');
+    doc.human(doc.text.indexOf('y'), 7, '');
+    const plan = planRevert(doc.authorship, () => true);
+    assert.deepEqual([plan.edits.length, plan.effective, plan.removed, plan.restored], [2, 1, 1, 1]);
+    assert.equal(applyReplacements(doc.text, plan.replacements), 'x = 1;\n');
+  });
+
   it('puts back what a pure deletion removed, at the place it was', () => {
     const doc = new Doc('keep\ndrop\nkeep too\n');
     doc.assistant(5, 5, '', 'e1');
