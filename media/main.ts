@@ -125,11 +125,13 @@ function renderConversation(): void {
 
 /**
  * Proposals still to review that are not tied to a message of this conversation (another
- * conversation, or a command). Fully decided ones stay with their own conversation.
+ * conversation, or a command). Fully decided ones stay with their own conversation, except a
+ * session's: those show everyone's decisions (accepted by X, rejected by Y) until dismissed.
  */
 function renderOthers(): void {
   const here = new Set(conversation.messages.map((message) => message.proposalId).filter(Boolean));
   const undecided = (proposal: ProposalView) =>
+    proposal.shared !== undefined ||
     proposal.failures.length > 0 ||
     proposal.files.some((file) =>
       file.hunks.some((hunk) => hunk.status === 'pending' || hunk.status === 'stale'),

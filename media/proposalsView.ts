@@ -21,6 +21,7 @@ export function renderProposal(proposal: ProposalView): HTMLElement {
     0,
   );
   const total = proposal.files.reduce((sum, file) => sum + file.hunks.length, 0);
+  const decides = proposal.shared?.canDecide ?? true;
   const card = h('section', {
     className: 'proposal',
     'aria-label': 'Proposed changes',
@@ -40,13 +41,15 @@ export function renderProposal(proposal: ProposalView): HTMLElement {
       h(
         'span',
         { className: 'proposal-actions' },
-        pending > 0 &&
+        decides &&
+          pending > 0 &&
           button(
             'Accept all',
             () => send({ type: 'proposalAction', action: 'acceptAll', proposalId: proposal.id }),
             { className: 'action primary', ariaLabel: 'Accept all changes of this proposal' },
           ),
-        pending > 0 &&
+        decides &&
+          pending > 0 &&
           button(
             'Reject all',
             () => send({ type: 'proposalAction', action: 'rejectAll', proposalId: proposal.id }),
@@ -66,6 +69,7 @@ export function renderProposal(proposal: ProposalView): HTMLElement {
       ),
     ),
   );
+  if (proposal.shared) card.append(renderShared(proposal.shared));
   if (proposal.rationale) {
     const rationale = h('p', { className: 'rationale' });
     // markdown-it runs with raw HTML disabled and only safe links: its output is safe to insert.
@@ -102,13 +106,15 @@ function renderFile(proposal: ProposalView, file: FileView): HTMLElement {
           () => send({ type: 'fileAction', action: 'openDiff', proposalId: proposal.id, path: file.path }),
           { ariaLabel: `Open ${file.path} against the proposal in the diff editor` },
         ),
-        pending > 1 &&
+        (proposal.shared?.canDecide ?? true) &&
+          pending > 1 &&
           button(
             'Accept file',
             () => send({ type: 'fileAction', action: 'acceptAll', proposalId: proposal.id, path: file.path }),
             { ariaLabel: `Accept every change to ${file.path}` },
           ),
-        pending > 1 &&
+        (proposal.shared?.canDecide ?? true) &&
+          pending > 1 &&
           button(
             'Reject file',
             () => send({ type: 'fileAction', action: 'rejectAll', proposalId: proposal.id, path: file.path }),
@@ -125,14 +131,41 @@ function renderFile(proposal: ProposalView, file: FileView): HTMLElement {
         `⚠ Needs confirmation: this ${file.protectedReasons.join('; ')}.`,
       ),
     );
-  for (const hunk of file.hunks) section.append(renderHunk(file, hunk));
+  for (const hunk of file.hunks)
+    section.append(renderHunk(file, hunk, proposal.shared?.canDecide ?? true, proposal.shared !== undefined));
   return section;
 }
 
-function renderHunk(file: FileView, hunk: HunkView): HTMLElement {
-  const open = hunk.status === 'pending';
+/** Who asked for a shared proposal, and (when they shared it) the request and answer behind it. */
+function renderShared(shared: NonNullable<ProposalView['shared']>): HTMLElement {
+  const box = h(
+    'div',
+    { className: 'shared-origin', role: 'note' },
+    h('span', { className: 'shared-who' }, `Assistant · asked by ${shared.askedBy} · ${shared.model}`),
+    !shared.canDecide &&
+      h(
+        'span',
+        { className: 'shared-readonly' },
+        'Read-only: you can see these changes but not decide on them',
+      ),
+  );
+  if (shared.thread) {
+    const details = h('details', { className: 'shared-thread' }, h('summary', {}, 'Request and answer'));
+    details.append(
+      h('p', { className: 'shared-request' }, shared.thread.request),
+      h('pre', { className: 'shared-answer' }, shared.thread.answer),
+    );
+    box.append(details);
+  }
+  return box;
+}
+
+function renderHunk(file: FileView, hunk: HunkView, decides: boolean, shared: boolean): HTMLElement {
+  const open = hunk.status === 'pending' && decides;
   const picks = checked.get(hunk.id) ?? new Set<string>();
-  const title = `Line ${hunk.line} · +${hunk.added.length} −${hunk.removed.length} · ${STATUS_TEXT[hunk.status]}`;
+  const status = hunk.note && hunk.status !== 'pending' ? hunk.note : STATUS_TEXT[hunk.status];
+  const waiting = hunk.note && hunk.status === 'pending' ? ` · ${hunk.note}` : '';
+  const title = `Line ${hunk.line} · +${hunk.added.length} −${hunk.removed.length} · ${status}${waiting}`;
   const element = h('div', {
     className: `hunk ${hunk.status}`,
     role: 'group',
@@ -162,6 +195,20 @@ function renderHunk(file: FileView, hunk: HunkView): HTMLElement {
       }),
       ...(hunk.removed.length + hunk.added.length > 1 ? [acceptSelected] : []),
     );
+  else if (!decides && (hunk.status === 'pending' || hunk.status === 'stale'))
+    actions.append(
+      h(
+        'span',
+        { className: 'read-only-note', title: 'Only participants who may write can decide' },
+        'Read-only',
+      ),
+    );
+  else if (hunk.status === 'stale' && shared)
+    actions.append(
+      button('Drop', () => send({ type: 'hunkAction', action: 'reject', hunkId: hunk.id }), {
+        ariaLabel: 'Drop this stale change for everyone',
+      }),
+    );
   else if (hunk.status === 'stale')
     actions.append(
       button('Re-propose', () => send({ type: 'hunkAction', action: 'repropose', hunkId: hunk.id }), {
@@ -169,6 +216,12 @@ function renderHunk(file: FileView, hunk: HunkView): HTMLElement {
       }),
       button('Drop', () => send({ type: 'hunkAction', action: 'reject', hunkId: hunk.id }), {
         ariaLabel: 'Drop this stale change',
+      }),
+    );
+  if (hunk.undoable)
+    actions.append(
+      button('Undo', () => send({ type: 'hunkAction', action: 'undo', hunkId: hunk.id }), {
+        ariaLabel: `Undo your accept of the change at line ${hunk.line} of ${file.path}`,
       }),
     );
   actions.append(

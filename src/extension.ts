@@ -7,6 +7,8 @@ import { registerTrust, type TrustService } from './trust/vscode';
 import { WorkspaceExclusions } from './trust/vscode/workspaceExclusions';
 import { WorkspaceRedirects } from './trust/vscode/workspaceRedirects';
 import { registerPanel, type TandemPanel } from './panel/vscode';
+import { registerAssistant, type AssistantService } from './assistant/vscode/assistantService';
+import { SessionProposals } from './assistant/vscode/sessionProposals';
 import { registerCollab, type CollabService } from './collab/vscode';
 import { registerCompletion, type CompletionService } from './completion/vscode';
 import { FirstRun } from './onboarding/vscode/firstRun';
@@ -30,7 +32,9 @@ export interface TandemApi {
   readonly trust: TrustService;
   /** Shared sessions: start, join, leave, and the live session (created when one starts). */
   readonly collab: CollabService;
-  /** The side panel, the proposals under review and the edit commands. */
+  /** The assistant: its conversation, the proposals it made and their review in the editor. */
+  readonly assistant: AssistantService;
+  /** The side panel (a view of the assistant and its proposals) and the edit commands. */
   readonly panel: TandemPanel;
   /** Which characters the assistant wrote in local files (marks, hover, Revert Assistant Edits). */
   readonly authorship: AuthorshipService;
@@ -78,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   context.subscriptions.push(trust);
   const instructions = new InstructionsService(log);
   context.subscriptions.push(instructions);
-  const panel = registerPanel({
+  const assistant = registerAssistant({
     context,
     settings,
     log,
@@ -86,12 +90,14 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     gate: () => trust.gate,
     instructions: (paths) => instructions.forPaths(paths),
   });
+  context.subscriptions.push(assistant);
+  const panel = registerPanel({ context, log, model, assistant });
   context.subscriptions.push(panel);
   const authorship = new AuthorshipService({
     context,
     settings,
     log,
-    review: panel.review.controller,
+    review: assistant.review.controller,
     modelOfRequest: (id) => (id === undefined ? undefined : model.requestLog.get(id)?.model),
   });
   context.subscriptions.push(authorship);
@@ -102,16 +108,18 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     sessionTrust: (root, globs) => trust.setSessionGlobs(root, globs),
   });
   context.subscriptions.push(collab);
+  // Proposals for shared files live in the session's document while this window is in one.
+  context.subscriptions.push(new SessionProposals({ collab, assistant, model, settings, log }));
   const completion = registerCompletion({
     settings,
     status,
     log,
     gate: () => trust.gate,
-    notifyError: (error, what) => void model.notifyError(error, what),
+    notifyError: (error, what) => void model.notifyError(error, what, { background: true }),
     instructions: (path) => instructions.forFile(path),
   });
   context.subscriptions.push(completion);
-  const firstRun = new FirstRun({ context, model, settings, log, review: () => panel.review.controller });
+  const firstRun = new FirstRun({ context, model, settings, log, review: () => assistant.review.controller });
   context.subscriptions.push(firstRun);
   const nextEdit = registerNextEdit({
     extensionUri: context.extensionUri,
@@ -119,7 +127,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     status,
     log,
     gate: () => trust.gate,
-    notifyError: (error, what) => void model.notifyError(error, what),
+    notifyError: (error, what) => void model.notifyError(error, what, { background: true }),
     completion,
     instructions: (path) => instructions.forFile(path),
   });
@@ -151,6 +159,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     exclusions,
     model,
     trust,
+    assistant,
     panel,
     authorship,
     collab,

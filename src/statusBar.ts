@@ -14,6 +14,8 @@ export interface StatusReport {
   busy?: boolean;
   /** A codicon other than the default sparkle, e.g. "shield" (busy and error icons take precedence). */
   icon?: string;
+  /** What a click runs from now on (a command id, or one with arguments); unchanged when absent. */
+  click?: string | { title: string; command: string; args?: readonly unknown[] };
 }
 
 /** Tandem's main status bar item; a click opens the log unless a capability sets another command. */
@@ -45,10 +47,18 @@ export class TandemStatusBar implements vscode.Disposable {
           ? new vscode.ThemeColor('statusBarItem.warningBackground')
           : undefined;
     this.item.accessibilityInformation = { label: `Tandem: ${report.text}` };
+    const click = report.click;
+    if (click !== undefined)
+      this.item.command =
+        typeof click === 'string'
+          ? click
+          : { title: click.title, command: click.command, arguments: click.args && [...click.args] };
   }
 
-  setCommand(command: string | vscode.Command | undefined): void {
-    this.item.command = command;
+  /** The command a click runs (its id). */
+  get clickCommand(): string | undefined {
+    const command = this.item.command;
+    return typeof command === 'string' ? command : command?.command;
   }
 
   get text(): string {

@@ -19,6 +19,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { messageControl, readControl } from '../server/authority';
 import { DigestAnswer, encodeDigestCheck, messageDigest } from '../server/syncDigest';
 
 /** What the last digest comparison with the server said (see server/syncDigest.ts). */
@@ -92,6 +93,7 @@ export class SessionConnection {
   /** Mismatches found by digest checks, and how many of them a later check found repaired. */
   desyncsDetected = 0;
   desyncsRepaired = 0;
+  private stamped: string | undefined;
 
   constructor(private readonly options: ConnectionOptions) {
     this.ownsAwareness = !options.awareness;
@@ -109,6 +111,11 @@ export class SessionConnection {
     this.wrapSyncHandler();
     this.provider.messageHandlers[messageDigest] = (_encoder, decoder) =>
       this.onDigestAnswer(decoding.readVarUint(decoder));
+    this.provider.messageHandlers[messageControl] = (_encoder, decoder) => {
+      const message = readControl(decoder);
+      if (message?.action === 'stamped' && message.clientId === options.doc.clientID)
+        this.stamped = message.name;
+    };
     this.provider.on('status', ({ status }) => this.onStatus(status));
     this.provider.on('sync', (synced: boolean) => {
       if (!synced) return;
@@ -129,6 +136,14 @@ export class SessionConnection {
     };
     options.doc.on('update', this.onDocUpdate);
     if (options.connect !== false) this.connect();
+  }
+
+  /**
+   * The name the server stamps on this client's presence, when it is not the name this client chose
+   * (the token's name, or "<name> (guest)" beside a participant whose token carries that name).
+   */
+  get stampedName(): string | undefined {
+    return this.stamped;
   }
 
   get state(): ConnectionState {

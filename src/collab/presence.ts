@@ -3,6 +3,11 @@
  * after a client stops renewing it): name, colour, role, the file they are in, their selections and
  * visible range as Y.RelativePositions (so they stay attached to the text while others edit), when
  * they last did something, and which files they need the host to share.
+ *
+ * While the assistant works on someone's request, that person's client also publishes where it is
+ * working (`assistant`); everyone shows it as a participant of its own, "Assistant · asked by Alice".
+ * It rides on the requester's presence, so the server's stamp (name, role) vouches for who asked: no
+ * one can show an assistant asked by someone else, and a read-only presence carries none.
  */
 import * as Y from 'yjs';
 
@@ -25,10 +30,37 @@ export interface PresenceState {
   active: number;
   /** Files this participant is waiting for the host to share. */
   want?: string[];
+  /** Set while the assistant generates an answer this participant asked for. */
+  assistant?: AssistantPresenceState;
 }
 
+/** Where the assistant is working for the participant who publishes it. */
+export interface AssistantPresenceState {
+  /** Relative path of the file it is working on. */
+  file?: string;
+  /** Its cursor (anchor = head), as relative positions. */
+  selections?: SelectionState[];
+  visible?: { start: unknown; end: unknown };
+  /** When it started on the request, ms since the epoch. */
+  since: number;
+  /** The model's name as the requester's settings call it. */
+  model?: string;
+}
+
+/** Name every peer shows for the assistant. */
+export const ASSISTANT_NAME = 'Assistant';
+
 export interface Participant {
+  /** The Yjs client id of the connection that publishes it (for an assistant: its requester's). */
   clientId: number;
+  /** 'assistant': the assistant working for the participant with the same client id. */
+  kind: 'person' | 'assistant';
+  /** Unique among participants: the client id, or `<client id>/assistant`. */
+  key: string;
+  /** For an assistant: the name of who asked it (as the server stamped it). */
+  askedBy?: string;
+  /** For an assistant: `Assistant · asked by Alice`; for a person: their name. */
+  label: string;
   name: string;
   color: string;
   role: ParticipantRole;
@@ -77,11 +109,15 @@ export function safeName(value: unknown): string {
   return name.length === 0 ? 'Anonymous' : name.length > 40 ? `${name.slice(0, 39)}…` : name;
 }
 
-/** Everyone in the session as awareness reports them, the local participant first. */
+/**
+ * Everyone in the session as awareness reports them, the local participant first. With
+ * `assistants`, each assistant at work follows the person who asked it.
+ */
 export function participantsOf(
   states: Map<number, Record<string, unknown>>,
   selfClientId: number,
   now = Date.now(),
+  options: { assistants?: boolean } = {},
 ): Participant[] {
   const result: Participant[] = [];
   for (const [clientId, raw] of states) {
@@ -91,6 +127,9 @@ export function participantsOf(
     const lastActive = typeof state.active === 'number' ? state.active : 0;
     result.push({
       clientId,
+      kind: 'person',
+      key: String(clientId),
+      label: name,
       name,
       color: safeColor(state.user.color, colorFor(name)),
       role: state.role === 'host' || state.role === 'ro' ? state.role : 'rw',
@@ -101,7 +140,7 @@ export function participantsOf(
       state: state as PresenceState,
     });
   }
-  return result.sort((a, b) =>
+  const people = result.sort((a, b) =>
     a.self !== b.self
       ? a.self
         ? -1
@@ -112,6 +151,56 @@ export function participantsOf(
           ? 1
           : a.name.localeCompare(b.name),
   );
+  if (!options.assistants) return people;
+  return people.flatMap((person) => {
+    const assistant = assistantOf(person, now);
+    return assistant ? [person, assistant] : [person];
+  });
+}
+
+/** The assistant a person's presence shows at work, as a participant of its own (Follow works on it). */
+export function assistantOf(person: Participant, now = Date.now()): Participant | undefined {
+  const raw = (person.state as Partial<PresenceState>).assistant as unknown;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const work = raw as Partial<AssistantPresenceState>;
+  const since = typeof work.since === 'number' ? work.since : person.lastActive;
+  const label = `${ASSISTANT_NAME} · asked by ${person.name}`;
+  const color = colorFor(`${ASSISTANT_NAME}/${person.name}`);
+  const state: PresenceState = {
+    user: { name: label, color },
+    role: person.role,
+    active: Math.max(since, person.lastActive),
+    ...(typeof work.file === 'string' ? { file: work.file } : {}),
+    ...(Array.isArray(work.selections) ? { selections: work.selections } : {}),
+    ...(work.visible && typeof work.visible === 'object' ? { visible: work.visible } : {}),
+  };
+  return {
+    clientId: person.clientId,
+    kind: 'assistant',
+    key: `${person.clientId}/assistant`,
+    askedBy: person.name,
+    label,
+    name: ASSISTANT_NAME,
+    color,
+    role: person.role,
+    file: state.file,
+    self: person.self,
+    idle: now - state.active > IDLE_AFTER_MS,
+    lastActive: state.active,
+    state,
+  };
+}
+
+/** What the requester's client publishes while the assistant works at `offset` of `file`'s shared text. */
+export function assistantPresence(
+  text: Y.Text,
+  file: string,
+  offset: number,
+  since: number,
+  model?: string,
+): AssistantPresenceState {
+  const at = relativePosition(text, offset);
+  return { file, selections: [{ anchor: at, head: at }], since, ...(model ? { model } : {}) };
 }
 
 /** A position in a Y.Text that follows the text as others edit it. */

@@ -113,6 +113,14 @@ export class CollabSession {
     return this.options.role === 'host' ? 'host' : this.options.readOnly ? 'ro' : 'rw';
   }
 
+  /**
+   * This participant's name as the server stamps it on their presence: what everyone sees, and what
+   * a shared proposal or decision they write must carry.
+   */
+  get selfName(): string {
+    return this.connection.stampedName ?? this.options.name;
+  }
+
   get readOnly(): boolean {
     return this.role === 'ro';
   }
@@ -151,10 +159,13 @@ export class CollabSession {
     }
   }
 
-  participants(): Participant[] {
+  /** Everyone in the session; with `assistants`, each assistant at work after whoever asked it. */
+  participants(options: { assistants?: boolean } = {}): Participant[] {
     return participantsOf(
       this.connection.awareness.getStates() as Map<number, Record<string, unknown>>,
       this.ydoc.clientID,
+      Date.now(),
+      options,
     );
   }
 

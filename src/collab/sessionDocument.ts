@@ -7,7 +7,14 @@
  * - `files`     path -> {eol, bom, ...}: how to write the text back to disk. Host writes.
  * - `requests`  id -> file operation a guest asks of the host (save, write, mkdir, delete, rename).
  * - `responses` id -> the host's answer.
+ * - `proposals` id -> an assistant's proposal someone published (src/proposals/shared): its hunks are
+ *               anchored in `texts` with relative positions. Written once, by the person who asked.
+ * - `decisions` key -> one accept, reject or undo by a writer, signed with their client id and name.
+ * - `outcomes`  hunk id -> what became of the hunk. Host writes: the host's applier alone turns
+ *               decisions into edits, which is what applies each hunk at most once.
  *
+ * The server (src/server/authority.ts) holds peers to these rules: host-only maps, and proposals and
+ * decisions only under the writer's own client id and stamped name.
  * Only the host creates `texts` entries, and it does so in the same transaction that checks the
  * entry is absent, after it has synced with the server: that is what seeds each file exactly once
  * (two writers racing to set a map key would leave one Y.Text's content orphaned or duplicated).
@@ -69,6 +76,10 @@ export class SessionDocument {
   readonly files: Y.Map<SharedFileInfo>;
   readonly requests: Y.Map<FileRequest>;
   readonly responses: Y.Map<FileResponse>;
+  /** Values are checked on read (src/proposals/shared/records.ts): any writer could have set them. */
+  readonly proposals: Y.Map<unknown>;
+  readonly decisions: Y.Map<unknown>;
+  readonly outcomes: Y.Map<unknown>;
 
   constructor(readonly doc: Y.Doc) {
     this.meta = doc.getMap('meta');
@@ -77,6 +88,9 @@ export class SessionDocument {
     this.files = doc.getMap('files');
     this.requests = doc.getMap('requests');
     this.responses = doc.getMap('responses');
+    this.proposals = doc.getMap('proposals');
+    this.decisions = doc.getMap('decisions');
+    this.outcomes = doc.getMap('outcomes');
   }
 
   /** The session's description, once the host has written it. */

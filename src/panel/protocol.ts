@@ -58,6 +58,10 @@ export interface HunkView {
   /** Lines without their line breaks. */
   removed: string[];
   added: string[];
+  /** A shared proposal's hunk: who decided it, or what is happening to it ("accepted by Bob"). */
+  note?: string;
+  /** This participant accepted it in a shared session and may ask to undo it. */
+  undoable?: boolean;
 }
 
 export interface FileView {
@@ -82,6 +86,17 @@ export interface ProposalView {
   requestId?: number;
   /** A request to redo the failed blocks is running. */
   redoing: boolean;
+  /** A proposal in a shared session: who asked, which model, whether this participant may decide. */
+  shared?: SharedView;
+}
+
+export interface SharedView {
+  askedBy: string;
+  model: string;
+  /** False for a read-only participant: they see the proposal but cannot decide. */
+  canDecide: boolean;
+  /** The request and answer behind it, when the requester chose to share them. */
+  thread?: { request: string; answer: string };
 }
 
 export type HostMessage =
@@ -103,7 +118,7 @@ export type HostMessage =
   | { type: 'fileMatches'; query: string; paths: string[] }
   | { type: 'focusInput'; text?: string; chips?: ChipRef[] };
 
-export type HunkAction = 'accept' | 'reject' | 'reveal' | 'repropose';
+export type HunkAction = 'accept' | 'reject' | 'reveal' | 'repropose' | 'undo';
 export type FileAction = 'acceptAll' | 'rejectAll' | 'openDiff' | 'open';
 export type ProposalAction = 'acceptAll' | 'rejectAll' | 'redoFailed' | 'whatWasSent' | 'dismiss';
 
@@ -171,7 +186,7 @@ function isImageAttachment(value: unknown): value is ImageAttachment {
   );
 }
 
-const HUNK_ACTIONS: readonly HunkAction[] = ['accept', 'reject', 'reveal', 'repropose'];
+const HUNK_ACTIONS: readonly HunkAction[] = ['accept', 'reject', 'reveal', 'repropose', 'undo'];
 const FILE_ACTIONS: readonly FileAction[] = ['acceptAll', 'rejectAll', 'openDiff', 'open'];
 const PROPOSAL_ACTIONS: readonly ProposalAction[] = [
   'acceptAll',
@@ -274,7 +289,20 @@ function isHunkView(value: unknown): value is HunkView {
     oneOf(value.status, ['pending', 'accepted', 'rejected', 'stale'] as const) &&
     isInt(value.line) &&
     isStringArray(value.removed) &&
-    isStringArray(value.added)
+    isStringArray(value.added) &&
+    (value.note === undefined || isString(value.note)) &&
+    (value.undoable === undefined || typeof value.undoable === 'boolean')
+  );
+}
+
+function isSharedView(value: unknown): value is SharedView {
+  return (
+    isObject(value) &&
+    isString(value.askedBy) &&
+    isString(value.model) &&
+    typeof value.canDecide === 'boolean' &&
+    (value.thread === undefined ||
+      (isObject(value.thread) && isString(value.thread.request) && isString(value.thread.answer)))
   );
 }
 
@@ -284,6 +312,7 @@ function isProposalView(value: unknown): value is ProposalView {
     isString(value.id) &&
     isString(value.rationale) &&
     typeof value.redoing === 'boolean' &&
+    (value.shared === undefined || isSharedView(value.shared)) &&
     (value.requestId === undefined || isInt(value.requestId)) &&
     Array.isArray(value.failures) &&
     value.failures.every(

@@ -42,6 +42,14 @@ export interface ParsedAnswer {
   rationale: string;
 }
 
+/** The block markers as the assistant is told to write them (the parser also reads 5 to 9 marks). */
+export const EDIT_MARKERS = {
+  search: '<<<<<<< SEARCH',
+  divider: '=======',
+  replace: '>>>>>>> REPLACE',
+  deleteFile: '<<<<<<< DELETE FILE',
+} as const;
+
 const SEARCH_MARKER = /^\s*<{5,9}\s*SEARCH\b.*$/;
 const DIVIDER = /^\s*={5,9}\s*$/;
 const REPLACE_MARKER = /^\s*>{5,9}\s*REPLACE\b.*$/;
@@ -70,6 +78,11 @@ export function pathFromLine(line: string): string | undefined {
   if (!/[/.\\]/.test(text) && !EXTENSIONLESS_FILES.test(text)) return undefined;
   if (/^[.:;,!]+$/.test(text) || text.endsWith('.') || /^https?:/i.test(text)) return undefined;
   return normalizePath(text);
+}
+
+/** True when an answer (even one cut off) holds at least one closed SEARCH/REPLACE block. */
+export function holdsClosedBlock(answer: string): boolean {
+  return answer.split('\n').some((line) => REPLACE_MARKER.test(line.replace(/\r$/, '')));
 }
 
 /** Forward slashes, no leading `./`. */

@@ -3,16 +3,16 @@
  * only the blocks that could not be applied. Trusted text: written here, never taken from files.
  */
 import { formatFailure, type BlockFailure } from './applyBlocks';
-import type { EditBlock } from './editFormat';
+import { EDIT_MARKERS, type EditBlock } from './editFormat';
 
 export const EDIT_FORMAT_INSTRUCTIONS = `When you change files, write each change as a SEARCH/REPLACE block:
 
 path/to/file.ext
-<<<<<<< SEARCH
+${EDIT_MARKERS.search}
 the existing lines, copied exactly from the current file
-=======
+${EDIT_MARKERS.divider}
 the lines that replace them
->>>>>>> REPLACE
+${EDIT_MARKERS.replace}
 
 Rules for blocks:
 - Begin your answer with one or two sentences saying what you change and why; put a short reason before each block.
@@ -21,7 +21,7 @@ Rules for blocks:
 - Keep blocks small: the lines that change plus a line or two of context. Use several blocks for several places.
 - To create a file, give its path and a block with an empty SEARCH section and the whole content in REPLACE.
 - To add to the end of a file, use an empty SEARCH section.
-- To delete a file, give its path and then the line: <<<<<<< DELETE FILE
+- To delete a file, give its path and then the line: ${EDIT_MARKERS.deleteFile}
 - Never change a file you were not shown, except to create a new one.`;
 
 export const PANEL_SYSTEM_PROMPT = `You are Tandem, a coding assistant inside Visual Studio Code. Answer in Markdown; put code in fenced code blocks with a language. Be brief and precise.

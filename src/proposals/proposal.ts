@@ -3,6 +3,7 @@
  * review. Plain data plus listeners: the editor adapter draws them, the panel lists them.
  */
 import type { BlockFailure, ProposalDraft } from './applyBlocks';
+import type { ProposalStore } from './proposalStore';
 import { FileReview, type ReviewHunk } from './review';
 
 export interface ProposalOrigin {
@@ -12,6 +13,11 @@ export interface ProposalOrigin {
   requestId?: number;
   /** The conversation the answer belongs to, when it came from the panel. */
   conversationId?: string;
+  /**
+   * The names the request showed the model for files outside the workspace folders (the trust gate's
+   * display path to the file's trust path): a path in the answer resolves to one of them only.
+   */
+  shown?: ReadonlyMap<string, string>;
 }
 
 let proposalCounter = 0;
@@ -64,8 +70,8 @@ export interface HunkLocation {
 
 type Listener = () => void;
 
-/** The proposals under review, newest last. */
-export class ProposalSet {
+/** The proposals under review in this window's memory, newest last. */
+export class ProposalSet implements ProposalStore {
   private readonly proposals: Proposal[] = [];
   private readonly listeners = new Set<Listener>();
 

@@ -7,6 +7,7 @@ import { applyChangesToSpan, type TextChange } from './anchors';
 import type { FileChange, FileChangeKind } from './applyBlocks';
 import { composeSelection, computeHunks, lineContent, splitKeepEnds, type LineSelection } from './hunks';
 import { diffLines } from './lineDiff';
+import type { ProtectedChange } from '../trust';
 
 export type HunkStatus = 'pending' | 'accepted' | 'rejected' | 'stale';
 
@@ -65,6 +66,14 @@ const CONTEXT_LINES = 2;
 export class FileReview {
   readonly hunks: ReviewHunk[] = [];
   readonly eol: '\n' | '\r\n';
+  /** The file the change is for (a URI string), set when the proposal is made. */
+  address?: string;
+  /** Why writing the file needs the person's explicit confirmation (undefined when it does not). */
+  protection?: ProtectedChange;
+  /** The person confirmed writing this protected file (asked once per file). */
+  writeConfirmed = false;
+  /** Stored in a shared session's document: the session moves its hunks and decides on them. */
+  shared = false;
   private counter = 0;
   private readonly applying = new Set<string>();
 

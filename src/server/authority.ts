@@ -4,25 +4,49 @@
 // - Yjs client ids: a connection's own id is the one its presence is under, and becomes its own when
 //   it writes structs under it; an update with new structs under another's id closes the connection
 //   (it could hide that person's edits);
-// - host-only state: the session's `meta`, `tree`, `files` and `responses` maps, and which files
-//   exist in `texts`, change only through a `host` token;
+// - host-only state: the session's `meta`, `tree`, `files`, `responses` and `outcomes` maps, and
+//   which files exist in `texts`, change only through a `host` token;
+// - signed entries: a proposal or decision (src/proposals/shared) names who made it; it is taken
+//   under the writer's own client id only with the name the server stamped on that writer's presence,
+//   so nobody records a decision "by" someone else. An entry passed on under another client id (a
+//   resend after a server restart) must carry the name of that id's presence (never a reader's),
+//   or, when the room has none, a name nobody in the room has. Decisions are removed only by the
+//   host, a proposal only by the host or its author;
+// - presence of the assistant: a read-only connection's presence carries no assistant (it cannot
+//   share what the assistant proposes);
 // - removal: a host may remove a participant, which revokes their token and closes them.
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import type { AwarenessEntry } from './protocol';
+import { locateUpdate, type LocatedUpdate, type Place } from './updatePlaces';
 import type { CollabRole } from './token';
 
 /** Root maps only a host token may change at all. */
-export const HOST_ONLY_ROOTS: ReadonlySet<string> = new Set(['meta', 'tree', 'files', 'responses']);
+export const HOST_ONLY_ROOTS: ReadonlySet<string> = new Set([
+  'meta',
+  'tree',
+  'files',
+  'responses',
+  'outcomes',
+]);
 /** Host-only roots whose entries a guest may delete: the host's answer to that guest's own request, once read. */
 const GUEST_DELETABLE_ROOTS: ReadonlySet<string> = new Set(['responses']);
 /** Root maps whose entries only a host creates or removes (what is inside them others may edit). */
 export const HOST_KEYED_ROOTS: ReadonlySet<string> = new Set(['texts']);
+/** Root maps whose entries name their author in this field: `{ name, clientId }`. */
+export const SIGNED_ROOTS: ReadonlyMap<string, string> = new Map([
+  ['proposals', 'askedBy'],
+  ['decisions', 'by'],
+]);
+/** Signed roots whose entries their author may remove too (else only the host). */
+const AUTHOR_DELETABLE_ROOTS: ReadonlySet<string> = new Set(['proposals']);
 
 /** Message type of Tandem's own control messages (beside y-websocket's 0-3). */
 export const messageControl = 84;
 const controlRemove = 1;
+/** Server to client: the name the server stamps on the presence under a client id of that connection. */
+const controlStamped = 2;
 
 export interface AuthorityIdentity {
   readonly role: CollabRole;
@@ -53,12 +77,39 @@ export function encodeRemoveParticipant(clientId: number): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-export function decodeControl(bytes: Uint8Array): { action: 'remove'; clientId: number } | undefined {
+/**
+ * The server's word to a connection whose chosen name it stamps differently (the token's name, or
+ * "<name> (guest)"): proposals and decisions that connection writes must carry this name.
+ */
+export function encodeStampedName(clientId: number, name: string): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, messageControl);
+  encoding.writeVarUint(encoder, controlStamped);
+  encoding.writeVarUint(encoder, clientId);
+  encoding.writeVarString(encoder, name);
+  return encoding.toUint8Array(encoder);
+}
+
+export type ControlMessage =
+  { action: 'remove'; clientId: number } | { action: 'stamped'; clientId: number; name: string };
+
+export function decodeControl(bytes: Uint8Array): ControlMessage | undefined {
   const decoder = decoding.createDecoder(bytes);
   if (decoding.readVarUint(decoder) !== messageControl) return undefined;
+  return readControl(decoder);
+}
+
+/** A control message after its type (as y-websocket's message handlers receive it). */
+export function readControl(decoder: decoding.Decoder): ControlMessage | undefined {
   const action = decoding.readVarUint(decoder);
-  if (action !== controlRemove) return undefined;
-  return { action: 'remove', clientId: decoding.readVarUint(decoder) };
+  if (action === controlRemove) return { action: 'remove', clientId: decoding.readVarUint(decoder) };
+  if (action === controlStamped)
+    return {
+      action: 'stamped',
+      clientId: decoding.readVarUint(decoder),
+      name: decoding.readVarString(decoder),
+    };
+  return undefined;
 }
 
 const authorities = new WeakMap<Y.Doc, RoomAuthority>();
@@ -78,6 +129,10 @@ export class RoomAuthority {
   private readonly owners = new Map<number, Owner>();
   /** Yjs client id -> the connection (and token) whose presence (awareness) it is. */
   private readonly announced = new Map<number, Owner>();
+  /** Yjs client id -> the name the server last stamped on its presence. */
+  private readonly stampedNames = new Map<number, string>();
+  /** Yjs client id -> the stamped name its connection was told (it differed from the one it chose). */
+  private readonly toldNames = new Map<number, string>();
 
   constructor(private readonly doc: Y.Doc) {}
 
@@ -101,8 +156,16 @@ export class RoomAuthority {
       const presence = this.announced.get(client);
       if (presence && this.isOwner(presence, member)) fresh.push(client);
     }
-    if (member.identity.role !== 'host') {
-      const touched = hostStateTouched(this.doc, update);
+    const host = member.identity.role === 'host';
+    // The host may change anything but may not sign for others: only map entries need a look, and a
+    // host's large updates (a resync of the whole document) are not walked struct by struct.
+    const located = locateUpdate(
+      this.doc,
+      update,
+      host ? { inserted: (item) => item.parentSub !== null, deleted: false } : {},
+    );
+    if (!host) {
+      const touched = hostStateTouchedIn(located);
       if (touched)
         return {
           ok: false,
@@ -110,8 +173,79 @@ export class RoomAuthority {
           reason: `only the host may change the session's ${touched}; your change was not shared`,
         };
     }
+    const unsigned = this.forgedSignature(member, located, fresh);
+    if (unsigned) return { ok: false, action: 'drop', reason: `${unsigned}; your change was not shared` };
     for (const client of fresh) this.claim(member, client);
     return { ok: true };
+  }
+
+  /**
+   * Why the update's new proposals or decisions do not come from `member` as they claim, or why it
+   * may not remove the ones it removes; undefined when all is in order.
+   */
+  private forgedSignature(
+    member: AuthorityMember,
+    located: LocatedUpdate,
+    fresh: readonly number[],
+  ): string | undefined {
+    for (const { item, place } of located.inserted) {
+      const field = place && SIGNED_ROOTS.get(place.root);
+      if (!field) continue;
+      // What the room has already is a resend (a reconnect), not a write.
+      if (item.id.clock + item.length <= Y.getState(this.doc.store, item.id.client)) continue;
+      if (!place.direct) return `a ${place.root} entry must be a plain record`;
+      const content = item.content;
+      const value = content instanceof Y.ContentAny ? (content.getContent()[0] as unknown) : undefined;
+      const signer =
+        typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined;
+      const claimed =
+        typeof signer === 'object' && signer !== null ? (signer as Record<string, unknown>) : {};
+      const client = item.id.client;
+      if (claimed.clientId !== client)
+        return `a ${place.root} entry must name its writer's own client id (${client}) in \`${field}\``;
+      const presence = this.announced.get(client) ?? this.owners.get(client);
+      const own = fresh.includes(client) || (presence !== undefined && this.isOwner(presence, member));
+      if (own) {
+        const name = member.identity.name || this.stampedNames.get(client);
+        if (name === undefined || claimed.name !== name)
+          return `a ${place.root} entry must carry the name the session knows you by (${name ?? 'publish your presence first'})`;
+        continue;
+      }
+      // Another's entry passed on: after a server restart every client sends back what the server
+      // lacks, its peers' entries included, and refusing that would lose the rest of the resend. So
+      // an entry under a participant's id must carry the name their presence has (and a reader has
+      // no entries to pass on); one under an id the room has never seen may not name anyone present.
+      // As with text, the server cannot tell such a resend from a forgery under the id of someone
+      // who has not written since it started.
+      if (presence !== undefined) {
+        const author = presence.member?.identity.role;
+        if (author === 'ro') return `a ${place.root} entry cannot come from a read-only participant`;
+        if (claimed.name !== this.stampedNames.get(client))
+          return `a ${place.root} entry under another participant's client id must carry their name`;
+        continue;
+      }
+      const holder = this.presentUnder(claimed.name, client);
+      if (holder !== undefined)
+        return `a ${place.root} entry may not name ${String(claimed.name)}, who is in the session under another client id`;
+    }
+    if (member.identity.role === 'host') return undefined;
+    for (const { item, place } of located.deleted) {
+      if (!place || !SIGNED_ROOTS.has(place.root)) continue;
+      const author = this.owners.get(item.id.client) ?? this.announced.get(item.id.client);
+      const mayRemove =
+        AUTHOR_DELETABLE_ROOTS.has(place.root) && author !== undefined && this.isOwner(author, member);
+      if (!mayRemove) return `only the host may remove ${place.root} entries`;
+    }
+    return undefined;
+  }
+
+  /** A client id other than `except` whose presence, from an open connection, is stamped `name`. */
+  private presentUnder(name: unknown, except: number): number | undefined {
+    if (typeof name !== 'string') return undefined;
+    for (const [client, owner] of this.announced)
+      if (client !== except && owner.member !== undefined && this.stampedNames.get(client) === name)
+        return client;
+    return undefined;
   }
 
   /** Records `clientId` as `member`'s unless someone else holds it. */
@@ -145,8 +279,11 @@ export class RoomAuthority {
     for (const ids of [this.owners, this.announced])
       for (const [client, owner] of ids) {
         if (owner.member !== member) continue;
-        if (owner.token === undefined) ids.delete(client);
-        else owner.member = undefined;
+        if (owner.token === undefined) {
+          ids.delete(client);
+          this.stampedNames.delete(client);
+          this.toldNames.delete(client);
+        } else owner.member = undefined;
       }
   }
 
@@ -159,6 +296,8 @@ export class RoomAuthority {
     member: AuthorityMember,
     entries: readonly AwarenessEntry[],
     others: Iterable<AuthorityMember>,
+    /** Called when the stamped name differs from the one the client chose (and it was not told yet). */
+    renamed?: (clientId: number, name: string) => void,
   ): AwarenessEntry[] {
     const stamped: AwarenessEntry[] = [];
     for (const entry of entries) {
@@ -180,9 +319,22 @@ export class RoomAuthority {
           ? (record.user as Record<string, unknown>)
           : {};
       const name = member.identity.name || unclaimedName(user.name, member, others);
+      this.stampedNames.set(entry.clientId, name);
+      const chosen = user.name;
+      if (
+        typeof chosen === 'string' &&
+        chosen !== name &&
+        name !== '' &&
+        this.toldNames.get(entry.clientId) !== name
+      ) {
+        this.toldNames.set(entry.clientId, name);
+        renamed?.(entry.clientId, name);
+      }
+      const { assistant, ...rest } = record;
+      const shown = member.identity.role === 'ro' || assistant === undefined ? rest : { ...rest, assistant };
       stamped.push({
         ...entry,
-        state: JSON.stringify({ ...record, user: { ...user, name }, role: member.identity.role }),
+        state: JSON.stringify({ ...shown, user: { ...user, name }, role: member.identity.role }),
       });
     }
     return stamped;
@@ -204,96 +356,21 @@ function unclaimedName(value: unknown, member: AuthorityMember, others: Iterable
   return name;
 }
 
-/**
- * The host-only root an update would change, or undefined. Each new struct's parent is found from
- * the update itself or the room's document; each deletion's target likewise.
- */
+/** The host-only root an update would change, or undefined. */
 export function hostStateTouched(doc: Y.Doc, update: Uint8Array): string | undefined {
-  const decoded = Y.decodeUpdate(update);
-  const inUpdate = new Map<number, Y.Item[]>();
-  for (const struct of decoded.structs) {
-    if (!(struct instanceof Y.Item)) continue;
-    const list = inUpdate.get(struct.id.client) ?? [];
-    list.push(struct);
-    inUpdate.set(struct.id.client, list);
-  }
-  const findNew = (id: Y.ID): Y.Item | undefined =>
-    inUpdate
-      .get(id.client)
-      ?.find((item) => id.clock >= item.id.clock && id.clock < item.id.clock + item.length);
-  const findStored = (id: Y.ID): Y.Item | undefined => {
-    if (id.clock >= Y.getState(doc.store, id.client)) return undefined;
-    const struct = Y.getItem(doc.store, id);
-    return struct instanceof Y.Item ? struct : undefined;
-  };
-  /** The root name and whether the struct sits directly in it, for a struct of the update. */
-  const placeOfNew = (item: Y.Item, depth: number): Place | undefined => {
-    if (depth > 64) return undefined;
-    const parent = item.parent as unknown;
-    if (typeof parent === 'string') return { root: parent, direct: true };
-    if (parent && typeof parent === 'object' && 'client' in parent)
-      return placeOfTypeItem(parent as Y.ID, depth);
-    const neighbour = item.origin ?? item.rightOrigin;
-    if (!neighbour) return undefined;
-    const fresh = findNew(neighbour);
-    if (fresh && fresh !== item) return placeOfNew(fresh, depth + 1);
-    const stored = findStored(neighbour);
-    return stored ? placeOfStored(stored) : undefined;
-  };
-  /** The place inside the type created by the item `id`. */
-  const placeOfTypeItem = (id: Y.ID, depth: number): Place | undefined => {
-    const fresh = findNew(id);
-    if (fresh) {
-      const outer = placeOfNew(fresh, depth + 1);
-      return outer ? { root: outer.root, direct: false } : undefined;
-    }
-    const stored = findStored(id);
-    if (!stored) return undefined;
-    const outer = placeOfStored(stored);
-    return outer ? { root: outer.root, direct: false } : undefined;
-  };
-  for (const struct of decoded.structs) {
-    if (!(struct instanceof Y.Item)) continue;
-    const place = placeOfNew(struct, 0);
+  return hostStateTouchedIn(locateUpdate(doc, update));
+}
+
+function hostStateTouchedIn(located: LocatedUpdate): string | undefined {
+  for (const { place } of located.inserted) {
     const touched = protectedRoot(place);
     if (touched) return touched;
   }
-  for (const [client, deletes] of decoded.ds.clients) {
-    for (const range of deletes) {
-      let clock = range.clock;
-      const end = range.clock + range.len;
-      // Only what the room already has can be deleted by this update (new structs were checked above).
-      const known = Math.min(end, Y.getState(doc.store, client));
-      while (clock < known) {
-        const struct = Y.getItem(doc.store, Y.createID(client, clock)) as Y.AbstractStruct;
-        if (struct instanceof Y.Item) {
-          const place = placeOfStored(struct);
-          const touched = place && GUEST_DELETABLE_ROOTS.has(place.root) ? undefined : protectedRoot(place);
-          if (touched) return touched;
-        }
-        clock = struct.id.clock + struct.length;
-      }
-    }
+  for (const { place } of located.deleted) {
+    const touched = place && GUEST_DELETABLE_ROOTS.has(place.root) ? undefined : protectedRoot(place);
+    if (touched) return touched;
   }
   return undefined;
-}
-
-interface Place {
-  readonly root: string;
-  /** True when the struct is an entry of the root itself (not inside a nested type). */
-  readonly direct: boolean;
-}
-
-function placeOfStored(item: Y.Item): Place | undefined {
-  let type = item.parent as Y.AbstractType<unknown> | null;
-  if (!type || !(type instanceof Y.AbstractType)) return undefined;
-  const direct = type._item === null;
-  while (type._item !== null) {
-    const outer: unknown = type._item.parent;
-    if (!(outer instanceof Y.AbstractType)) return undefined;
-    type = outer as Y.AbstractType<unknown>;
-  }
-  return { root: Y.findRootTypeKey(type), direct };
 }
 
 function protectedRoot(place: Place | undefined): string | undefined {

@@ -1,7 +1,7 @@
 // One client's WebSocket in a room: decodes its messages, enforces its role and rate limits, and
 // sends it what the room relays.
 import type { RawData, WebSocket } from 'ws';
-import { authorityOf, decodeControl, messageControl } from './authority';
+import { authorityOf, decodeControl, encodeStampedName, messageControl } from './authority';
 import { type CollabLimits, RateBucket } from './limits';
 import type { CollabLogger } from './log';
 import type { ServerMetrics } from './metrics';
@@ -249,7 +249,7 @@ export class ClientConnection implements RoomMember {
   /** Tandem's control messages: a host removing a participant. */
   private control(bytes: Uint8Array): void {
     const request = decodeControl(bytes);
-    if (!request) return;
+    if (request?.action !== 'remove') return;
     if (this.identity.role !== 'host') {
       this.send(encodePermissionDenied('only the host may remove a participant'));
       return;
@@ -375,6 +375,7 @@ export class ClientConnection implements RoomMember {
       this,
       received,
       this.room.members as Iterable<ClientConnection>,
+      (clientId, name) => this.send(encodeStampedName(clientId, name)),
     );
     this.queueAwareness(entries);
   }

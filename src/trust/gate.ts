@@ -9,7 +9,7 @@ import {
   type ModelClient,
 } from '../model';
 import { describeExclusion, type ExclusionRules, type ExclusionVerdict } from './exclusion/exclusionRules';
-import { normalizePath, relativeInside, virtualRootOf } from './exclusion/paths';
+import { displayPathIn } from '../workspace/fileAddress';
 import { chooseNonce, fence, trustPreamble } from './fencing';
 import { findProtectedChanges, type ProposedFileChange, type ProtectedChange } from './protectedPaths';
 import { admitProject, instructionsSection } from './projectPieces';
@@ -27,7 +27,7 @@ import type {
   RequestLogMode,
 } from './types';
 
-const HOME = normalizePath(os.homedir());
+const HOME = os.homedir();
 /** Room for the project's instruction files and few-shot examples in a chat request. */
 const CHAT_INSTRUCTION_CHARS = 16_000;
 const CHAT_EXAMPLE_CHARS = 8_000;
@@ -390,18 +390,7 @@ export class TrustGate {
    * not in the window) its whole `tandem://room/…` address, which an answer can name unambiguously.
    */
   displayPath(path: string): string {
-    const normalized = normalizePath(path);
-    // Keyed by normalized root, so `c:\\work` and `tandem://room/` find their names.
-    const names = new Map([...this.folderNames()].map(([root, name]) => [normalizePath(root), name]));
-    const roots = [...names.keys()].sort((a, b) => b.length - a.length);
-    for (const root of roots) {
-      const relative = relativeInside(root, normalized);
-      if (relative !== undefined) return names.size > 1 ? `${names.get(root) ?? ''}/${relative}` : relative;
-    }
-    if (virtualRootOf(normalized) !== undefined) return normalized;
-    const home = HOME;
-    const inHome = relativeInside(home, normalized);
-    return inHome !== undefined ? `~/${inHome}` : normalized;
+    return displayPathIn(path, this.folderNames(), HOME);
   }
 
   /** @internal */

@@ -6,11 +6,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { SESSION_SCHEME } from '../../workspace/vscode/fileAddress';
 import type { CollabSession } from '../session';
 import { CollabStatusItem } from './collabStatus';
 import { EditorBindings, type SharedPathOf } from './editorBindings';
 import { Follower, PresencePublisher } from './follow';
-import { type GuestFileSystem, SESSION_SCHEME } from './guestFileSystem';
+import { type GuestFileSystem } from './guestFileSystem';
 import type { ParticipantsView } from './participantsView';
 import { RemoteCursors } from './remoteCursors';
 
@@ -47,6 +48,8 @@ export class ActiveSession implements vscode.Disposable {
   readonly bindings: EditorBindings;
   readonly follower: Follower;
   readonly status = new CollabStatusItem();
+  /** A document's path in the session, or undefined when it is not a shared file. */
+  readonly sharedPathOf: SharedPathOf;
   private readonly disposables: vscode.Disposable[] = [];
   private hostGoneTimer: ReturnType<typeof setTimeout> | undefined;
   private hostGoneNotified = false;
@@ -54,13 +57,14 @@ export class ActiveSession implements vscode.Disposable {
   private ended = false;
   private disposed = false;
   private shownParticipants = '';
-  private shownFollowing: number | undefined;
+  private shownFollowing: string | undefined;
   private shownStatus = '';
 
   constructor(private readonly options: ActiveSessionOptions) {
     const { session } = options;
     this.session = session;
-    this.bindings = new EditorBindings(session, this.sharedPathOf(), options.log);
+    this.sharedPathOf = this.sharedPathOfFactory();
+    this.bindings = new EditorBindings(session, this.sharedPathOf, options.log);
     const cursors = new RemoteCursors(session, this.bindings, options.nameTags);
     const publisher = new PresencePublisher(session, this.bindings);
     this.follower = new Follower(session, this.bindings, (shared) => this.openShared(shared));
@@ -99,16 +103,16 @@ export class ActiveSession implements vscode.Disposable {
 
   refreshViews(): void {
     if (this.disposed) return;
-    const participants = this.session.participants();
+    // The view lists an assistant at work as a participant of its own; the status counts people.
+    const everyone = this.session.participants({ assistants: true });
+    const participants = everyone.filter((p) => p.kind === 'person');
     const following = this.follower.following;
     // Presence changes with every keystroke of everyone; the views only when what they show does.
-    const shown = JSON.stringify(
-      participants.map((p) => [p.clientId, p.name, p.color, p.role, p.file, p.idle]),
-    );
-    if (shown !== this.shownParticipants || following?.clientId !== this.shownFollowing) {
+    const shown = JSON.stringify(everyone.map((p) => [p.key, p.label, p.color, p.role, p.file, p.idle]));
+    if (shown !== this.shownParticipants || following?.key !== this.shownFollowing) {
       this.shownParticipants = shown;
-      this.shownFollowing = following?.clientId;
-      this.options.participantsView.update(participants, following?.clientId);
+      this.shownFollowing = following?.key;
+      this.options.participantsView.update(everyone, following?.key);
     }
     const report = {
       state: this.ended ? ('ended' as const) : this.session.state,
@@ -116,7 +120,7 @@ export class ActiveSession implements vscode.Disposable {
       unsynced: this.session.connection.unsynced,
       verified: this.session.connection.verification === 'in-sync',
       role: this.session.role,
-      following: following?.name,
+      following: following?.label,
       detail: this.session.connection.closeInfo?.reason
         ? `Server said: ${this.session.connection.closeInfo.reason}`
         : undefined,
@@ -222,7 +226,7 @@ export class ActiveSession implements vscode.Disposable {
     return vscode.Uri.from({ scheme: SESSION_SCHEME, authority: this.options.room, path: `/${shared}` });
   }
 
-  private sharedPathOf(): SharedPathOf {
+  private sharedPathOfFactory(): SharedPathOf {
     const { root, room, session } = this.options;
     if (root) {
       const prefix = root.path.endsWith('/') ? root.path : `${root.path}/`;

@@ -88,7 +88,8 @@ export class PresencePublisher implements vscode.Disposable {
 }
 
 export class Follower implements vscode.Disposable {
-  private target: number | undefined;
+  /** The key of the participant followed (a person's client id, or `<client id>/assistant`). */
+  private target: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   /** While Tandem itself moves the editor, its own events must not stop following. */
   private moving = 0;
@@ -122,11 +123,11 @@ export class Follower implements vscode.Disposable {
   get following(): Participant | undefined {
     return this.target === undefined
       ? undefined
-      : this.session.participants().find((p) => p.clientId === this.target);
+      : this.session.participants({ assistants: true }).find((p) => p.key === this.target);
   }
 
   async follow(participant: Participant): Promise<void> {
-    this.target = participant.clientId;
+    this.target = participant.key;
     await vscode.commands.executeCommand('setContext', 'tandem.collab.following', true);
     this.changed.fire(participant);
     await this.track();
@@ -155,7 +156,7 @@ export class Follower implements vscode.Disposable {
     this.moving++;
     try {
       const document = await this.openShared(target.file);
-      if (!document || this.target !== target.clientId) return;
+      if (!document || this.target !== target.key) return;
       let editor = vscode.window.activeTextEditor;
       if (editor?.document !== document)
         editor = await vscode.window.showTextDocument(document, { preserveFocus: false });

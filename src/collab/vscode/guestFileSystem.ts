@@ -4,10 +4,9 @@
  * every call goes to the live session for that room, joining it again if the window was reloaded.
  */
 import * as vscode from 'vscode';
+import { SESSION_SCHEME } from '../../workspace/fileAddress';
 import { FileOperationError } from '../hostFiles';
 import type { GuestFiles } from '../guestFiles';
-
-export const SESSION_SCHEME = 'tandem';
 
 export interface GuestSessionLookup {
   /** The guest files of the live session for `room`, rejoining it if it can; throws if it cannot. */

@@ -2,16 +2,17 @@
 // registers commands, the `tandem:` file system, the URI handler and the (empty) Participants view;
 // servers, documents and sockets are created when a session starts.
 import * as vscode from 'vscode';
+import { SESSION_SCHEME } from '../../workspace/vscode/fileAddress';
 import type { Settings } from '../../settings';
 import type { CollabSession } from '../session';
+import type { ActiveSession } from './activeSession';
 import type { EditorBindings } from './editorBindings';
-import { GuestFileSystem, SESSION_SCHEME } from './guestFileSystem';
+import { GuestFileSystem } from './guestFileSystem';
 import { restoreLostFolders } from './lostFolders';
 import { ParticipantsView } from './participantsView';
 import { type JoinOptions, SessionController, type StartOptions } from './sessionController';
 import { normaliseSharedPath } from '../sessionDocument';
 
-export { SESSION_SCHEME } from './guestFileSystem';
 export type { StartOptions, JoinOptions } from './sessionController';
 
 export interface CollabDeps {
@@ -142,6 +143,16 @@ export class CollabService implements vscode.Disposable {
 
   get session(): CollabSession | undefined {
     return this.controller.current?.session;
+  }
+
+  /** The session running in this window (its bindings, shared paths, presence), if any. */
+  get active(): ActiveSession | undefined {
+    return this.controller.current;
+  }
+
+  /** Fires when a session becomes active in this window, and (with undefined) when it is left. */
+  get onDidChangeSession(): vscode.Event<ActiveSession | undefined> {
+    return this.controller.onDidChangeActive;
   }
 
   get bindings(): EditorBindings | undefined {

@@ -5,9 +5,9 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { SESSION_SCHEME } from '../../workspace/vscode/fileAddress';
 import type { RejoinRecords } from '../rejoinRecords';
 import { folderKey, type ListedFolder, listedFolders, missingFolders } from '../workspaceFileFolders';
-import { SESSION_SCHEME } from './guestFileSystem';
 
 /** How long the workbench gets to show the folders itself before Tandem adds them. */
 const LATE_FOLDERS_MS = 4000;

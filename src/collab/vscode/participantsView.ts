@@ -15,22 +15,34 @@ export class ParticipantItem extends vscode.TreeItem {
     following: boolean,
   ) {
     super(
-      participant.self ? `${participant.name} (you)` : participant.name,
+      participant.self ? `${participant.label} (you)` : participant.label,
       vscode.TreeItemCollapsibleState.None,
     );
-    const role = participant.role === 'host' ? 'host' : participant.role === 'ro' ? 'read-only' : '';
+    const assistant = participant.kind === 'assistant';
+    const role = assistant
+      ? ''
+      : participant.role === 'host'
+        ? 'host'
+        : participant.role === 'ro'
+          ? 'read-only'
+          : '';
     const where = participant.file ? participant.file.split('/').pop() : 'no shared file open';
-    const activity = participant.idle ? 'idle' : 'active';
+    const activity = assistant ? 'working' : participant.idle ? 'idle' : 'active';
     this.description = [role, where, activity, following ? 'following' : ''].filter(Boolean).join(' · ');
     this.tooltip = new vscode.MarkdownString(
-      `**${escape(participant.name)}**${role ? ` (${role})` : ''}\n\n` +
+      `**${escape(participant.label)}**${role && !assistant ? ` (${role})` : ''}\n\n` +
         `${participant.file ? `In \`${escape(participant.file)}\`` : 'No shared file open'} · ${activity}`,
     );
     this.iconPath = iconPath;
-    this.contextValue = participant.self ? 'self' : 'participant';
-    this.id = `participant-${participant.clientId}`;
+    // An assistant can be followed, not removed (removing is for the person who asked).
+    this.contextValue = participant.self ? 'self' : assistant ? 'assistant' : 'participant';
+    this.id = `participant-${participant.key}`;
     if (!participant.self)
-      this.command = { command: 'tandem.collab.follow', title: 'Follow', arguments: [participant.clientId] };
+      this.command = {
+        command: 'tandem.collab.follow',
+        title: 'Follow',
+        arguments: [assistant ? participant.key : participant.clientId],
+      };
   }
 }
 
@@ -38,11 +50,12 @@ export class ParticipantsView implements vscode.TreeDataProvider<ParticipantItem
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private participants: Participant[] = [];
-  private following: number | undefined;
+  private following: string | undefined;
 
   constructor(private readonly iconDir: vscode.Uri) {}
 
-  update(participants: Participant[], following?: number): void {
+  /** `following`: the key of the participant followed. */
+  update(participants: Participant[], following?: string): void {
     this.participants = participants;
     this.following = following;
     this.changed.fire();
@@ -58,7 +71,7 @@ export class ParticipantsView implements vscode.TreeDataProvider<ParticipantItem
         new ParticipantItem(
           participant,
           this.dot(participant.color, participant.idle),
-          participant.clientId === this.following,
+          participant.key === this.following,
         ),
     );
   }

@@ -19,7 +19,7 @@ interface ColorDecorations {
 
 export class RemoteCursors implements vscode.Disposable {
   private readonly byColor = new Map<string, ColorDecorations>();
-  private readonly lastMoved = new Map<number, { key: string; at: number }>();
+  private readonly lastMoved = new Map<string, { key: string; at: number }>();
   /** What each editor shows per decoration type, so unchanged decorations are not sent again. */
   private readonly shown = new WeakMap<vscode.TextEditor, Map<vscode.TextEditorDecorationType, string>>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -50,15 +50,15 @@ export class RemoteCursors implements vscode.Disposable {
 
   render(): void {
     const now = Date.now();
-    const participants = this.session.participants().filter((p) => !p.self);
-    const present = new Set(participants.map((p) => p.clientId));
-    for (const clientId of [...this.lastMoved.keys()])
-      if (!present.has(clientId)) this.lastMoved.delete(clientId);
+    // An assistant at work has a cursor of its own, where it works.
+    const participants = this.session.participants({ assistants: true }).filter((p) => !p.self);
+    const present = new Set(participants.map((p) => p.key));
+    for (const key of [...this.lastMoved.keys()]) if (!present.has(key)) this.lastMoved.delete(key);
     for (const participant of participants) {
       // Their clock, but only compared with itself: it changes whenever they move, type or scroll.
       const key = JSON.stringify([participant.file, participant.state.active]);
-      const moved = this.lastMoved.get(participant.clientId);
-      if (!moved || moved.key !== key) this.lastMoved.set(participant.clientId, { key, at: now });
+      const moved = this.lastMoved.get(participant.key);
+      if (!moved || moved.key !== key) this.lastMoved.set(participant.key, { key, at: now });
     }
     const mode = this.nameTags();
     let nextTagChange = Infinity;
@@ -76,7 +76,7 @@ export class RemoteCursors implements vscode.Disposable {
           this.decorationsFor(participant.color);
           const bucket = perColor.get(participant.color) ?? { selections: [], cursors: [], tags: [] };
           perColor.set(participant.color, bucket);
-          const movedAt = this.lastMoved.get(participant.clientId)?.at ?? 0;
+          const movedAt = this.lastMoved.get(participant.key)?.at ?? 0;
           const showTag = mode === 'always' || (mode === 'activity' && now - movedAt < TAG_VISIBLE_MS);
           if (mode === 'activity' && showTag)
             nextTagChange = Math.min(nextTagChange, movedAt + TAG_VISIBLE_MS - now);
@@ -86,7 +86,7 @@ export class RemoteCursors implements vscode.Disposable {
             if (!anchor || !head) return;
             if (!anchor.isEqual(head)) bucket.selections.push(new vscode.Range(anchor, head));
             const hover = new vscode.MarkdownString();
-            hover.appendText(`${participant.name}${participant.role === 'ro' ? ' (read-only)' : ''}`);
+            hover.appendText(`${participant.label}${participant.role === 'ro' ? ' (read-only)' : ''}`);
             bucket.cursors.push({ range: new vscode.Range(head, head), hoverMessage: hover });
             if (showTag && index === 0) bucket.tags.push(this.tag(head, participant));
           });

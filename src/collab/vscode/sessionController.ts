@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { SESSION_SCHEME } from '../../workspace/vscode/fileAddress';
 import WebSocket from 'ws';
 import type { Settings } from '../../settings';
 import { type CollabServer, signToken, startCollabServer } from '../../server';
@@ -17,7 +18,6 @@ import { CollabSession } from '../session';
 import { ActiveSession } from './activeSession';
 import { participantColor, participantName } from './collabSettings';
 import type { GuestFileSystem } from './guestFileSystem';
-import { SESSION_SCHEME } from './guestFileSystem';
 import { chooseWhere, type Where } from './networkChoice';
 import type { ParticipantsView } from './participantsView';
 import { saveSharedCopy } from './saveCopy';
@@ -52,6 +52,9 @@ export interface ControllerDeps {
 
 export class SessionController implements vscode.Disposable {
   private active: ActiveSession | undefined;
+  private readonly activeChanged = new vscode.EventEmitter<ActiveSession | undefined>();
+  /** Fires when a session becomes active in this window, and (with undefined) when it is left. */
+  readonly onDidChangeActive = this.activeChanged.event;
   private server: CollabServer | undefined;
   /** Host: how to mint invite tokens, and the URL guests connect to. */
   private inviter:
@@ -168,6 +171,7 @@ export class SessionController implements vscode.Disposable {
     const isHost = active.session.role === 'host';
     await active.session.leave();
     this.active = undefined;
+    this.activeChanged.fire(undefined);
     active.dispose();
     this.inviter = undefined;
     this.room = undefined;
@@ -252,8 +256,11 @@ export class SessionController implements vscode.Disposable {
       void vscode.window.showInformationMessage('Tandem: join or start a shared session first.');
       return false;
     }
-    const others = active.session.participants().filter((p) => !p.self);
-    let target = others.find((p) => p.clientId === who || p.name === who);
+    // An assistant at work can be followed too (by its key `<client id>/assistant` or its label).
+    const others = active.session.participants({ assistants: true }).filter((p) => !p.self);
+    let target = others.find(
+      (p) => (p.kind === 'person' && p.clientId === who) || p.key === who || p.label === who,
+    );
     if (!target && who === undefined) {
       if (others.length === 0) {
         void vscode.window.showInformationMessage('Tandem: nobody else is in the session yet.');
@@ -261,7 +268,7 @@ export class SessionController implements vscode.Disposable {
       }
       const pick = await vscode.window.showQuickPick(
         others.map((p) => ({
-          label: p.name,
+          label: p.label,
           description: [p.file, p.idle ? 'idle' : 'active'].filter(Boolean).join(' · '),
           p,
         })),
@@ -320,6 +327,7 @@ export class SessionController implements vscode.Disposable {
   dispose(): void {
     const active = this.active;
     this.active = undefined;
+    if (active) this.activeChanged.fire(undefined);
     if (active) {
       // The window is closing: keep unconfirmed edits for the next join, end a hosted session.
       if (active.session.role === 'host')
@@ -329,6 +337,7 @@ export class SessionController implements vscode.Disposable {
     }
     void this.server?.close();
     this.server = undefined;
+    this.activeChanged.dispose();
   }
 
   private async startIn(
@@ -498,6 +507,7 @@ export class SessionController implements vscode.Disposable {
         onChange: (listener) => this.deps.settings.watch(['trust.excludeGlobs'], listener),
       },
     });
+    this.activeChanged.fire(this.active);
   }
 
   /** The host's open editors, as the host side of the shared folder sees them. */

@@ -1,3 +1,5 @@
+import type { ModelErrorAction } from '../../model/errors';
+import { actionLinks, summarizeFailure } from '../../model/failureSummary';
 import type { StatusReport, TandemStatusBar } from '../../statusBar';
 import type { EngineStatus, RequestMetrics } from '../completionEngine';
 
@@ -42,17 +44,24 @@ export class CompletionStatus {
       return;
     }
     if (status.state === 'error') {
-      this.set({
-        text: 'suggestion failed',
-        severity: 'error',
-        tooltip: [
-          `**Inline suggestion failed:** ${escape(status.error.message)}`,
-          breakdown(this.last),
-          links(true),
-        ]
-          .filter(Boolean)
-          .join('\n\n'),
-      });
+      // Named by its cause, and a click runs what fixes it (Select Model when no server answers).
+      const failure = summarizeFailure(status.error, 'suggestion');
+      this.set(
+        {
+          text: failure.text,
+          severity: failure.severity,
+          tooltip: [
+            `**Inline suggestion failed:** ${escape(status.error.message)}`,
+            breakdown(this.last),
+            actionLinks(failure.actions),
+            links(true),
+          ]
+            .filter(Boolean)
+            .join('\n\n'),
+        },
+        failure.primary,
+        failure.actions,
+      );
       return;
     }
     this.set({
@@ -63,9 +72,13 @@ export class CompletionStatus {
     });
   }
 
-  private set(report: StatusReport): void {
-    this.status.set({ ...report, commands: [LOG_COMMAND, TOGGLE_COMMAND] });
-    this.status.setCommand(LOG_COMMAND);
+  private set(
+    report: StatusReport,
+    click?: ModelErrorAction,
+    actions: readonly ModelErrorAction[] = [],
+  ): void {
+    const commands = [LOG_COMMAND, TOGGLE_COMMAND, ...actions.map((action) => action.command)];
+    this.status.set({ ...report, commands, click: click ?? LOG_COMMAND });
   }
 }
 

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
+import { trustPathOf } from '../../workspace/vscode/fileAddress';
 import type { ContextSources } from '../context/promptContext';
 import { RecentRanges } from '../context/recentRanges';
 import { SimilarityIndex } from '../context/similarity';
 import type { DocumentText } from '../documentText';
 import { isServedDocument, VscodeDocumentText } from './vscodeDocument';
-import { trustPathOf } from '../../trust/vscode/trustPath';
 
 /** Lines around the cursor recorded as "viewed" when the user leaves a place. */
 const VIEW_RADIUS = 10;

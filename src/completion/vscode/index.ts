@@ -1,7 +1,8 @@
 // Inline suggestions in VS Code: `registerCompletion` is what src/extension.ts calls. Cheap to
 // register: the engine, its caches and the similarity index come to life on the first suggestion.
 import * as vscode from 'vscode';
-import { SESSION_SCHEME } from '../../collab/vscode/guestFileSystem';
+import { trustPathOf } from '../../workspace/vscode/fileAddress';
+import { workspaceSchemes } from '../../workspace/fileAddress';
 import type { ProjectInstructions } from '../../instructions/projectInstructions';
 import type { ModelError } from '../../model';
 import type { Settings } from '../../settings';
@@ -12,7 +13,6 @@ import { CompletionStatus, TOGGLE_COMMAND } from './completionStatus';
 import { ContextTracker } from './contextTracker';
 import { ACCEPTED_COMMAND, TandemInlineProvider } from './inlineProvider';
 import { isServedDocument, VscodeDocumentText } from './vscodeDocument';
-import { trustPathOf } from '../../trust/vscode/trustPath';
 
 export { suggestionsEnabledFor } from './completionSettings';
 
@@ -83,7 +83,7 @@ export function registerCompletion(deps: CompletionDeps): CompletionService {
     tracker,
     vscode.languages.registerInlineCompletionItemProvider(
       // Files (local or remote), untitled editors, and a shared session's files as a guest sees them.
-      [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }, { scheme: SESSION_SCHEME }],
+      workspaceSchemes().map((scheme) => ({ scheme })),
       new TandemInlineProvider(getEngine, settings, tracker, (document, position) =>
         setGhostText({ docKey: document.uri.toString(), position }),
       ),

@@ -1,17 +1,8 @@
 import * as vscode from 'vscode';
-import { SESSION_SCHEME } from '../../collab/vscode/guestFileSystem';
-import { trustPathOf } from '../../trust/vscode/trustPath';
+import { trustPathOf } from '../../workspace/vscode/fileAddress';
 import type { DocumentText } from '../documentText';
 
-/**
- * The schemes inline suggestions serve: files on disk (local or remote), untitled editors, and a
- * shared session's files as a guest sees them.
- */
-const SERVED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-userdata', SESSION_SCHEME]);
-
-export function isServedDocument(document: vscode.TextDocument): boolean {
-  return SERVED_SCHEMES.has(document.uri.scheme);
-}
+export { isServedDocument } from '../../workspace/vscode/fileAddress';
 
 /**
  * A `TextDocument` as the completion pipeline reads it. Offsets count "\n" line ends whatever the

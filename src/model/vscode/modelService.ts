@@ -12,6 +12,7 @@ import { resolvePromptFormat, type PromptFormat, type PromptFormatSetting } from
 import { latencyOf, RequestLog } from '../requestLog';
 import { describeRecord } from '../requestLogFormat';
 import type { RequestRecord } from '../types';
+import { NotificationPolicy } from '../notificationPolicy';
 import { RequestLogDocument } from './requestLogDocument';
 import { discover, selectModel } from './selectModel';
 import { matchesModelName, type DiscoveredServer } from '../discovery';
@@ -33,8 +34,6 @@ export interface ModelServiceDeps {
 }
 
 const clientSettings = ['model.baseUrl', 'model.connectTimeoutMs', 'model.requestTimeoutMs'] as const;
-/** The same kind of failure is shown as a notification at most this often (it is always logged). */
-const notifyEveryMs = 30_000;
 
 export class ModelService implements vscode.Disposable {
   /** Recent requests; exists before the client so "Show Request Log" works at any time. */
@@ -44,7 +43,9 @@ export class ModelService implements vscode.Disposable {
   private clientInstance: ModelClient | undefined;
   /** Keys by the base URL they were read for: a request only ever gets the key of its own server. */
   private readonly cachedKeys = new Map<string, Promise<string | undefined>>();
-  private readonly lastNotified = new Map<string, number>();
+  private readonly notifications = new NotificationPolicy();
+  /** The messages of the failure notifications shown, newest last (the last 20). */
+  readonly shownNotifications: string[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly deps: ModelServiceDeps) {
@@ -134,18 +135,27 @@ export class ModelService implements vscode.Disposable {
   }
 
   /**
-   * Logs a failure and, for one a user can act on, shows it with its action buttons (at most once per
-   * kind every 30 s, so a broken server does not flood the window). Cancellations are ignored.
+   * Logs a failure and, for one a user can act on, shows it with its action buttons when the
+   * NotificationPolicy says so (`background`: a request the user did not ask for, such as ghost text).
+   * Cancellations are ignored.
    */
-  async notifyError(error: unknown, what = 'Model request'): Promise<void> {
+  async notifyError(
+    error: unknown,
+    what = 'Model request',
+    options: { background?: boolean } = {},
+  ): Promise<void> {
     if (isCancellation(error)) return;
     const message = error instanceof Error ? error.message : String(error);
     this.deps.log.error(`${what} failed: ${message}`);
-    const kind = isModelError(error) ? error.kind : 'other';
-    const now = Date.now();
-    if (now - (this.lastNotified.get(kind) ?? -Infinity) < notifyEveryMs) return;
-    this.lastNotified.set(kind, now);
+    const shown = this.notifications.shouldShow({
+      kind: isModelError(error) ? error.kind : 'other',
+      url: isModelError(error) ? error.url : undefined,
+      background: options.background,
+    });
+    if (!shown) return;
     const actions = isModelError(error) ? error.actions : [];
+    this.shownNotifications.push(message);
+    if (this.shownNotifications.length > 20) this.shownNotifications.shift();
     const choice = await vscode.window.showErrorMessage(
       `Tandem: ${message}`,
       ...actions.map((action) => action.title),
@@ -186,17 +196,17 @@ export class ModelService implements vscode.Disposable {
     const line = describeRecord(record);
     if (record.outcome === 'error') this.deps.log.warn(`${line}: ${record.error?.message ?? ''}`);
     else this.deps.log.debug(line);
+    if (record.outcome === 'ok') this.notifications.succeeded();
     if (!this.reportToStatusBar || record.endpoint === 'models') return;
     if (record.outcome === 'ok') {
-      this.deps.status.set(this.latencyReport(record));
-      this.deps.status.setCommand('tandem.showRequestLog');
+      this.deps.status.set({ ...this.latencyReport(record), click: 'tandem.showRequestLog' });
     } else if (record.outcome === 'error') {
       this.deps.status.set({
         text: 'model error',
         severity: 'error',
         tooltip: `${record.error?.message ?? 'The model request failed.'}\n\nClick for the request log.`,
+        click: 'tandem.showRequestLog',
       });
-      this.deps.status.setCommand('tandem.showRequestLog');
     }
   }
 }

@@ -2,12 +2,12 @@
 // edits of served documents (files, untitled editors, shared-session files), asks the engine for a
 // prediction after each, draws the suggestion in the active editor and binds Tab / Escape to it.
 import * as vscode from 'vscode';
+import { trustPathOf } from '../../workspace/vscode/fileAddress';
 import type { ModelError } from '../../model';
 import type { Settings } from '../../settings';
 import type { TandemStatusBar } from '../../statusBar';
 import type { CompletionService } from '../../completion/vscode';
 import { isServedDocument } from '../../completion/vscode/vscodeDocument';
-import { trustPathOf } from '../../trust/vscode/trustPath';
 import { NextEditEngine, type NextEditGate, type NextEditStatus, type ShownEdit } from '../nextEditEngine';
 import type { DocumentChange } from '../types';
 import type { ProjectInstructions } from '../../instructions/projectInstructions';

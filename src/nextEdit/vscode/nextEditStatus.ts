@@ -1,3 +1,5 @@
+import type { ModelErrorAction } from '../../model/errors';
+import { actionLinks, summarizeFailure } from '../../model/failureSummary';
 import type { StatusReport, TandemStatusBar } from '../../statusBar';
 import type { NextEditMetrics, NextEditStatus } from '../nextEditEngine';
 
@@ -51,15 +53,23 @@ export class NextEditStatusView {
           tooltip: ['**No next-edit suggestion here.**', escape(status.message), links(true)].join('\n\n'),
         });
         return;
-      case 'error':
-        this.set({
-          text: 'next edit failed',
-          severity: 'error',
-          tooltip: [`**Next-edit suggestion failed:** ${escape(status.error.message)}`, links(true)].join(
-            '\n\n',
-          ),
-        });
+      case 'error': {
+        const failure = summarizeFailure(status.error, 'next edit');
+        this.set(
+          {
+            text: failure.text,
+            severity: failure.severity,
+            tooltip: [
+              `**Next-edit suggestion failed:** ${escape(status.error.message)}`,
+              actionLinks(failure.actions),
+              links(true),
+            ].join('\n\n'),
+          },
+          failure.primary,
+          failure.actions,
+        );
         return;
+      }
       case 'idle':
         if (status.last)
           this.set({
@@ -71,9 +81,13 @@ export class NextEditStatusView {
     }
   }
 
-  private set(report: StatusReport): void {
-    this.status.set({ ...report, commands: [LOG_COMMAND, TOGGLE_NEXT_EDIT_COMMAND] });
-    this.status.setCommand(LOG_COMMAND);
+  private set(
+    report: StatusReport,
+    click?: ModelErrorAction,
+    actions: readonly ModelErrorAction[] = [],
+  ): void {
+    const commands = [LOG_COMMAND, TOGGLE_NEXT_EDIT_COMMAND, ...actions.map((action) => action.command)];
+    this.status.set({ ...report, commands, click: click ?? LOG_COMMAND });
   }
 }
 

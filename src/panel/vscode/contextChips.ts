@@ -1,8 +1,11 @@
 import * as vscode from 'vscode';
-import { SESSION_SCHEME } from '../../collab/vscode/guestFileSystem';
+import {
+  displayPathOf,
+  isWorkspaceDocument,
+  resolveNamedPath,
+  trustPathOf,
+} from '../../workspace/vscode/fileAddress';
 import type { UntrustedPiece } from '../../trust';
-import { trustPathOf } from '../../trust/vscode/trustPath';
-import { displayPathOf, resolveNamedPath } from '../../proposals/vscode/workspacePaths';
 import { rankPaths } from '../fileSearch';
 import type { ChipRef, ChipView } from '../protocol';
 
@@ -169,15 +172,6 @@ export class ContextChips implements vscode.Disposable {
   dispose(): void {
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
-}
-
-function isWorkspaceDocument(document: vscode.TextDocument): boolean {
-  return (
-    document.uri.scheme === 'file' ||
-    document.uri.scheme === 'untitled' ||
-    document.uri.scheme === 'vscode-remote' ||
-    document.uri.scheme === SESSION_SCHEME
-  );
 }
 
 export function filePiece(uri: vscode.Uri, text: string): UntrustedPiece {

@@ -1,27 +1,22 @@
 import * as vscode from 'vscode';
+import { displayPathOf, trustPathOf } from '../../workspace/vscode/fileAddress';
 import type { ModelService } from '../../model/vscode';
+import type { Assistant } from '../../assistant/assistant';
+import type { ConversationStore } from '../../assistant/conversations';
+import type { AssistantService } from '../../assistant/vscode/assistantService';
 import { EDIT_SYSTEM_PROMPT, editInstruction, explainInstruction } from '../../proposals/prompt';
-import { ProposalReview } from '../../proposals/vscode';
-import { displayPathOf } from '../../proposals/vscode/workspacePaths';
-import type { Settings } from '../../settings';
-import type { ProjectInstructions } from '../../instructions/projectInstructions';
-import type { TrustGate, UntrustedPiece } from '../../trust';
-import { trustPathOf } from '../../trust/vscode/trustPath';
-import { ConversationStore } from '../conversations';
-import { Assistant } from './assistant';
-import { ContextChips, filePiece } from './contextChips';
+import type { ProposalReview } from '../../proposals/vscode';
+import type { UntrustedPiece } from '../../trust';
+import { filePiece, type ContextChips } from './contextChips';
 import { PanelView } from './panelView';
 import { RequestDetails } from './requestDetails';
 
 export interface PanelDeps {
   context: vscode.ExtensionContext;
-  settings: Settings;
   log: vscode.LogOutputChannel;
   model: ModelService;
-  /** The window's trust gate: every request of the panel and the edit commands goes through it. */
-  gate: () => TrustGate;
-  /** The project's instruction files for the files a request is about. */
-  instructions?: (paths: readonly string[]) => Promise<ProjectInstructions>;
+  /** The assistant and its proposals: the panel shows them and its commands use them. */
+  assistant: AssistantService;
 }
 
 /** Files longer than this are sent as the selection plus some lines around it, not whole. */
@@ -29,8 +24,9 @@ const WHOLE_FILE_LINES = 1500;
 const AROUND_LINES = 60;
 
 /**
- * The side panel and the edit commands: conversation, proposals under review, "Edit Selection...",
- * "Explain Selection". Nothing runs until the panel is opened or a command is used.
+ * The side panel and the edit commands: a view of the assistant's conversation and of the proposals
+ * under review, "Edit Selection...", "Explain Selection". Nothing runs until the panel is opened or a
+ * command is used.
  */
 export class TandemPanel implements vscode.Disposable {
   readonly review: ProposalReview;
@@ -42,23 +38,11 @@ export class TandemPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(deps: PanelDeps) {
-    const { context, settings, log, model, gate } = deps;
-    this.review = new ProposalReview({ settings, log, gate });
-    const chips = (this.chips = new ContextChips((path) => {
-      const trust = gate();
-      return trust.isExcluded(path) ? trust.explainExclusion(path) : undefined;
-    }));
-    // Saved conversations hold no secret the gate has seen: answers shown restored are stored redacted.
-    this.store = new ConversationStore(context.workspaceState, undefined, (text) => gate().redactKnown(text));
-    this.assistant = new Assistant({
-      gate,
-      model,
-      review: this.review,
-      chips,
-      store: this.store,
-      log,
-      instructions: deps.instructions,
-    });
+    const { context, log, model } = deps;
+    this.review = deps.assistant.review;
+    this.assistant = deps.assistant.assistant;
+    this.store = deps.assistant.store;
+    const chips = (this.chips = deps.assistant.chips);
     const requests = new RequestDetails(model, (id) => this.assistant.reportOf(id));
     this.view = new PanelView({
       extensionUri: context.extensionUri,
@@ -71,9 +55,6 @@ export class TandemPanel implements vscode.Disposable {
       log,
     });
     this.disposables.push(
-      this.review,
-      chips,
-      this.assistant,
       requests,
       this.view,
       vscode.window.registerWebviewViewProvider(PanelView.viewType, this.view, {

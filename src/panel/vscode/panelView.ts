@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ModelService } from '../../model/vscode';
 import type { ProposalReview } from '../../proposals/vscode';
-import type { ConversationStore } from '../conversations';
+import type { ConversationStore } from '../../assistant/conversations';
 import { parseWebviewMessage, type ChipRef, type HostMessage, type WebviewMessage } from '../protocol';
-import type { Assistant } from './assistant';
+import type { Assistant } from '../../assistant/assistant';
 import type { ContextChips } from './contextChips';
 import { proposalViews } from './proposalViews';
 import type { RequestDetails } from './requestDetails';
@@ -140,6 +140,7 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
         if (message.action === 'accept') await controller.acceptHunk(message.hunkId, message.selection);
         else if (message.action === 'reject') controller.rejectHunk(message.hunkId);
         else if (message.action === 'repropose') await controller.repropose(message.hunkId);
+        else if (message.action === 'undo') controller.undoHunk(message.hunkId);
         else await review.reveal(found);
         return;
       }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ReviewController } from './reviewController';
 import { plainText } from '../plainText';
+import { workspaceSchemes } from '../../workspace/fileAddress';
 
 /** "Accept | Reject | Accept Selected Lines | Open Diff" above each pending hunk; "Re-propose | Drop" above a stale one. */
 export class ReviewCodeLens implements vscode.CodeLensProvider, vscode.Disposable {
@@ -11,8 +12,11 @@ export class ReviewCodeLens implements vscode.CodeLensProvider, vscode.Disposabl
   constructor(private readonly review: ReviewController) {
     this.disposables = [
       this.changed,
-      vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this),
-      vscode.languages.registerCodeLensProvider({ scheme: 'untitled' }, this),
+      // A shared session's files as a guest sees them (`tandem:`) too.
+      vscode.languages.registerCodeLensProvider(
+        workspaceSchemes().map((scheme) => ({ scheme })),
+        this,
+      ),
       review.onDidChange(() => this.changed.fire()),
     ];
   }
@@ -20,9 +24,42 @@ export class ReviewCodeLens implements vscode.CodeLensProvider, vscode.Disposabl
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const lenses: vscode.CodeLens[] = [];
     const lastLine = Math.max(0, document.lineCount - 1);
+    const session = this.review.proposals.session;
     for (const { proposal, file, hunk } of this.review.hunksIn(document.uri)) {
       const range = new vscode.Range(Math.min(hunk.line, lastLine), 0, Math.min(hunk.line, lastLine), 0);
       const size = `+${hunk.added.length} −${hunk.removed.length}`;
+      const origin = file.shared ? session?.originOf(proposal) : undefined;
+      if (origin) {
+        const note = session?.infoOf(hunk)?.note;
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: `$(sparkle) Assistant · asked by ${origin.mine ? 'you' : origin.askedBy}${note ? ` · ${note}` : ''}`,
+            tooltip: `Shared in the session; proposed by ${origin.model}. Any participant who may write can decide, for everyone.`,
+            command: '',
+          }),
+        );
+        if (!session!.canDecide()) {
+          lenses.push(
+            new vscode.CodeLens(range, {
+              title: '$(lock) Read-only: you can see this change but not decide on it',
+              tooltip: 'Only participants who may write can accept or reject a shared proposal.',
+              command: '',
+            }),
+          );
+          continue;
+        }
+      }
+      if (hunk.status === 'stale' && file.shared) {
+        // A shared hunk is not re-proposed in place: drop it, and ask again.
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: '$(warning) Stale (edited since): Drop',
+            command: 'tandem.rejectHunk',
+            arguments: [hunk.id],
+          }),
+        );
+        continue;
+      }
       if (hunk.status === 'stale') {
         lenses.push(
           new vscode.CodeLens(range, {

@@ -1,16 +1,18 @@
 import * as vscode from 'vscode';
-import { trustPathOf } from '../../trust/vscode/trustPath';
+import { displayPathOf, resolveNamedPath, trustPathOf, uriForPath } from '../../workspace/vscode/fileAddress';
 import type { Settings } from '../../settings';
-import type { ProtectedChange, TrustGate } from '../../trust';
+import type { TrustGate } from '../../trust';
 import { confirmProtectedChanges } from '../../trust/vscode';
 import { draftProposal, type BlockFailure } from '../applyBlocks';
 import { parseEditAnswer } from '../editFormat';
 import { expandToGroups, type LineSelection } from '../hunks';
 import { DEFAULT_FUZZY_THRESHOLD } from '../matchSearchBlock';
 import { Proposal, ProposalSet, type HunkLocation, type ProposalOrigin } from '../proposal';
+import { ReviewProposals, type ProposalStore } from '../proposalStore';
+import type { SessionProposalStore } from '../sessionProposalStore';
+import { SharedProposalError } from '../shared';
 import { reproposeHunk } from '../repropose';
 import type { AcceptPlan, FileReview, ReviewHunk } from '../review';
-import { displayPathOf, resolveNamedPath, uriForPath } from './workspacePaths';
 
 declare module '../../settings' {
   interface SettingsSchema {
@@ -23,6 +25,8 @@ export interface ReviewDeps {
   log: vscode.LogOutputChannel;
   /** The trust gate (placeholder restoration, protected paths); built on first use by its owner. */
   gate: () => TrustGate;
+  /** Where proposals live; in this window's memory when not given. */
+  store?: ProposalStore;
 }
 
 const encoder = new TextEncoder();
@@ -37,32 +41,42 @@ export interface AppliedHunk {
   readonly inserted: string;
 }
 
+/** How this window shares a proposal while it is in a session. */
+export interface SessionSharing {
+  /** The file's path in the session, or undefined when the file is not shared. */
+  sharedPathOf(uri: vscode.Uri): string | undefined;
+  /** The model that answered (as the requester's settings name it). */
+  model(): string;
+  /** Whether the request and answer are shared with the proposal (the per-session opt-in). */
+  shareThread(): boolean;
+}
+
 /**
  * Proposals under review in this window: creates them from answers, keeps their hunks in step with
  * the documents, and applies or drops hunks as the person decides. Every write is one WorkspaceEdit
  * (one undo step) of exactly the hunk's lines, after checking those lines still hold the hunk's text.
  */
 export class ReviewController implements vscode.Disposable {
-  readonly proposals = new ProposalSet();
+  readonly proposals: ReviewProposals<SessionProposalStore>;
+  private sharing: SessionSharing | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires after any proposal, hunk or anchor changed. */
   readonly onDidChange = this.changed.event;
   private readonly applied = new vscode.EventEmitter<AppliedHunk>();
   /** Fires after a hunk's text was written to a document (authorship marks it). */
   readonly onDidApplyHunk = this.applied.event;
-  private readonly uris = new Map<FileReview, vscode.Uri>();
-  private readonly protection = new Map<FileReview, ProtectedChange>();
-  private readonly confirmed = new WeakSet<FileReview>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Writes run one after another, so each plan is made against the text the previous one left. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: ReviewDeps) {
+    this.proposals = new ReviewProposals<SessionProposalStore>(deps.store ?? new ProposalSet());
     const forward = this.proposals.onDidChange(() => this.changed.fire());
     this.disposables.push(
       this.changed,
       this.applied,
       { dispose: () => forward.dispose() },
+      { dispose: () => this.proposals.dispose() },
       vscode.workspace.onDidChangeTextDocument((event) => this.onDocumentChanged(event)),
     );
   }
@@ -80,7 +94,7 @@ export class ReviewController implements vscode.Disposable {
     const unresolved: BlockFailure[] = [];
     for (const block of parsed.blocks) {
       if (uris.has(block.path) || unresolved.some((failure) => failure.path === block.path)) continue;
-      const resolvedPath = resolveNamedPath(block.path);
+      const resolvedPath = resolveNamedPath(block.path, origin.shown);
       if (!('uri' in resolvedPath)) {
         unresolved.push({ index: block.index, path: block.path, reason: resolvedPath.reason, block });
         continue;
@@ -117,12 +131,14 @@ export class ReviewController implements vscode.Disposable {
     const proposal = new Proposal(draft, origin, versions);
     for (const file of proposal.files) {
       const uri = uris.get(file.path)!;
-      this.uris.set(file, uri);
+      file.address = uri.toString();
       const [found] = gate.protectedChanges([
         { path: trustPathOf(uri), before: file.change.original, after: file.change.proposed },
       ]);
-      if (found?.reasons.length) this.protection.set(file, found);
+      if (found?.reasons.length) file.protection = found;
     }
+    const shared = this.share(proposal, uris, origin, answer);
+    if (shared && proposal.files.length === 0 && proposal.failures.length === 0) return shared;
     this.proposals.add(proposal);
     this.deps.log.info(
       `Proposal ${proposal.id}: ${proposal.files.length} file(s), ${proposal.pendingHunks().length} hunk(s), ${proposal.failures.length} block(s) not applied`,
@@ -130,13 +146,65 @@ export class ReviewController implements vscode.Disposable {
     return proposal;
   }
 
+  /**
+   * While a session is active: shows its proposals beside this window's, and shares each new
+   * proposal's changes to shared files in its document instead of keeping them here. Undefined when
+   * the session ends.
+   */
+  attachSession(store: SessionProposalStore | undefined, sharing?: SessionSharing): void {
+    this.sharing = store ? sharing : undefined;
+    this.proposals.attach(store);
+  }
+
+  /**
+   * Moves the changes to shared files out of a new local proposal into the session's document (one
+   * shared proposal per file). New and deleted files, changes to protected paths, and a change that
+   * cannot be shared (its file is not open in the session yet, or the shared text moved on meanwhile)
+   * stay in the local proposal. Returns the first shared proposal.
+   */
+  private share(
+    proposal: Proposal,
+    uris: ReadonlyMap<string, vscode.Uri>,
+    origin: ProposalOrigin,
+    answer: string,
+  ): Proposal | undefined {
+    const session = this.proposals.session;
+    const sharing = this.sharing;
+    if (!session || !sharing) return undefined;
+    let first: Proposal | undefined;
+    for (const file of [...proposal.files]) {
+      const uri = uris.get(file.path);
+      const sharedPath = uri && sharing.sharedPathOf(uri);
+      // A change that needs the asker's confirmation (a protected path) stays in their window.
+      if (!sharedPath || file.kind !== 'modify' || file.hunks.length === 0 || file.protection) continue;
+      try {
+        const shared = session.share({
+          path: sharedPath,
+          reason: file.change.notes.join('\n\n') || proposal.rationale,
+          model: sharing.model(),
+          hunks: file.hunks.map((hunk) => ({ line: hunk.line, removed: hunk.removed, added: hunk.added })),
+          ...(sharing.shareThread() ? { thread: { request: origin.instruction, answer } } : {}),
+        });
+        first ??= shared;
+        proposal.files.splice(proposal.files.indexOf(file), 1);
+        this.deps.log.info(`Proposal for ${sharedPath} shared in the session as ${shared.id}`);
+      } catch (error) {
+        this.deps.log.warn(
+          `Could not share the proposal for ${sharedPath}; kept in this window: ${String(error)}`,
+        );
+      }
+    }
+    return first;
+  }
+
   uriOf(file: FileReview): vscode.Uri {
-    return this.uris.get(file) ?? uriForPath(file.path) ?? vscode.Uri.file(file.path);
+    if (file.address) return vscode.Uri.parse(file.address, true);
+    return uriForPath(file.path) ?? vscode.Uri.file(file.path);
   }
 
   /** Why writing this file needs an explicit confirmation (empty when it does not). */
   protectionOf(file: FileReview): string[] {
-    return this.protection.get(file)?.reasons.map((reason) => reason.message) ?? [];
+    return file.protection?.reasons.map((reason) => reason.message) ?? [];
   }
 
   /** Pending and stale hunks shown in a document, with where they come from. */
@@ -158,6 +226,8 @@ export class ReviewController implements vscode.Disposable {
   }
 
   rejectHunk(hunkId: string): boolean {
+    const session = this.proposals.session;
+    if (session?.owns(hunkId)) return this.decideShared(session, hunkId, 'reject');
     const found = this.proposals.findHunk(hunkId);
     if (!found || !found.file.reject(hunkId)) return false;
     this.proposals.changed();
@@ -176,6 +246,7 @@ export class ReviewController implements vscode.Disposable {
   }
 
   rejectFile(file: FileReview): number {
+    if (file.shared) return file.pending().filter((hunk) => this.rejectHunk(hunk.id)).length;
     let rejected = 0;
     for (const hunk of file.hunks) if (hunk.status === 'pending' && file.reject(hunk.id)) rejected++;
     if (rejected) this.proposals.changed();
@@ -198,19 +269,39 @@ export class ReviewController implements vscode.Disposable {
 
   /** Removes a proposal from review (its pending hunks are dropped, the files stay as they are). */
   dismiss(proposalId: string): void {
-    const proposal = this.proposals.get(proposalId);
-    if (!proposal) return;
-    for (const file of proposal.files) {
-      this.uris.delete(file);
-      this.protection.delete(file);
-    }
     this.proposals.remove(proposalId);
+  }
+
+  /**
+   * Asks to undo an accepted hunk of a shared proposal (only whoever accepted it may; the host puts
+   * back what it replaced, unless someone edited it since). False, after saying why, when refused.
+   */
+  undoHunk(hunkId: string): boolean {
+    const session = this.proposals.session;
+    if (!session?.owns(hunkId)) {
+      void vscode.window.showInformationMessage(
+        'Tandem: undo an accepted change of your own with Undo in its editor (Ctrl+Z).',
+      );
+      return false;
+    }
+    try {
+      session.undo(hunkId);
+      return true;
+    } catch (error) {
+      return this.refusedShared(error);
+    }
   }
 
   /** Re-matches a stale hunk against the document as it is now. */
   async repropose(hunkId: string): Promise<boolean> {
     const found = this.proposals.findHunk(hunkId);
     if (!found || found.hunk.status !== 'stale') return false;
+    if (found.file.shared) {
+      void vscode.window.showInformationMessage(
+        `Tandem: a shared change cannot be re-proposed; drop it and ask the assistant again for ${found.file.path}.`,
+      );
+      return false;
+    }
     const document = await this.openIfExists(this.uriOf(found.file));
     const again = reproposeHunk(found.hunk, document?.getText() ?? '', {
       fuzzyThreshold: this.fuzzyThreshold(),
@@ -298,7 +389,31 @@ export class ReviewController implements vscode.Disposable {
     return run;
   }
 
+  /** Records a decision on a shared hunk; the session's host applies it. */
+  private decideShared(
+    session: SessionProposalStore,
+    hunkId: string,
+    action: 'accept' | 'reject',
+    selection?: LineSelection,
+  ): boolean {
+    try {
+      session.decide(hunkId, action, selection);
+      return true;
+    } catch (error) {
+      return this.refusedShared(error);
+    }
+  }
+
+  private refusedShared(error: unknown): false {
+    if (error instanceof SharedProposalError)
+      void vscode.window.showWarningMessage(`Tandem: ${error.message}.`);
+    else this.deps.log.error(`A shared proposal's decision failed: ${String(error)}`);
+    return false;
+  }
+
   private async acceptNow(hunkId: string, selection?: LineSelection): Promise<boolean> {
+    const session = this.proposals.session;
+    if (session?.owns(hunkId)) return this.decideShared(session, hunkId, 'accept', selection);
     const found = this.proposals.findHunk(hunkId);
     if (!found) return false;
     const { file } = found;
@@ -366,10 +481,10 @@ export class ReviewController implements vscode.Disposable {
 
   /** Asks once per file (the trust area's modal) before the first write to a protected path. */
   private async confirmProtected(file: FileReview): Promise<boolean> {
-    const found = this.protection.get(file);
-    if (!found || this.confirmed.has(file)) return true;
+    const found = file.protection;
+    if (!found || file.writeConfirmed) return true;
     if (!(await confirmProtectedChanges([found], () => file.path))) return false;
-    this.confirmed.add(file);
+    file.writeConfirmed = true;
     return true;
   }
 
@@ -399,6 +514,12 @@ export class ReviewController implements vscode.Disposable {
     for (const proposal of this.proposals.all())
       for (const file of proposal.files) {
         if (this.uriOf(file).toString() !== key) continue;
+        // A shared proposal's hunks move with the session's text (their anchors): redraw only, once
+        // the editor has caught up with the text they were placed in.
+        if (file.shared) {
+          touched = true;
+          continue;
+        }
         if (!file.hunks.some((hunk) => hunk.status === 'pending' || hunk.applied)) continue;
         const changes = event.contentChanges.map((change) => ({
           start: { line: change.range.start.line, character: change.range.start.character },

@@ -2,4 +2,4 @@
 
 export { TrustService, registerTrust, type TrustServiceDeps } from './trustService';
 export { confirmProtectedChanges } from './confirmProtected';
-export { trustPathOf } from './trustPath';
+export { trustPathOf } from '../../workspace/vscode/fileAddress';

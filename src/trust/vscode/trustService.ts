@@ -3,6 +3,7 @@
 // request-log mode follows `tandem.trust.requestLog`.
 
 import * as vscode from 'vscode';
+import { trustPathOf, workspaceFolderNames } from '../../workspace/vscode/fileAddress';
 import type { ModelService } from '../../model/vscode';
 import type { Settings } from '../../settings';
 import { ExclusionRules, IGNORE_FILE_NAME } from '../exclusion/exclusionRules';
@@ -12,7 +13,6 @@ import type { ProposedFileChange, ProtectedChange } from '../protectedPaths';
 import { SecretVault } from '../secrets/secretVault';
 import type { RequestLogMode } from '../types';
 import { confirmProtectedChanges } from './confirmProtected';
-import { trustPathOf } from './trustPath';
 
 declare module '../../settings' {
   interface SettingsSchema {
@@ -49,10 +49,7 @@ export class TrustService implements vscode.Disposable {
         rules,
         vault: new SecretVault(),
         requestLogMode: () => this.logMode(),
-        folderNames: () =>
-          new Map(
-            (vscode.workspace.workspaceFolders ?? []).map((folder) => [trustPathOf(folder.uri), folder.name]),
-          ),
+        folderNames: workspaceFolderNames,
       });
       for (const [root, globs] of this.sessionGlobs) this.gateInstance.setSessionGlobs(root, globs);
       this.watchRequestLogMode();

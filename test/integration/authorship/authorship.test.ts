@@ -58,7 +58,7 @@ describe('authorship in VS Code', function () {
     const uri = fileUri('authorship/marks.txt');
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(BEFORE));
     const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-    const review = api.panel.review.controller;
+    const review = api.assistant.review.controller;
     const proposal = await review.propose(answer('authorship/marks.txt'), { instruction: 'shout' });
     assert.ok(proposal);
     for (const hunk of [...proposal.files[0].hunks]) assert.equal(await review.acceptHunk(hunk.id), true);

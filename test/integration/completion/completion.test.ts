@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
 import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
 import { fillPrefix, startScriptedModelServer, type ScriptedModelServer } from '../../fixtures/model-server';
@@ -217,5 +218,41 @@ describe('inline suggestions in VS Code', function () {
     await vscode.commands.executeCommand('tandem.toggleInlineSuggestions');
     await eventually(() => api.settings.get('completion.enabled') === true, 'the setting to be on');
     assert.doesNotMatch(api.status.text, /suggestions off/);
+  });
+
+  it('says "no model server" when nothing answers at the URL, and a click offers Select Model', async () => {
+    // A port that was just free: connecting to it is refused, as with a local server not started.
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await api.settings.set('model.baseUrl', `http://127.0.0.1:${port}/v1`);
+    try {
+      await editorWith('const values = [1, 2, 3];\n\n', 1);
+      await type('const sum = ');
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await eventually(
+        () => /Tandem: no model server/.test(api.status.text),
+        '"no model server" in the status bar',
+      );
+      assert.equal(api.status.clickCommand, 'tandem.selectModel');
+      // Told once in a notification; the next failures while typing stay in the status bar.
+      const shown = () => api.model.shownNotifications.filter((message) => message.includes(`:${port}`));
+      const failed = () => api.model.requestLog.list().filter((record) => record.outcome === 'error').length;
+      await eventually(() => shown().length === 1, 'one notification naming the server');
+      const failedBefore = failed();
+      await type(' ');
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await eventually(() => failed() > failedBefore, 'a second failed request');
+      await sleep(300);
+      assert.equal(shown().length, 1, `notifications: ${JSON.stringify(shown())}`);
+    } finally {
+      await api.settings.set('model.baseUrl', server.url);
+    }
+    // Once the server answers again, the status bar says so and a click opens the request log.
+    await type('values');
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    await eventually(() => /Tandem: \d+ ms/.test(api.status.text), 'the latency in the status bar again');
+    assert.equal(api.status.clickCommand, 'tandem.showRequestLog');
   });
 });

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
 import { describeRequest } from '../../../src/panel/vscode/requestDetails';
@@ -14,6 +16,8 @@ async function open(path: string, text: string): Promise<vscode.TextEditor> {
 }
 
 const SECRET = 'Src!pQ2#rT9mL4vBx7';
+/** A folder in the home folder, outside the workspace: the gate shows its files as `~/…`. */
+const HOME_FOLDER = `tandem-it-home-${process.pid}`;
 const CONFIG = `export const db = connect({ user: 'app', password: '${SECRET}' });\nexport const retries = 3;\n`;
 
 describe('side panel assistant in VS Code', function () {
@@ -45,6 +49,10 @@ describe('side panel assistant in VS Code', function () {
         }
         if (text.includes('Edit lines 2-2 of assistant/edit.txt'))
           return { text: 'assistant/edit.txt\n<<<<<<< SEARCH\nbeta\n=======\nBETA\n>>>>>>> REPLACE\n' };
+        if (text.includes('Shout the home note'))
+          return {
+            text: `~/${HOME_FOLDER}/note.txt\n<<<<<<< SEARCH\nquiet\n=======\nLOUD\n>>>>>>> REPLACE\n~/.tandem-it-not-shown\n<<<<<<< SEARCH\n=======\nsneaky\n>>>>>>> REPLACE\n`,
+          };
         if (text.includes('Two edits, one wrong'))
           return {
             text: 'assistant/redo.txt\n<<<<<<< SEARCH\nalpha\n=======\nALPHA\n>>>>>>> REPLACE\nassistant/redo.txt\n<<<<<<< SEARCH\ngama\nnot here\n=======\nGAMMA\n>>>>>>> REPLACE\n',
@@ -128,6 +136,43 @@ describe('side panel assistant in VS Code', function () {
     assert.match(details, /assistant\/config\.ts/);
     assert.match(details, /redacted/);
     assert.ok(!details.includes(SECRET));
+  });
+
+  it('edits a file from the home folder it was shown as ~/…, and refuses a home file it was not shown', async () => {
+    const note = vscode.Uri.file(path.join(os.homedir(), HOME_FOLDER, 'note.txt'));
+    await vscode.workspace.fs.writeFile(note, new TextEncoder().encode('first\nquiet\nlast\n'));
+    try {
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(note));
+      const answer = await api.panel.assistant.ask('Shout the home note', [{ kind: 'activeFile' }]);
+      const sent = server.requests.at(-1)!.rawBody;
+      assert.ok(sent.includes(`~/${HOME_FOLDER}/note.txt`), 'the gate showed the file as ~/…');
+      assert.ok(!sent.includes(os.homedir()), 'the home folder itself was not sent');
+      const proposal = api.panel.review.controller.proposals.get(answer!.proposalId!);
+      assert.ok(proposal, 'the answer became a proposal');
+      assert.deepEqual(
+        proposal.files.map((file) => api.panel.review.controller.uriOf(file).toString()),
+        [note.toString()],
+      );
+      assert.equal(proposal.failures.length, 1);
+      assert.match(proposal.failures[0].reason, /home folder/);
+      // Writing outside the workspace asks the person first (the trust area's modal, tested there).
+      assert.deepEqual(api.panel.review.controller.protectionOf(proposal.files[0]), [
+        'writes outside the workspace folders',
+      ]);
+      proposal.files[0].writeConfirmed = true;
+      await api.panel.review.controller.acceptAll(proposal);
+      assert.equal(editor.document.getText(), 'first\nLOUD\nlast\n');
+      await assert.rejects(
+        Promise.resolve(
+          vscode.workspace.fs.stat(vscode.Uri.file(path.join(os.homedir(), '.tandem-it-not-shown'))),
+        ),
+      );
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      await vscode.workspace.fs.delete(vscode.Uri.file(path.join(os.homedir(), HOME_FOLDER)), {
+        recursive: true,
+      });
+    }
   });
 
   it('lists a block that matched nothing, and one click asks the model to redo just that block', async () => {

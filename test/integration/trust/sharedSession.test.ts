@@ -16,6 +16,7 @@ import { startCollabServer, type CollabServer } from '../../../src/server';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../fixtures/model-server';
 import { eventually, sleep, tandem } from '../tandem';
 import { startHostSession, stockClient } from '../collabPeers';
+import { HostApplier } from '../../../src/proposals/shared';
 
 const room = 'trust-shared-room';
 const awsKey = 'AKIAFAKEQ7ZRT3ML2VB6';
@@ -41,6 +42,7 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
   let collabServer: CollabServer;
   let model: ScriptedModelServer;
   let host: CollabSession;
+  let applier: HostApplier;
   let root: string;
   let peer: ReturnType<typeof stockClient>;
   const sessionUri = (relative: string) => vscode.Uri.parse(`tandem://${room}/${relative}`);
@@ -84,6 +86,9 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
     collabServer = await startCollabServer({ secret: 'trust-shared-secret-0123456789' });
     // The host excludes nothing of its own (its built-in rules still keep .env and keys back).
     host = await startHostSession({ server: collabServer, room, root, folderName: 'project' });
+    // A session's host applies the decisions on shared proposals (a Tandem window does this itself).
+    applier = new HostApplier(host.document);
+    applier.start();
     model = await startScriptedModelServer({
       script: (request) => {
         if (request.endpoint === 'completions')
@@ -125,6 +130,7 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await api.collab.leave();
     peer.dispose();
+    applier.dispose();
     host.dispose();
     await collabServer.close();
     await api.settings.set('model.baseUrl', undefined);
@@ -236,10 +242,11 @@ describe('trust gate in a shared session (VS Code as a guest)', function () {
       [],
       'no confirmation needed',
     );
+    // In a session the proposal is shared: the accept is a decision the host applies.
     await api.panel.review.controller.acceptAll(proposal);
     const expected = `export const accessKeyId = '${awsKey}';`;
     const document = await vscode.workspace.openTextDocument(uri);
-    assert.ok(document.getText().includes(expected), 'the guest has the original key back');
+    await eventually(() => document.getText().includes(expected), 'the guest to have the original key back');
     const shared = peer.doc.getMap<Y.Text>('texts').get('src/config.ts')!;
     await eventually(() => shared.toString().includes(expected), 'the peer to receive the restored line');
     assert.ok(!shared.toString().includes('TANDEM_REDACTED'), 'no placeholder reached the session');

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { collapseEditBlocks } from '../../../media/editBlocks';
-import { ConversationStore, type KeyValueStore } from '../../../src/panel/conversations';
+import { ConversationStore, type KeyValueStore } from '../../../src/assistant/conversations';
 import { rankPaths } from '../../../src/panel/fileSearch';
 import { SecretVault } from '../../../src/trust';
 import { parseHostMessage, parseWebviewMessage } from '../../../src/panel/protocol';
@@ -73,6 +73,38 @@ describe('panel: message protocol', () => {
       parseHostMessage({ type: 'proposals', proposals: [{ id: 'p', rationale: '', files: 'x' }] }),
       undefined,
     );
+  });
+
+  it("validates a shared proposal's view: who asked, whether one may decide, the statuses by person", () => {
+    const hunk = {
+      id: 'h',
+      status: 'accepted',
+      line: 3,
+      removed: ['a'],
+      added: ['b'],
+      note: 'accepted by Bob',
+    };
+    const proposal = {
+      id: 'p',
+      rationale: '',
+      redoing: false,
+      failures: [],
+      files: [{ path: 'src/a.ts', kind: 'modify', protectedReasons: [], hunks: [hunk] }],
+      shared: { askedBy: 'Alice', model: 'm', canDecide: false, thread: { request: 'q', answer: 'a' } },
+    };
+    assert.ok(parseHostMessage({ type: 'proposals', proposals: [proposal] }));
+    for (const broken of [
+      { ...proposal, shared: { ...proposal.shared, canDecide: 'no' } },
+      { ...proposal, shared: { ...proposal.shared, thread: { request: 'q' } } },
+      { ...proposal, files: [{ ...proposal.files[0], hunks: [{ ...hunk, note: 3 }] }] },
+      { ...proposal, files: [{ ...proposal.files[0], hunks: [{ ...hunk, undoable: 'yes' }] }] },
+    ])
+      assert.equal(parseHostMessage({ type: 'proposals', proposals: [broken] }), undefined);
+    assert.deepEqual(parseWebviewMessage({ type: 'hunkAction', action: 'undo', hunkId: 'h' }), {
+      type: 'hunkAction',
+      action: 'undo',
+      hunkId: 'h',
+    });
   });
 });
 

@@ -1,24 +1,55 @@
-import * as vscode from 'vscode';
-import { isCancellation, isModelError, type ChatImage, type ModelDelta } from '../../model';
-import type { ModelService } from '../../model/vscode';
-import { PANEL_SYSTEM_PROMPT, pathsOf, redoInstruction } from '../../proposals/prompt';
-import type { ProposalReview } from '../../proposals/vscode';
-import type { ConversationTurn, GateReport, TrustGate, UntrustedPiece } from '../../trust';
-import { ConversationStore, newId, type StoredConversation } from '../conversations';
-import type { ChipRef, HostMessage, MessageView } from '../protocol';
-import { filePiece, readText, type ContextChips } from './contextChips';
-import { resolveNamedPath } from '../../proposals/vscode/workspacePaths';
-import type { ProjectInstructions } from '../../instructions/projectInstructions';
+/**
+ * The assistant: runs a conversation turn through the trust gate, streams the answer into the
+ * conversation, and turns an answer holding edit blocks into a proposal in the proposal store.
+ * Editor-free: what it needs of VS Code (context chips, the model settings, messages, revealing a
+ * proposal) comes through `AssistantHost`, which the adapter in ./vscode provides.
+ */
+import { isCancellation, isModelError, type ChatImage, type ModelDelta } from '../model';
+import { holdsClosedBlock } from '../proposals/editFormat';
+import { PANEL_SYSTEM_PROMPT, pathsOf, redoInstruction } from '../proposals/prompt';
+import type { Proposal, ProposalOrigin } from '../proposals/proposal';
+import type { ProjectInstructions } from '../instructions/projectInstructions';
+import type { GateReport, TrustGate, UntrustedPiece } from '../trust';
+import type { ChipRef, HostMessage, MessageView } from '../panel/protocol';
+import { ConversationStore, newId } from './conversations';
+import { conversationHistory } from './history';
 
-export interface AssistantDeps {
-  gate: () => TrustGate;
-  model: ModelService;
-  review: ProposalReview;
-  chips: ContextChips;
-  store: ConversationStore;
-  log: vscode.LogOutputChannel;
+export interface ResolvedContext {
+  pieces: UntrustedPiece[];
+  labels: string[];
+  problems: string[];
+}
+
+/** What the assistant needs from the editor it runs in. */
+export interface AssistantHost {
+  gate(): TrustGate;
+  /** The chat model requests go to. */
+  chatModel(): string;
+  /** Why the chat model cannot take images (undefined when it can). */
+  imageRefusal(model: string): Promise<string | undefined>;
+  /** The text the panel's context chips stand for now. */
+  resolveChips(refs: readonly ChipRef[]): Promise<ResolvedContext>;
+  /** The current text of files named by a model's answer (resolved as the proposal would be). */
+  readFiles(paths: readonly string[], shown?: ReadonlyMap<string, string>): Promise<ResolvedContext>;
   /** The project's instruction files that apply to the files a request is about. */
-  instructions?: (paths: readonly string[]) => Promise<ProjectInstructions>;
+  instructions?(paths: readonly string[]): Promise<ProjectInstructions>;
+  /** Turns an answer into a proposal in the proposal store (undefined when it holds no block). */
+  propose(answer: string, origin: ProposalOrigin): Promise<Proposal | undefined>;
+  proposal(id: string): Proposal | undefined;
+  /** Shows a new proposal's first pending hunk where it would land. */
+  reveal(proposal: Proposal): void;
+  /** A short message for the person (e.g. "still answering"). */
+  inform(message: string): void;
+  /** A failed request: a model error is reported where the person sees it, anything else logged. */
+  reportError(error: unknown, message: string): void;
+  /**
+   * The assistant started working on a request about these files (trust paths), or (undefined) it
+   * stopped: in a shared session it shows as a participant meanwhile.
+   */
+  working?(paths: readonly string[] | undefined): void;
+  /** The names the gate showed the model for the given trust paths (see `shownNames`). */
+  shownNames(trustPaths: readonly string[]): ReadonlyMap<string, string>;
+  log: { info(message: string): void; error(message: string): void };
 }
 
 export interface AskOptions {
@@ -37,29 +68,27 @@ export interface AskOptions {
   images?: readonly ChatImage[];
 }
 
-/** Conversation turns kept for the model: the last few, within a character budget. */
-const HISTORY_MESSAGES = 10;
-const HISTORY_CHARS = 60_000;
-/** Streamed text is posted to the webview at most this often. */
+/** Streamed text is posted to the view at most this often. */
 const DELTA_INTERVAL_MS = 50;
 
-/**
- * Runs the panel's conversation: each request goes through the trust gate, the answer streams into
- * the conversation, and an answer holding SEARCH/REPLACE blocks becomes a proposal under review.
- */
-export class Assistant implements vscode.Disposable {
+export class Assistant {
   private running: { controller: AbortController; conversationId: string } | undefined;
   private readonly contextOf = new Map<string, UntrustedPiece[]>();
   private readonly reports = new Map<number, GateReport>();
+  /** Proposals whose failed blocks are being asked for again. */
   readonly redoing = new Set<string>();
   private post: (message: HostMessage) => void = () => undefined;
 
-  constructor(private readonly deps: AssistantDeps) {}
+  constructor(
+    private readonly host: AssistantHost,
+    readonly store: ConversationStore,
+  ) {}
 
   get busy(): boolean {
     return this.running !== undefined;
   }
 
+  /** Where the conversation's changes are posted (the panel's webview). */
   connect(post: (message: HostMessage) => void): void {
     this.post = post;
   }
@@ -79,16 +108,14 @@ export class Assistant implements vscode.Disposable {
     options: AskOptions = {},
   ): Promise<MessageView | undefined> {
     if (this.running) {
-      void vscode.window.showInformationMessage(
-        'Tandem: the assistant is still answering. Stop it first, or wait.',
-      );
+      this.host.inform('Tandem: the assistant is still answering. Stop it first, or wait.');
       return undefined;
     }
-    const { store, chips, model } = this.deps;
+    const { store, host } = this;
     const conversation = store.current;
-    const resolved = await chips.resolve(chipRefs);
+    const resolved = await host.resolveChips(chipRefs);
     const pieces = [...(options.pieces ?? []), ...resolved.pieces];
-    const history = this.history(conversation);
+    const history = conversationHistory(conversation.messages, (id) => this.contextOf.get(id));
     const user: MessageView = {
       id: newId('m'),
       role: 'user',
@@ -107,15 +134,17 @@ export class Assistant implements vscode.Disposable {
     this.post({ type: 'busy', busy: true });
     if (options.redoOf) this.redoing.add(options.redoOf);
 
+    const paths = pieces.flatMap((piece) => (piece.source.path ? [piece.source.path] : []));
     let raw = '';
+    host.working?.(paths);
     try {
-      const paths = pieces.flatMap((piece) => (piece.source.path ? [piece.source.path] : []));
-      const project = await this.deps.instructions?.(paths);
-      const refusal = options.images?.length ? await model.imageRefusal(model.chatModel) : undefined;
+      const project = await host.instructions?.(paths);
+      const model = host.chatModel();
+      const refusal = options.images?.length ? await host.imageRefusal(model) : undefined;
       if (refusal) throw new Error(refusal);
-      const gated = this.deps.gate().chat({
+      const gated = host.gate().chat({
         feature: options.feature ?? 'panel',
-        model: model.chatModel,
+        model,
         system: options.system ?? PANEL_SYSTEM_PROMPT,
         instructions,
         context: pieces,
@@ -169,30 +198,30 @@ export class Assistant implements vscode.Disposable {
       else {
         answer.status = 'error';
         answer.error = error instanceof Error ? error.message : String(error);
-        if (isModelError(error)) void model.notifyError(error, 'Tandem chat');
-        else this.deps.log.error(`Chat request failed: ${answer.error}`);
+        host.reportError(error, isModelError(error) ? 'Tandem chat' : `Chat request failed: ${answer.error}`);
       }
     } finally {
+      host.working?.(undefined);
       this.running = undefined;
       if (options.redoOf) this.redoing.delete(options.redoOf);
     }
 
-    if (answer.status === 'done' || (answer.status === 'stopped' && raw.includes('>>>>>>> REPLACE'))) {
+    if (answer.status === 'done' || (answer.status === 'stopped' && holdsClosedBlock(raw))) {
       try {
-        const proposal = await this.deps.review.controller.propose(raw, {
+        const proposal = await host.propose(raw, {
           instruction: instructions,
           requestId: answer.requestId,
           conversationId: conversation.id,
+          shown: host.shownNames(paths),
         });
         if (proposal) {
           answer.proposalId = proposal.id;
-          if (options.redoOf) this.deps.review.controller.proposals.get(options.redoOf)!.failures = [];
-          const first = proposal.pendingHunks()[0];
-          const file = proposal.files.find((candidate) => candidate.hunks.includes(first!));
-          if (first && file) void this.deps.review.reveal({ proposal, file, hunk: first }, true);
+          const redone = options.redoOf ? host.proposal(options.redoOf) : undefined;
+          if (redone) redone.failures = [];
+          host.reveal(proposal);
         }
       } catch (error) {
-        this.deps.log.error(`Could not turn the answer into a proposal: ${String(error)}`);
+        host.log.error(`Could not turn the answer into a proposal: ${String(error)}`);
         answer.notice = `${answer.notice ? `${answer.notice}. ` : ''}The proposed edits could not be read: ${String(error)}`;
       }
     }
@@ -205,55 +234,19 @@ export class Assistant implements vscode.Disposable {
 
   /** Asks the model again for just the blocks of a proposal that could not be applied. */
   async redoFailed(proposalId: string): Promise<void> {
-    const proposal = this.deps.review.controller.proposals.get(proposalId);
+    const proposal = this.host.proposal(proposalId);
     if (!proposal || proposal.failures.length === 0) return;
     const failures = proposal.failures;
     const paths = pathsOf(failures.flatMap((failure) => (failure.block ? [failure.block] : [])));
-    // The paths come from the model's answer: resolved like an @file the person picks, or refused.
-    const pieces: UntrustedPiece[] = [];
-    const problems: string[] = [];
-    for (const path of paths) {
-      const resolved = resolveNamedPath(path);
-      if (!('uri' in resolved)) {
-        problems.push(resolved.reason);
-        continue;
-      }
-      const text = await readText(resolved.uri);
-      if (text !== undefined) pieces.push(filePiece(resolved.uri, text));
-    }
+    // The paths come from the model's answer: resolved like the answer's own edits, or refused.
+    const files = await this.host.readFiles(paths, proposal.origin.shown);
     const count = failures.length;
     await this.ask(redoInstruction(failures), [], {
       display: `Redo the ${count} block${count > 1 ? 's' : ''} that could not be applied`,
-      pieces,
+      pieces: files.pieces,
       labels: paths,
       redoOf: proposalId,
-      problems,
+      problems: files.problems,
     });
-  }
-
-  private history(conversation: StoredConversation): ConversationTurn[] {
-    const turns: ConversationTurn[] = [];
-    let chars = 0;
-    const messages = conversation.messages.filter(
-      (message) => message.status !== 'error' && message.text.trim() !== '',
-    );
-    for (const message of messages.slice(-HISTORY_MESSAGES).reverse()) {
-      const context = message.role === 'user' ? (this.contextOf.get(message.id) ?? []) : [];
-      const size = message.text.length + context.reduce((sum, piece) => sum + piece.text.length, 0);
-      if (chars + size > HISTORY_CHARS && turns.length > 0) break;
-      chars += size;
-      turns.unshift(
-        message.role === 'user'
-          ? { role: 'user', instructions: message.text, context }
-          : { role: 'assistant', content: message.text },
-      );
-    }
-    // A conversation the model sees starts with a user turn.
-    while (turns.length && turns[0].role !== 'user') turns.shift();
-    return turns;
-  }
-
-  dispose(): void {
-    this.stop();
   }
 }

@@ -2,7 +2,7 @@
  * The panel's conversations, kept per workspace. Only what is shown is stored (messages and the labels
  * of their context chips); the context text itself is read again when needed, never persisted.
  */
-import type { ConversationSummary, ConversationView, MessageView } from './protocol';
+import type { ConversationSummary, ConversationView, MessageView } from '../panel/protocol';
 
 /** The part of VS Code's Memento the store uses (workspaceState in the extension, a Map in tests). */
 export interface KeyValueStore {

@@ -3,6 +3,7 @@
  * an @file) may point: a file inside one of the workspace folders or a shared session, never outside.
  * Plain string arithmetic so it is the same everywhere and testable without VS Code.
  */
+import { normalizePath } from '../trust/exclusion/paths';
 
 export interface NamedFolder {
   readonly name: string;
@@ -12,15 +13,26 @@ export interface NamedFolder {
 
 export type NamedPathVerdict =
   | { readonly kind: 'folder'; readonly folder: number; readonly segments: readonly string[] }
+  /** A file outside the folders that the model was shown under this name (its trust path). */
+  | { readonly kind: 'shown'; readonly path: string }
   | { readonly kind: 'refused'; readonly reason: string };
 
 /**
  * Resolves `named` against the workspace folders. Refused, with the reason in words: a path that
- * climbs (`..`), a home-relative (`~/`) path, and an absolute path outside every folder.
+ * climbs (`..`), a home-relative (`~/`) path, and an absolute path outside every folder, unless the
+ * request showed the model that very file under that name (`shown`: the names the trust gate gave,
+ * such as `~/notes/todo.md` for a file open from the home folder, to the file's trust path).
  */
-export function checkNamedPath(named: string, folders: readonly NamedFolder[]): NamedPathVerdict {
+export function checkNamedPath(
+  named: string,
+  folders: readonly NamedFolder[],
+  shown?: ReadonlyMap<string, string>,
+): NamedPathVerdict {
   const slashed = named.trim().replace(/\\/g, '/');
   if (slashed === '') return { kind: 'refused', reason: 'no path was given' };
+  const shownPath = shown?.get(normalizeShown(slashed));
+  if (shownPath !== undefined && !slashed.split('/').includes('..'))
+    return { kind: 'shown', path: shownPath };
   if (slashed === '~' || slashed.startsWith('~/'))
     return { kind: 'refused', reason: `${named} is outside the workspace (in the home folder)` };
   const raw = slashed.split('/');
@@ -63,4 +75,9 @@ function rooted(path: string): string {
 function comparable(path: string): string {
   const withRoot = rooted(path);
   return /^\/[A-Za-z]:/.test(withRoot) ? withRoot.toLowerCase() : withRoot;
+}
+
+/** `~/a//b` and `~/a/b` name the same shown file; `~` itself is kept as written. */
+function normalizeShown(name: string): string {
+  return name.startsWith('~/') ? `~/${normalizePath(name.slice(2))}` : normalizePath(name);
 }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { checkNamedPath } from '../../../src/proposals/namedPath';
+import { checkNamedPath } from '../../../src/workspace/namedPath';
 
 const one = [{ name: 'app', path: '/home/me/app' }];
 const two = [...one, { name: 'lib', path: '/c:/Work/lib' }];

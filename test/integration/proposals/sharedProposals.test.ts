@@ -1,0 +1,162 @@
+// Shared proposals in a real VS Code, as a guest of a session whose host (a Tandem host session in
+// this test process, running the applier as a Tandem window does) shares a proposal: the guest's
+// editor shows it with the session's CodeLens, a writer's accept comes back applied by the host and
+// can be undone, and a read-only guest sees the proposal but cannot decide.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { buildInviteLink } from '../../../src/collab/invite';
+import type { CollabSession } from '../../../src/collab/session';
+import type { TandemApi } from '../../../src/extension';
+import { HostApplier, SharedProposals } from '../../../src/proposals/shared';
+import { startCollabServer, type CollabServer } from '../../../src/server';
+import { eventually, tandem } from '../tandem';
+import { startHostSession } from '../collabPeers';
+
+describe('shared proposals in VS Code (a guest)', function () {
+  this.timeout(60_000);
+  const room = 'integration-shared-proposals';
+  const uri = vscode.Uri.parse(`tandem://${room}/notes.txt`);
+  let api: TandemApi;
+  let server: CollabServer;
+  let root: string;
+  let host: CollabSession;
+  let applier: HostApplier;
+  let hostProposals: SharedProposals;
+
+  before(async () => {
+    api = await tandem();
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-shared-proposals-'));
+    fs.writeFileSync(path.join(root, 'notes.txt'), 'one\ntwo\nthree\n');
+    server = await startCollabServer({ secret: 'shared-proposals-secret-0123456789' });
+    host = await startHostSession({ server, room, root, folderName: 'project' });
+    applier = new HostApplier(host.document);
+    applier.start();
+    hostProposals = new SharedProposals(host.document, { name: () => 'Host', canWrite: () => true });
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await api.collab.leave();
+    hostProposals.dispose();
+    applier.dispose();
+    host.dispose();
+    await server.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  async function joinAndOpen(role: 'rw' | 'ro', name: string): Promise<vscode.TextDocument> {
+    const link = buildInviteLink({
+      serverUrl: server.url,
+      room,
+      token: server.createToken({ room, role, name }),
+    });
+    assert.equal(await api.collab.join(link, { addFolder: false }), true);
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document);
+    await eventually(() => !!api.collab.bindings?.bindingFor(uri), 'the document to be bound');
+    await eventually(() => host.document.text('notes.txt') !== undefined, 'the host to share notes.txt');
+    return document;
+  }
+
+  const hunksHere = () => api.panel.review.controller.hunksIn(uri);
+  const lensTitles = async () =>
+    (
+      (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? []
+    ).map((lens) => lens.command?.title ?? '');
+
+  it("shows the host's proposal in the guest's editor; the guest's accept is applied by the host, once, and undone", async () => {
+    const document = await joinAndOpen('rw', 'Gwen');
+    const text = host.document.text('notes.txt')!.toString();
+    assert.equal(text, 'one\ntwo\nthree\n');
+    hostProposals.publish({
+      path: 'notes.txt',
+      reason: 'Shout the second line',
+      model: 'scripted',
+      hunks: [{ line: 1, removed: ['two\n'], added: ['TWO\n'] }],
+    });
+    await eventually(() => hunksHere().length === 1, 'the shared hunk in the guest window');
+    const [{ hunk, file }] = hunksHere();
+    assert.ok(file.shared);
+    assert.equal(hunk.line, 1);
+    const titles = await lensTitles();
+    assert.ok(
+      titles.some((title) => title.includes('Assistant · asked by Host')),
+      JSON.stringify(titles),
+    );
+    assert.ok(
+      titles.some((title) => title.includes('Accept (+1 −1)')),
+      JSON.stringify(titles),
+    );
+
+    assert.equal(await api.panel.review.controller.acceptHunk(hunk.id), true);
+    await eventually(
+      () => document.getText() === 'one\nTWO\nthree\n',
+      'the accepted change in the guest document',
+    );
+    assert.equal(host.document.text('notes.txt')!.toString(), 'one\nTWO\nthree\n');
+    const accepted = api.panel.review.controller.proposals.findHunk(hunk.id)!;
+    assert.equal(accepted.hunk.status, 'accepted');
+    const info = api.panel.review.controller.proposals.session!.infoOf(accepted.hunk);
+    assert.deepEqual(info, { note: 'accepted by you', undoable: true });
+    assert.equal(hunksHere().length, 0, 'nothing left to decide in the editor');
+    // A second accept of the same hunk is refused here, before anything is recorded.
+    const decisions = host.document.decisions.size;
+    assert.equal(await api.panel.review.controller.acceptHunk(hunk.id), false);
+    assert.equal(host.document.decisions.size, decisions);
+
+    assert.equal(api.panel.review.controller.undoHunk(hunk.id), true);
+    await eventually(() => document.getText() === 'one\ntwo\nthree\n', 'the undo in the guest document');
+    await eventually(() => hunksHere().length === 1, 'the hunk pending again');
+    await api.collab.leave();
+    assert.equal(api.panel.review.controller.proposals.session, undefined, 'the session store is detached');
+    assert.equal(hunksHere().length, 0);
+  });
+
+  it('lets a read-only guest see a shared proposal but not decide: its CodeLens says so', async () => {
+    const document = await joinAndOpen('ro', 'Rita');
+    await eventually(() => hunksHere().length === 1, 'the pending shared hunk in the read-only window');
+    const titles = await lensTitles();
+    assert.ok(
+      titles.some((title) => title.includes('Read-only')),
+      JSON.stringify(titles),
+    );
+    assert.ok(!titles.some((title) => title.includes('Accept')), JSON.stringify(titles));
+    const decisions = host.document.decisions.size;
+    assert.equal(await api.panel.review.controller.acceptHunk(hunksHere()[0].hunk.id), false);
+    assert.equal(api.panel.review.controller.rejectHunk(hunksHere()[0].hunk.id), false);
+    assert.equal(host.document.decisions.size, decisions, 'no decision recorded');
+    assert.equal(document.getText(), 'one\ntwo\nthree\n');
+    await api.collab.leave();
+  });
+
+  it('shows a hunk a teammate edited as stale, to be dropped for everyone', async () => {
+    await joinAndOpen('rw', 'Gwen');
+    const published = hostProposals.publish({
+      path: 'notes.txt',
+      reason: '',
+      model: 'scripted',
+      hunks: [{ line: 2, removed: ['three\n'], added: ['THREE\n'] }],
+    });
+    const id = published.hunks[0].id;
+    await eventually(() => !!api.panel.review.controller.proposals.findHunk(id), 'the new shared hunk');
+    const text = host.document.text('notes.txt')!;
+    text.insert(text.toString().indexOf('three') + 3, '3');
+    await eventually(
+      () => api.panel.review.controller.proposals.findHunk(id)?.hunk.status === 'stale',
+      'the hunk to go stale in the guest window',
+    );
+    const titles = await lensTitles();
+    assert.ok(titles.includes('$(warning) Stale (edited since): Drop'), JSON.stringify(titles));
+    assert.equal(await api.panel.review.controller.acceptHunk(id), false, 'a stale hunk cannot be accepted');
+    assert.equal(api.panel.review.controller.rejectHunk(id), true);
+    await eventually(
+      () => api.panel.review.controller.proposals.findHunk(id)?.hunk.status === 'rejected',
+      'the drop to come back decided',
+    );
+    assert.equal(host.document.text('notes.txt')!.toString(), 'one\ntwo\nthr3ee\n');
+    await api.collab.leave();
+  });
+});
