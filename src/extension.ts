@@ -14,6 +14,7 @@ import { registerCompletion, type CompletionService } from './completion/vscode'
 import { FirstRun } from './onboarding/vscode/firstRun';
 import { InstructionsService } from './instructions/vscode/instructionsService';
 import { registerNextEdit, type NextEditService } from './nextEdit/vscode';
+import { AuthorshipService } from './authorship/vscode';
 
 /** What the extension hands to other extensions and to its integration tests. */
 export interface TandemApi {
@@ -35,6 +36,8 @@ export interface TandemApi {
   readonly assistant: AssistantService;
   /** The side panel (a view of the assistant and its proposals) and the edit commands. */
   readonly panel: TandemPanel;
+  /** Which characters the assistant wrote in local files (marks, hover, Revert Assistant Edits). */
+  readonly authorship: AuthorshipService;
   /** Inline suggestions: the engine (created with the first suggestion) and its last status. */
   readonly completion: CompletionService;
   /**
@@ -90,6 +93,14 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
   context.subscriptions.push(assistant);
   const panel = registerPanel({ context, log, model, assistant });
   context.subscriptions.push(panel);
+  const authorship = new AuthorshipService({
+    context,
+    settings,
+    log,
+    review: assistant.review.controller,
+    modelOfRequest: (id) => (id === undefined ? undefined : model.requestLog.get(id)?.model),
+  });
+  context.subscriptions.push(authorship);
   const collab = registerCollab({
     context,
     settings,
@@ -150,6 +161,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     trust,
     assistant,
     panel,
+    authorship,
     collab,
     completion,
     instructions,

@@ -28,6 +28,8 @@ import {
   toLf,
 } from './eol';
 import { TextOperation } from './textOperation';
+import { AUTHORSHIP_ATTRIBUTE } from '../authorship/authorship';
+import { HUMAN_TEXT, hasAuthorshipMarks } from '../authorship/sharedAuthorship';
 
 /** The editor document as the binding sees it (a VS Code TextDocument behind an adapter). */
 export interface BindableDocument extends LineLookup {
@@ -107,6 +109,12 @@ export class DocumentBinding {
   private disposed = false;
   private idleWaiters: (() => void)[] = [];
   private readonly observer: (event: Y.YTextEvent, transaction: Y.Transaction) => void;
+  /**
+   * Whether the text holds assistant marks: then people's text is inserted with the mark unset, so
+   * typing inside assistant text is not marked (Yjs extends formats over text inserted inside them).
+   * Unmarked texts keep Yjs's fast insert path (attributes make Yjs scan from the start).
+   */
+  private marked: boolean;
 
   constructor(
     readonly ytext: Y.Text,
@@ -115,6 +123,7 @@ export class DocumentBinding {
   ) {
     this.shadowLength = lfLength(doc.length, doc.lineCount, doc.eol);
     this.yLength = ytext.length;
+    this.marked = hasAuthorshipMarks(ytext);
     this.observer = (event, transaction) => this.onYTextEvent(event, transaction);
     ytext.observe(this.observer);
     // A document opened from disk may differ from the shared text (peers' unsaved edits): the
@@ -184,6 +193,8 @@ export class DocumentBinding {
 
   private onYTextEvent(event: Y.YTextEvent, transaction: Y.Transaction): void {
     if (this.disposed || transaction.origin === this.options.origin) return;
+    if (!this.marked && event.delta.some((part) => part.attributes?.[AUTHORSHIP_ATTRIBUTE]))
+      this.marked = true;
     const operation = deltaToOperation(event.delta, this.yLength);
     this.yLength = operation.targetLength;
     try {
@@ -280,7 +291,7 @@ export class DocumentBinding {
       // Right to left, so earlier offsets stay valid.
       for (const { from, to, insert } of operation.replacements().reverse()) {
         if (to > from) ytext.delete(from, to - from);
-        if (insert) ytext.insert(from, insert);
+        if (insert) ytext.insert(from, insert, this.marked ? { ...HUMAN_TEXT } : undefined);
       }
     }, this.options.origin);
     this.yLength = operation.targetLength;

@@ -8,7 +8,7 @@ import type { ServerMetrics } from './metrics';
 import { type AwarenessEntry, encodeAwareness, encodeUpdate, writeAwarenessEntries } from './protocol';
 import type { RoomStore } from './storage';
 import { documentDigest } from './syncDigest';
-import type { BatchedRoom, UpdateBatch } from './updateBatch';
+import { type BatchedRoom, relayGroups, type UpdateBatch } from './updateBatch';
 
 /** What a room needs from a connection in it. */
 export interface RoomMember {
@@ -241,17 +241,21 @@ export class Room implements BatchedRoom {
    */
   relayTurn(updates: readonly Uint8Array[], origins: readonly unknown[]): void {
     if (this.gone) return;
-    const message = encodeUpdate(updates.length === 1 ? updates[0] : Y.mergeUpdates(updates as Uint8Array[]));
-    const senders = new Set(origins);
-    const skip = senders.size === 1 ? origins[0] : undefined;
-    let relayed = 0;
-    for (const member of this.members) {
-      if (member === skip) continue;
-      member.relay(message);
-      relayed++;
+    for (const group of relayGroups(updates, origins)) {
+      const message = encodeUpdate(
+        group.updates.length === 1 ? group.updates[0] : Y.mergeUpdates(group.updates),
+      );
+      const senders = new Set(group.origins);
+      const skip = senders.size === 1 ? group.origins[0] : undefined;
+      let relayed = 0;
+      for (const member of this.members) {
+        if (member === skip) continue;
+        member.relay(message);
+        relayed++;
+      }
+      this.context.metrics.updatesOut.add(relayed);
+      this.context.metrics.updatesMerged.add(group.updates.length - 1);
     }
-    this.context.metrics.updatesOut.add(relayed);
-    this.context.metrics.updatesMerged.add(updates.length - 1);
     const { compactAfterUpdates, compactAfterBytes } = this.context.limits;
     if (this.logCount >= compactAfterUpdates || this.logBytes >= compactAfterBytes) this.queueCompaction();
   }

@@ -23,6 +23,39 @@ interface PendingUpdate {
   readonly update: Uint8Array;
 }
 
+/**
+ * Updates up to this size (keystrokes, small pastes) are relayed before bigger ones of the same
+ * turn, merged into one message: a person's keystroke never waits behind a burst of assistant text
+ * that happened to arrive in the same turn.
+ */
+export const SMALL_UPDATE_BYTES = 1024;
+
+export interface RelayGroup {
+  readonly updates: Uint8Array[];
+  readonly origins: unknown[];
+}
+
+/**
+ * How one turn's updates are relayed: first the small ones together (one merged message), then each
+ * large one on its own, in the order they arrived. Yjs applies updates in any order (an update whose
+ * dependencies have not arrived waits in the receiver's pending store), so this reordering is safe.
+ */
+export function relayGroups(
+  updates: readonly Uint8Array[],
+  origins: readonly unknown[],
+  smallBytes = SMALL_UPDATE_BYTES,
+): RelayGroup[] {
+  const small: RelayGroup = { updates: [], origins: [] };
+  const large: RelayGroup[] = [];
+  updates.forEach((update, i) => {
+    if (update.length <= smallBytes || updates.length === 1) {
+      small.updates.push(update);
+      small.origins.push(origins[i]);
+    } else large.push({ updates: [update], origins: [origins[i]] });
+  });
+  return small.updates.length ? [small, ...large] : large;
+}
+
 /** Default commit window: long enough to group a busy turn's neighbours, short enough to be "at once". */
 export const DEFAULT_COMMIT_WINDOW_MS = 5;
 

@@ -31,6 +31,16 @@ export interface ReviewDeps {
 
 const encoder = new TextEncoder();
 
+/** A hunk VS Code has just applied: where, what it replaced and what it wrote, and whose proposal. */
+export interface AppliedHunk {
+  readonly uri: vscode.Uri;
+  readonly proposal: Proposal;
+  /** First line of the replaced range, in the document before and after the edit. */
+  readonly line: number;
+  readonly replaced: string;
+  readonly inserted: string;
+}
+
 /** How this window shares a proposal while it is in a session. */
 export interface SessionSharing {
   /** The file's path in the session, or undefined when the file is not shared. */
@@ -52,6 +62,9 @@ export class ReviewController implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires after any proposal, hunk or anchor changed. */
   readonly onDidChange = this.changed.event;
+  private readonly applied = new vscode.EventEmitter<AppliedHunk>();
+  /** Fires after a hunk's text was written to a document (authorship marks it). */
+  readonly onDidApplyHunk = this.applied.event;
   private readonly disposables: vscode.Disposable[] = [];
   /** Writes run one after another, so each plan is made against the text the previous one left. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -61,6 +74,7 @@ export class ReviewController implements vscode.Disposable {
     const forward = this.proposals.onDidChange(() => this.changed.fire());
     this.disposables.push(
       this.changed,
+      this.applied,
       { dispose: () => forward.dispose() },
       { dispose: () => this.proposals.dispose() },
       vscode.workspace.onDidChangeTextDocument((event) => this.onDocumentChanged(event)),
@@ -453,6 +467,15 @@ export class ReviewController implements vscode.Disposable {
     } finally {
       file.finishApply(plan, ok, version);
     }
+    const proposal = ok && !deletesFile ? this.proposals.get(file.proposalId) : undefined;
+    if (proposal)
+      this.applied.fire({
+        uri,
+        proposal,
+        line: document ? plan.line : 0,
+        replaced: document ? plan.expected : '',
+        inserted: plan.text,
+      });
     return ok;
   }
 

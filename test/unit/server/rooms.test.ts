@@ -239,6 +239,28 @@ describe('server: relay first, group commit', () => {
     for (const member of [a, b, peer]) room.leave(member);
   });
 
+  it("relays a turn's keystrokes before a large burst that arrived with them", async () => {
+    const { room } = roomWith(new MemoryRoomStore(), 1);
+    await room.ready;
+    const toPeer: Uint8Array[] = [];
+    const toWriter: Uint8Array[] = [];
+    const writer: RoomMember = { relay: (message) => toWriter.push(message), close: () => undefined };
+    const typist: RoomMember = { relay: () => undefined, close: () => undefined };
+    const peer: RoomMember = { relay: (message) => toPeer.push(message), close: () => undefined };
+    for (const member of [writer, typist, peer]) room.join(member);
+    const writerDoc = new Y.Doc();
+    const typistDoc = new Y.Doc();
+    room.applyUpdate(updateInserting(writerDoc, 'assistant line;\n'.repeat(2000)), writer);
+    room.applyUpdate(updateInserting(typistDoc, 'k'), typist);
+    await turn();
+    assert.equal(toPeer.length, 2);
+    assert.equal(textIn(toPeer[0]), 'k', 'the keystroke goes first, on its own');
+    assert.equal(textIn(toPeer[1]).length, 'assistant line;\n'.length * 2000);
+    assert.equal(toWriter.length, 1, 'the writer gets the keystroke, not its own burst back');
+    assert.equal(textIn(toWriter[0]), 'k');
+    for (const member of [writer, typist, peer]) room.leave(member);
+  });
+
   it('does not send a lone sender its own updates back', async () => {
     const { room } = roomWith(new MemoryRoomStore(), 1);
     await room.ready;

@@ -1,0 +1,107 @@
+/**
+ * What Tandem records about text the assistant wrote, shared by both back ends (a local file's
+ * `LocalAuthorship`, a session file's `Y.Text` attributes): who asked, which model, which proposal,
+ * when; and, per applied edit, the text it replaced so Revert can put it back.
+ */
+
+/** Who and what produced one applied assistant edit. Flat, so Yjs compares attribute values by content. */
+export interface AuthorshipMeta {
+  /** The applied edit (one accepted hunk): its surviving characters and its record share this id. */
+  readonly edit: string;
+  readonly proposal: string;
+  readonly model: string;
+  /** The person who asked for the proposal. */
+  readonly askedBy: string;
+  /** When the edit was applied (epoch ms). */
+  readonly at: number;
+}
+
+/** A stretch of characters the assistant wrote, all from one edit: [start, end) in UTF-16 code units. */
+export interface AuthoredRun {
+  readonly start: number;
+  readonly end: number;
+  readonly meta: AuthorshipMeta;
+}
+
+/** One applied assistant edit as it stands now. */
+export interface AuthoredEdit {
+  readonly meta: AuthorshipMeta;
+  /** The text the edit replaced (empty for a pure insertion). */
+  readonly replaced: string;
+  /** How many characters the edit inserted. */
+  readonly length: number;
+  /**
+   * Where the edit's text starts now, following edits as a position that sticks to the character
+   * after it (used to restore what a pure deletion removed).
+   */
+  readonly anchor: number;
+  /**
+   * For a pure deletion: someone inserted text where it deleted (typed there, or undid the deletion),
+   * so putting the deleted text back could duplicate or clash with theirs.
+   */
+  readonly touched?: boolean;
+}
+
+/** What a revert planner reads, from either back end. Runs sorted by start and not overlapping. */
+export interface AuthorshipView {
+  readonly runs: readonly AuthoredRun[];
+  readonly edits: ReadonlyMap<string, AuthoredEdit>;
+}
+
+/** The Y.Text formatting attribute that marks assistant text in a session. */
+export const AUTHORSHIP_ATTRIBUTE = 'tandemAi';
+
+let editCounter = 0;
+
+/** A fresh edit id, unique across peers in practice (time, counter and randomness). */
+export function newEditId(now = Date.now()): string {
+  return `e${now.toString(36)}-${(++editCounter).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * The part of a replacement the assistant actually changed: the common prefix and suffix of the old
+ * and new text stay the person's. Offsets are relative to the replacement's start.
+ */
+export function changedPart(
+  replaced: string,
+  inserted: string,
+): { offset: number; replaced: string; inserted: string } {
+  const max = Math.min(replaced.length, inserted.length);
+  let prefix = 0;
+  while (prefix < max && replaced.charCodeAt(prefix) === inserted.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (
+    suffix < max - prefix &&
+    replaced.charCodeAt(replaced.length - 1 - suffix) === inserted.charCodeAt(inserted.length - 1 - suffix)
+  )
+    suffix++;
+  // Never split a surrogate pair between the person's part and the assistant's.
+  if (prefix > 0 && isHighSurrogate(inserted.charCodeAt(prefix - 1))) prefix--;
+  if (suffix > 0 && isLowSurrogate(inserted.charCodeAt(inserted.length - suffix))) suffix--;
+  return {
+    offset: prefix,
+    replaced: replaced.slice(prefix, replaced.length - suffix),
+    inserted: inserted.slice(prefix, inserted.length - suffix),
+  };
+}
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
+/** Checks an untrusted value (storage, a peer's attribute) is an AuthorshipMeta. */
+export function isAuthorshipMeta(value: unknown): value is AuthorshipMeta {
+  if (!value || typeof value !== 'object') return false;
+  const meta = value as Record<string, unknown>;
+  return (
+    typeof meta.edit === 'string' &&
+    typeof meta.proposal === 'string' &&
+    typeof meta.model === 'string' &&
+    typeof meta.askedBy === 'string' &&
+    typeof meta.at === 'number'
+  );
+}
+
+/** The hover line for assistant text. */
+export function describeAuthorship(meta: AuthorshipMeta): string {
+  return `Written by the assistant (model ${meta.model || 'unknown'}) · asked by ${meta.askedBy || 'unknown'} · proposal ${meta.proposal}`;
+}

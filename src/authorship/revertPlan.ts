@@ -1,0 +1,97 @@
+/**
+ * Revert Assistant Edits, as a plan of text replacements: for every chosen edit, its surviving
+ * characters go; where the edit's text is still exactly as the assistant left it (one unbroken
+ * stretch, nothing deleted from it, nothing typed into it) the text it replaced comes back in its
+ * place, and a pure deletion gets its text back at its anchor unless someone inserted text there. Characters people typed are never in
+ * a replacement's range. Works on either back end's `AuthorshipView`.
+ */
+import type { AuthorshipMeta, AuthorshipView } from './authorship';
+
+/** Replace [offset, offset + length) of the current text with `text`. */
+export interface TextReplacement {
+  readonly offset: number;
+  readonly length: number;
+  readonly text: string;
+}
+
+export interface RevertPlan {
+  /** Sorted by offset, not overlapping nor touching (touching ones are merged). */
+  readonly replacements: TextReplacement[];
+  /** The edits the plan reverts (to forget once it is applied). */
+  readonly edits: string[];
+  /** How many of them change the text (others left nothing: people deleted or undid all of it). */
+  readonly effective: number;
+  /** Assistant characters removed. */
+  readonly removed: number;
+  /** Edits whose replaced text (not empty) is put back. */
+  readonly restored: number;
+}
+
+export function planRevert(view: AuthorshipView, choose: (meta: AuthorshipMeta) => boolean): RevertPlan {
+  const chosen = new Set<string>();
+  for (const [id, edit] of view.edits) if (choose(edit.meta)) chosen.add(id);
+  const runsByEdit = new Map<string, { start: number; end: number }[]>();
+  for (const run of view.runs) {
+    if (!chosen.has(run.meta.edit)) continue;
+    const runs = runsByEdit.get(run.meta.edit) ?? [];
+    const last = runs.at(-1);
+    // Adjacent pieces of one edit (a split healed by deleting what was typed) are one stretch.
+    if (last && last.end === run.start) last.end = run.end;
+    else runs.push({ start: run.start, end: run.end });
+    runsByEdit.set(run.meta.edit, runs);
+  }
+  const raw: (TextReplacement & { order: number })[] = [];
+  let removed = 0;
+  let restored = 0;
+  let effective = 0;
+  for (const id of chosen) {
+    const edit = view.edits.get(id)!;
+    const runs = runsByEdit.get(id) ?? [];
+    const untouched =
+      edit.length === 0 ? !edit.touched : runs.length === 1 && runs[0].end - runs[0].start === edit.length;
+    for (const run of runs) removed += run.end - run.start;
+    if (runs.length > 0 || (edit.length === 0 && untouched && edit.replaced)) effective++;
+    if (edit.length === 0 && !untouched) continue;
+    if (untouched && edit.length === 0) {
+      if (edit.replaced)
+        raw.push({ offset: edit.anchor, length: 0, text: edit.replaced, order: edit.meta.at });
+      restored++;
+    } else if (untouched) {
+      raw.push({ offset: runs[0].start, length: edit.length, text: edit.replaced, order: edit.meta.at });
+      if (edit.replaced) restored++;
+    } else
+      for (const run of runs)
+        raw.push({ offset: run.start, length: run.end - run.start, text: '', order: edit.meta.at });
+  }
+  // At one offset: insertions first (oldest edit first), then the range that starts there.
+  raw.sort((a, b) => a.offset - b.offset || Math.sign(a.length) - Math.sign(b.length) || a.order - b.order);
+  const replacements: TextReplacement[] = [];
+  for (const { offset, length, text } of raw) {
+    const last = replacements.at(-1);
+    if (last && last.offset + last.length === offset)
+      replacements[replacements.length - 1] = {
+        offset: last.offset,
+        length: last.length + length,
+        text: last.text + text,
+      };
+    else replacements.push({ offset, length, text });
+  }
+  return {
+    replacements: replacements.filter((r) => r.length || r.text),
+    edits: [...chosen],
+    effective,
+    removed,
+    restored,
+  };
+}
+
+/** Applies replacements (sorted, not overlapping) to a string: what the editor will hold after. */
+export function applyReplacements(text: string, replacements: readonly TextReplacement[]): string {
+  let out = '';
+  let at = 0;
+  for (const { offset, length, text: inserted } of replacements) {
+    out += text.slice(at, offset) + inserted;
+    at = offset + length;
+  }
+  return out + text.slice(at);
+}

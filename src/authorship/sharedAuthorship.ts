@@ -1,0 +1,183 @@
+/**
+ * Authorship of a session file: the assistant's characters carry a `tandemAi` formatting attribute
+ * in the file's Y.Text, so attribution merges across peers with the text itself and lives in the
+ * session document; a Y.Map beside it keeps, per applied edit, what it replaced and a relative
+ * position for putting it back. People's text is inserted with the attribute explicitly unset, so
+ * typing inside assistant text never inherits the mark (Yjs would otherwise extend the format).
+ */
+import * as Y from 'yjs';
+import {
+  AUTHORSHIP_ATTRIBUTE,
+  type AuthoredEdit,
+  type AuthoredRun,
+  type AuthorshipMeta,
+  type AuthorshipView,
+  isAuthorshipMeta,
+} from './authorship';
+import { applyInChunks, type BurstOptions } from '../collab/burstApply';
+import type { TextReplacement } from './revertPlan';
+
+/** Attributes for text a person inserts: ends any assistant run at the insertion point. */
+export const HUMAN_TEXT: Readonly<Record<string, null>> = Object.freeze({ [AUTHORSHIP_ATTRIBUTE]: null });
+
+/** What the records map holds per edit id. */
+export interface SharedEditRecord {
+  readonly meta: AuthorshipMeta;
+  readonly replaced: string;
+  readonly length: number;
+  /** Encoded Y.RelativePosition of the edit's start (sticks to the character after it). */
+  readonly anchor: Uint8Array;
+  /** Encoded Y.RelativePosition of the character before it: text inserted in between touches it. */
+  readonly before?: Uint8Array;
+}
+
+/**
+ * Inserts assistant text at `index` of `ytext`, marked with `meta`, replacing `deleteLength`
+ * characters, and records what it replaced in `records`; one transaction with `origin`.
+ */
+export function attributeInsert(
+  ytext: Y.Text,
+  records: Y.Map<SharedEditRecord>,
+  index: number,
+  deleteLength: number,
+  text: string,
+  meta: AuthorshipMeta,
+  origin?: unknown,
+): void {
+  const doc = requireDoc(ytext);
+  doc.transact(() => {
+    const replaced = ytext.toString().slice(index, index + deleteLength);
+    if (deleteLength > 0) ytext.delete(index, deleteLength);
+    if (text) ytext.insert(index, text, { [AUTHORSHIP_ATTRIBUTE]: { ...meta } });
+    records.set(meta.edit, editRecord(ytext, index, meta, replaced, text.length));
+  }, origin);
+}
+
+function editRecord(
+  ytext: Y.Text,
+  index: number,
+  meta: AuthorshipMeta,
+  replaced: string,
+  length: number,
+): SharedEditRecord {
+  const position = (assoc: number) =>
+    Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, index, assoc));
+  return {
+    meta: { ...meta },
+    replaced,
+    length,
+    anchor: position(0),
+    ...(length === 0 ? { before: position(-1) } : {}),
+  };
+}
+
+/** Inserts a person's text so it is never marked as the assistant's, even inside an assistant run. */
+export function insertHumanText(ytext: Y.Text, index: number, text: string): void {
+  ytext.insert(index, text, { ...HUMAN_TEXT });
+}
+
+/** Whether any live text of `ytext` carries the assistant's mark (walks Yjs items, not characters). */
+export function hasAuthorshipMarks(ytext: Y.Text): boolean {
+  for (let item = ytext._start; item !== null; item = item.right as Y.Item | null)
+    if (
+      !item.deleted &&
+      item.content instanceof Y.ContentFormat &&
+      item.content.key === AUTHORSHIP_ATTRIBUTE &&
+      item.content.value !== null
+    )
+      return true;
+  return false;
+}
+
+/**
+ * Writes assistant text in chunks (see `applyInChunks`): every chunk carries the mark, and the
+ * first transaction records what the edit replaced. Resolves once the last chunk is in.
+ */
+export function applyAttributedInChunks(
+  ytext: Y.Text,
+  records: Y.Map<SharedEditRecord>,
+  index: number,
+  deleteLength: number,
+  text: string,
+  meta: AuthorshipMeta,
+  options: Omit<BurstOptions, 'attributes' | 'inFirstTransaction'> = {},
+): Promise<number> {
+  return applyInChunks(ytext, index, deleteLength, text, {
+    ...options,
+    attributes: { [AUTHORSHIP_ATTRIBUTE]: { ...meta } },
+    inFirstTransaction: (replaced) =>
+      records.set(meta.edit, editRecord(ytext, index, meta, replaced, text.length)),
+  });
+}
+
+/** The assistant runs of a Y.Text, merged where one edit's pieces touch. */
+export function sharedRuns(ytext: Y.Text): AuthoredRun[] {
+  const runs: AuthoredRun[] = [];
+  let offset = 0;
+  for (const op of ytext.toDelta() as { insert: unknown; attributes?: Record<string, unknown> }[]) {
+    const length = typeof op.insert === 'string' ? op.insert.length : 1;
+    const meta = op.attributes?.[AUTHORSHIP_ATTRIBUTE];
+    if (isAuthorshipMeta(meta)) {
+      const last = runs.at(-1);
+      if (last && last.end === offset && last.meta.edit === meta.edit)
+        runs[runs.length - 1] = { ...last, end: offset + length };
+      else runs.push({ start: offset, end: offset + length, meta });
+    }
+    offset += length;
+  }
+  return runs;
+}
+
+/** A session file's authorship, read now, for hover, summaries and the revert planner. */
+export function sharedAuthorshipView(ytext: Y.Text, records: Y.Map<SharedEditRecord>): AuthorshipView {
+  const doc = requireDoc(ytext);
+  const edits = new Map<string, AuthoredEdit>();
+  const resolve = (encoded: Uint8Array): number | undefined => {
+    try {
+      const absolute = Y.createAbsolutePositionFromRelativePosition(Y.decodeRelativePosition(encoded), doc);
+      return absolute?.type === ytext ? absolute.index : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  for (const [id, record] of records) {
+    if (!record || !isAuthorshipMeta(record.meta) || !(record.anchor instanceof Uint8Array)) continue;
+    const anchor = resolve(record.anchor);
+    // A record of another file's text (one map may serve several) or a malformed one: not ours.
+    if (anchor === undefined) continue;
+    const before = record.before instanceof Uint8Array ? resolve(record.before) : undefined;
+    edits.set(id, {
+      meta: record.meta,
+      replaced: String(record.replaced),
+      length: record.length,
+      anchor,
+      touched: record.length === 0 && before !== undefined && before !== anchor,
+    });
+  }
+  return { runs: sharedRuns(ytext).filter((run) => edits.has(run.meta.edit)), edits };
+}
+
+/**
+ * Applies a revert plan to the Y.Text in one transaction (one undo step for `origin`, synced to
+ * every peer like any edit) and drops the reverted edits' records. Restored text is people's text.
+ */
+export function applySharedRevert(
+  ytext: Y.Text,
+  records: Y.Map<SharedEditRecord>,
+  replacements: readonly TextReplacement[],
+  edits: readonly string[],
+  origin?: unknown,
+): void {
+  requireDoc(ytext).transact(() => {
+    for (const { offset, length, text } of [...replacements].reverse()) {
+      if (length > 0) ytext.delete(offset, length);
+      if (text) insertHumanText(ytext, offset, text);
+    }
+    for (const id of edits) records.delete(id);
+  }, origin);
+}
+
+function requireDoc(ytext: Y.Text): Y.Doc {
+  if (!ytext.doc) throw new Error('the shared text is not part of a Y.Doc');
+  return ytext.doc;
+}

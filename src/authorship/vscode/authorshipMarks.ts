@@ -1,0 +1,111 @@
+import * as vscode from 'vscode';
+import { type AuthoredRun, describeAuthorship } from '../authorship';
+import type { Settings } from '../../settings';
+
+declare module '../../settings' {
+  interface SettingsSchema {
+    'authorship.gutter': boolean;
+  }
+}
+
+/** Where marks come from: local files' tracker now, a session's shared texts when they are wired. */
+export interface AuthorshipSource {
+  /** The assistant runs of a document, or undefined when this source does not know it. */
+  runsOf(document: vscode.TextDocument): readonly AuthoredRun[] | undefined;
+  readonly onDidChange: vscode.Event<vscode.Uri>;
+}
+
+/**
+ * Shows what the assistant wrote: a hover on its characters ("Written by the assistant (model M) ·
+ * asked by X · proposal P", with a link to revert that proposal) and a subtle bar in the gutter of
+ * each line holding some (light and dark variants; off with `tandem.authorship.gutter`).
+ */
+export class AuthorshipMarks implements vscode.Disposable {
+  private readonly gutter: vscode.TextEditorDecorationType;
+  private readonly disposables: vscode.Disposable[] = [];
+  private gutterOn: boolean;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly settings: Settings,
+    private readonly sources: readonly AuthorshipSource[],
+  ) {
+    this.gutter = vscode.window.createTextEditorDecorationType({
+      light: { gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', 'authorship-gutter-light.svg') },
+      dark: { gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', 'authorship-gutter-dark.svg') },
+      gutterIconSize: 'contain',
+    });
+    this.gutterOn = settings.get('authorship.gutter');
+    this.disposables.push(
+      this.gutter,
+      vscode.languages.registerHoverProvider(
+        { scheme: '*' },
+        { provideHover: (doc, pos) => this.hover(doc, pos) },
+      ),
+      settings.watch(['authorship.gutter'], () => {
+        this.gutterOn = this.settings.get('authorship.gutter');
+        this.refreshAll();
+      }),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.refreshAll()),
+      ...sources.map((source) =>
+        source.onDidChange((uri) => {
+          for (const editor of vscode.window.visibleTextEditors)
+            if (editor.document.uri.toString() === uri.toString()) this.refresh(editor);
+        }),
+      ),
+    );
+  }
+
+  private runsOf(document: vscode.TextDocument): readonly AuthoredRun[] {
+    for (const source of this.sources) {
+      const runs = source.runsOf(document);
+      if (runs) return runs;
+    }
+    return [];
+  }
+
+  private hover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const offset = document.offsetAt(position);
+    const run = this.runsOf(document).find(
+      (candidate) => offset >= candidate.start && offset < candidate.end,
+    );
+    if (!run) return undefined;
+    const args = encodeURIComponent(JSON.stringify([{ proposal: run.meta.proposal }]));
+    const text = new vscode.MarkdownString(
+      `${describeAuthorship(run.meta)}\n\n[Revert this proposal's edits](command:tandem.revertAssistantEdits?${args})`,
+    );
+    text.isTrusted = { enabledCommands: ['tandem.revertAssistantEdits'] };
+    return new vscode.Hover(
+      text,
+      new vscode.Range(document.positionAt(run.start), document.positionAt(run.end)),
+    );
+  }
+
+  private refreshAll(): void {
+    for (const editor of vscode.window.visibleTextEditors) this.refresh(editor);
+  }
+
+  private refresh(editor: vscode.TextEditor): void {
+    if (!this.gutterOn) {
+      editor.setDecorations(this.gutter, []);
+      return;
+    }
+    const lines = new Set<number>();
+    const document = editor.document;
+    for (const run of this.runsOf(document)) {
+      const first = document.positionAt(run.start).line;
+      // A run ending with a line break does not reach into the next line.
+      const last = document.positionAt(Math.max(run.start, run.end - 1)).line;
+      for (let line = first; line <= last; line++) lines.add(line);
+    }
+    editor.setDecorations(
+      this.gutter,
+      [...lines].map((line) => new vscode.Range(line, 0, line, 0)),
+    );
+  }
+
+  dispose(): void {
+    for (const editor of vscode.window.visibleTextEditors) editor.setDecorations(this.gutter, []);
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+}

@@ -1,0 +1,71 @@
+import * as vscode from 'vscode';
+import type { Settings } from '../../settings';
+import { newEditId } from '../authorship';
+import { participantName } from '../../collab/vscode/collabSettings';
+import type { ReviewController } from '../../proposals/vscode/reviewController';
+import { AuthorshipMarks } from './authorshipMarks';
+import { AuthorshipTracker } from './authorshipTracker';
+import { type RevertRequest, revertAssistantEdits } from './revertCommand';
+
+export { AuthorshipTracker } from './authorshipTracker';
+export type { AuthorshipSource } from './authorshipMarks';
+
+export interface AuthorshipDeps {
+  readonly context: vscode.ExtensionContext;
+  readonly settings: Settings;
+  readonly log: vscode.LogOutputChannel;
+  readonly review: ReviewController;
+  /** The model that answered a request, if the request log still holds it. */
+  readonly modelOfRequest: (requestId: number | undefined) => string | undefined;
+}
+
+/**
+ * Authorship in local files: accepted hunks are marked as the assistant's (who asked, model,
+ * proposal), shown on hover and in the gutter, kept across save and reload, and taken back by
+ * "Tandem: Revert Assistant Edits".
+ */
+export class AuthorshipService implements vscode.Disposable {
+  readonly tracker: AuthorshipTracker;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(deps: AuthorshipDeps) {
+    this.tracker = new AuthorshipTracker(deps.context.workspaceState, deps.log);
+    const tracker = this.tracker;
+    this.disposables.push(
+      tracker,
+      new AuthorshipMarks(deps.context.extensionUri, deps.settings, [
+        { runsOf: (document) => tracker.of(document.uri)?.runs, onDidChange: tracker.onDidChange },
+      ]),
+      deps.review.onDidApplyHunk((applied) => {
+        const model =
+          deps.modelOfRequest(applied.proposal.origin.requestId) ?? deps.settings.get('model.chatModel');
+        void tracker
+          .attribute(
+            {
+              uri: applied.uri,
+              start: new vscode.Position(applied.line, 0),
+              replaced: applied.replaced,
+              inserted: applied.inserted,
+              meta: {
+                proposal: applied.proposal.id,
+                model,
+                askedBy: participantName(deps.settings),
+                at: Date.now(),
+              },
+            },
+            newEditId(),
+          )
+          .catch((error) =>
+            deps.log.error(`Authorship: marking ${applied.uri.toString()} failed: ${String(error)}`),
+          );
+      }),
+      vscode.commands.registerCommand('tandem.revertAssistantEdits', (request?: RevertRequest) =>
+        revertAssistantEdits(tracker, deps.log, request && typeof request === 'object' ? request : {}),
+      ),
+    );
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables.splice(0).reverse()) disposable.dispose();
+  }
+}

@@ -1,0 +1,129 @@
+import * as vscode from 'vscode';
+import type { AuthorshipMeta } from '../authorship';
+import type { LocalAuthorship } from '../localAuthorship';
+import { planRevert } from '../revertPlan';
+import type { AuthorshipTracker } from './authorshipTracker';
+
+/** Arguments the command takes from a hover link or another command (none: it asks). */
+export interface RevertRequest {
+  readonly scope?: 'file';
+  readonly uri?: string;
+  readonly proposal?: string;
+  readonly askedBy?: string;
+}
+
+type Choice = { uri?: vscode.Uri; choose: (meta: AuthorshipMeta) => boolean; what: string };
+
+/**
+ * Tandem: Revert Assistant Edits. In one file, for one proposal, or for everything one person asked
+ * for: the assistant's surviving characters go, and the text an edit replaced comes back where
+ * nobody has edited that edit since. People's text is untouched. One WorkspaceEdit: one undo step.
+ */
+export async function revertAssistantEdits(
+  tracker: AuthorshipTracker,
+  log: vscode.LogOutputChannel,
+  request: RevertRequest = {},
+): Promise<number> {
+  // Files with stored marks that are not open: open them, so their marks take part.
+  for (const uri of tracker.storedElsewhere()) await tracker.load(uri);
+  const files = tracker.all().filter(([, authorship]) => !authorship.isEmpty);
+  if (files.length === 0) {
+    void vscode.window.showInformationMessage('Tandem: no assistant edits to revert.');
+    return 0;
+  }
+  const choice = await choose(files, request);
+  if (!choice) return 0;
+  const edit = new vscode.WorkspaceEdit();
+  const done: [vscode.Uri, string[]][] = [];
+  let removed = 0;
+  let restored = 0;
+  let effective = 0;
+  for (const [uri, authorship] of files) {
+    if (choice.uri && uri.toString() !== choice.uri.toString()) continue;
+    const plan = planRevert(authorship, choice.choose);
+    if (plan.edits.length === 0) continue;
+    const document = await vscode.workspace.openTextDocument(uri);
+    for (const { offset, length, text } of plan.replacements)
+      edit.replace(
+        uri,
+        new vscode.Range(document.positionAt(offset), document.positionAt(offset + length)),
+        text,
+      );
+    done.push([uri, plan.edits]);
+    effective += plan.effective;
+    removed += plan.removed;
+    restored += plan.restored;
+  }
+  if (effective === 0) {
+    // What is left of them changes nothing (people deleted or undid it all): forget them.
+    for (const [uri, edits] of done) tracker.forget(uri, edits);
+    void vscode.window.showInformationMessage(`Tandem: no assistant edits ${choice.what}.`);
+    return 0;
+  }
+  if (!(await vscode.workspace.applyEdit(edit))) {
+    void vscode.window.showErrorMessage('Tandem: VS Code refused the revert; nothing was changed.');
+    return 0;
+  }
+  for (const [uri, edits] of done) tracker.forget(uri, edits);
+  const count = effective;
+  log.info(
+    `Reverted ${count} assistant edit(s) ${choice.what} in ${done.length} file(s): ${removed} character(s) removed, ${restored} replaced text(s) restored`,
+  );
+  void vscode.window.showInformationMessage(
+    `Tandem: reverted ${count} assistant edit${count === 1 ? '' : 's'} ${choice.what} (${removed} characters removed, ${restored} restored). Undo brings them back.`,
+  );
+  return count;
+}
+
+async function choose(
+  files: [vscode.Uri, LocalAuthorship][],
+  request: RevertRequest,
+): Promise<Choice | undefined> {
+  if (request.proposal)
+    return { choose: (m) => m.proposal === request.proposal, what: `of proposal ${request.proposal}` };
+  if (request.askedBy)
+    return { choose: (m) => m.askedBy === request.askedBy, what: `asked for by ${request.askedBy}` };
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (request.scope === 'file') {
+    const uri = request.uri ? vscode.Uri.parse(request.uri) : active;
+    return uri ? { uri, choose: () => true, what: `in ${vscode.workspace.asRelativePath(uri)}` } : undefined;
+  }
+  const metas = files.flatMap(([, authorship]) => [...authorship.edits.values()].map((edit) => edit.meta));
+  const hereHasMarks = active && files.some(([uri]) => uri.toString() === active.toString());
+  const scope = await vscode.window.showQuickPick(
+    [
+      ...(hereHasMarks
+        ? [{ label: 'In this file', description: vscode.workspace.asRelativePath(active), id: 'file' }]
+        : []),
+      { label: 'For one proposal…', id: 'proposal' },
+      { label: 'Everything one person asked for…', id: 'person' },
+    ],
+    { title: 'Revert Assistant Edits', placeHolder: 'Which of the assistant’s edits to take back' },
+  );
+  if (!scope) return undefined;
+  if (scope.id === 'file' && active)
+    return { uri: active, choose: () => true, what: `in ${vscode.workspace.asRelativePath(active)}` };
+  const key = scope.id === 'proposal' ? 'proposal' : 'askedBy';
+  const counts = new Map<string, { edits: number; model: string; at: number }>();
+  for (const meta of metas) {
+    const entry = counts.get(meta[key]) ?? { edits: 0, model: meta.model, at: meta.at };
+    entry.edits++;
+    entry.at = Math.max(entry.at, meta.at);
+    counts.set(meta[key], entry);
+  }
+  const picked = await vscode.window.showQuickPick(
+    [...counts]
+      .sort((a, b) => b[1].at - a[1].at)
+      .map(([value, entry]) => ({
+        label: value,
+        description: `${entry.edits} edit${entry.edits === 1 ? '' : 's'}${key === 'proposal' ? ` · ${entry.model}` : ''}`,
+        detail: new Date(entry.at).toLocaleString(),
+        value,
+      })),
+    { title: scope.id === 'proposal' ? 'Revert which proposal?' : 'Revert what who asked for?' },
+  );
+  if (!picked) return undefined;
+  return key === 'proposal'
+    ? { choose: (m) => m.proposal === picked.value, what: `of proposal ${picked.value}` }
+    : { choose: (m) => m.askedBy === picked.value, what: `asked for by ${picked.value}` };
+}

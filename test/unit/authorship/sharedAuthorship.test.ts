@@ -1,0 +1,133 @@
+import * as assert from 'node:assert/strict';
+import * as Y from 'yjs';
+import {
+  applySharedRevert,
+  attributeInsert,
+  hasAuthorshipMarks,
+  insertHumanText,
+  type SharedEditRecord,
+  sharedAuthorshipView,
+  sharedRuns,
+} from '../../../src/authorship/sharedAuthorship';
+import { planRevert } from '../../../src/authorship/revertPlan';
+import { DocumentBinding } from '../../../src/collab/documentBinding';
+import { SimulatedDocument } from '../../fuzz/simulatedDocument';
+import { meta } from './authorshipModel';
+
+function peer(clientID: number) {
+  const doc = new Y.Doc();
+  doc.clientID = clientID;
+  return { doc, text: doc.getText('t'), records: doc.getMap<SharedEditRecord>('authorship') };
+}
+
+function sync(a: Y.Doc, b: Y.Doc): void {
+  Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)));
+  Y.applyUpdate(a, Y.encodeStateAsUpdate(b, Y.encodeStateVector(a)));
+}
+
+const marked = (text: Y.Text) =>
+  sharedRuns(text)
+    .map((run) => text.toString().slice(run.start, run.end))
+    .join('|');
+
+describe('authorship: session files (Y.Text attributes)', () => {
+  it('marks the inserted text with who asked, the model and the proposal', () => {
+    const alice = peer(1);
+    alice.text.insert(0, 'fn main() {}\n');
+    attributeInsert(alice.text, alice.records, 10, 0, ' run(); ', meta('e1', 'p7', 'bob'));
+    const [run] = sharedRuns(alice.text);
+    assert.deepEqual([run.start, run.end], [10, 18]);
+    assert.deepEqual(run.meta, meta('e1', 'p7', 'bob'));
+    assert.ok(hasAuthorshipMarks(alice.text));
+    assert.equal(hasAuthorshipMarks(peer(3).text), false);
+  });
+
+  it('keeps only the assistant characters marked when people type inside, before and after', () => {
+    const alice = peer(1);
+    attributeInsert(alice.text, alice.records, 0, 0, 'abcdef', meta('e1'));
+    insertHumanText(alice.text, 3, 'XY');
+    insertHumanText(alice.text, 0, '<');
+    insertHumanText(alice.text, alice.text.length, '>');
+    alice.text.delete(2, 1);
+    assert.equal(alice.text.toString(), '<acXYdef>');
+    assert.equal(marked(alice.text), 'ac|def');
+  });
+
+  it('merges attribution from concurrent peers: both end with the same marks', () => {
+    const alice = peer(1);
+    const bob = peer(2);
+    alice.text.insert(0, 'line one\nline two\n');
+    sync(alice.doc, bob.doc);
+    attributeInsert(alice.text, alice.records, 9, 8, 'LINE TWO', meta('e1'));
+    insertHumanText(bob.text, 13, '!'); // inside what Alice's assistant replaces, concurrently
+    insertHumanText(bob.text, 0, '# ');
+    sync(alice.doc, bob.doc);
+    assert.equal(alice.text.toString(), bob.text.toString());
+    assert.deepEqual(sharedRuns(alice.text), sharedRuns(bob.text));
+    assert.equal(marked(bob.text), 'LINE TWO');
+    // Bob types inside the assistant text after the sync: the split shows at Alice's too.
+    insertHumanText(bob.text, bob.text.toString().indexOf('TWO'), 'big ');
+    sync(alice.doc, bob.doc);
+    assert.equal(marked(alice.text), 'LINE |TWO');
+    assert.equal(alice.text.toString(), bob.text.toString());
+  });
+
+  it('reverts in one transaction that every peer receives, keeping what people typed', () => {
+    const alice = peer(1);
+    const bob = peer(2);
+    alice.text.insert(0, 'a = 1\nb = 2\nc = 3\n');
+    sync(alice.doc, bob.doc);
+    attributeInsert(alice.text, alice.records, 4, 1, '100', meta('e1'));
+    attributeInsert(alice.text, alice.records, alice.text.toString().indexOf('2'), 1, '200', meta('e2'));
+    attributeInsert(alice.text, alice.records, alice.text.toString().indexOf('c = 3\n'), 6, '', meta('e3'));
+    sync(alice.doc, bob.doc);
+    insertHumanText(bob.text, bob.text.toString().indexOf('200') + 1, '_');
+    sync(alice.doc, bob.doc);
+    const updates: Uint8Array[] = [];
+    bob.doc.on('update', (update: Uint8Array) => updates.push(update));
+    const plan = planRevert(sharedAuthorshipView(bob.text, bob.records), () => true);
+    applySharedRevert(bob.text, bob.records, plan.replacements, plan.edits, 'bob');
+    assert.equal(updates.length, 1, 'one transaction');
+    assert.equal(bob.text.toString(), 'a = 1\nb = _\nc = 3\n');
+    sync(alice.doc, bob.doc);
+    assert.equal(alice.text.toString(), bob.text.toString());
+    assert.equal(alice.records.size, 0);
+    assert.equal(sharedRuns(alice.text).length, 0);
+  });
+
+  it('puts a deletion back only where nobody inserted text since', () => {
+    for (const [typed, expected] of [
+      [undefined, 'a\nb\nc\n'],
+      ['b\n', 'a\nb\nc\n'],
+      ['B!\n', 'a\nB!\nc\n'],
+    ] as const) {
+      const alice = peer(1);
+      alice.text.insert(0, 'a\nb\nc\n');
+      attributeInsert(alice.text, alice.records, 2, 2, '', meta('e1'));
+      if (typed) insertHumanText(alice.text, 2, typed);
+      const plan = planRevert(sharedAuthorshipView(alice.text, alice.records), () => true);
+      applySharedRevert(alice.text, alice.records, plan.replacements, plan.edits);
+      assert.equal(alice.text.toString(), expected, `after typing ${JSON.stringify(typed)}`);
+    }
+  });
+
+  it('people typing inside assistant text through the document binding are not marked', async () => {
+    const alice = peer(1);
+    alice.text.insert(0, 'start\n');
+    const editor = new SimulatedDocument({ text: 'start\n', eol: '\n', latency: () => 0 });
+    const binding = new DocumentBinding(alice.text, editor, { origin: 'editor' });
+    editor.onDidChange((changes, version) => binding.handleDocumentChange(changes, version));
+    attributeInsert(alice.text, alice.records, 6, 0, 'written by AI\n', meta('e1'), 'assistant');
+    await binding.whenIdle();
+    for (let i = 0; i < 50 && editor.getText() !== alice.text.toString(); i++)
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    assert.equal(editor.getText(), 'start\nwritten by AI\n');
+    editor.userEdit(6 + 'written'.length, 0, ' mostly');
+    for (let i = 0; i < 100 && !alice.text.toString().includes('mostly'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(editor.getText(), 'start\nwritten mostly by AI\n');
+    assert.equal(alice.text.toString(), 'start\nwritten mostly by AI\n');
+    assert.equal(marked(alice.text), 'written| by AI\n');
+    binding.dispose();
+  });
+});
