@@ -12,6 +12,10 @@
  * - `decisions` key -> one accept, reject or undo by a writer, signed with their client id and name.
  * - `outcomes`  hunk id -> what became of the hunk. Host writes: the host's applier alone turns
  *               decisions into edits, which is what applies each hunk at most once.
+ * - `authorship` edit id -> what one applied assistant edit replaced and where it starts
+ *               (src/authorship/sharedAuthorship.ts); its characters in `texts` carry the `tandemAi`
+ *               formatting attribute with the same id. Host writes: the host's applier writes accepted
+ *               hunks, so a record always describes text the applier really wrote.
  *
  * The server (src/server/authority.ts) holds peers to these rules: host-only maps, and proposals and
  * decisions only under the writer's own client id and stamped name.
@@ -22,6 +26,7 @@
  */
 import * as Y from 'yjs';
 import type { Eol } from './eol';
+import type { SharedEditRecord } from '../authorship/sharedAuthorship';
 
 export const SESSION_SCHEMA_VERSION = 1;
 /** Files above this size are listed but not shared as text. */
@@ -80,6 +85,8 @@ export class SessionDocument {
   readonly proposals: Y.Map<unknown>;
   readonly decisions: Y.Map<unknown>;
   readonly outcomes: Y.Map<unknown>;
+  /** Values are checked on read (sharedAuthorshipView skips malformed records). */
+  readonly authorship: Y.Map<SharedEditRecord>;
 
   constructor(readonly doc: Y.Doc) {
     this.meta = doc.getMap('meta');
@@ -91,6 +98,7 @@ export class SessionDocument {
     this.proposals = doc.getMap('proposals');
     this.decisions = doc.getMap('decisions');
     this.outcomes = doc.getMap('outcomes');
+    this.authorship = doc.getMap('authorship');
   }
 
   /** The session's description, once the host has written it. */

@@ -4,7 +4,8 @@
 // - Yjs client ids: a connection's own id is the one its presence is under, and becomes its own when
 //   it writes structs under it; an update with new structs under another's id closes the connection
 //   (it could hide that person's edits);
-// - host-only state: the session's `meta`, `tree`, `files`, `responses` and `outcomes` maps, and
+// - host-only state: the session's `meta`, `tree`, `files`, `responses`, `outcomes` and `authorship`
+//   maps (the last: records of the assistant's applied edits, written by the host's applier), and
 //   which files exist in `texts`, change only through a `host` token;
 // - signed entries: a proposal or decision (src/proposals/shared) names who made it; it is taken
 //   under the writer's own client id only with the name the server stamped on that writer's presence,
@@ -29,6 +30,7 @@ export const HOST_ONLY_ROOTS: ReadonlySet<string> = new Set([
   'files',
   'responses',
   'outcomes',
+  'authorship',
 ]);
 /** Host-only roots whose entries a guest may delete: the host's answer to that guest's own request, once read. */
 const GUEST_DELETABLE_ROOTS: ReadonlySet<string> = new Set(['responses']);

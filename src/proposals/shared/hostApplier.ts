@@ -9,6 +9,9 @@
  * together (one sync, one update) are taken in order of their time, then client id, then key. Later
  * decisions on a decided hunk are logged as superseded, with who decided first.
  *
+ * Accepted text is written with the assistant's authorship (src/authorship/sharedAuthorship.ts): its
+ * characters carry who asked, the model and the proposal, and `authorship` records what it replaced.
+ *
  * Run it on the host only, after the host has synced with the server (it must see every outcome
  * already written before it handles anything), and dispose it when the session ends.
  */
@@ -26,6 +29,8 @@ import {
 } from './records';
 import { findHunk, regionAnchors, regionNow, STALE_REASON, type FoundHunk } from './sharedState';
 import * as Y from 'yjs';
+import { newEditId } from '../../authorship/authorship';
+import { attributeInsert, insertHumanText } from '../../authorship/sharedAuthorship';
 
 /** What handling one decision did (also what the log says). */
 export interface AppliedDecision {
@@ -186,8 +191,15 @@ export class HostApplier {
     const written = whole ? hunk.added.join('') : composeSelection(hunk, selection!, '\n').join('');
     const text = this.session.text(proposal.path)!;
     const { from, to } = now.region;
-    text.delete(from, to - from);
-    text.insert(from, written);
+    // The accepted characters carry who asked, the model and the proposal (one record per hunk).
+    const edit = newEditId();
+    attributeInsert(text, this.session.authorship, from, to - from, written, {
+      edit,
+      proposal: proposal.id,
+      model: proposal.model,
+      askedBy: proposal.askedBy.name,
+      at: decision.at,
+    });
     const region = anchorRegion(text, from, from + written.length);
     const rest = whole ? [] : remainders(hunk, written, (a, b) => anchorRegion(text, from + a, from + b));
     return {
@@ -197,7 +209,7 @@ export class HostApplier {
         by: decision.by,
         at: decision.at,
         region,
-        applied: { text: written, replaced, partial: !whole },
+        applied: { text: written, replaced, partial: !whole, edit },
         ...(rest.length ? { rest } : {}),
         log: outcome.log,
       },
@@ -226,7 +238,9 @@ export class HostApplier {
     const text = this.session.text(proposal.path)!;
     const { from, to } = now.region;
     text.delete(from, to - from);
-    text.insert(from, outcome.applied.replaced);
+    // The text it replaced comes back as people's text, and the edit's record goes with its characters.
+    if (outcome.applied.replaced) insertHumanText(text, from, outcome.applied.replaced);
+    if (outcome.applied.edit) this.session.authorship.delete(outcome.applied.edit);
     // Pending again, on the text it was made for: it can be decided anew.
     return {
       result: 'applied',

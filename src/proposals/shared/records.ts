@@ -106,7 +106,13 @@ export interface HunkOutcome {
   /** Where the hunk's region is now, when the applier moved it (after an accept or an undo). */
   readonly region?: { readonly start: AnchorJSON; readonly end: AnchorJSON };
   /** For an accepted hunk: what the applier wrote and what it replaced (for undo). */
-  readonly applied?: { readonly text: string; readonly replaced: string; readonly partial: boolean };
+  readonly applied?: {
+    readonly text: string;
+    readonly replaced: string;
+    readonly partial: boolean;
+    /** The authorship edit id its characters carry (src/authorship/sharedAuthorship.ts). */
+    readonly edit?: string;
+  };
   /** After a partial accept: what is left to review, anchored inside the written region. */
   readonly rest?: readonly SharedHunkRecord[];
   /** Every decision the applier has handled for this hunk, in the order it handled them. */
@@ -255,6 +261,7 @@ export function readOutcome(value: unknown): HunkOutcome | undefined {
           text: value.applied.text,
           replaced: value.applied.replaced,
           partial: value.applied.partial === true,
+          ...(typeof value.applied.edit === 'string' ? { edit: value.applied.edit } : {}),
         }
       : undefined;
   const rest = Array.isArray(value.rest)

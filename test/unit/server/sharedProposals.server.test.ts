@@ -1,11 +1,13 @@
 // Shared proposals against the real dist/server.js process, tried as an attacker would: a tampered
 // read-only client that proposes and decides anyway, writers forging a decision "by" someone else,
-// a writer writing the host's outcomes or removing others' entries, a reader showing an assistant.
+// a writer writing the host's outcomes or removing others' entries, a writer forging or erasing
+// the record of what the assistant wrote, a reader showing an assistant.
 import * as assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { SessionConnection } from '../../../src/collab/connection';
 import { SessionDocument } from '../../../src/collab/sessionDocument';
+import { attributeInsert, sharedAuthorshipView } from '../../../src/authorship/sharedAuthorship';
 import { HostApplier } from '../../../src/proposals/shared/hostApplier';
 import { SharedProposals } from '../../../src/proposals/shared/sharedProposals';
 import { encodeUpdate } from '../../../src/server/protocol';
@@ -268,6 +270,51 @@ describe('server process: who may propose and decide', function () {
     await waitFor(() => !observer.doc.getMap('proposals').has(proposal.id), 'the withdrawal to arrive');
     assert.equal(observer.doc.getMap('decisions').size, 1);
     assert.equal(observed.hunk(proposal.hunks[0].id), undefined);
+  });
+
+  it('keeps writers from forging or erasing the record of what the assistant wrote', async () => {
+    const room = 'authorship';
+    const { bob, observer, proposal } = await session(room);
+    sharedOf(bob, 'Bob').decide(proposal.hunks[0].id, 'accept');
+    const observedDoc = new SessionDocument(observer.doc);
+    const marks = () => {
+      const text = observedDoc.text(FILE)!;
+      const content = text.toString();
+      return sharedAuthorshipView(text, observedDoc.authorship).runs.map((run) => [
+        content.slice(run.start, run.end),
+        run.meta.askedBy,
+      ]);
+    };
+    await waitFor(() => marks().length === 1, "the host's mark of the accepted hunk at the observer");
+    assert.deepEqual(marks(), [['ONE\n', 'Bob']]);
+    const genuine = [...observedDoc.authorship.keys()][0];
+    // Carol claims "two" was written by the assistant at Bob's request: a record and the mark, in one update.
+    const carol = await client(room, token(room, 'rw', 'Carol'), 'Carol');
+    await waitFor(() => new SessionDocument(carol.doc).authorship.size === 1, 'the record at Carol');
+    const carolSession = new SessionDocument(carol.doc);
+    const carolText = carolSession.text(FILE)!;
+    carol.doc.transact(() =>
+      attributeInsert(carolText, carolSession.authorship, 4, 4, 'two\n', {
+        edit: 'forged',
+        proposal: proposal.id,
+        model: 'm',
+        askedBy: 'Bob',
+        at: 1,
+      }),
+    );
+    await refused(/only the host may change the session's authorship/);
+    // Another tries to erase the genuine record, so the assistant's text would pass for a person's.
+    const carol2 = await client(room, token(room, 'rw', 'Carol'), 'Carol');
+    await waitFor(() => new SessionDocument(carol2.doc).authorship.size === 1, 'the record at Carol again');
+    new SessionDocument(carol2.doc).authorship.delete(genuine);
+    await refused(/only the host may change the session's authorship/);
+    // A writer's edit after both still goes through, and neither forgery arrived.
+    const text = new SessionDocument(bob.doc).text(FILE)!;
+    text.insert(text.length, 'four\n');
+    await waitFor(() => observedDoc.text(FILE)!.toString().endsWith('four\n'), "Bob's edit at the observer");
+    assert.deepEqual([...observedDoc.authorship.keys()], [genuine]);
+    assert.deepEqual(marks(), [['ONE\n', 'Bob']]);
+    assert.equal(observedDoc.text(FILE)!.toString(), 'ONE\ntwo\nthree\nfour\n');
   });
 
   it("tells a guest the name it is stamped with, so a guest who chose the host's name can still decide", async () => {

@@ -1,0 +1,105 @@
+import * as assert from 'node:assert/strict';
+import {
+  sharedAuthorshipView,
+  insertHumanText,
+  applySharedRevert,
+} from '../../../../src/authorship/sharedAuthorship';
+import { planRevert } from '../../../../src/authorship/revertPlan';
+import { FILE, makeSession, syncAll, type Peer } from './peers';
+
+const CONTENT = 'alpha\nbeta\ngamma\ndelta\nepsilon\n';
+
+function propose(alice: Peer) {
+  const record = alice.shared.publish({
+    path: FILE,
+    reason: 'shout two words',
+    model: 'test-model',
+    hunks: [
+      { line: 1, removed: ['beta\n'], added: ['BETA\n'] },
+      { line: 3, removed: ['delta\n'], added: ['DELTA\n', 'DELTA AGAIN\n'] },
+    ],
+  });
+  return alice.shared.proposal(record.id)!;
+}
+
+/** The assistant's characters as every peer sees them: [text, askedBy, model, proposal]. */
+function marked(peer: Peer): [string, string, string, string][] {
+  const text = peer.session.text(FILE)!;
+  const content = text.toString();
+  return sharedAuthorshipView(text, peer.session.authorship).runs.map((run) => [
+    content.slice(run.start, run.end),
+    run.meta.askedBy,
+    run.meta.model,
+    run.meta.proposal,
+  ]);
+}
+
+describe('shared proposals: authorship of accepted text', () => {
+  it("marks what the host's applier writes with who asked, the model and the proposal, for every peer", () => {
+    const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
+    const [alice, bob] = peers;
+    const proposal = propose(alice);
+    syncAll([host, ...peers]);
+    bob.shared.decide(proposal.hunks[0].id, 'accept');
+    bob.shared.decide(proposal.hunks[1].id, 'accept');
+    syncAll([host, ...peers]);
+    for (const peer of [host, alice, bob]) {
+      assert.equal(peer.text(), 'alpha\nBETA\ngamma\nDELTA\nDELTA AGAIN\nepsilon\n');
+      assert.deepEqual(marked(peer), [
+        ['BETA\n', 'Alice', 'test-model', proposal.id],
+        ['DELTA\nDELTA AGAIN\n', 'Alice', 'test-model', proposal.id],
+      ]);
+      // One record per accepted hunk, keeping what it replaced.
+      const view = sharedAuthorshipView(peer.session.text(FILE)!, peer.session.authorship);
+      assert.deepEqual([...view.edits.values()].map((edit) => edit.replaced).sort(), ['beta\n', 'delta\n']);
+    }
+  });
+
+  it("keeps only the assistant's characters marked when a teammate types inside, and a revert takes back exactly those", () => {
+    const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
+    const [alice, bob] = peers;
+    const proposal = propose(alice);
+    syncAll([host, ...peers]);
+    bob.shared.decide(proposal.hunks[1].id, 'accept');
+    syncAll([host, ...peers]);
+    // Alice types inside the accepted text ("DEL|TA").
+    const at = alice.text().indexOf('DELTA') + 3;
+    insertHumanText(alice.session.text(FILE)!, at, 'xyz');
+    syncAll([host, ...peers]);
+    assert.deepEqual(
+      marked(bob).map(([text]) => text),
+      ['DEL', 'TA\nDELTA AGAIN\n'],
+    );
+    // Reverting on the host removes the assistant's surviving characters, keeps Alice's.
+    const text = host.session.text(FILE)!;
+    const plan = planRevert(sharedAuthorshipView(text, host.session.authorship), () => true);
+    applySharedRevert(text, host.session.authorship, plan.replacements, plan.edits);
+    syncAll([host, ...peers]);
+    for (const peer of [host, alice, bob]) {
+      assert.equal(peer.text(), 'alpha\nbeta\ngamma\nxyzepsilon\n');
+      assert.deepEqual(marked(peer), []);
+      assert.equal(peer.session.authorship.size, 0);
+    }
+  });
+
+  it("undo puts the replaced text back as people's text and forgets the edit for everyone", () => {
+    const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
+    const [alice, bob] = peers;
+    const proposal = propose(alice);
+    syncAll([host, ...peers]);
+    bob.shared.decide(proposal.hunks[0].id, 'accept');
+    syncAll([host, ...peers]);
+    assert.equal(alice.session.authorship.size, 1);
+    bob.shared.undo(proposal.hunks[0].id);
+    syncAll([host, ...peers]);
+    for (const peer of [host, alice, bob]) {
+      assert.equal(peer.text(), CONTENT);
+      assert.deepEqual(marked(peer), []);
+      assert.equal(peer.session.authorship.size, 0);
+    }
+    // Accepted again, it is marked again, under a new edit.
+    alice.shared.decide(proposal.hunks[0].id, 'accept');
+    syncAll([host, ...peers]);
+    assert.deepEqual(marked(bob), [['BETA\n', 'Alice', 'test-model', proposal.id]]);
+  });
+});
