@@ -108,6 +108,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     sessionTrust: (root, globs) => trust.setSessionGlobs(root, globs),
   });
   context.subscriptions.push(collab);
+  authorship.followSessions(collab);
   // Proposals for shared files live in the session's document while this window is in one.
   context.subscriptions.push(new SessionProposals({ collab, assistant, model, settings, log }));
   const completion = registerCompletion({

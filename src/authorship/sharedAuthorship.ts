@@ -181,3 +181,17 @@ function requireDoc(ytext: Y.Text): Y.Doc {
   if (!ytext.doc) throw new Error('the shared text is not part of a Y.Doc');
   return ytext.doc;
 }
+
+/**
+ * Line and character of `offset` in an LF text (a session's Y.Text), for documents whose own line
+ * ends may be CRLF: a session offset is never a document offset there, a line and character is.
+ */
+export function lfLineCharacter(lfText: string, offset: number): { line: number; character: number } {
+  let line = 0;
+  let lineStart = 0;
+  for (let at = lfText.indexOf('\n'); at !== -1 && at < offset; at = lfText.indexOf('\n', at + 1)) {
+    line++;
+    lineStart = at + 1;
+  }
+  return { line, character: offset - lineStart };
+}

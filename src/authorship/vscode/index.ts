@@ -6,6 +6,8 @@ import type { ReviewController } from '../../proposals/vscode/reviewController';
 import { AuthorshipMarks } from './authorshipMarks';
 import { AuthorshipTracker } from './authorshipTracker';
 import { type RevertRequest, revertAssistantEdits } from './revertCommand';
+import { SessionAuthorship } from './sessionAuthorship';
+import type { ActiveSession } from '../../collab/vscode/activeSession';
 
 export { AuthorshipTracker } from './authorshipTracker';
 export type { AuthorshipSource } from './authorshipMarks';
@@ -22,18 +24,26 @@ export interface AuthorshipDeps {
 /**
  * Authorship in local files: accepted hunks are marked as the assistant's (who asked, model,
  * proposal), shown on hover and in the gutter, kept across save and reload, and taken back by
- * "Tandem: Revert Assistant Edits".
+ * "Tandem: Revert Assistant Edits". In a session, shared files' marks come from the session's
+ * document (the host's applier writes them) and Revert works on them too.
  */
 export class AuthorshipService implements vscode.Disposable {
   readonly tracker: AuthorshipTracker;
+  readonly session = new SessionAuthorship();
+  /** What Revert Assistant Edits last told the user (its notification), for the log and tests. */
+  lastRevertMessage: { readonly kind: 'info' | 'error'; readonly message: string } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(deps: AuthorshipDeps) {
     this.tracker = new AuthorshipTracker(deps.context.workspaceState, deps.log);
     const tracker = this.tracker;
+    const session = this.session;
     this.disposables.push(
       tracker,
+      session,
       new AuthorshipMarks(deps.context.extensionUri, deps.settings, [
+        // A shared file's marks are the session's, whatever the local tracker remembers of it.
+        { runsOf: (document) => session.runsOf(document), onDidChange: session.onDidChange },
         { runsOf: (document) => tracker.of(document.uri)?.runs, onDidChange: tracker.onDidChange },
       ]),
       deps.review.onDidApplyHunk((applied) => {
@@ -60,9 +70,26 @@ export class AuthorshipService implements vscode.Disposable {
           );
       }),
       vscode.commands.registerCommand('tandem.revertAssistantEdits', (request?: RevertRequest) =>
-        revertAssistantEdits(tracker, deps.log, request && typeof request === 'object' ? request : {}),
+        revertAssistantEdits(
+          tracker,
+          deps.log,
+          request && typeof request === 'object' ? request : {},
+          session,
+          (kind, message) => {
+            this.lastRevertMessage = { kind, message };
+          },
+        ),
       ),
     );
+  }
+
+  /** Follows the session this window is in (its shared files' marks, and Revert there). */
+  followSessions(sessions: {
+    readonly active: ActiveSession | undefined;
+    readonly onDidChangeSession: vscode.Event<ActiveSession | undefined>;
+  }): void {
+    this.session.attach(sessions.active);
+    this.disposables.push(sessions.onDidChangeSession((active) => this.session.attach(active)));
   }
 
   dispose(): void {

@@ -1,8 +1,18 @@
 import * as vscode from 'vscode';
-import type { AuthorshipMeta } from '../authorship';
-import type { LocalAuthorship } from '../localAuthorship';
+import type { AuthorshipMeta, AuthorshipView } from '../authorship';
 import { planRevert } from '../revertPlan';
+import { lfLineCharacter } from '../sharedAuthorship';
 import type { AuthorshipTracker } from './authorshipTracker';
+import type { SessionAuthorship } from './sessionAuthorship';
+
+/** A file Revert can work on: a local one (the tracker's) or a session's shared one. */
+interface RevertFile {
+  readonly uri: vscode.Uri;
+  readonly view: AuthorshipView;
+  /** For a shared file: its session text (LF), which the plan's offsets are in. */
+  readonly sharedText?: string;
+  forget(edits: readonly string[]): void;
+}
 
 /** Arguments the command takes from a hover link or another command (none: it asks). */
 export interface RevertRequest {
@@ -18,67 +28,111 @@ type Choice = { uri?: vscode.Uri; choose: (meta: AuthorshipMeta) => boolean; wha
  * Tandem: Revert Assistant Edits. In one file, for one proposal, or for everything one person asked
  * for: the assistant's surviving characters go, and the text an edit replaced comes back where
  * nobody has edited that edit since. People's text is untouched. One WorkspaceEdit: one undo step.
+ * In a session, shared files take part too: the edit goes through their bindings like anyone's
+ * typing, so it reaches everyone and the server holds it to the session's rules; a read-only
+ * participant is told plainly that they cannot revert there.
  */
 export async function revertAssistantEdits(
   tracker: AuthorshipTracker,
   log: vscode.LogOutputChannel,
   request: RevertRequest = {},
+  session?: SessionAuthorship,
+  report?: (kind: 'info' | 'error', message: string) => void,
 ): Promise<number> {
+  const tell = (kind: 'info' | 'error', message: string) => {
+    report?.(kind, message);
+    void (kind === 'error'
+      ? vscode.window.showErrorMessage(message)
+      : vscode.window.showInformationMessage(message));
+  };
   // Files with stored marks that are not open: open them, so their marks take part.
   for (const uri of tracker.storedElsewhere()) await tracker.load(uri);
-  const files = tracker.all().filter(([, authorship]) => !authorship.isEmpty);
+  const sharedFiles = session?.files() ?? [];
+  const sharedUris = new Set(sharedFiles.map((file) => file.uri.toString()));
+  const files: RevertFile[] = [
+    ...sharedFiles.map((file) => ({
+      uri: file.uri,
+      view: file.view,
+      sharedText: file.text,
+      forget: (edits: readonly string[]) => session!.forget(edits),
+    })),
+    ...tracker
+      .all()
+      .filter(([uri, authorship]) => !authorship.isEmpty && !sharedUris.has(uri.toString()))
+      .map(([uri, authorship]) => ({
+        uri,
+        view: authorship,
+        forget: (edits: readonly string[]) => tracker.forget(uri, edits),
+      })),
+  ];
   if (files.length === 0) {
-    void vscode.window.showInformationMessage('Tandem: no assistant edits to revert.');
+    tell('info', 'Tandem: no assistant edits to revert.');
     return 0;
   }
   const choice = await choose(files, request);
   if (!choice) return 0;
   const edit = new vscode.WorkspaceEdit();
-  const done: [vscode.Uri, string[]][] = [];
   let removed = 0;
   let restored = 0;
   let effective = 0;
-  for (const [uri, authorship] of files) {
+  const done: [RevertFile, string[]][] = [];
+  for (const file of files) {
+    const { uri } = file;
     if (choice.uri && uri.toString() !== choice.uri.toString()) continue;
-    const plan = planRevert(authorship, choice.choose);
+    const plan = planRevert(file.view, choice.choose);
     if (plan.edits.length === 0) continue;
+    if (file.sharedText !== undefined && plan.effective > 0 && session?.refusal) {
+      tell('error', `Tandem: cannot revert: ${session.refusal}.`);
+      return 0;
+    }
     const document = await vscode.workspace.openTextDocument(uri);
-    for (const { offset, length, text } of plan.replacements)
-      edit.replace(
-        uri,
-        new vscode.Range(document.positionAt(offset), document.positionAt(offset + length)),
-        text,
+    const shared = file.sharedText;
+    if (shared !== undefined && document.getText().replace(/\r\n/g, '\n') !== shared) {
+      tell(
+        'error',
+        `Tandem: ${vscode.workspace.asRelativePath(uri)} is still catching up with the session; nothing was changed. Try again in a moment.`,
       );
-    done.push([uri, plan.edits]);
+      return 0;
+    }
+    const positionAt = (offset: number) => {
+      if (shared === undefined) return document.positionAt(offset);
+      const { line, character } = lfLineCharacter(shared, offset);
+      return new vscode.Position(line, character);
+    };
+    for (const { offset, length, text } of plan.replacements)
+      edit.replace(uri, new vscode.Range(positionAt(offset), positionAt(offset + length)), text);
+    done.push([file, plan.edits]);
     effective += plan.effective;
     removed += plan.removed;
     restored += plan.restored;
   }
   if (effective === 0) {
     // What is left of them changes nothing (people deleted or undid it all): forget them.
-    for (const [uri, edits] of done) tracker.forget(uri, edits);
-    void vscode.window.showInformationMessage(`Tandem: no assistant edits ${choice.what}.`);
+    for (const [file, edits] of done) file.forget(edits);
+    tell('info', `Tandem: no assistant edits ${choice.what}.`);
     return 0;
   }
-  if (!(await vscode.workspace.applyEdit(edit))) {
-    void vscode.window.showErrorMessage('Tandem: VS Code refused the revert; nothing was changed.');
+  const sharedUrisDone = done.filter(([file]) => file.sharedText !== undefined).map(([file]) => file.uri);
+  session?.separateUndo(sharedUrisDone);
+  const applied = await vscode.workspace.applyEdit(edit);
+  session?.separateUndo(sharedUrisDone);
+  if (!applied) {
+    tell('error', 'Tandem: VS Code refused the revert; nothing was changed.');
     return 0;
   }
-  for (const [uri, edits] of done) tracker.forget(uri, edits);
+  for (const [file, edits] of done) file.forget(edits);
   const count = effective;
   log.info(
     `Reverted ${count} assistant edit(s) ${choice.what} in ${done.length} file(s): ${removed} character(s) removed, ${restored} replaced text(s) restored`,
   );
-  void vscode.window.showInformationMessage(
+  tell(
+    'info',
     `Tandem: reverted ${count} assistant edit${count === 1 ? '' : 's'} ${choice.what} (${removed} characters removed, ${restored} restored). Undo brings them back.`,
   );
   return count;
 }
 
-async function choose(
-  files: [vscode.Uri, LocalAuthorship][],
-  request: RevertRequest,
-): Promise<Choice | undefined> {
+async function choose(files: readonly RevertFile[], request: RevertRequest): Promise<Choice | undefined> {
   if (request.proposal)
     return { choose: (m) => m.proposal === request.proposal, what: `of proposal ${request.proposal}` };
   if (request.askedBy)
@@ -88,8 +142,8 @@ async function choose(
     const uri = request.uri ? vscode.Uri.parse(request.uri) : active;
     return uri ? { uri, choose: () => true, what: `in ${vscode.workspace.asRelativePath(uri)}` } : undefined;
   }
-  const metas = files.flatMap(([, authorship]) => [...authorship.edits.values()].map((edit) => edit.meta));
-  const hereHasMarks = active && files.some(([uri]) => uri.toString() === active.toString());
+  const metas = files.flatMap(({ view }) => [...view.edits.values()].map((edit) => edit.meta));
+  const hereHasMarks = active && files.some(({ uri }) => uri.toString() === active.toString());
   const scope = await vscode.window.showQuickPick(
     [
       ...(hereHasMarks

@@ -1,7 +1,9 @@
 // Shared proposals in a real VS Code, as a guest of a session whose host (a Tandem host session in
 // this test process, running the applier as a Tandem window does) shares a proposal: the guest's
 // editor shows it with the session's CodeLens, a writer's accept comes back applied by the host and
-// can be undone, and a read-only guest sees the proposal but cannot decide.
+// can be undone, and a read-only guest sees the proposal but cannot decide. The accepted text is
+// marked as the assistant's in the guest's editor (hover), and Revert Assistant Edits there removes
+// only the assistant's characters, for everyone, as one undo step; a read-only guest is refused.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -157,6 +159,113 @@ describe('shared proposals in VS Code (a guest)', function () {
       'the drop to come back decided',
     );
     assert.equal(host.document.text('notes.txt')!.toString(), 'one\ntwo\nthr3ee\n');
+    await api.collab.leave();
+  });
+
+  const hoverAt = async (line: number, character: number) =>
+    (
+      (await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        uri,
+        new vscode.Position(line, character),
+      )) ?? []
+    )
+      .flatMap((hover) => hover.contents)
+      .map((content) => (typeof content === 'string' ? content : content.value))
+      .join('\n');
+
+  it("marks the accepted text as the assistant's for the guest, and the guest's Revert takes back only its characters", async () => {
+    const document = await joinAndOpen('rw', 'Gwen');
+    const editor = await vscode.window.showTextDocument(document);
+    const published = hostProposals.publish({
+      path: 'notes.txt',
+      reason: 'Shout the second line',
+      model: 'scripted',
+      hunks: [{ line: 1, removed: ['two\n'], added: ['TWO\n'] }],
+    });
+    const id = published.hunks[0].id;
+    await eventually(
+      () => hunksHere().some(({ hunk }) => hunk.id === id),
+      'the shared hunk in the guest window',
+    );
+    assert.equal(await api.panel.review.controller.acceptHunk(id), true);
+    await eventually(() => document.getText() === 'one\nTWO\nthr3ee\n', 'the accepted change in the guest');
+    await eventually(
+      async () => /Written by the assistant \(model scripted\) · asked by Host/.test(await hoverAt(1, 1)),
+      "the assistant's hover on the accepted line",
+    );
+    assert.ok(
+      !(await hoverAt(0, 1)).includes('Written by the assistant'),
+      'people’s lines have no such hover',
+    );
+    // Gwen types inside the accepted text: her characters are hers, for everyone.
+    await editor.edit((edit) => edit.insert(new vscode.Position(1, 2), 'gw'));
+    const typed = 'one\nTWgwO\nthr3ee\n';
+    await eventually(
+      () => host.document.text('notes.txt')!.toString() === typed,
+      "Gwen's typing at the host",
+    );
+    assert.ok(
+      !(await hoverAt(1, 2)).includes('Written by the assistant'),
+      "Gwen's characters are not marked",
+    );
+    assert.match(await hoverAt(1, 4), /Written by the assistant/);
+
+    const reverted = await vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', {
+      scope: 'file',
+      uri: uri.toString(),
+    });
+    assert.equal(reverted, 1);
+    // Only the assistant's surviving characters go (its text was edited, so "two" stays gone).
+    await eventually(() => document.getText() === 'one\ngwthr3ee\n', 'the revert in the guest document');
+    await eventually(
+      () => host.document.text('notes.txt')!.toString() === 'one\ngwthr3ee\n',
+      'the revert at the host',
+    );
+    assert.ok(!(await hoverAt(1, 1)).includes('Written by the assistant'));
+    // One undo step brings the whole revert back, and only it (Gwen's typing stays).
+    await vscode.commands.executeCommand('tandem.collab.undo');
+    await eventually(() => document.getText() === typed, 'the undone revert in the guest document');
+    await eventually(
+      () => host.document.text('notes.txt')!.toString() === typed,
+      'the undone revert at the host',
+    );
+    await api.collab.leave();
+  });
+
+  it('tells a read-only guest plainly that they cannot revert the assistant’s edits, and changes nothing', async () => {
+    // The host accepts a proposal of its own: assistant text the read-only guest can see.
+    const published = hostProposals.publish({
+      path: 'notes.txt',
+      reason: 'Shout the first line',
+      model: 'scripted',
+      hunks: [{ line: 0, removed: ['one\n'], added: ['ONE\n'] }],
+    });
+    hostProposals.decide(published.hunks[0].id, 'accept');
+    await eventually(
+      () => host.document.text('notes.txt')!.toString().startsWith('ONE\n'),
+      'the accept at the host',
+    );
+    const document = await joinAndOpen('ro', 'Rita');
+    await eventually(() => document.getText().startsWith('ONE\n'), 'the accepted text at the guest');
+    await eventually(
+      async () => /Written by the assistant/.test(await hoverAt(0, 1)),
+      'the mark at the guest',
+    );
+    const before = document.getText();
+    const reverted = await vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', {
+      scope: 'file',
+      uri: uri.toString(),
+    });
+    assert.equal(reverted, 0);
+    assert.equal(api.authorship.lastRevertMessage?.kind, 'error');
+    assert.match(
+      api.authorship.lastRevertMessage!.message,
+      /cannot revert: you joined this session read-only/,
+    );
+    assert.equal(document.getText(), before);
+    assert.equal(host.document.text('notes.txt')!.toString(), before);
+    assert.match(await hoverAt(0, 1), /Written by the assistant/);
     await api.collab.leave();
   });
 });

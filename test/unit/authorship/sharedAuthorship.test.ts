@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as Y from 'yjs';
 import {
+  lfLineCharacter,
   applySharedRevert,
   attributeInsert,
   hasAuthorshipMarks,
@@ -129,5 +130,17 @@ describe('authorship: session files (Y.Text attributes)', () => {
     assert.equal(alice.text.toString(), 'start\nwritten mostly by AI\n');
     assert.equal(marked(alice.text), 'written| by AI\n');
     binding.dispose();
+  });
+});
+
+describe('shared authorship: session offsets to lines', () => {
+  it('gives the line and character of an LF offset, so CRLF editors place marks right', () => {
+    const text = 'ab\ncd\n\nef';
+    assert.deepEqual(lfLineCharacter(text, 0), { line: 0, character: 0 });
+    assert.deepEqual(lfLineCharacter(text, 2), { line: 0, character: 2 });
+    assert.deepEqual(lfLineCharacter(text, 3), { line: 1, character: 0 });
+    assert.deepEqual(lfLineCharacter(text, 6), { line: 2, character: 0 });
+    assert.deepEqual(lfLineCharacter(text, 7), { line: 3, character: 0 });
+    assert.deepEqual(lfLineCharacter(text, 9), { line: 3, character: 2 });
   });
 });

@@ -1,0 +1,156 @@
+import * as vscode from 'vscode';
+import * as Y from 'yjs';
+import type { AuthoredRun, AuthorshipView } from '../authorship';
+import { lfLineCharacter, sharedAuthorshipView } from '../sharedAuthorship';
+import type { ActiveSession } from '../../collab/vscode/activeSession';
+
+/** Origin of the host's removal of reverted edits' records (nobody's Undo brings them back). */
+const RECORDS_ORIGIN = 'tandem-authorship-records';
+
+/** A shared file with assistant edits, as Revert sees it. */
+export interface SessionRevertFile {
+  readonly uri: vscode.Uri;
+  readonly view: AuthorshipView;
+  /** The shared text now (LF), to check the editor holds the same before changing it. */
+  readonly text: string;
+}
+
+/**
+ * Authorship in the session this window is in: the assistant's characters of every shared file, read
+ * from the `tandemAi` attributes of its Y.Text and the host's `authorship` records, for everyone
+ * (host and guests alike). A source of hover and gutter marks, and of files for Revert.
+ */
+export class SessionAuthorship implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private active: ActiveSession | undefined;
+  private detach: (() => void) | undefined;
+  private readonly pending = new Set<string>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  attach(active: ActiveSession | undefined): void {
+    this.detach?.();
+    this.detach = undefined;
+    const before = this.active;
+    this.active = active;
+    // Marks of the session left (or the new one's) are redrawn.
+    if (before) for (const path of before.session.document.texts.keys()) this.fire(before, path);
+    if (!active) return;
+    const document = active.session.document;
+    const onTexts = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
+      for (const event of events) {
+        const path = event.target === document.texts ? undefined : event.path[0];
+        if (typeof path === 'string') this.schedule(path);
+        else if (event instanceof Y.YMapEvent) for (const key of event.keysChanged) this.schedule(key);
+      }
+    };
+    const onRecords = () => {
+      for (const path of document.texts.keys()) this.schedule(path);
+    };
+    document.texts.observeDeep(onTexts);
+    document.authorship.observe(onRecords);
+    // The shared text changes before the editor catches up (marks wait for both to agree).
+    const onEditor = vscode.workspace.onDidChangeTextDocument((event) => {
+      const path = active.sharedPathOf(event.document.uri);
+      if (path !== undefined) this.schedule(path);
+    });
+    this.detach = () => {
+      document.texts.unobserveDeep(onTexts);
+      document.authorship.unobserve(onRecords);
+      onEditor.dispose();
+    };
+    onRecords();
+  }
+
+  /** The assistant runs of a shared file's editor, in that document's offsets; undefined if not shared. */
+  runsOf(document: vscode.TextDocument): readonly AuthoredRun[] | undefined {
+    const path = this.active?.sharedPathOf(document.uri);
+    const ytext = path === undefined ? undefined : this.active!.session.document.text(path);
+    if (!ytext) return undefined;
+    const lf = ytext.toString();
+    // Mid-sync the editor may not hold the shared text yet: no marks rather than misplaced ones.
+    if (document.getText().replace(/\r\n/g, '\n') !== lf) return [];
+    const offsetOf = (offset: number) => {
+      const { line, character } = lfLineCharacter(lf, offset);
+      return document.offsetAt(new vscode.Position(line, character));
+    };
+    return sharedAuthorshipView(ytext, this.active!.session.document.authorship).runs.map((run) => ({
+      start: offsetOf(run.start),
+      end: offsetOf(run.end),
+      meta: run.meta,
+    }));
+  }
+
+  /** The session's shared files with assistant edits (none outside a session). */
+  files(): SessionRevertFile[] {
+    const active = this.active;
+    if (!active) return [];
+    const document = active.session.document;
+    const files: SessionRevertFile[] = [];
+    for (const [path, ytext] of document.texts) {
+      const uri = active.uriOf(path);
+      if (!uri || !(ytext instanceof Y.Text)) continue;
+      const view = sharedAuthorshipView(ytext, document.authorship);
+      if (view.runs.length > 0 || view.edits.size > 0) files.push({ uri, view, text: ytext.toString() });
+    }
+    return files;
+  }
+
+  /** Why this participant may not change shared files, or undefined when they may. */
+  get refusal(): string | undefined {
+    return this.active?.session.readOnly
+      ? 'you joined this session read-only: only the host and writers can revert the assistant’s edits'
+      : undefined;
+  }
+
+  /**
+   * Closes this participant's current undo step on each shared file, so a revert (written through the
+   * binding) is an undo step of its own, not merged with typing just before or after it.
+   */
+  separateUndo(uris: readonly vscode.Uri[]): void {
+    const active = this.active;
+    if (!active) return;
+    for (const uri of uris) {
+      const path = active.sharedPathOf(uri);
+      const text = path === undefined ? undefined : active.session.document.text(path);
+      if (text) active.bindings.undo.stopCapturing(text);
+    }
+  }
+
+  /**
+   * After a revert: the host drops the reverted edits' records (they are host-only). A guest's stay
+   * until the host's next revert of them; with their characters gone they change nothing.
+   */
+  forget(edits: readonly string[]): void {
+    const active = this.active;
+    if (!active || active.session.role !== 'host') return;
+    const records = active.session.document.authorship;
+    active.session.document.doc.transact(() => {
+      for (const id of edits) records.delete(id);
+    }, RECORDS_ORIGIN);
+  }
+
+  private schedule(path: string): void {
+    this.pending.add(path);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      const active = this.active;
+      const paths = [...this.pending];
+      this.pending.clear();
+      if (active) for (const changed of paths) this.fire(active, changed);
+    }, 25);
+  }
+
+  private fire(active: ActiveSession, path: string): void {
+    const uri = active.uriOf(path);
+    if (uri) this.changed.fire(uri);
+  }
+
+  dispose(): void {
+    this.detach?.();
+    this.detach = undefined;
+    this.active = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.changed.dispose();
+  }
+}
