@@ -35,8 +35,8 @@ ${LANGUAGE_LINE}
 ${ACCEPTED_LINE}
 >>>>>>> REPLACE
 `;
-/** What Alice types inside the accepted line, before its closing ";". */
-const ALICE_TYPES = " | 'it'";
+/** What Alice types inside the assistant's characters (" | 'es'"), between its "e" and "s". */
+const ALICE_TYPES = 'x';
 
 /** The active editor's text as shown, line by line in screen order. */
 async function editorText(page: Page): Promise<string> {
@@ -188,15 +188,21 @@ describe('e2e: what the assistant wrote in a shared session, and taking it back'
   });
 
   it("Alice types inside the accepted text; Bob's Revert takes back only the assistant's characters, in both windows", async () => {
-    // Alice: the end of the accepted line, before its ";".
+    // Alice: inside what the assistant wrote on the accepted line, before the "s" of 'es'.
     await alice.page
       .locator('.editor-instance .monaco-editor .view-line', { hasText: "'es';" })
       .first()
       .click();
     await alice.page.keyboard.press('End');
-    await alice.page.keyboard.press('ArrowLeft');
+    const column = ACCEPTED_LINE.indexOf("s';") + 1;
+    for (let i = 0; i < 3; i++) await alice.page.keyboard.press('ArrowLeft');
+    await waitUntil(
+      async () => (await alice.page.locator('.statusbar').innerText()).includes(`Col ${column}`),
+      `Alice's cursor at column ${column}`,
+      10_000,
+    );
     await alice.page.keyboard.type(ALICE_TYPES, { delay: 20 });
-    const typedLine = ACCEPTED_LINE.replace("'es';", `'es'${ALICE_TYPES};`);
+    const typedLine = ACCEPTED_LINE.replace("'es';", `'e${ALICE_TYPES}s';`);
     await waitUntil(
       async () => (await rowOf(bob.page, typedLine)) !== undefined,
       "Alice's typing in Bob's editor",
@@ -212,9 +218,9 @@ describe('e2e: what the assistant wrote in a shared session, and taking it back'
     await bob.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await bob.runCommand('Tandem: Revert Assistant Edits');
     await answerQuickInput(bob.page, 'In this file', 'In this file');
-    // The whole line was the assistant's (it replaced it); only Alice's characters stay, joined to
-    // the next line, and the replaced line does not come back (someone edited the assistant's text).
-    const expected = ORIGINAL.replace(`${LANGUAGE_LINE}\n`, ALICE_TYPES);
+    // The assistant wrote " | 'es'" (the rest of the line was there before): those characters go,
+    // Alice's stay, and nothing is restored in their place (it was a pure insertion).
+    const expected = ORIGINAL.replace(LANGUAGE_LINE, `${LANGUAGE_LINE.slice(0, -1)}${ALICE_TYPES};`);
     const shown = expected.trimEnd();
     for (const [page, who] of [
       [alice.page, 'Alice'],

@@ -29,7 +29,7 @@ import {
 } from './records';
 import { findHunk, regionAnchors, regionNow, STALE_REASON, type FoundHunk } from './sharedState';
 import * as Y from 'yjs';
-import { newEditId } from '../../authorship/authorship';
+import { changedPart, newEditId } from '../../authorship/authorship';
 import { attributeInsert, insertHumanText } from '../../authorship/sharedAuthorship';
 
 /** What handling one decision did (also what the log says). */
@@ -190,16 +190,26 @@ export class HostApplier {
       return { result: 'refused', reason: 'the selected lines are not part of the change' };
     const written = whole ? hunk.added.join('') : composeSelection(hunk, selection!, '\n').join('');
     const text = this.session.text(proposal.path)!;
-    const { from, to } = now.region;
-    // The accepted characters carry who asked, the model and the proposal (one record per hunk).
-    const edit = newEditId();
-    attributeInsert(text, this.session.authorship, from, to - from, written, {
-      edit,
-      proposal: proposal.id,
-      model: proposal.model,
-      askedBy: proposal.askedBy.name,
-      at: decision.at,
-    });
+    const { from } = now.region;
+    // The characters the assistant changed (not the unchanged start and end of its lines, which
+    // stay people's) carry who asked, the model and the proposal; one record per accepted hunk.
+    const part = changedPart(replaced, written);
+    const edit = part.replaced || part.inserted ? newEditId() : undefined;
+    if (edit)
+      attributeInsert(
+        text,
+        this.session.authorship,
+        from + part.offset,
+        part.replaced.length,
+        part.inserted,
+        {
+          edit,
+          proposal: proposal.id,
+          model: proposal.model,
+          askedBy: proposal.askedBy.name,
+          at: decision.at,
+        },
+      );
     const region = anchorRegion(text, from, from + written.length);
     const rest = whole ? [] : remainders(hunk, written, (a, b) => anchorRegion(text, from + a, from + b));
     return {
@@ -209,7 +219,7 @@ export class HostApplier {
         by: decision.by,
         at: decision.at,
         region,
-        applied: { text: written, replaced, partial: !whole, edit },
+        applied: { text: written, replaced, partial: !whole, ...(edit ? { edit } : {}) },
         ...(rest.length ? { rest } : {}),
         log: outcome.log,
       },

@@ -216,10 +216,11 @@ describe('shared proposals in VS Code (a guest)', function () {
       uri: uri.toString(),
     });
     assert.equal(reverted, 1);
-    // Only the assistant's surviving characters go (its text was edited, so "two" stays gone).
-    await eventually(() => document.getText() === 'one\ngwthr3ee\n', 'the revert in the guest document');
+    // Only the assistant's surviving characters go (its text was edited, so "two" stays gone); the
+    // line break it did not change was never its own.
+    await eventually(() => document.getText() === 'one\ngw\nthr3ee\n', 'the revert in the guest document');
     await eventually(
-      () => host.document.text('notes.txt')!.toString() === 'one\ngwthr3ee\n',
+      () => host.document.text('notes.txt')!.toString() === 'one\ngw\nthr3ee\n',
       'the revert at the host',
     );
     assert.ok(!(await hoverAt(1, 1)).includes('Written by the assistant'));

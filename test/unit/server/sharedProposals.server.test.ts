@@ -286,7 +286,7 @@ describe('server process: who may propose and decide', function () {
       ]);
     };
     await waitFor(() => marks().length === 1, "the host's mark of the accepted hunk at the observer");
-    assert.deepEqual(marks(), [['ONE\n', 'Bob']]);
+    assert.deepEqual(marks(), [['ONE', 'Bob']]);
     const genuine = [...observedDoc.authorship.keys()][0];
     // Carol claims "two" was written by the assistant at Bob's request: a record and the mark, in one update.
     const carol = await client(room, token(room, 'rw', 'Carol'), 'Carol');
@@ -313,7 +313,7 @@ describe('server process: who may propose and decide', function () {
     text.insert(text.length, 'four\n');
     await waitFor(() => observedDoc.text(FILE)!.toString().endsWith('four\n'), "Bob's edit at the observer");
     assert.deepEqual([...observedDoc.authorship.keys()], [genuine]);
-    assert.deepEqual(marks(), [['ONE\n', 'Bob']]);
+    assert.deepEqual(marks(), [['ONE', 'Bob']]);
     assert.equal(observedDoc.text(FILE)!.toString(), 'ONE\ntwo\nthree\nfour\n');
   });
 

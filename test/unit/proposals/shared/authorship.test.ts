@@ -46,12 +46,13 @@ describe('shared proposals: authorship of accepted text', () => {
     for (const peer of [host, alice, bob]) {
       assert.equal(peer.text(), 'alpha\nBETA\ngamma\nDELTA\nDELTA AGAIN\nepsilon\n');
       assert.deepEqual(marked(peer), [
-        ['BETA\n', 'Alice', 'test-model', proposal.id],
-        ['DELTA\nDELTA AGAIN\n', 'Alice', 'test-model', proposal.id],
+        // Only what it changed: the line break each line kept is people's text.
+        ['BETA', 'Alice', 'test-model', proposal.id],
+        ['DELTA\nDELTA AGAIN', 'Alice', 'test-model', proposal.id],
       ]);
       // One record per accepted hunk, keeping what it replaced.
       const view = sharedAuthorshipView(peer.session.text(FILE)!, peer.session.authorship);
-      assert.deepEqual([...view.edits.values()].map((edit) => edit.replaced).sort(), ['beta\n', 'delta\n']);
+      assert.deepEqual([...view.edits.values()].map((edit) => edit.replaced).sort(), ['beta', 'delta']);
     }
   });
 
@@ -68,7 +69,7 @@ describe('shared proposals: authorship of accepted text', () => {
     syncAll([host, ...peers]);
     assert.deepEqual(
       marked(bob).map(([text]) => text),
-      ['DEL', 'TA\nDELTA AGAIN\n'],
+      ['DEL', 'TA\nDELTA AGAIN'],
     );
     // Reverting on the host removes the assistant's surviving characters, keeps Alice's.
     const text = host.session.text(FILE)!;
@@ -76,7 +77,7 @@ describe('shared proposals: authorship of accepted text', () => {
     applySharedRevert(text, host.session.authorship, plan.replacements, plan.edits);
     syncAll([host, ...peers]);
     for (const peer of [host, alice, bob]) {
-      assert.equal(peer.text(), 'alpha\nbeta\ngamma\nxyzepsilon\n');
+      assert.equal(peer.text(), 'alpha\nbeta\ngamma\nxyz\nepsilon\n');
       assert.deepEqual(marked(peer), []);
       assert.equal(peer.session.authorship.size, 0);
     }
@@ -100,6 +101,6 @@ describe('shared proposals: authorship of accepted text', () => {
     // Accepted again, it is marked again, under a new edit.
     alice.shared.decide(proposal.hunks[0].id, 'accept');
     syncAll([host, ...peers]);
-    assert.deepEqual(marked(bob), [['BETA\n', 'Alice', 'test-model', proposal.id]]);
+    assert.deepEqual(marked(bob), [['BETA', 'Alice', 'test-model', proposal.id]]);
   });
 });
