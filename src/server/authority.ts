@@ -11,6 +11,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import type { AwarenessEntry } from './protocol';
+import { tokenId } from './revocations';
 import type { CollabRole } from './token';
 
 /** Root maps only a host token may change at all. */
@@ -131,6 +132,15 @@ export class RoomAuthority {
     return true;
   }
 
+  /**
+   * Another instance's client announced `clientId` with the token whose id is `token` (with --redis):
+   * the id is that token's here too, unless someone here holds it.
+   */
+  recordRemote(clientId: number, token: string): void {
+    for (const ids of [this.owners, this.announced])
+      if (!ids.has(clientId)) ids.set(clientId, { member: undefined, token });
+  }
+
   /** The connection that holds `clientId` now (if it is open), and the token it came with. */
   ownerOf(clientId: number): { member?: AuthorityMember; token?: string } | undefined {
     const owner = this.owners.get(clientId) ?? this.announced.get(clientId);
@@ -190,9 +200,15 @@ export class RoomAuthority {
 
   private isOwner(owner: Owner, member: AuthorityMember): boolean {
     if (owner.member === member) return true;
-    // The same token is the same participant (a reconnect may overlap the old socket's close).
-    return owner.token !== undefined && owner.token === member.identity.token;
+    // The same token is the same participant (a reconnect may overlap the old socket's close). Tokens
+    // are compared by id (their signature): another instance's owners are known by it alone.
+    return sameToken(owner.token, member.identity.token);
   }
+}
+
+/** Whether two tokens (or token ids) are the same token. */
+export function sameToken(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && tokenId(a) === tokenId(b);
 }
 
 function unclaimedName(value: unknown, member: AuthorityMember, others: Iterable<AuthorityMember>): string {
