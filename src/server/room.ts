@@ -218,10 +218,19 @@ export class Room implements BatchedRoom, SharedRoom {
     return true;
   }
 
-  /** An update another instance accepted (it checked it): applied, relayed here, not published again. */
-  applyRemote(update: Uint8Array): void {
+  /**
+   * Updates another instance accepted (it checked them): applied in one transaction, so they go out
+   * here as one update event and one relayed message; never published again.
+   */
+  applyRemote(updates: readonly Uint8Array[]): void {
     if (!this.isReady || this.gone) return;
-    Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
+    Y.transact(
+      this.doc,
+      () => {
+        for (const update of updates) Y.applyUpdate(this.doc, update);
+      },
+      REMOTE_ORIGIN,
+    );
   }
 
   /**

@@ -16,8 +16,8 @@ export interface SharedRoom {
   readonly name: string;
   readonly doc: Y.Doc;
   readonly awareness: Awareness;
-  /** Applies an update another instance accepted: relayed to this room's members, not re-published. */
-  applyRemote(update: Uint8Array): void;
+  /** Applies updates another instance accepted: relayed to this room's members, not re-published. */
+  applyRemote(updates: readonly Uint8Array[]): void;
   /**
    * Applies presence another instance holds. `owners` maps each announced client id to the token id
    * of the connection that announced it, so ownership rules hold across instances.

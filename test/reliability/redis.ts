@@ -10,6 +10,8 @@ export interface RunningRedis {
   readonly url: string;
   readonly port: number;
   readonly dir: string;
+  /** The redis-server process id now (it changes with a restart). */
+  pid(): number | undefined;
   /** Stops it (SIGTERM saves; SIGKILL does not) and starts it again on the same port and folder. */
   restart(signal?: NodeJS.Signals, downMs?: number): Promise<void>;
   /** Stops it and removes its folder. */
@@ -83,6 +85,7 @@ export async function startRedis(): Promise<RunningRedis> {
     url: `redis://127.0.0.1:${port}`,
     port,
     dir,
+    pid: () => current.child.pid,
     async restart(signal: NodeJS.Signals = 'SIGKILL', downMs = 300) {
       await kill(signal);
       await new Promise((resolve) => setTimeout(resolve, downMs));

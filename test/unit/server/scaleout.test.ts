@@ -57,7 +57,9 @@ describe('server scale-out over Redis', function () {
     await redis?.stop();
   });
 
-  it('3 instances: kill -9 of one, a Redis kill -9 and clients moving: all converge, nothing lost or doubled', async () => {
+  it('3 instances: kill -9 of one, a Redis kill -9 and clients moving: all converge, nothing lost or doubled', async function () {
+    // Generous for a machine loaded by other jobs: it takes about 8 s on a quiet one.
+    this.timeout(120_000);
     const result = await runScaleoutFaults({
       instances: 3,
       rooms: 2,
@@ -122,13 +124,13 @@ describe('server scale-out over Redis', function () {
     await waitFor(
       () => alice.doc.getArray('numbers').length === 150 && bob.doc.getArray('numbers').length === 150,
       'every number on both',
-      10_000,
+      30_000,
     );
     const direct = new Redis(redis.url);
     try {
       const keys = roomKeys(room);
       let length = Infinity;
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 15_000;
       while (Date.now() < deadline) {
         length = await direct.xlen(keys.updates);
         if (length < 40) break;
