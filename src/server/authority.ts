@@ -38,11 +38,14 @@ export interface AuthorityMember {
 }
 
 export type UpdateVerdict =
-  { readonly ok: true } | { readonly ok: false; readonly action: 'close' | 'drop'; readonly reason: string };
+  | { readonly ok: true }
+  | { readonly ok: false; readonly action: 'close' | 'drop' | 'retry'; readonly reason: string };
 
 interface Owner {
   member: AuthorityMember | undefined;
   readonly token: string | undefined;
+  /** Known only from another instance's presence (with --redis). */
+  readonly remote?: boolean;
 }
 
 /** A host's request to remove the participant whose awareness client id is `clientId`. */
@@ -90,6 +93,16 @@ export class RoomAuthority {
       // Structs the room already has are a resend (a reconnect), not a claim.
       if (to <= Y.getState(this.doc.store, client)) continue;
       const owner = this.owners.get(client);
+      // Owned by a participant of another instance: these may be that person's real edits which
+      // this instance has not read from Redis yet (a client passing on a peer's edits after a
+      // restart), or a forgery. Applied neither way now; the client reconnects and re-sends, and
+      // by then the real ones are here (or the owner's presence is gone).
+      if (owner?.remote && !this.isOwner(owner, member))
+        return {
+          ok: false,
+          action: 'retry',
+          reason: `update carries client id ${client}, which a participant on another server instance holds`,
+        };
       if (owner && !this.isOwner(owner, member))
         return {
           ok: false,
@@ -138,7 +151,12 @@ export class RoomAuthority {
    */
   recordRemote(clientId: number, token: string): void {
     for (const ids of [this.owners, this.announced])
-      if (!ids.has(clientId)) ids.set(clientId, { member: undefined, token });
+      if (!ids.has(clientId)) ids.set(clientId, { member: undefined, token, remote: true });
+  }
+
+  /** That client's presence left its instance: what was known of it from there is forgotten. */
+  forgetRemote(clientId: number): void {
+    for (const ids of [this.owners, this.announced]) if (ids.get(clientId)?.remote) ids.delete(clientId);
   }
 
   /** The connection that holds `clientId` now (if it is open), and the token it came with. */

@@ -232,7 +232,7 @@ export class ClientConnection implements RoomMember {
     const verdict = authorityOf(this.room.doc).checkUpdate(this, update);
     if (verdict.ok) return true;
     this.context.metrics.updatesDropped.inc({
-      reason: verdict.action === 'close' ? 'forged_client' : 'host_only',
+      reason: { close: 'forged_client', retry: 'remote_owner', drop: 'host_only' }[verdict.action],
     });
     this.context.log({
       level: 'warn',
@@ -242,6 +242,7 @@ export class ClientConnection implements RoomMember {
       reason: verdict.reason,
     });
     if (verdict.action === 'close') this.close(CloseCode.forbidden, verdict.reason);
+    else if (verdict.action === 'retry') this.close(CloseCode.tryAgainLater, verdict.reason);
     else this.send(encodePermissionDenied(verdict.reason));
     return false;
   }

@@ -147,7 +147,12 @@ export class RedisRooms implements SharedRooms {
       );
       connection.on('reconnecting', () => this.reconnects.inc({ connection: name }));
     }
-    this.commands.on('ready', () => this.scheduleFlush(0));
+    this.commands.on('ready', () => {
+      // Back: what waited goes at once, not after the retry pause.
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.scheduleFlush(0);
+    });
     this.reader.on('close', () => {
       this.readerClientId = undefined;
       this.catchUpNeeded = true;
@@ -287,7 +292,11 @@ export class RedisRooms implements SharedRooms {
     if (this.stopped && delay > 0) return;
     if (this.outbox.length === 0 || this.flushing || this.retryTimer) return;
     if (delay === 0) {
-      this.flushing = this.flush().finally(() => (this.flushing = undefined));
+      this.flushing = this.flush().then((written) => {
+        this.flushing = undefined;
+        // What was appended meanwhile goes now; after a failure, everything goes after a pause.
+        this.scheduleFlush(written ? 0 : RETRY_MS);
+      });
       return;
     }
     this.retryTimer = setTimeout(() => {
@@ -297,7 +306,7 @@ export class RedisRooms implements SharedRooms {
   }
 
   /** Writes the outbox in one pipeline; on failure it all stays, in order, for the next attempt. */
-  private async flush(): Promise<void> {
+  private async flush(): Promise<boolean> {
     const batch = this.outbox;
     this.outbox = [];
     const pipeline = this.commands.pipeline();
@@ -333,10 +342,9 @@ export class RedisRooms implements SharedRooms {
         pending: this.outbox.length,
         error: String(error),
       });
-      this.scheduleFlush(RETRY_MS);
-      return;
+      return false;
     }
-    if (this.outbox.length > 0) queueMicrotask(() => this.scheduleFlush(0));
+    return true;
   }
 
   compact(room: SharedRoom): void {

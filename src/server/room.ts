@@ -249,6 +249,7 @@ export class Room implements BatchedRoom, SharedRoom {
     for (const entry of entries) {
       if (entry.state === 'null') {
         this.awarenessOwner.delete(entry.clientId);
+        authority.forgetRemote(entry.clientId);
         continue;
       }
       this.awarenessOwner.set(entry.clientId, REMOTE_MEMBER);
@@ -262,7 +263,11 @@ export class Room implements BatchedRoom, SharedRoom {
   removeRemoteAwareness(clientIds: readonly number[]): void {
     if (!this.isReady || this.gone) return;
     const ids = clientIds.filter((id) => this.awarenessOwner.get(id) === REMOTE_MEMBER);
-    for (const id of ids) this.awarenessOwner.delete(id);
+    const authority = authorityOf(this.doc);
+    for (const id of ids) {
+      this.awarenessOwner.delete(id);
+      authority.forgetRemote(id);
+    }
     if (ids.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, ids, REMOTE_ORIGIN);
   }
 

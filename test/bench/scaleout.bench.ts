@@ -149,16 +149,25 @@ async function runRound(
     measuring = false;
     const cpuAfter = totalCpuMs(pids);
     const redisAfter = redis ? cpuMs(redis.pid()) : 0;
-    let lost = missing();
+    const clientsLacking = missing();
+    // Redis must hold every keystroke too (the last ones may still be on their way for a moment).
+    let storedLacking = 0;
     if (redis) {
-      await sleep(200);
-      for (const [room, tokens] of expected) {
-        const stored = await storedRoom(redis.url, room);
-        const have = new Set(stored.getArray<string>('log').toArray());
-        for (const token of tokens) if (!have.has(token)) lost++;
-        stored.destroy();
-      }
+      const storeDeadline = Date.now() + 5_000;
+      do {
+        storedLacking = 0;
+        for (const [room, tokens] of expected) {
+          const stored = await storedRoom(redis.url, room);
+          const have = new Set(stored.getArray<string>('log').toArray());
+          for (const token of tokens) if (!have.has(token)) storedLacking++;
+          stored.destroy();
+        }
+        if (storedLacking > 0) await sleep(100);
+      } while (storedLacking > 0 && Date.now() < storeDeadline);
     }
+    if (clientsLacking + storedLacking > 0)
+      console.log(`${label}: ${clientsLacking} keystrokes some client lacks, ${storedLacking} Redis lacks`);
+    const lost = clientsLacking + storedLacking;
     const updates = clients.reduce((sum, client) => sum + client.typed.length, 0);
     return { samples, updates, cpuMs: cpuAfter - cpuBefore, redisCpuMs: redisAfter - redisBefore, lost };
   } finally {

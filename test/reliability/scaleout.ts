@@ -89,12 +89,18 @@ export async function runScaleoutFaults(options: ScaleoutFaultOptions): Promise<
   const servers: RunningServer[] = [];
   const typists: Typist[] = [];
   let typing = true;
+  const closes: string[] = [];
   try {
     for (const port of ports) servers.push(await startTandem(['--redis', redis.url], port));
     for (let r = 0; r < options.rooms; r++)
       for (let c = 0; c < options.clientsPerRoom; c++) {
         const instance = (r + c) % options.instances;
-        typists.push({ ...connect(servers[instance].url, `scaleout-${r}`, `c${r}.${c}`), instance });
+        const typist = { ...connect(servers[instance].url, `scaleout-${r}`, `c${r}.${c}`), instance };
+        typist.provider.on('connection-close', (event: CloseEvent | null) => {
+          if (event && event.code !== 1006 && event.code !== 1005)
+            closes.push(`${typist.name}: closed ${event.code} ${event.reason}`);
+        });
+        typists.push(typist);
       }
     await Promise.all(typists.map((typist) => synced(typist.provider)));
     // Every client types ~40 keystrokes a second, and edits a shared text at random, online or not.
@@ -158,6 +164,13 @@ export async function runScaleoutFaults(options: ScaleoutFaultOptions): Promise<
     const deadline = Date.now() + 30_000;
     while (!sameState() && Date.now() < deadline) await sleep(50);
     const converged = sameState();
+    if (!converged) for (const line of closes) options.log(line);
+    if (!converged)
+      for (const typist of typists)
+        options.log(
+          `not converged: ${typist.name} on instance ${typist.instance}, connected ${typist.provider.wsconnected}, ` +
+            `${typist.log.length} tokens, state ${JSON.stringify([...Y.decodeStateVector(Y.encodeStateVector(typist.doc))])}`,
+        );
     // The last commit window and outbox flush, then every copy is read back.
     await sleep(300);
     let updatesLost = 0;
