@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import * as Y from 'yjs';
 import type { CollabLogger } from './log';
 import { Counter, Gauge, Histogram, type ServerMetrics } from './metrics';
+import { RedisOutbox, RETRY_MS } from './redisOutbox';
 import { RedisPresence } from './redisPresence';
 import {
   COMPACT_ROOM,
@@ -43,10 +44,6 @@ const READ_COUNT = 1000;
 const LEASE_MS = 10_000;
 /** Entries a snapshot holds stay this long in the stream for readers a little behind. */
 const RETENTION_MS = 60_000;
-/** Retry pause for the outbox while Redis is unreachable. */
-const RETRY_MS = 250;
-/** Control entries (revocations) kept in the control stream. */
-const CONTROL_MAXLEN = 10_000;
 
 type StreamEntry = [Buffer, Buffer[]];
 type StreamReply = [Buffer, StreamEntry[]][] | null;
@@ -57,10 +54,6 @@ interface Followed {
   /** The last stream id applied (or skipped as this instance's own). */
   lastId: string;
 }
-
-type OutboxItem =
-  | { readonly kind: 'update'; readonly room: string; readonly update: Uint8Array }
-  | { readonly kind: 'revoke'; readonly entry: RevokedToken };
 
 function fieldsOf(raw: Buffer[]): Map<string, Buffer> {
   const fields = new Map<string, Buffer>();
@@ -93,9 +86,7 @@ export class RedisRooms implements SharedRooms {
   private readonly reader: Redis;
   private readonly presence: RedisPresence;
   private readonly followed = new Map<string, Followed>();
-  private outbox: OutboxItem[] = [];
-  private flushing: Promise<void> | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly outbox: RedisOutbox;
   private readonly compacting = new Map<string, Promise<void>>();
   private controlId = '0-0';
   private readerClientId: number | undefined;
@@ -145,14 +136,15 @@ export class RedisRooms implements SharedRooms {
       connection.on('error', (error: Error) =>
         this.log({ level: 'warn', msg: 'redis error', connection: name, error: error.message }),
       );
-      connection.on('reconnecting', () => this.reconnects.inc({ connection: name }));
+      // The first 'ready' is the connection at start; every later one is a reconnection.
+      let connectedBefore = false;
+      connection.on('ready', () => {
+        if (connectedBefore) this.reconnects.inc({ connection: name });
+        connectedBefore = true;
+      });
     }
-    this.commands.on('ready', () => {
-      // Back: what waited goes at once, not after the retry pause.
-      clearTimeout(this.retryTimer);
-      this.retryTimer = undefined;
-      this.scheduleFlush(0);
-    });
+    this.outbox = new RedisOutbox(this.commands, this.instanceId, this.metrics, this.log);
+    this.commands.on('ready', () => this.outbox.reconnected());
     this.reader.on('close', () => {
       this.readerClientId = undefined;
       this.catchUpNeeded = true;
@@ -233,8 +225,7 @@ export class RedisRooms implements SharedRooms {
   }
 
   revoke(entry: RevokedToken): void {
-    this.outbox.push({ kind: 'revoke', entry });
-    this.scheduleFlush(0);
+    this.outbox.addRevocation(entry);
   }
 
   async open(room: SharedRoom, seed: () => Promise<Uint8Array>): Promise<OpenedRoom> {
@@ -284,67 +275,7 @@ export class RedisRooms implements SharedRooms {
   }
 
   append(updates: readonly StoredUpdate[]): void {
-    for (const { room, update } of updates) this.outbox.push({ kind: 'update', room, update });
-    this.scheduleFlush(0);
-  }
-
-  private scheduleFlush(delay: number): void {
-    if (this.stopped && delay > 0) return;
-    if (this.outbox.length === 0 || this.flushing || this.retryTimer) return;
-    if (delay === 0) {
-      this.flushing = this.flush().then((written) => {
-        this.flushing = undefined;
-        // What was appended meanwhile goes now; after a failure, everything goes after a pause.
-        this.scheduleFlush(written ? 0 : RETRY_MS);
-      });
-      return;
-    }
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.scheduleFlush(0);
-    }, delay);
-  }
-
-  /** Writes the outbox in one pipeline; on failure it all stays, in order, for the next attempt. */
-  private async flush(): Promise<boolean> {
-    const batch = this.outbox;
-    this.outbox = [];
-    const pipeline = this.commands.pipeline();
-    // One entry per room per flush: the updates of one commit window, merged.
-    const byRoom = new Map<string, Uint8Array[]>();
-    for (const item of batch) {
-      if (item.kind === 'update') {
-        const list = byRoom.get(item.room) ?? [];
-        list.push(item.update);
-        byRoom.set(item.room, list);
-      } else {
-        const text = JSON.stringify(item.entry);
-        pipeline.hset(REVOKED_KEY, item.entry.id, text);
-        pipeline.xadd(CONTROL_KEY, 'MAXLEN', '~', CONTROL_MAXLEN, '*', 'k', 'revoke', 'e', text);
-      }
-    }
-    for (const [room, updates] of byRoom) {
-      const update = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
-      pipeline.xadd(roomKeys(room).updates, '*', 'i', this.instanceId, 'u', Buffer.from(update));
-    }
-    try {
-      const replies = await pipeline.exec();
-      const failed = (replies ?? []).find(([error]) => error);
-      if (!replies || failed) throw failed?.[0] ?? new Error('pipeline not run');
-      this.metrics.storedUpdates.add(batch.filter((item) => item.kind === 'update').length);
-    } catch (error) {
-      // Written twice at worst (a reply lost after the write): applying an update twice changes nothing.
-      this.outbox = batch.concat(this.outbox);
-      this.metrics.storageErrors.inc();
-      this.log({
-        level: 'warn',
-        msg: 'redis write deferred',
-        pending: this.outbox.length,
-        error: String(error),
-      });
-      return false;
-    }
-    return true;
+    for (const { room, update } of updates) this.outbox.addUpdate(room, update);
   }
 
   compact(room: SharedRoom): void {
@@ -481,14 +412,9 @@ export class RedisRooms implements SharedRooms {
 
   async shutdown(): Promise<void> {
     // What this instance accepted goes to Redis first (for a few seconds at most if Redis is away).
-    const deadline = Date.now() + 3000;
-    while ((this.outbox.length > 0 || this.flushing) && Date.now() < deadline) {
-      this.scheduleFlush(0);
-      await (this.flushing ?? sleep(50));
-    }
+    await this.outbox.drain(3000);
     await Promise.race([Promise.allSettled([...this.compacting.values()]), sleep(3000)]);
     this.stopped = true;
-    clearTimeout(this.retryTimer);
     this.presence.stop();
     await this.disconnectAll();
     await this.readLoop;

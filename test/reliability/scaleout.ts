@@ -11,7 +11,7 @@ import { LOAD_ROOM, roomKeys } from '../../src/server/redisKeys';
 import { signToken } from '../../src/server/token';
 import { seededRandom } from '../support/seededRandom';
 import { type RunningRedis, startRedis } from './redis';
-import { freePort, reliabilitySecret, type RunningServer, startTandem } from './servers';
+import { freePort, httpGet, reliabilitySecret, type RunningServer, startTandem } from './servers';
 
 export interface ScaleoutFaultOptions {
   readonly instances: number;
@@ -31,6 +31,8 @@ export interface ScaleoutFaultResult {
   /** Tokens missing from the rooms as Redis stores them. */
   readonly storedLost: number;
   readonly clientsMoved: number;
+  /** Reconnections to Redis the last instance's /metrics counted (Redis was restarted once). */
+  readonly redisReconnects: number;
   readonly seconds: number;
 }
 
@@ -201,9 +203,14 @@ export async function runScaleoutFaults(options: ScaleoutFaultOptions): Promise<
       storedLost += check(stored.getArray<string>('log').toArray(), expected);
       stored.destroy();
     }
+    const metrics = (await httpGet(servers[servers.length - 1].port, '/metrics')).body;
+    let redisReconnects = 0;
+    for (const match of metrics.matchAll(/^tandem_redis_reconnects_total\{[^}]*\} (\d+)$/gm))
+      redisReconnects += Number(match[1]);
     return {
       typed,
       updatesLost,
+      redisReconnects,
       duplicatedUpdates,
       converged,
       storedLost,

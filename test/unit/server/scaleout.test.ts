@@ -78,6 +78,10 @@ describe('server scale-out over Redis', function () {
     assert.equal(result.duplicatedUpdates, 0);
     assert.equal(result.storedLost, 0, 'Redis does not hold every keystroke');
     assert.ok(result.clientsMoved >= 2);
+    assert.ok(
+      result.redisReconnects >= 2,
+      `${result.redisReconnects} Redis reconnections counted in /metrics`,
+    );
   });
 
   it('an edit on one instance reaches the clients of the others, and a burst reaches Redis whole', async () => {
