@@ -184,7 +184,10 @@ export class RedisRooms implements SharedRooms {
       await Promise.all([this.commands.connect(), this.reader.connect(), this.presence.connect()]);
     } catch (error) {
       await this.disconnectAll();
-      throw new Error(`cannot reach Redis at ${this.url}: ${(error as Error).message}`);
+      // The URL may carry a password: it is not repeated in the message.
+      throw new Error(
+        `cannot reach Redis at ${this.url.replace(/\/\/[^@/]*@/, '//***@')}: ${(error as Error).message}`,
+      );
     }
     this.presence.start((entries) => this.measureStreams(entries), this.followedRooms());
     this.readLoop = this.runReader();

@@ -84,6 +84,17 @@ describe('server scale-out over Redis', function () {
     );
   });
 
+  it('refuses to start when Redis cannot be reached, without repeating its password', async () => {
+    await assert.rejects(
+      startCollabServer({ secret, sharedRooms: redisRooms('redis://:hunter2@127.0.0.1:1') }),
+      (error: Error) => {
+        assert.match(error.message, /cannot reach Redis at redis:\/\/\*\*\*@127\.0\.0\.1:1/);
+        assert.doesNotMatch(error.message, /hunter2/);
+        return true;
+      },
+    );
+  });
+
   it('an edit on one instance reaches the clients of the others, and a burst reaches Redis whole', async () => {
     const [a, b] = [await instance(), await instance()];
     const room = 'relay';
