@@ -61,6 +61,13 @@ function fieldsOf(raw: Buffer[]): Map<string, Buffer> {
   return fields;
 }
 
+/** One field of a stream entry, without decoding the others. */
+function fieldOf(raw: Buffer[], name: string): Buffer | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2)
+    if (raw[i].length === name.length && raw[i].toString() === name) return raw[i + 1];
+  return undefined;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface RedisRoomsOptions {
@@ -79,6 +86,8 @@ export function redisRooms(url: string, options: RedisRoomsOptions = {}): Shared
 
 export class RedisRooms implements SharedRooms {
   readonly instanceId = randomBytes(8).toString('hex');
+  /** The instance id as stream entries carry it, to recognise this instance's own entries. */
+  private readonly ownId = Buffer.from(this.instanceId);
   readonly kind = 'redis';
   /** Commands, writes and snapshots. Fails fast while disconnected: the outbox retries. */
   private readonly commands: Redis;
@@ -281,11 +290,12 @@ export class RedisRooms implements SharedRooms {
     for (const { room, update } of updates) this.outbox.addUpdate(room, update);
   }
 
-  compact(room: SharedRoom): void {
+  compact(room: SharedRoom, encoded: Uint8Array): void {
     const followed = this.followed.get(room.name);
     if (!followed || followed.room !== room || this.compacting.has(room.name)) return;
-    // The state and the id it reaches are taken together: the state holds every entry up to lastId.
-    const state = Buffer.from(Y.encodeStateAsUpdate(room.doc));
+    // The state and the id it reaches are taken together (the caller encoded the document in this
+    // same turn): the state holds every entry up to lastId.
+    const state = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
     const upto = followed.lastId;
     const { keys } = followed;
     const run = (async () => {
@@ -376,9 +386,9 @@ export class RedisRooms implements SharedRooms {
       for (const [idBuffer, raw] of entries) {
         const id = idBuffer.toString();
         followed.lastId = id;
-        const fields = fieldsOf(raw);
-        if (fields.get('i')?.toString() === this.instanceId) continue;
-        const update = fields.get('u');
+        // This instance's own entry: skipped on its instance id alone (it applied those updates).
+        if (fieldOf(raw, 'i')?.equals(this.ownId)) continue;
+        const update = fieldOf(raw, 'u');
         if (!update) continue;
         const lag = Math.max(0, now - Number(id.slice(0, id.indexOf('-')))) / 1000;
         this.lastLagSeconds = lag;

@@ -404,10 +404,12 @@ export class Room implements BatchedRoom, SharedRoom {
     const { shared } = this.context;
     if (shared) {
       // One instance at a time folds the shared stream (a lease in Redis); whoever does, it is done.
-      shared.compact(this);
+      // One encoding serves the snapshot, the exact stored size and the next new clients' sync.
+      const state = this.encodedState();
+      shared.compact(this, state);
       this.logCount = 0;
       this.logBytes = 0;
-      this.storedBytes = this.encodedState().byteLength;
+      this.storedBytes = state.byteLength;
       return;
     }
     const started = performance.now();

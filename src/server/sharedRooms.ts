@@ -54,8 +54,11 @@ export interface SharedRooms {
   close(room: SharedRoom): void;
   /** Publishes updates this instance accepted (in order); never throws: what cannot go now goes later. */
   append(updates: readonly StoredUpdate[]): void;
-  /** Folds the room's stored log into a snapshot if no other instance is doing so (asynchronous). */
-  compact(room: SharedRoom): void;
+  /**
+   * Folds the room's stored log into a snapshot if no other instance is doing so (asynchronous).
+   * `state` is `room.doc` encoded now (the room keeps that encoding for its sync replies too).
+   */
+  compact(room: SharedRoom, state: Uint8Array): void;
   /** Publishes a change of this instance's own members' presence in a room. */
   publishAwareness(room: SharedRoom, clientIds: readonly number[]): void;
   /** Every revocation in force now (read at start). */
