@@ -17,7 +17,21 @@ import { storedRoom } from '../reliability/scaleout';
 import { reliabilitySecret, type RunningServer, startTandem } from '../reliability/servers';
 import { quantile, round, writeSuiteResult } from './results';
 
-const INSTANCES = 3;
+/**
+ * Instances the rooms' clients are spread over: 3, or TANDEM_BENCH_SCALEOUT_INSTANCES (1 shows the
+ * cost of Redis alone; 2 and 3 how the cost grows with the instances one room spans).
+ */
+const INSTANCES = Number(process.env.TANDEM_BENCH_SCALEOUT_INSTANCES ?? 3);
+if (!Number.isInteger(INSTANCES) || INSTANCES < 1)
+  throw new Error(`TANDEM_BENCH_SCALEOUT_INSTANCES must be a whole number from 1: ${INSTANCES}`);
+/**
+ * How clients pick an instance: `spread` (default: client i of a room to instance i mod n, so every
+ * room spans every instance) or `room` (TANDEM_BENCH_SCALEOUT_ROUTING=room: a room's clients all on
+ * instance r mod n, as a load balancer hashing the room path does; no cross-instance deliveries).
+ */
+const ROUTING = process.env.TANDEM_BENCH_SCALEOUT_ROUTING ?? 'spread';
+if (ROUTING !== 'spread' && ROUTING !== 'room')
+  throw new Error(`TANDEM_BENCH_SCALEOUT_ROUTING must be spread or room: ${ROUTING}`);
 const ROOMS = 4;
 const CLIENTS_PER_ROOM = 9;
 /** Each client types one keystroke every 150-250 ms (about 180 updates/s in all). */
@@ -80,7 +94,7 @@ async function runRound(
   for (let r = 0; r < ROOMS; r++)
     for (let c = 0; c < CLIENTS_PER_ROOM; c++) {
       const room = `${label}-room-${r}`;
-      const instance = c % servers.length;
+      const instance = (ROUTING === 'room' ? r : c) % servers.length;
       const doc = new Y.Doc();
       const provider = new WebsocketProvider(servers[instance].url, room, doc, {
         WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -216,11 +230,11 @@ async function main(): Promise<void> {
     const cross = cluster.samples.filter((sample) => !sample.sameInstance).map((sample) => sample.ms);
     const singleMs = alone.samples.map((sample) => sample.ms);
     console.log(
-      `3 instances: ${cluster.updates} updates, ${cross.length} cross-instance deliveries, Redis CPU ${round(
+      `${INSTANCES} instance(s) on Redis (routing: ${ROUTING}): ${cluster.updates} updates, ${cross.length} cross-instance deliveries, Redis CPU ${round(
         (cluster.redisCpuMs * 1000) / cluster.updates,
       )} ms per 1k updates (not counted below); 1 instance: ${alone.updates} updates`,
     );
-    writeSuiteResult('scaleout', {
+    const figures = {
       instances: INSTANCES,
       clients: ROOMS * CLIENTS_PER_ROOM,
       rooms: ROOMS,
@@ -230,7 +244,13 @@ async function main(): Promise<void> {
       server_cpu_ms_per_1k_updates: round((cluster.cpuMs * 1000) / cluster.updates),
       single_instance_cpu_ms_per_1k_updates: round((alone.cpuMs * 1000) / alone.updates),
       updates_lost: cluster.lost + alone.lost,
-    });
+    };
+    // Only the issue's setting (3 instances, rooms spread) goes to results.json; others are printed.
+    if (INSTANCES === 3 && ROUTING === 'spread') writeSuiteResult('scaleout', figures);
+    else
+      console.log(
+        `scaleout (${INSTANCES} instance(s), routing ${ROUTING}, not written): ${JSON.stringify(figures)}`,
+      );
   } finally {
     await Promise.all([...instances, ...(single ? [single] : [])].map((server) => server.stop('SIGTERM')));
     await redis.stop();
