@@ -21,6 +21,7 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import type { AwarenessEntry } from './protocol';
 import { locateUpdate, type LocatedUpdate, type Place } from './updatePlaces';
+import { tokenId } from './revocations';
 import type { CollabRole } from './token';
 
 /** Root maps only a host token may change at all. */
@@ -63,11 +64,14 @@ export interface AuthorityMember {
 }
 
 export type UpdateVerdict =
-  { readonly ok: true } | { readonly ok: false; readonly action: 'close' | 'drop'; readonly reason: string };
+  | { readonly ok: true }
+  | { readonly ok: false; readonly action: 'close' | 'drop' | 'retry'; readonly reason: string };
 
 interface Owner {
   member: AuthorityMember | undefined;
   readonly token: string | undefined;
+  /** Known only from another instance's presence (with --redis). */
+  readonly remote?: boolean;
 }
 
 /** A host's request to remove the participant whose awareness client id is `clientId`. */
@@ -146,6 +150,16 @@ export class RoomAuthority {
       // Structs the room already has are a resend (a reconnect), not a claim.
       if (to <= Y.getState(this.doc.store, client)) continue;
       const owner = this.owners.get(client);
+      // Owned by a participant of another instance: these may be that person's real edits which
+      // this instance has not read from Redis yet (a client passing on a peer's edits after a
+      // restart), or a forgery. Applied neither way now; the client reconnects and re-sends, and
+      // by then the real ones are here (or the owner's presence is gone).
+      if (owner?.remote && !this.isOwner(owner, member))
+        return {
+          ok: false,
+          action: 'retry',
+          reason: `update carries client id ${client}, which a participant on another server instance holds`,
+        };
       if (owner && !this.isOwner(owner, member))
         return {
           ok: false,
@@ -267,6 +281,20 @@ export class RoomAuthority {
     return true;
   }
 
+  /**
+   * Another instance's client announced `clientId` with the token whose id is `token` (with --redis):
+   * the id is that token's here too, unless someone here holds it.
+   */
+  recordRemote(clientId: number, token: string): void {
+    for (const ids of [this.owners, this.announced])
+      if (!ids.has(clientId)) ids.set(clientId, { member: undefined, token, remote: true });
+  }
+
+  /** That client's presence left its instance: what was known of it from there is forgotten. */
+  forgetRemote(clientId: number): void {
+    for (const ids of [this.owners, this.announced]) if (ids.get(clientId)?.remote) ids.delete(clientId);
+  }
+
   /** The connection that holds `clientId` now (if it is open), and the token it came with. */
   ownerOf(clientId: number): { member?: AuthorityMember; token?: string } | undefined {
     const owner = this.owners.get(clientId) ?? this.announced.get(clientId);
@@ -344,9 +372,15 @@ export class RoomAuthority {
 
   private isOwner(owner: Owner, member: AuthorityMember): boolean {
     if (owner.member === member) return true;
-    // The same token is the same participant (a reconnect may overlap the old socket's close).
-    return owner.token !== undefined && owner.token === member.identity.token;
+    // The same token is the same participant (a reconnect may overlap the old socket's close). Tokens
+    // are compared by id (their signature): another instance's owners are known by it alone.
+    return sameToken(owner.token, member.identity.token);
   }
+}
+
+/** Whether two tokens (or token ids) are the same token. */
+export function sameToken(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && tokenId(a) === tokenId(b);
 }
 
 function unclaimedName(value: unknown, member: AuthorityMember, others: Iterable<AuthorityMember>): string {

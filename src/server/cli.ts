@@ -15,6 +15,8 @@ export interface ServeCommand {
   readonly commitWindowMs: number | undefined;
   readonly trustProxy: boolean;
   readonly deleteIdleAfterMs: number | undefined;
+  /** Redis shared by several instances serving the same rooms (`--redis` or TANDEM_REDIS_URL). */
+  readonly redisUrl: string | undefined;
 }
 
 /** `rooms ls` / `rooms rm <room>` on a data directory (with the server stopped). */
@@ -48,6 +50,9 @@ Options:
   --host H                  interface to listen on (default 127.0.0.1)
   --port P                  port, 0 for any free one (default 1234)
   --data DIR                store rooms durably in DIR (SQLite); in memory only when absent
+  --redis URL               share rooms with every other instance given the same Redis, e.g.
+                            redis://10.0.0.5:6379/0 (rediss:// for TLS): Redis holds the rooms
+                            (instead of --data), their updates, presence and revocations
   --max-message-bytes N     largest message accepted, else close 1009 (default ${16 * MiB})
   --messages-per-second N   per-connection message rate (default ${defaultLimits.messagesPerSecond})
   --bytes-per-second N      per-connection byte rate (default ${defaultLimits.bytesPerSecond})
@@ -74,6 +79,8 @@ Options:
 Environment:
   TANDEM_SECRET             the token signing secret (required unless --no-auth)
   TANDEM_METRICS_TOKEN      when set, /metrics needs "Authorization: Bearer <it>"
+  TANDEM_REDIS_URL          the Redis URL when --redis is not given (keeps a password off the
+                            command line)
 `;
 
 const numericLimitFlags: Record<string, keyof CollabLimits> = {
@@ -119,7 +126,10 @@ function positiveInteger(flag: string, text: string, allowZero = false): number 
 }
 
 /** Parses argv (without node and the script). Throws an Error whose message tells what to fix. */
-export function parseCli(args: readonly string[]): CliCommand {
+export function parseCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): CliCommand {
   if (args[0] === 'token') return parseTokenCommand(args.slice(1));
   if (args[0] === 'rooms') return parseRoomsCommand(args.slice(1));
   const flags = readFlags(args, new Set(['--no-auth', '--trust-proxy', '--help', '-h']));
@@ -135,6 +145,7 @@ export function parseCli(args: readonly string[]): CliCommand {
     '--commit-window',
     '--delete-idle-after',
     '--trust-proxy',
+    '--redis',
     ...Object.keys(numericLimitFlags),
   ]);
   for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown option ${name}`);
@@ -157,7 +168,24 @@ export function parseCli(args: readonly string[]): CliCommand {
   const commitWindow = flags.get('--commit-window');
   const commitWindowMs =
     commitWindow === undefined ? undefined : positiveInteger('--commit-window', commitWindow);
+  const redisUrl = flags.get('--redis') ?? (env.TANDEM_REDIS_URL || undefined);
+  if (redisUrl !== undefined) {
+    let protocol = '';
+    try {
+      protocol = new URL(redisUrl).protocol;
+    } catch {
+      // Reported below.
+    }
+    if (protocol !== 'redis:' && protocol !== 'rediss:')
+      throw new Error(
+        `--redis needs a redis:// or rediss:// URL, got "${redisUrl.replace(/\/\/[^@/]*@/, '//***@')}"`,
+      );
+    if (dataDir !== undefined)
+      throw new Error('--redis and --data exclude each other: with Redis, Redis holds the rooms');
+  }
   const deleteIdle = flags.get('--delete-idle-after');
+  if (deleteIdle !== undefined && redisUrl !== undefined)
+    throw new Error('--delete-idle-after works with --data only; with --redis, expire idle rooms in Redis');
   if (deleteIdle !== undefined && dataDir === undefined)
     throw new Error('--delete-idle-after needs --data (rooms in memory are gone at exit anyway)');
   return {
@@ -172,6 +200,7 @@ export function parseCli(args: readonly string[]): CliCommand {
     commitWindowMs,
     trustProxy: flags.has('--trust-proxy'),
     deleteIdleAfterMs: deleteIdle === undefined ? undefined : parseDuration(deleteIdle),
+    redisUrl,
   };
 }
 

@@ -1,7 +1,7 @@
 // One client's WebSocket in a room: decodes its messages, enforces its role and rate limits, and
 // sends it what the room relays.
 import type { RawData, WebSocket } from 'ws';
-import { authorityOf, decodeControl, encodeStampedName, messageControl } from './authority';
+import { authorityOf, decodeControl, encodeStampedName, messageControl, sameToken } from './authority';
 import { type CollabLimits, RateBucket } from './limits';
 import type { CollabLogger } from './log';
 import type { ServerMetrics } from './metrics';
@@ -232,7 +232,7 @@ export class ClientConnection implements RoomMember {
     const verdict = authorityOf(this.room.doc).checkUpdate(this, update);
     if (verdict.ok) return true;
     this.context.metrics.updatesDropped.inc({
-      reason: verdict.action === 'close' ? 'forged_client' : 'host_only',
+      reason: { close: 'forged_client', retry: 'remote_owner', drop: 'host_only' }[verdict.action],
     });
     this.context.log({
       level: 'warn',
@@ -242,6 +242,7 @@ export class ClientConnection implements RoomMember {
       reason: verdict.reason,
     });
     if (verdict.action === 'close') this.close(CloseCode.forbidden, verdict.reason);
+    else if (verdict.action === 'retry') this.close(CloseCode.tryAgainLater, verdict.reason);
     else this.send(encodePermissionDenied(verdict.reason));
     return false;
   }
@@ -256,7 +257,7 @@ export class ClientConnection implements RoomMember {
     }
     const owner = authorityOf(this.room.doc).ownerOf(request.clientId);
     const token = owner?.member?.identity.token ?? owner?.token;
-    if (owner?.member === this || (token !== undefined && token === this.identity.token)) return;
+    if (owner?.member === this || sameToken(token, this.identity.token)) return;
     const identity = (owner?.member as ClientConnection | undefined)?.identity;
     if (token !== undefined) this.context.revoke?.(token, identity ?? { ...this.identity, name: '', token });
     this.context.log({
@@ -268,7 +269,7 @@ export class ClientConnection implements RoomMember {
     // Every open connection with that token goes: one invite link is one participant's.
     for (const member of this.room.members) {
       const connection = member as ClientConnection;
-      if (connection === owner?.member || (token !== undefined && connection.identity?.token === token))
+      if (connection === owner?.member || sameToken(token, connection.identity?.token))
         connection.close(CloseCode.forbidden, 'removed from the session by the host');
     }
   }

@@ -1,6 +1,7 @@
 // dist/server.js: the standalone collaboration server and its `token` command.
 import { type CliCommand, parseCli, type RoomsCommand, usage } from './cli';
 import { jsonLineLogger } from './log';
+import { redisRooms } from './redisRooms';
 import { startCollabServer } from './server';
 import { signToken } from './token';
 
@@ -53,7 +54,7 @@ function runRoomsCommand(command: RoomsCommand): void {
 async function main(): Promise<void> {
   let command: CliCommand;
   try {
-    command = parseCli(process.argv.slice(2));
+    command = parseCli(process.argv.slice(2), process.env);
   } catch (error) {
     fail(`${(error as Error).message}\n\n${usage}`);
   }
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
       trustProxy: command.trustProxy,
       deleteIdleAfterMs: command.deleteIdleAfterMs,
       metricsToken: process.env.TANDEM_METRICS_TOKEN || undefined,
+      sharedRooms: command.redisUrl ? redisRooms(command.redisUrl) : undefined,
     });
   } catch (error) {
     fail((error as Error).message);

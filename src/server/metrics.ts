@@ -158,6 +158,8 @@ export class ServerMetrics {
     [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
   );
   private readonly gauges: Gauge[];
+  /** Families only some servers have (e.g. Redis figures with --redis), rendered after the rest. */
+  private readonly extra: { render(): string }[] = [];
 
   constructor(read: { connections: () => number; roomsLoaded: () => number }) {
     this.gauges = [
@@ -170,6 +172,10 @@ export class ServerMetrics {
       ),
       new Gauge('nodejs_heap_used_bytes', 'V8 heap in use.', () => process.memoryUsage().heapUsed),
     ];
+  }
+
+  addFamily(...families: { render(): string }[]): void {
+    this.extra.push(...families);
   }
 
   render(): string {
@@ -197,6 +203,7 @@ export class ServerMetrics {
       this.storedUpdates,
       this.storageErrors,
       this.storageWriteSeconds,
+      ...this.extra,
     ];
     return families.map((family) => family.render()).join('\n') + '\n';
   }

@@ -43,9 +43,17 @@ export class Revocations {
   }
 
   /** Revokes a token; stored before it returns when there is a data directory. */
-  add(token: string, details: Omit<RevokedToken, 'id' | 'at'>): void {
+  add(token: string, details: Omit<RevokedToken, 'id' | 'at'>): RevokedToken {
     const id = tokenId(token);
-    this.entries.set(id, { id, at: Date.now(), ...details });
+    const entry = { id, at: Date.now(), ...details };
+    this.record(entry);
+    return entry;
+  }
+
+  /** Keeps a revocation made here or (with --redis) on another instance. */
+  record(entry: RevokedToken): void {
+    if (typeof entry?.id !== 'string' || entry.id.length === 0) return;
+    this.entries.set(entry.id, entry);
     this.save();
   }
 

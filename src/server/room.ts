@@ -2,10 +2,19 @@
 // each turn's updates as one merged message (updateBatch.ts stores them in a group commit after).
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { authorityOf } from './authority';
 import type { CollabLimits } from './limits';
 import type { CollabLogger } from './log';
 import type { ServerMetrics } from './metrics';
-import { type AwarenessEntry, encodeAwareness, encodeUpdate, writeAwarenessEntries } from './protocol';
+import {
+  type AwarenessEntry,
+  encodeAwareness,
+  encodeUpdate,
+  readAwarenessEntries,
+  writeAwarenessEntries,
+} from './protocol';
+import { tokenId } from './revocations';
+import { REMOTE_ORIGIN, type SharedRoom, type SharedRooms } from './sharedRooms';
 import type { RoomStore } from './storage';
 import { documentDigest } from './syncDigest';
 import { type BatchedRoom, relayGroups, type UpdateBatch } from './updateBatch';
@@ -27,6 +36,8 @@ export interface RoomContext {
   readonly metrics: ServerMetrics;
   readonly log: CollabLogger;
   readonly seedRoom?: RoomSeeder;
+  /** With several instances (--redis): the shared store, fan-out and presence; else the store above. */
+  readonly shared?: SharedRooms;
   /** Called when the room leaves memory (idle unload or failure), so the server forgets it. */
   readonly onGone: (room: Room) => void;
 }
@@ -34,7 +45,10 @@ export interface RoomContext {
 /** Distinct sync replies a room keeps between two updates. */
 const MAX_CACHED_REPLIES = 16;
 
-export class Room implements BatchedRoom {
+/** Stands for another instance as the announcer of presence it relays here. */
+const REMOTE_MEMBER: RoomMember = { relay: () => undefined, close: () => undefined };
+
+export class Room implements BatchedRoom, SharedRoom {
   readonly doc = new Y.Doc();
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   readonly members = new Set<RoomMember>();
@@ -79,7 +93,39 @@ export class Room implements BatchedRoom {
   }
 
   private async load(): Promise<void> {
-    const { store, metrics } = this.context;
+    const { store, metrics, shared } = this.context;
+    let created: boolean;
+    if (shared) created = await this.loadShared(shared);
+    else created = await this.loadStored(store);
+    this.doc.on('update', this.onDocUpdate);
+    this.awareness.on('update', this.onAwarenessUpdate);
+    this.isReady = true;
+    metrics.roomsLoadedTotal.inc();
+    this.context.log({ level: 'debug', msg: 'room loaded', room: this.name, created });
+  }
+
+  private async loadShared(shared: SharedRooms): Promise<boolean> {
+    const opened = await shared.open(this, async () => {
+      // Seeded apart: if another instance creates the room first, this seed is never used.
+      const scratch = new Y.Doc();
+      try {
+        if (this.context.seedRoom) await this.context.seedRoom(this.name, scratch);
+        return Y.encodeStateAsUpdate(scratch);
+      } finally {
+        scratch.destroy();
+      }
+    });
+    if (this.gone) {
+      shared.close(this);
+      throw new Error(`room "${this.name}" closed while it was being loaded`);
+    }
+    this.logCount = opened.tail;
+    this.logBytes = opened.bytes;
+    this.storedBytes = opened.bytes;
+    return opened.created;
+  }
+
+  private async loadStored(store: RoomStore): Promise<boolean> {
     const stored = store.load(this.name);
     if (stored) {
       Y.transact(this.doc, () => {
@@ -97,11 +143,7 @@ export class Room implements BatchedRoom {
       store.create(this.name, seed);
       this.storedBytes = seed.byteLength;
     }
-    this.doc.on('update', this.onDocUpdate);
-    this.awareness.on('update', this.onAwarenessUpdate);
-    this.isReady = true;
-    metrics.roomsLoadedTotal.inc();
-    this.context.log({ level: 'debug', msg: 'room loaded', room: this.name, created: !stored });
+    return !stored;
   }
 
   join(member: RoomMember): void {
@@ -112,6 +154,7 @@ export class Room implements BatchedRoom {
 
   leave(member: RoomMember): void {
     if (!this.members.delete(member)) return;
+    if (this.members.size === 0 && this.context.shared) this.forgetRemotePresence();
     const owned = [...this.awarenessOwner].filter(([, owner]) => owner === member).map(([id]) => id);
     for (const id of owned) this.awarenessOwner.delete(id);
     if (this.isReady && !this.gone && owned.length > 0)
@@ -173,6 +216,78 @@ export class Room implements BatchedRoom {
     for (const entry of allowed) this.awarenessOwner.set(entry.clientId, from);
     awarenessProtocol.applyAwarenessUpdate(this.awareness, writeAwarenessEntries(allowed), from);
     return true;
+  }
+
+  /**
+   * Updates another instance accepted (it checked them): applied in one transaction, so they go out
+   * here as one update event and one relayed message; never published again.
+   */
+  applyRemote(updates: readonly Uint8Array[]): void {
+    if (!this.isReady || this.gone) return;
+    Y.transact(
+      this.doc,
+      () => {
+        for (const update of updates) Y.applyUpdate(this.doc, update);
+      },
+      REMOTE_ORIGIN,
+    );
+  }
+
+  /**
+   * Presence another instance relays. Its client ids become that instance's here (no member here may
+   * publish under them) and their tokens' (a reconnect with the token may take them back); an id a
+   * member here announced stays this member's (a client that moved here from that instance).
+   */
+  applyRemoteAwareness(update: Uint8Array, owners: ReadonlyMap<number, string>): void {
+    if (!this.isReady || this.gone) return;
+    const entries = readAwarenessEntries(update).filter((entry) => {
+      const owner = this.awarenessOwner.get(entry.clientId);
+      return owner === undefined || owner === REMOTE_MEMBER;
+    });
+    if (entries.length === 0) return;
+    const authority = authorityOf(this.doc);
+    for (const entry of entries) {
+      if (entry.state === 'null') {
+        this.awarenessOwner.delete(entry.clientId);
+        authority.forgetRemote(entry.clientId);
+        continue;
+      }
+      this.awarenessOwner.set(entry.clientId, REMOTE_MEMBER);
+      const token = owners.get(entry.clientId);
+      if (token) authority.recordRemote(entry.clientId, token);
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, writeAwarenessEntries(entries), REMOTE_ORIGIN);
+  }
+
+  /** Removes presence of another instance's clients (that instance went silent). */
+  removeRemoteAwareness(clientIds: readonly number[]): void {
+    if (!this.isReady || this.gone) return;
+    const ids = clientIds.filter((id) => this.awarenessOwner.get(id) === REMOTE_MEMBER);
+    const authority = authorityOf(this.doc);
+    for (const id of ids) {
+      this.awarenessOwner.delete(id);
+      authority.forgetRemote(id);
+    }
+    if (ids.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, ids, REMOTE_ORIGIN);
+  }
+
+  /** This instance's members' awareness client ids, with their token ids ('' without auth). */
+  localAwareness(): Map<number, string> {
+    const local = new Map<number, string>();
+    for (const [id, owner] of this.awarenessOwner) {
+      if (owner === REMOTE_MEMBER || !this.awareness.getStates().has(id)) continue;
+      const token = (owner as { identity?: { token?: string } }).identity?.token;
+      local.set(id, token ? tokenId(token) : '');
+    }
+    return local;
+  }
+
+  /** No member here any more: other instances' presence is not kept for no one. */
+  private forgetRemotePresence(): void {
+    const ids = [...this.awarenessOwner].filter(([, owner]) => owner === REMOTE_MEMBER).map(([id]) => id);
+    for (const id of ids) this.awarenessOwner.delete(id);
+    if (this.isReady && !this.gone && ids.length > 0)
+      awarenessProtocol.removeAwarenessStates(this.awareness, ids, REMOTE_ORIGIN);
   }
 
   /** The document's digest, for verified sync. */
@@ -267,6 +382,12 @@ export class Room implements BatchedRoom {
     const changed = [...change.added, ...change.updated, ...change.removed];
     const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
     for (const member of this.members) if (member !== origin) member.relay(message);
+    const shared = this.context.shared;
+    if (shared && origin !== REMOTE_ORIGIN) {
+      // Only this instance's own clients' presence is published (never one relayed from elsewhere).
+      const own = changed.filter((id) => this.awarenessOwner.get(id) !== REMOTE_MEMBER);
+      if (own.length > 0) shared.publishAwareness(this, own);
+    }
   };
 
   private queueCompaction(): void {
@@ -284,6 +405,17 @@ export class Room implements BatchedRoom {
     // The log must hold everything before it is replaced: commit what is pending first.
     this.context.batch.flush();
     if (this.logCount === 0 || this.gone) return;
+    const { shared } = this.context;
+    if (shared) {
+      // One instance at a time folds the shared stream (a lease in Redis); whoever does, it is done.
+      // One encoding serves the snapshot, the exact stored size and the next new clients' sync.
+      const state = this.encodedState();
+      shared.compact(this, state);
+      this.logCount = 0;
+      this.logBytes = 0;
+      this.storedBytes = state.byteLength;
+      return;
+    }
     const started = performance.now();
     const state = this.encodedState();
     try {
@@ -337,6 +469,7 @@ export class Room implements BatchedRoom {
 
   private dispose(): void {
     this.gone = true;
+    this.context.shared?.close(this);
     clearTimeout(this.idleTimer);
     this.doc.off('update', this.onDocUpdate);
     this.awareness.off('update', this.onAwarenessUpdate);

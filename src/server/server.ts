@@ -10,7 +10,8 @@ import { type CollabLimits, resolveLimits } from './limits';
 import { type CollabLogger, silentLogger } from './log';
 import { ServerMetrics } from './metrics';
 import { Room, type RoomSeeder } from './room';
-import { Revocations } from './revocations';
+import { type RevokedToken, Revocations, tokenId } from './revocations';
+import type { SharedRooms, SharedRoomsFactory } from './sharedRooms';
 import { MemoryRoomStore, type RoomStore } from './storage';
 import type { Durability } from './sqliteStore';
 import { UpdateBatch } from './updateBatch';
@@ -45,6 +46,12 @@ export interface CollabServerOptions {
   metricsToken?: string;
   /** Stored rooms not loaded or written for this long are deleted (checked hourly). Off by default. */
   deleteIdleAfterMs?: number;
+  /**
+   * Several instances serving the same rooms (e.g. `redisRooms(url)` from redisRooms.ts): the rooms'
+   * durable copy, updates, presence and revocations are then shared through it instead of `dataDir`.
+   * Passed as a factory so the embedded server (the extension bundle) never carries a Redis client.
+   */
+  sharedRooms?: SharedRoomsFactory;
 }
 
 export interface CreateTokenOptions {
@@ -114,6 +121,10 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   if (auth && secret.length === 0) throw new Error('the token secret must not be empty');
   const limits = resolveLimits(options.limits);
   const log = options.logger ?? silentLogger;
+  if (options.sharedRooms && options.dataDir)
+    throw new Error('--redis and --data exclude each other: with Redis, Redis holds the rooms');
+  if (options.sharedRooms && options.deleteIdleAfterMs !== undefined)
+    throw new Error('--delete-idle-after needs --data; with --redis, expire idle rooms in Redis');
   let store: RoomStore;
   if (options.dataDir) {
     // Required here, not imported: better-sqlite3 is native and only the standalone server needs it.
@@ -132,7 +143,26 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   const startedAt = Date.now();
   let closing = false;
 
-  const batch = new UpdateBatch(store, metrics, options.commitWindowMs);
+  /** A revocation made on any instance: the token is refused from now on and its connections go. */
+  function revoked(entry: RevokedToken): void {
+    revocations.record(entry);
+    for (const connection of connections)
+      if (connection.identity.token !== undefined && tokenId(connection.identity.token) === entry.id)
+        connection.close(CloseCode.forbidden, 'removed from the session by the host');
+  }
+  let shared: SharedRooms | undefined;
+  if (options.sharedRooms) {
+    shared = await options.sharedRooms({ metrics, log, onRevoked: revoked });
+    try {
+      for (const entry of await shared.revocations()) revocations.record(entry);
+    } catch (error) {
+      await shared.shutdown();
+      throw new Error(`reading the revoked tokens from Redis failed: ${(error as Error).message}`);
+    }
+  }
+  const storage = shared ? shared.kind : store.durable ? 'sqlite' : 'memory';
+
+  const batch = new UpdateBatch(shared ?? store, metrics, options.commitWindowMs);
   const roomContext = {
     store,
     batch,
@@ -140,6 +170,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     metrics,
     log,
     seedRoom: options.seedRoom,
+    shared,
     onGone: (room: Room) => {
       if (rooms.get(room.name) === room) rooms.delete(room.name);
     },
@@ -254,7 +285,8 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
         rooms: rooms.size,
         connections: connections.size,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-        storage: store.durable ? 'sqlite' : 'memory',
+        storage,
+        ...(shared && { instance: shared.instanceId }),
       };
       response
         .writeHead(closing ? 503 : 200, { 'content-type': 'application/json' })
@@ -314,8 +346,14 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
           connections.delete(closed);
           trackAddress(identity.address, roomName, -1);
         },
-        revoke: (token, revoked) =>
-          revocations.add(token, { room: roomName, name: revoked.name, exp: revoked.expiresAt }),
+        revoke: (token, removed) => {
+          const entry = revocations.add(token, {
+            room: roomName,
+            name: removed.name,
+            exp: removed.expiresAt,
+          });
+          shared?.revoke(entry);
+        },
       });
       connections.add(connection);
       metrics.connectionsAccepted.inc();
@@ -364,10 +402,11 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       httpServer.off('error', reject);
       resolve();
     });
-  }).catch((error: Error & { code?: string }) => {
+  }).catch(async (error: Error & { code?: string }) => {
     clearInterval(heartbeat);
     clearInterval(idleSweep);
     store.close();
+    await shared?.shutdown();
     if (error.code === 'EADDRINUSE')
       throw new Error(`port ${options.port} on ${host} is in use; stop what holds it or pick another --port`);
     throw error;
@@ -375,7 +414,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   const port = (httpServer.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `ws://${urlHost}:${port}`;
-  log({ level: 'info', msg: 'listening', url, storage: store.durable ? 'sqlite' : 'memory', auth });
+  log({ level: 'info', msg: 'listening', url, storage, auth, instance: shared?.instanceId });
 
   let closed: Promise<void> | undefined;
   async function close(): Promise<void> {
@@ -394,6 +433,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     for (const room of [...rooms.values()]) room.unload();
     rooms.clear();
     batch.dispose();
+    await shared?.shutdown();
     store.close();
     wss.close();
     await httpClosed;

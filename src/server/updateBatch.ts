@@ -8,6 +8,7 @@
 // author and by every peer that received them, and come back on the first reconnect. The reliability
 // suite (test/reliability) proves it with kill -9 under load.
 import type { ServerMetrics } from './metrics';
+import { REMOTE_ORIGIN } from './sharedRooms';
 import type { RoomStore } from './storage';
 
 export interface BatchedRoom {
@@ -68,7 +69,8 @@ export class UpdateBatch {
   private commitTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly store: RoomStore,
+    /** Where accepted updates go: the room store, or the other instances' shared store. */
+    private readonly store: Pick<RoomStore, 'append'>,
     private readonly metrics: ServerMetrics,
     private readonly commitWindowMs = DEFAULT_COMMIT_WINDOW_MS,
   ) {}
@@ -83,6 +85,8 @@ export class UpdateBatch {
     turn.origins.push(origin);
     // setImmediate runs after every socket read of this turn: the relay is that turn's updates.
     this.relayScheduled ??= setImmediate(() => this.relay());
+    // Another instance's update is already stored (it came from there): relayed only.
+    if (origin === REMOTE_ORIGIN) return;
     this.storePending.push({ room, update });
     this.commitTimer ??= setTimeout(() => this.commit(), this.commitWindowMs);
   }

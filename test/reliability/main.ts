@@ -4,7 +4,8 @@
 //   1. load: 200 stock y-websocket clients in 20 rooms typing at a human pace for 60 s, and a hot room
 //      of 50 clients typing 10 keys/s each, against dist/server.js (--data) and the reference
 //      @y/websocket-server in the same run, alternating A, B, A, B;
-//   2. faults: 10 x kill -9 of dist/server.js mid-typing, sockets destroyed, stalled readers;
+//   2. faults: 10 x kill -9 of dist/server.js mid-typing, sockets destroyed, stalled readers; then
+//      3 instances on one Redis (--redis): kill -9 of one, of Redis, clients moving;
 //   3. bad input: at least 100,000 malformed or hostile frames against a live server;
 //   4. verified sync: a deliberately corrupted client copy, detected and repaired.
 // Writes the "reliability" entry of test/bench/out/results.json and exits non-zero when a target of
@@ -14,6 +15,7 @@ import { quantile, round, writeSuiteResult } from '../bench/results';
 import { runBadInput } from './badInput';
 import { runDesync } from './desync';
 import { runFaults } from './faults';
+import { runScaleoutFaults } from './scaleout';
 import { type LoadResult, type LoadShape, runLoad } from './load';
 import { httpGet, reliabilitySecret, type RunningServer, startReference, startTandem } from './servers';
 import { signToken } from '../../src/server/token';
@@ -102,6 +104,26 @@ async function main(): Promise<void> {
       fault_keystrokes: faults.typed,
       fault_sockets_destroyed: faults.socketsDestroyed,
       fault_stalled_reader_rss_growth_mb: round(faults.rssMaxMb - faults.rssStartMb, 1),
+    });
+
+    log('scale-out faults: 3 instances on one Redis');
+    const scaleout = await runScaleoutFaults({
+      instances: 3,
+      rooms: 3,
+      clientsPerRoom: 8,
+      phaseMs: 2500,
+      log,
+    });
+    log(
+      `scale-out faults: ${scaleout.typed} keystrokes, ${scaleout.updatesLost} lost, ${scaleout.duplicatedUpdates} duplicated, ${scaleout.storedLost} missing from Redis`,
+    );
+    if (!scaleout.converged) failures.push('scale-out faults: the clients did not converge');
+    if (scaleout.updatesLost + scaleout.storedLost + scaleout.duplicatedUpdates > 0)
+      failures.push('scale-out faults: keystrokes lost or duplicated');
+    Object.assign(figures, {
+      scaleout_keystrokes: scaleout.typed,
+      scaleout_updates_lost: scaleout.updatesLost + scaleout.storedLost,
+      scaleout_duplicated_updates: scaleout.duplicatedUpdates,
     });
 
     log('bad input');

@@ -44,6 +44,31 @@ describe('server command line', () => {
     assert.equal(command.trustProxy, false);
   });
 
+  it('reads --redis, or TANDEM_REDIS_URL when the flag is absent, and refuses what cannot go with it', () => {
+    const flag = parseCli(['--redis', 'redis://10.0.0.5:6379/0'], { TANDEM_REDIS_URL: 'redis://other:6379' });
+    assert.ok(flag.kind === 'serve');
+    assert.equal(flag.redisUrl, 'redis://10.0.0.5:6379/0');
+    const fromEnv = parseCli([], { TANDEM_REDIS_URL: 'rediss://:pw@redis.example:6380' });
+    assert.ok(fromEnv.kind === 'serve');
+    assert.equal(fromEnv.redisUrl, 'rediss://:pw@redis.example:6380');
+    const none = parseCli([]);
+    assert.ok(none.kind === 'serve');
+    assert.equal(none.redisUrl, undefined);
+    assert.throws(
+      () => parseCli(['--redis', 'http://x:pw@host']),
+      (error: Error) => {
+        assert.match(error.message, /redis:\/\/ or rediss:\/\//);
+        assert.doesNotMatch(error.message, /pw/, 'the error shows the password');
+        return true;
+      },
+    );
+    assert.throws(() => parseCli(['--redis', 'redis://h', '--data', 'd']), /exclude each other/);
+    assert.throws(
+      () => parseCli(['--redis', 'redis://h', '--delete-idle-after', '30d']),
+      /with --redis, expire idle rooms/,
+    );
+  });
+
   it('explains wrong values', () => {
     assert.throws(() => parseCli(['--durability', 'paranoid']), /--durability must be normal or full/);
     assert.throws(() => parseCli(['--delete-idle-after', '30d']), /needs --data/);

@@ -1,0 +1,86 @@
+// Where a room lives in Redis, and the two Lua scripts that read and fold it atomically.
+//
+// Per room (the `{room}` hash tag keeps one room's keys in one Redis Cluster slot):
+//   tandem:{room}:updates    stream: every accepted update, field `u` = bytes, `i` = instance id
+//   tandem:{room}:snapshot   hash: `state` = the folded document, `upto` = the last stream id it holds
+//   tandem:{room}:lease      string: the instance compacting the room now (SET NX PX)
+//   tandem:{room}:presence   pub/sub channel: awareness (ephemeral, repeated every heartbeat)
+// Shared by every room:
+//   tandem:revoked           hash: token id -> revocation record (JSON)
+//   tandem:control           stream: revocations, as they happen, for every instance to act on
+
+export interface RoomKeys {
+  readonly updates: string;
+  readonly snapshot: string;
+  readonly lease: string;
+  readonly presence: string;
+}
+
+export function roomKeys(room: string): RoomKeys {
+  const base = `tandem:{${room}}`;
+  return {
+    updates: `${base}:updates`,
+    snapshot: `${base}:snapshot`,
+    lease: `${base}:lease`,
+    presence: `${base}:presence`,
+  };
+}
+
+export const REVOKED_KEY = 'tandem:revoked';
+export const CONTROL_KEY = 'tandem:control';
+
+/** Compares two stream ids ("ms-seq"); negative when a < b. */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(BigInt);
+  const [bMs, bSeq] = b.split('-').map(BigInt);
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  if (aSeq !== bSeq) return aSeq < bSeq ? -1 : 1;
+  return 0;
+}
+
+/**
+ * KEYS: snapshot, updates. Returns {state, upto, entries after upto} or {} when the room was never
+ * created. One script, so no compaction can trim the stream between reading the snapshot and its tail.
+ */
+export const LOAD_ROOM = `
+local snap = redis.call('HMGET', KEYS[1], 'state', 'upto')
+if not snap[1] then return {} end
+local upto = snap[2] or '0-0'
+return {snap[1], upto, redis.call('XRANGE', KEYS[2], '(' .. upto, '+')}
+`;
+
+/**
+ * KEYS: snapshot, updates, lease. ARGV: instance id, state, upto, retention ms.
+ * Stores the snapshot only while this instance holds the lease and only if it is newer than the
+ * stored one; then trims the stream of entries the snapshot holds, keeping the last `retention` ms
+ * of them for instances that read a little behind (one further behind reloads the snapshot).
+ * Returns 1 when stored, 0 when a newer snapshot was there, -1 when the lease was lost.
+ */
+export const COMPACT_ROOM = `
+if redis.call('GET', KEYS[3]) ~= ARGV[1] then return -1 end
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local ms, seq = parse(ARGV[3])
+local stored = redis.call('HGET', KEYS[1], 'upto')
+if stored then
+  local sms, sseq = parse(stored)
+  if sms > ms or (sms == ms and sseq > seq) then
+    redis.call('DEL', KEYS[3])
+    return 0
+  end
+end
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'upto', ARGV[3])
+local now = redis.call('TIME')
+local cut = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[4])
+local minid
+if cut < ms then
+  minid = string.format('%.0f-0', cut)
+else
+  minid = string.format('%.0f-%.0f', ms, seq + 1)
+end
+if cut > 0 then redis.call('XTRIM', KEYS[2], 'MINID', minid) end
+redis.call('DEL', KEYS[3])
+return 1
+`;

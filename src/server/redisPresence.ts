@@ -1,0 +1,158 @@
+// Presence (awareness) across instances. Each instance publishes its own members' awareness changes
+// on the room's channel, and all of it again every heartbeat; an instance not heard from for a few
+// heartbeats is taken for dead and its clients leave everyone else's presence. Pub/sub suits
+// presence (not updates): it is ephemeral, and a lost message is repaired by the next heartbeat.
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import type { Redis, RedisOptions } from 'ioredis';
+import { Redis as RedisClient } from 'ioredis';
+import type { CollabLogger } from './log';
+import { readAwarenessEntries } from './protocol';
+import type { RoomKeys } from './redisKeys';
+import type { SharedRoom } from './sharedRooms';
+
+/** How often each instance repeats its members' presence (and measures stream lengths). */
+export const PRESENCE_HEARTBEAT_MS = 1000;
+/** An instance silent this long is gone: its clients' presence is removed. */
+export const PRESENCE_TIMEOUT_MS = 3500;
+
+interface RemoteInstance {
+  readonly ids: Set<number>;
+  seen: number;
+}
+
+interface FollowedPresence {
+  readonly room: SharedRoom;
+  /** Other instances' clients in this room, by instance id. */
+  readonly remotes: Map<string, RemoteInstance>;
+}
+
+export class RedisPresence {
+  private readonly subscriber: Redis;
+  private readonly byChannel = new Map<string, FollowedPresence>();
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    url: string,
+    private readonly instanceId: string,
+    private readonly commands: Redis,
+    options: RedisOptions,
+    private readonly log: CollabLogger,
+  ) {
+    this.subscriber = new RedisClient(url, { ...options, maxRetriesPerRequest: null });
+    this.subscriber.on('error', (error: Error) =>
+      this.log({ level: 'warn', msg: 'redis error', connection: 'presence', error: error.message }),
+    );
+    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) =>
+      this.receive(channel.toString(), message),
+    );
+  }
+
+  connect(): Promise<void> {
+    return this.subscriber.connect();
+  }
+
+  /** Starts the heartbeat; `measure` gets the stream length of every followed room each beat. */
+  start(
+    measure: (entries: number[]) => void,
+    followed: () => Iterable<{ room: SharedRoom; keys: RoomKeys }>,
+  ): void {
+    this.heartbeat = setInterval(() => {
+      const rooms = [...followed()];
+      for (const { room, keys } of rooms) {
+        const local = room.localAwareness();
+        if (local.size > 0) this.publish(room, keys, [...local.keys()]);
+      }
+      this.expire();
+      if (rooms.length === 0 || this.commands.status !== 'ready') return;
+      const pipeline = this.commands.pipeline();
+      for (const { keys } of rooms) pipeline.xlen(keys.updates);
+      pipeline.exec().then(
+        (replies) => measure((replies ?? []).map(([, length]) => Number(length) || 0)),
+        () => undefined,
+      );
+    }, PRESENCE_HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  follow(room: SharedRoom, keys: RoomKeys): void {
+    this.byChannel.set(keys.presence, { room, remotes: new Map() });
+    this.subscriber.subscribe(keys.presence).catch(() => undefined);
+  }
+
+  unfollow(room: SharedRoom, keys: RoomKeys): void {
+    if (this.byChannel.get(keys.presence)?.room !== room) return;
+    this.byChannel.delete(keys.presence);
+    this.subscriber.unsubscribe(keys.presence).catch(() => undefined);
+  }
+
+  /** Publishes the current awareness of `clientIds` (this instance's members) in the room. */
+  publish(room: SharedRoom, keys: RoomKeys, clientIds: readonly number[]): void {
+    if (this.commands.status !== 'ready' || clientIds.length === 0) return;
+    const owners = room.localAwareness();
+    const encoder = encoding.createEncoder();
+    encoding.writeVarString(encoder, this.instanceId);
+    encoding.writeVarUint8Array(
+      encoder,
+      awarenessProtocol.encodeAwarenessUpdate(room.awareness, [...clientIds]),
+    );
+    encoding.writeVarUint(encoder, clientIds.length);
+    for (const id of clientIds) {
+      encoding.writeVarUint(encoder, id);
+      encoding.writeVarString(encoder, owners.get(id) ?? '');
+    }
+    this.commands.publish(keys.presence, Buffer.from(encoding.toUint8Array(encoder))).catch(() => undefined);
+  }
+
+  private receive(channel: string, message: Buffer): void {
+    const followed = this.byChannel.get(channel);
+    if (!followed) return;
+    try {
+      const decoder = decoding.createDecoder(message);
+      const instance = decoding.readVarString(decoder);
+      if (instance === this.instanceId) return;
+      const update = decoding.readVarUint8Array(decoder);
+      const owners = new Map<number, string>();
+      const count = decoding.readVarUint(decoder);
+      for (let i = 0; i < count; i++) {
+        const id = decoding.readVarUint(decoder);
+        const token = decoding.readVarString(decoder);
+        if (token) owners.set(id, token);
+      }
+      let remote = followed.remotes.get(instance);
+      if (!remote) {
+        remote = { ids: new Set(), seen: 0 };
+        followed.remotes.set(instance, remote);
+      }
+      remote.seen = Date.now();
+      for (const entry of readAwarenessEntries(update)) {
+        if (entry.state === 'null') remote.ids.delete(entry.clientId);
+        else remote.ids.add(entry.clientId);
+      }
+      followed.room.applyRemoteAwareness(update, owners);
+    } catch (error) {
+      this.log({ level: 'warn', msg: 'bad presence message', channel, error: String(error) });
+    }
+  }
+
+  /** Removes the clients of instances silent past PRESENCE_TIMEOUT_MS. */
+  private expire(): void {
+    const before = Date.now() - PRESENCE_TIMEOUT_MS;
+    for (const { room, remotes } of this.byChannel.values())
+      for (const [instance, remote] of remotes) {
+        if (remote.seen >= before) continue;
+        remotes.delete(instance);
+        if (remote.ids.size > 0) room.removeRemoteAwareness([...remote.ids]);
+        this.log({ level: 'info', msg: 'instance silent: its presence removed', room: room.name, instance });
+      }
+  }
+
+  stop(): void {
+    clearInterval(this.heartbeat);
+  }
+
+  async disconnect(): Promise<void> {
+    this.subscriber.disconnect();
+  }
+}

@@ -1,0 +1,441 @@
+// Scale-out over Redis (`--redis <url>`): every instance serving a room appends the updates it accepts
+// to the room's Redis stream and reads the streams of the rooms it has clients for from the last id it
+// has seen. A stream keeps entries until a snapshot holds them, so an instance cut off from Redis
+// catches up on reconnecting, and what it accepted meanwhile waits in its outbox and goes then. The
+// snapshot in Redis is the one durable copy of each room; presence goes over pub/sub, repeated every
+// heartbeat (it is ephemeral: a lost message is repaired by the next one).
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import * as Y from 'yjs';
+import type { CollabLogger } from './log';
+import { Counter, Gauge, Histogram, type ServerMetrics } from './metrics';
+import { RedisOutbox, RETRY_MS } from './redisOutbox';
+import { RedisPresence } from './redisPresence';
+import {
+  COMPACT_ROOM,
+  CONTROL_KEY,
+  compareStreamIds,
+  LOAD_ROOM,
+  REVOKED_KEY,
+  type RoomKeys,
+  roomKeys,
+} from './redisKeys';
+import type { RevokedToken } from './revocations';
+import type {
+  OpenedRoom,
+  SharedRoom,
+  SharedRooms,
+  SharedRoomsContext,
+  SharedRoomsFactory,
+} from './sharedRooms';
+import type { StoredUpdate } from './storage';
+
+/** How long a reader blocks waiting for entries before it looks at its list of rooms again. */
+const BLOCK_MS = 1000;
+/**
+ * Pause after a read that brought entries, so the next read takes what arrived meanwhile in one
+ * reply: fewer round trips (and wake-ups) per update under load, for at most this much latency.
+ * (Writes are grouped by the commit window already.)
+ */
+const READ_COALESCE_MS = 10;
+/** Stream entries read at most per call. */
+const READ_COUNT = 1000;
+/** A compaction lease outlives a stalled compactor by at most this. */
+const LEASE_MS = 10_000;
+/** Entries a snapshot holds stay this long in the stream for readers a little behind. */
+const RETENTION_MS = 60_000;
+
+type StreamEntry = [Buffer, Buffer[]];
+type StreamReply = [Buffer, StreamEntry[]][] | null;
+
+interface Followed {
+  readonly room: SharedRoom;
+  readonly keys: RoomKeys;
+  /** The last stream id applied (or skipped as this instance's own). */
+  lastId: string;
+}
+
+function fieldsOf(raw: Buffer[]): Map<string, Buffer> {
+  const fields = new Map<string, Buffer>();
+  for (let i = 0; i + 1 < raw.length; i += 2) fields.set(raw[i].toString(), raw[i + 1]);
+  return fields;
+}
+
+/** One field of a stream entry, without decoding the others. */
+function fieldOf(raw: Buffer[], name: string): Buffer | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2)
+    if (raw[i].length === name.length && raw[i].toString() === name) return raw[i + 1];
+  return undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface RedisRoomsOptions {
+  /** How long entries a snapshot holds stay in the stream (default a minute). */
+  readonly retentionMs?: number;
+}
+
+/** `--redis <url>`: the factory the server calls at start. */
+export function redisRooms(url: string, options: RedisRoomsOptions = {}): SharedRoomsFactory {
+  return async (context) => {
+    const rooms = new RedisRooms(url, context, options.retentionMs ?? RETENTION_MS);
+    await rooms.start();
+    return rooms;
+  };
+}
+
+export class RedisRooms implements SharedRooms {
+  readonly instanceId = randomBytes(8).toString('hex');
+  /** The instance id as stream entries carry it, to recognise this instance's own entries. */
+  private readonly ownId = Buffer.from(this.instanceId);
+  readonly kind = 'redis';
+  /** Commands, writes and snapshots. Fails fast while disconnected: the outbox retries. */
+  private readonly commands: Redis;
+  /** Blocking XREAD of every followed stream. */
+  private readonly reader: Redis;
+  private readonly presence: RedisPresence;
+  private readonly followed = new Map<string, Followed>();
+  private readonly outbox: RedisOutbox;
+  private readonly compacting = new Map<string, Promise<void>>();
+  private controlId = '0-0';
+  private readerClientId: number | undefined;
+  /** Set when the reader lost Redis: followed rooms check whether a snapshot overtook them. */
+  private catchUpNeeded = false;
+  private stopped = false;
+  private readLoop: Promise<void> | undefined;
+  private lastLagSeconds = 0;
+  private streamEntries = { total: 0, max: 0 };
+  private readonly metrics: ServerMetrics;
+  private readonly log: CollabLogger;
+  private readonly reconnects = new Counter(
+    'tandem_redis_reconnects_total',
+    'Times a connection to Redis was re-established, by connection (commands, reader).',
+  );
+  private readonly delivery = new Histogram(
+    'tandem_redis_delivery_seconds',
+    "Time from another instance's write of an update to Redis until this instance applied it.",
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+  );
+
+  constructor(
+    private readonly url: string,
+    private readonly context: SharedRoomsContext,
+    private readonly retentionMs = RETENTION_MS,
+  ) {
+    this.metrics = context.metrics;
+    this.log = context.log;
+    const options = {
+      lazyConnect: true,
+      // Reconnect quickly and forever: an instance without Redis keeps serving its own clients.
+      retryStrategy: (times: number) => Math.min(50 * times, 1000),
+      maxRetriesPerRequest: 1,
+      connectionName: `tandem-${this.instanceId}`,
+    };
+    this.commands = new Redis(url, {
+      ...options,
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+    });
+    this.reader = new Redis(url, { ...options, maxRetriesPerRequest: null });
+    this.presence = new RedisPresence(url, this.instanceId, this.commands, options, this.log);
+    for (const [name, connection] of [
+      ['commands', this.commands],
+      ['reader', this.reader],
+    ] as const) {
+      connection.on('error', (error: Error) =>
+        this.log({ level: 'warn', msg: 'redis error', connection: name, error: error.message }),
+      );
+      // The first 'ready' is the connection at start; every later one is a reconnection.
+      let connectedBefore = false;
+      connection.on('ready', () => {
+        if (connectedBefore) this.reconnects.inc({ connection: name });
+        connectedBefore = true;
+      });
+    }
+    this.outbox = new RedisOutbox(this.commands, this.instanceId, this.metrics, this.log);
+    this.commands.on('ready', () => this.outbox.reconnected());
+    this.reader.on('close', () => {
+      this.readerClientId = undefined;
+      this.catchUpNeeded = true;
+    });
+    this.metrics.addFamily(
+      this.reconnects,
+      this.delivery,
+      new Gauge('tandem_redis_connected', 'Whether this instance reaches Redis now (1) or not (0).', () =>
+        this.commands.status === 'ready' ? 1 : 0,
+      ),
+      new Gauge(
+        'tandem_redis_outbox_updates',
+        'Updates and revocations this instance accepted that wait to be written to Redis.',
+        () => this.outbox.length,
+      ),
+      new Gauge(
+        'tandem_redis_lag_seconds',
+        "Age of the last stream entry from another instance when this instance applied it (Redis' clock).",
+        () => this.lastLagSeconds,
+      ),
+      new Gauge(
+        'tandem_redis_stream_entries',
+        'Entries in the Redis streams of the rooms this instance has loaded (updated every second).',
+        () => this.streamEntries.total,
+      ),
+      new Gauge(
+        'tandem_redis_stream_entries_max',
+        'Entries in the longest Redis stream of a room loaded here (updated every second).',
+        () => this.streamEntries.max,
+      ),
+      new Gauge('tandem_redis_rooms_followed', 'Room streams this instance reads.', () => this.followed.size),
+    );
+  }
+
+  async start(): Promise<void> {
+    try {
+      await Promise.all([this.commands.connect(), this.reader.connect(), this.presence.connect()]);
+    } catch (error) {
+      await this.disconnectAll();
+      // The URL may carry a password: it is not repeated in the message.
+      throw new Error(
+        `cannot reach Redis at ${this.url.replace(/\/\/[^@/]*@/, '//***@')}: ${(error as Error).message}`,
+      );
+    }
+    this.presence.start((entries) => this.measureStreams(entries), this.followedRooms());
+    this.readLoop = this.runReader();
+    this.log({ level: 'info', msg: 'redis connected', instance: this.instanceId });
+  }
+
+  private followedRooms(): () => Iterable<{ room: SharedRoom; keys: RoomKeys }> {
+    return () => this.followed.values();
+  }
+
+  private measureStreams(entries: number[]): void {
+    this.streamEntries = { total: entries.reduce((a, b) => a + b, 0), max: Math.max(0, ...entries) };
+  }
+
+  async revocations(): Promise<RevokedToken[]> {
+    const [hash, last] = (await this.commands
+      .multi()
+      .hgetall(REVOKED_KEY)
+      .xrevrange(CONTROL_KEY, '+', '-', 'COUNT', 1)
+      .exec()
+      .then((replies) =>
+        (replies ?? []).map(([error, value]) => {
+          if (error) throw error;
+          return value;
+        }),
+      )) as [Record<string, string>, [string, string[]][]];
+    this.controlId = last[0]?.[0] ?? '0-0';
+    const now = Date.now();
+    const live: RevokedToken[] = [];
+    const expired: string[] = [];
+    for (const [id, text] of Object.entries(hash)) {
+      const entry = JSON.parse(text) as RevokedToken;
+      if (entry.exp <= now) expired.push(id);
+      else live.push(entry);
+    }
+    if (expired.length > 0) await this.commands.hdel(REVOKED_KEY, ...expired);
+    return live;
+  }
+
+  revoke(entry: RevokedToken): void {
+    this.outbox.addRevocation(entry);
+  }
+
+  async open(room: SharedRoom, seed: () => Promise<Uint8Array>): Promise<OpenedRoom> {
+    const keys = roomKeys(room.name);
+    let loaded = await this.loadRoom(keys);
+    let created = false;
+    if (!loaded) {
+      // Seeded into its own document: if another instance creates the room first, ours is discarded.
+      const state = await seed();
+      created = (await this.commands.hsetnx(keys.snapshot, 'state', Buffer.from(state))) === 1;
+      loaded = created ? { state, upto: '0-0', entries: [] } : await this.loadRoom(keys);
+      if (!loaded) throw new Error(`room "${room.name}" vanished from Redis while it was created`);
+    }
+    let bytes = loaded.state.byteLength;
+    let lastId = loaded.upto;
+    Y.transact(room.doc, () => {
+      Y.applyUpdate(room.doc, loaded.state);
+      for (const [id, raw] of loaded.entries) {
+        const update = fieldsOf(raw).get('u');
+        if (update) {
+          Y.applyUpdate(room.doc, update);
+          bytes += update.byteLength;
+        }
+        lastId = id.toString();
+      }
+    });
+    this.followed.set(room.name, { room, keys, lastId });
+    this.presence.follow(room, keys);
+    this.wakeReader();
+    return { created, bytes, tail: loaded.entries.length };
+  }
+
+  private async loadRoom(
+    keys: RoomKeys,
+  ): Promise<{ state: Uint8Array; upto: string; entries: StreamEntry[] } | undefined> {
+    const reply = (await this.commands.callBuffer('EVAL', LOAD_ROOM, 2, keys.snapshot, keys.updates)) as
+      [] | [Buffer, Buffer, StreamEntry[]];
+    if (reply.length === 0) return undefined;
+    return { state: reply[0], upto: reply[1].toString(), entries: reply[2] };
+  }
+
+  close(room: SharedRoom): void {
+    const followed = this.followed.get(room.name);
+    if (followed?.room !== room) return;
+    this.followed.delete(room.name);
+    this.presence.unfollow(room, followed.keys);
+  }
+
+  append(updates: readonly StoredUpdate[]): void {
+    for (const { room, update } of updates) this.outbox.addUpdate(room, update);
+  }
+
+  compact(room: SharedRoom, encoded: Uint8Array): void {
+    const followed = this.followed.get(room.name);
+    if (!followed || followed.room !== room || this.compacting.has(room.name)) return;
+    // The state and the id it reaches are taken together (the caller encoded the document in this
+    // same turn): the state holds every entry up to lastId.
+    const state = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+    const upto = followed.lastId;
+    const { keys } = followed;
+    const run = (async () => {
+      const lease = await this.commands.set(keys.lease, this.instanceId, 'PX', LEASE_MS, 'NX');
+      if (lease !== 'OK') return;
+      const outcome = await this.commands.eval(
+        COMPACT_ROOM,
+        3,
+        keys.snapshot,
+        keys.updates,
+        keys.lease,
+        this.instanceId,
+        state,
+        upto,
+        this.retentionMs,
+      );
+      if (outcome === 1) this.metrics.compactions.inc();
+    })()
+      .catch((error: Error) => {
+        // The stream still holds everything; the next trigger tries again.
+        this.metrics.storageErrors.inc();
+        this.log({ level: 'warn', msg: 'compaction failed', room: room.name, error: error.message });
+      })
+      .finally(() => this.compacting.delete(room.name));
+    this.compacting.set(room.name, run);
+  }
+
+  publishAwareness(room: SharedRoom, clientIds: readonly number[]): void {
+    const followed = this.followed.get(room.name);
+    if (followed?.room === room) this.presence.publish(room, followed.keys, clientIds);
+  }
+
+  /** Interrupts the reader's blocking XREAD so it picks up a room it was not reading. */
+  private wakeReader(): void {
+    if (this.readerClientId === undefined || this.commands.status !== 'ready') return;
+    this.commands.client('UNBLOCK', this.readerClientId).catch(() => undefined);
+  }
+
+  private async runReader(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        this.readerClientId ??= (await this.reader.client('ID')) as number;
+        if (this.catchUpNeeded) await this.catchUp();
+        const streams = [...this.followed.values()];
+        const keys = [CONTROL_KEY, ...streams.map((entry) => entry.keys.updates)];
+        const ids = [this.controlId, ...streams.map((entry) => entry.lastId)];
+        const reply = (await this.reader.callBuffer(
+          'XREAD',
+          'COUNT',
+          READ_COUNT,
+          'BLOCK',
+          BLOCK_MS,
+          'STREAMS',
+          ...keys,
+          ...ids,
+        )) as StreamReply;
+        if (reply) {
+          this.deliver(reply, streams);
+          await sleep(READ_COALESCE_MS);
+        }
+      } catch (error) {
+        if (this.stopped) break;
+        this.catchUpNeeded = true;
+        this.log({ level: 'debug', msg: 'redis read failed', error: String(error) });
+        await sleep(RETRY_MS);
+      }
+    }
+  }
+
+  private deliver(reply: [Buffer, StreamEntry[]][], streams: Followed[]): void {
+    const byKey = new Map(streams.map((entry) => [entry.keys.updates, entry]));
+    const now = Date.now();
+    for (const [keyBuffer, entries] of reply) {
+      const key = keyBuffer.toString();
+      if (key === CONTROL_KEY) {
+        for (const [id, raw] of entries) {
+          this.controlId = id.toString();
+          const fields = fieldsOf(raw);
+          if (fields.get('k')?.toString() === 'revoke')
+            this.context.onRevoked(JSON.parse(fields.get('e')?.toString() ?? '{}') as RevokedToken);
+        }
+        continue;
+      }
+      const followed = byKey.get(key);
+      // A room closed (or reopened) while the read was in flight: its new reader starts afresh.
+      if (!followed || this.followed.get(followed.room.name) !== followed) continue;
+      const updates: Uint8Array[] = [];
+      for (const [idBuffer, raw] of entries) {
+        const id = idBuffer.toString();
+        followed.lastId = id;
+        // This instance's own entry: skipped on its instance id alone (it applied those updates).
+        if (fieldOf(raw, 'i')?.equals(this.ownId)) continue;
+        const update = fieldOf(raw, 'u');
+        if (!update) continue;
+        const lag = Math.max(0, now - Number(id.slice(0, id.indexOf('-')))) / 1000;
+        this.lastLagSeconds = lag;
+        this.delivery.observe(lag);
+        updates.push(update);
+      }
+      // One transaction: the room relays what they bring as one message.
+      if (updates.length > 0) followed.room.applyRemote(updates);
+    }
+  }
+
+  /**
+   * After losing Redis: a room whose snapshot now reaches past what this instance read may have lost
+   * entries to trimming, so it merges the snapshot and the tail after it.
+   */
+  private async catchUp(): Promise<void> {
+    for (const followed of [...this.followed.values()]) {
+      const upto = await this.reader.hget(followed.keys.snapshot, 'upto');
+      if (!upto || compareStreamIds(upto, followed.lastId) <= 0) continue;
+      const loaded = await this.loadRoom(followed.keys);
+      if (!loaded || this.followed.get(followed.room.name) !== followed) continue;
+      const updates: Uint8Array[] = [loaded.state];
+      followed.lastId = loaded.upto;
+      for (const [id, raw] of loaded.entries) {
+        const update = fieldsOf(raw).get('u');
+        if (update) updates.push(update);
+        followed.lastId = id.toString();
+      }
+      followed.room.applyRemote(updates);
+      this.log({ level: 'info', msg: 'room caught up from its snapshot', room: followed.room.name });
+    }
+    this.catchUpNeeded = false;
+  }
+
+  async shutdown(): Promise<void> {
+    // What this instance accepted goes to Redis first (for a few seconds at most if Redis is away).
+    await this.outbox.drain(3000);
+    await Promise.race([Promise.allSettled([...this.compacting.values()]), sleep(3000)]);
+    this.stopped = true;
+    this.presence.stop();
+    await this.disconnectAll();
+    await this.readLoop;
+  }
+
+  private async disconnectAll(): Promise<void> {
+    this.reader.disconnect();
+    await Promise.allSettled([this.commands.quit(), this.presence.disconnect()]);
+    this.commands.disconnect();
+  }
+}

@@ -1,0 +1,267 @@
+// `npm run bench -- scaleout`: the same client load (stock y-websocket clients typing at a human pace
+// in a few rooms) against 3 dist/server.js instances sharing one real Redis (--redis, clients spread
+// over the instances) and against 1 instance alone (--data, SQLite: the single-server deployment), in
+// alternating rounds of one run. Figures: delivery latency from a keystroke to a client of another
+// instance (3 instances) or of the one instance, the instances' CPU per 1,000 updates (read from
+// /proc), and keystrokes some client or Redis lacks at the end. Loopback only; the Redis server's own
+// CPU is printed but not counted (it is a shared service, not an instance).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { signToken } from '../../src/server/token';
+import { type RunningRedis, startRedis } from '../reliability/redis';
+import { storedRoom } from '../reliability/scaleout';
+import { reliabilitySecret, type RunningServer, startTandem } from '../reliability/servers';
+import { quantile, round, writeSuiteResult } from './results';
+
+/**
+ * Instances the rooms' clients are spread over: 3, or TANDEM_BENCH_SCALEOUT_INSTANCES (1 shows the
+ * cost of Redis alone; 2 and 3 how the cost grows with the instances one room spans).
+ */
+const INSTANCES = Number(process.env.TANDEM_BENCH_SCALEOUT_INSTANCES ?? 3);
+if (!Number.isInteger(INSTANCES) || INSTANCES < 1)
+  throw new Error(`TANDEM_BENCH_SCALEOUT_INSTANCES must be a whole number from 1: ${INSTANCES}`);
+/**
+ * How clients pick an instance: `spread` (default: client i of a room to instance i mod n, so every
+ * room spans every instance) or `room` (TANDEM_BENCH_SCALEOUT_ROUTING=room: a room's clients all on
+ * instance r mod n, as a load balancer hashing the room path does; no cross-instance deliveries).
+ */
+const ROUTING = process.env.TANDEM_BENCH_SCALEOUT_ROUTING ?? 'spread';
+if (ROUTING !== 'spread' && ROUTING !== 'room')
+  throw new Error(`TANDEM_BENCH_SCALEOUT_ROUTING must be spread or room: ${ROUTING}`);
+const ROOMS = 4;
+const CLIENTS_PER_ROOM = 9;
+/** Each client types one keystroke every 150-250 ms (about 180 updates/s in all). */
+const KEYSTROKE_MS = [150, 250] as const;
+const WARMUP_MS = 2_000;
+const ROUND_MS = 8_000;
+const ROUNDS = 2;
+const SETTLE_TIMEOUT_MS = 20_000;
+const TICKS_PER_SECOND = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const now = () => performance.timeOrigin + performance.now();
+
+/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat. */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+function totalCpuMs(pids: readonly (number | undefined)[]): number {
+  let total = 0;
+  for (const pid of pids) total += cpuMs(pid);
+  return total;
+}
+
+interface BenchClient {
+  readonly id: number;
+  readonly room: string;
+  readonly instance: number;
+  readonly doc: Y.Doc;
+  readonly provider: WebsocketProvider;
+  readonly typed: string[];
+}
+
+interface Sample {
+  readonly sameInstance: boolean;
+  readonly ms: number;
+}
+
+interface RoundFigures {
+  readonly samples: Sample[];
+  readonly updates: number;
+  readonly cpuMs: number;
+  readonly redisCpuMs: number;
+  readonly lost: number;
+}
+
+/** Connects the clients (client i of a room to instance i mod n), types for `ms`, and checks every copy. */
+async function runRound(
+  servers: RunningServer[],
+  redis: RunningRedis | undefined,
+  label: string,
+  ms: number,
+): Promise<RoundFigures> {
+  const clients: BenchClient[] = [];
+  const samples: Sample[] = [];
+  let measuring = false;
+  for (let r = 0; r < ROOMS; r++)
+    for (let c = 0; c < CLIENTS_PER_ROOM; c++) {
+      const room = `${label}-room-${r}`;
+      const instance = (ROUTING === 'room' ? r : c) % servers.length;
+      const doc = new Y.Doc();
+      const provider = new WebsocketProvider(servers[instance].url, room, doc, {
+        WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+        params: {
+          token: signToken(reliabilitySecret, {
+            room,
+            role: 'rw',
+            name: `c${c}`,
+            exp: Date.now() + 3_600_000,
+          }),
+        },
+        disableBc: true,
+      });
+      const id = clients.length;
+      doc.getArray<string>('log').observe((event) => {
+        if (event.transaction.local || !measuring) return;
+        const at = now();
+        for (const change of event.changes.delta)
+          for (const item of (change.insert as string[] | undefined) ?? []) {
+            const [from, , sentAt] = item.split('|');
+            samples.push({
+              sameInstance: clients[Number(from)].instance === instance,
+              ms: at - Number(sentAt),
+            });
+          }
+      });
+      clients.push({ id, room, instance, doc, provider, typed: [] });
+    }
+  try {
+    await Promise.all(
+      clients.map((client) => new Promise<void>((resolve) => client.provider.once('sync', () => resolve()))),
+    );
+    const pids = servers.map((server) => server.child.pid);
+    const cpuBefore = totalCpuMs(pids);
+    const redisBefore = redis ? cpuMs(redis.pid()) : 0;
+    measuring = true;
+    let typing = true;
+    const typists = clients.map(async (client) => {
+      let seq = 0;
+      await sleep(Math.random() * KEYSTROKE_MS[1]);
+      while (typing) {
+        const token = `${client.id}|${seq++}|${now()}`;
+        client.doc.getArray<string>('log').push([token]);
+        client.typed.push(token);
+        await sleep(KEYSTROKE_MS[0] + Math.random() * (KEYSTROKE_MS[1] - KEYSTROKE_MS[0]));
+      }
+    });
+    await sleep(ms);
+    typing = false;
+    await Promise.all(typists);
+    // Every client of a room must end with every keystroke typed in it.
+    const expected = new Map<string, Set<string>>();
+    for (const client of clients)
+      for (const token of client.typed)
+        (expected.get(client.room) ?? expected.set(client.room, new Set()).get(client.room))!.add(token);
+    const missing = () => {
+      const lacking = new Set<string>();
+      for (const client of clients) {
+        const have = new Set(client.doc.getArray<string>('log').toArray());
+        for (const token of expected.get(client.room) ?? []) if (!have.has(token)) lacking.add(token);
+      }
+      return lacking.size;
+    };
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    while (missing() > 0 && Date.now() < deadline) await sleep(50);
+    measuring = false;
+    const cpuAfter = totalCpuMs(pids);
+    const redisAfter = redis ? cpuMs(redis.pid()) : 0;
+    const clientsLacking = missing();
+    // Redis must hold every keystroke too (the last ones may still be on their way for a moment).
+    let storedLacking = 0;
+    if (redis) {
+      const storeDeadline = Date.now() + 5_000;
+      do {
+        storedLacking = 0;
+        for (const [room, tokens] of expected) {
+          const stored = await storedRoom(redis.url, room);
+          const have = new Set(stored.getArray<string>('log').toArray());
+          for (const token of tokens) if (!have.has(token)) storedLacking++;
+          stored.destroy();
+        }
+        if (storedLacking > 0) await sleep(100);
+      } while (storedLacking > 0 && Date.now() < storeDeadline);
+    }
+    if (clientsLacking + storedLacking > 0)
+      console.log(`${label}: ${clientsLacking} keystrokes some client lacks, ${storedLacking} Redis lacks`);
+    const lost = clientsLacking + storedLacking;
+    const updates = clients.reduce((sum, client) => sum + client.typed.length, 0);
+    return { samples, updates, cpuMs: cpuAfter - cpuBefore, redisCpuMs: redisAfter - redisBefore, lost };
+  } finally {
+    for (const client of clients) {
+      client.provider.destroy();
+      client.doc.destroy();
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  // Each y-websocket provider adds an exit listener in Node; this process holds dozens of them.
+  process.setMaxListeners(200);
+  const redis = await startRedis();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-scaleout-'));
+  const instances: RunningServer[] = [];
+  let single: RunningServer | undefined;
+  try {
+    for (let i = 0; i < INSTANCES; i++) instances.push(await startTandem(['--redis', redis.url]));
+    single = await startTandem(['--data', dataDir]);
+    const cluster = { samples: [] as Sample[], updates: 0, cpuMs: 0, redisCpuMs: 0, lost: 0 };
+    const alone = { samples: [] as Sample[], updates: 0, cpuMs: 0, lost: 0 };
+    await runRound([single], undefined, 'warmup-single', WARMUP_MS);
+    await runRound(instances, redis, 'warmup-scaleout', WARMUP_MS);
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternating order: each mode runs first once.
+      const order = round % 2 === 0 ? ['single', 'scaleout'] : ['scaleout', 'single'];
+      for (const mode of order) {
+        if (mode === 'single') {
+          const figures = await runRound([single], undefined, `single-${round}`, ROUND_MS);
+          alone.samples.push(...figures.samples);
+          alone.updates += figures.updates;
+          alone.cpuMs += figures.cpuMs;
+          alone.lost += figures.lost;
+        } else {
+          const figures = await runRound(instances, redis, `scaleout-${round}`, ROUND_MS);
+          cluster.samples.push(...figures.samples);
+          cluster.updates += figures.updates;
+          cluster.cpuMs += figures.cpuMs;
+          cluster.redisCpuMs += figures.redisCpuMs;
+          cluster.lost += figures.lost;
+        }
+        console.log(`round ${round + 1} ${mode} done`);
+      }
+    }
+    const cross = cluster.samples.filter((sample) => !sample.sameInstance).map((sample) => sample.ms);
+    const singleMs = alone.samples.map((sample) => sample.ms);
+    console.log(
+      `${INSTANCES} instance(s) on Redis (routing: ${ROUTING}): ${cluster.updates} updates, ${cross.length} cross-instance deliveries, Redis CPU ${round(
+        (cluster.redisCpuMs * 1000) / cluster.updates,
+      )} ms per 1k updates (not counted below); 1 instance: ${alone.updates} updates`,
+    );
+    const figures = {
+      instances: INSTANCES,
+      clients: ROOMS * CLIENTS_PER_ROOM,
+      rooms: ROOMS,
+      cross_instance_delivery_p50_ms: round(quantile(cross, 0.5)),
+      cross_instance_delivery_p99_ms: round(quantile(cross, 0.99)),
+      single_instance_delivery_p99_ms: round(quantile(singleMs, 0.99)),
+      server_cpu_ms_per_1k_updates: round((cluster.cpuMs * 1000) / cluster.updates),
+      single_instance_cpu_ms_per_1k_updates: round((alone.cpuMs * 1000) / alone.updates),
+      updates_lost: cluster.lost + alone.lost,
+    };
+    // Only the issue's setting (3 instances, rooms spread) goes to results.json; others are printed.
+    if (INSTANCES === 3 && ROUTING === 'spread') writeSuiteResult('scaleout', figures);
+    else
+      console.log(
+        `scaleout (${INSTANCES} instance(s), routing ${ROUTING}, not written): ${JSON.stringify(figures)}`,
+      );
+  } finally {
+    await Promise.all([...instances, ...(single ? [single] : [])].map((server) => server.stop('SIGTERM')));
+    await redis.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,296 @@
+// Several server instances sharing rooms through one real Redis (--redis): faults, presence across
+// instances, revocations reaching every instance, one seed per room, and compaction with trimming.
+import * as assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import * as Y from 'yjs';
+import { encodeRemoveParticipant } from '../../../src/server/authority';
+import { roomKeys } from '../../../src/server/redisKeys';
+import { redisRooms } from '../../../src/server/redisRooms';
+import { type CollabServer, startCollabServer } from '../../../src/server/server';
+import { signToken, type CollabRole } from '../../../src/server/token';
+import { type RunningRedis, startRedis } from '../../reliability/redis';
+import { runScaleoutFaults, storedRoom } from '../../reliability/scaleout';
+import { reliabilitySecret, type RunningServer, startTandem } from '../../reliability/servers';
+import { connectClient, type TestClient, waitFor } from './harness';
+
+const secret = 'scaleout-secret-0123456789abcdef';
+
+function token(room: string, role: CollabRole, name = ''): string {
+  return signToken(secret, { room, role, name, exp: Date.now() + 3_600_000 });
+}
+
+function presence(client: TestClient): Record<string, unknown>[] {
+  return [...client.provider.awareness.getStates()]
+    .filter(([id]) => id !== client.doc.clientID)
+    .map(([, state]) => state as Record<string, unknown>)
+    .filter((state) => state.user !== undefined);
+}
+
+describe('server scale-out over Redis', function () {
+  this.timeout(60_000);
+  let redis: RunningRedis;
+  const servers: CollabServer[] = [];
+  const clients: TestClient[] = [];
+
+  async function instance(options: Parameters<typeof startCollabServer>[0] = {}): Promise<CollabServer> {
+    const server = await startCollabServer({ secret, sharedRooms: redisRooms(redis.url), ...options });
+    servers.push(server);
+    return server;
+  }
+
+  function client(server: CollabServer, room: string, tokenText?: string): TestClient {
+    const made = connectClient(server.url, room, tokenText);
+    clients.push(made);
+    return made;
+  }
+
+  before(async () => {
+    redis = await startRedis();
+  });
+
+  afterEach(async () => {
+    for (const made of clients.splice(0)) made.destroy();
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+
+  after(async () => {
+    await redis?.stop();
+  });
+
+  it('3 instances: kill -9 of one, a Redis kill -9 and clients moving: all converge, nothing lost or doubled', async function () {
+    // Generous for a machine loaded by other jobs: it takes about 8 s on a quiet one.
+    this.timeout(120_000);
+    const lines: string[] = [];
+    const result = await runScaleoutFaults({
+      instances: 3,
+      rooms: 2,
+      clientsPerRoom: 6,
+      phaseMs: 700,
+      log: (line) => lines.push(line),
+    });
+    assert.ok(result.typed > 300, `typed ${result.typed} keystrokes`);
+    assert.equal(
+      result.converged,
+      true,
+      `the clients of a room did not reach one document:\n${lines.join('\n')}`,
+    );
+    assert.equal(result.updatesLost, 0);
+    assert.equal(result.duplicatedUpdates, 0);
+    assert.equal(result.storedLost, 0, 'Redis does not hold every keystroke');
+    assert.ok(result.clientsMoved >= 2);
+    assert.ok(
+      result.redisReconnects >= 2,
+      `${result.redisReconnects} Redis reconnections counted in /metrics`,
+    );
+  });
+
+  it('refuses to start when Redis cannot be reached, without repeating its password', async () => {
+    await assert.rejects(
+      startCollabServer({ secret, sharedRooms: redisRooms('redis://:hunter2@127.0.0.1:1') }),
+      (error: Error) => {
+        assert.match(error.message, /cannot reach Redis at redis:\/\/\*\*\*@127\.0\.0\.1:1/);
+        assert.doesNotMatch(error.message, /hunter2/);
+        return true;
+      },
+    );
+  });
+
+  it('an edit on one instance reaches the clients of the others, and a burst reaches Redis whole', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const room = 'relay';
+    const alice = client(a, room, token(room, 'rw', 'Alice'));
+    const bob = client(b, room, token(room, 'rw', 'Bob'));
+    await Promise.all([alice.synced, bob.synced]);
+    alice.text.insert(0, 'from a');
+    await waitFor(() => bob.text.toString() === 'from a', 'the edit on the other instance');
+    bob.text.insert(6, ', from b');
+    await waitFor(() => alice.text.toString() === 'from a, from b', 'the answer back');
+    // A burst: updates keep arriving while earlier ones are being written to Redis; the last ones
+    // must not wait in the outbox for an update that never comes.
+    // Redis is made slow (a script busy for 40 ms) so that writes are still in flight when the burst ends.
+    const slow = new Redis(redis.url);
+    const busy = `local t = redis.call('TIME'); local start = t[1] * 1000000 + t[2]
+      repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start > 40000 return 1`;
+    try {
+      for (let i = 0; i < 300; i++) {
+        alice.doc.getArray<number>('burst').push([i]);
+        if (i % 50 === 49) void slow.eval(busy, 0);
+        if (i % 3 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      void slow.eval(busy, 0);
+    } finally {
+      slow.disconnect(false);
+    }
+    await waitFor(() => bob.doc.getArray('burst').length === 300, 'the burst at Bob', 10_000);
+    let stored = 0;
+    const deadline = Date.now() + 5000;
+    while (stored < 300 && Date.now() < deadline) {
+      const doc = await storedRoom(redis.url, room);
+      stored = doc.getArray('burst').length;
+      doc.destroy();
+      if (stored < 300) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(stored, 300, 'Redis lacks the end of the burst');
+    const metrics = b.metrics.render();
+    assert.match(metrics, /^tandem_redis_connected 1$/m);
+    assert.match(metrics, /^tandem_redis_outbox_updates 0$/m);
+    assert.match(metrics, /^tandem_redis_delivery_seconds_count [1-9]\d*$/m);
+  });
+
+  it('seeds a room once however many instances its first clients reach at once', async () => {
+    let seeded = 0;
+    const seedRoom = async (_room: string, doc: Y.Doc) => {
+      seeded++;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      doc.getText('text').insert(0, 'seed;');
+    };
+    const instances = [
+      await instance({ seedRoom }),
+      await instance({ seedRoom }),
+      await instance({ seedRoom }),
+    ];
+    const room = 'seed-once';
+    const readers = instances.map((server) => client(server, room, token(room, 'rw')));
+    await Promise.all(readers.map((reader) => reader.synced));
+    assert.ok(seeded >= 1);
+    for (const reader of readers)
+      await waitFor(() => reader.text.toString() === 'seed;', 'one seed on every instance');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const reader of readers) assert.equal(reader.text.toString(), 'seed;');
+  });
+
+  it('compacts under a lease and trims the stream only of what the snapshot holds', async () => {
+    const limits = { compactAfterUpdates: 20 };
+    const options = { limits, sharedRooms: redisRooms(redis.url, { retentionMs: 0 }) };
+    const [a, b] = [await instance(options), await instance(options)];
+    const room = 'compaction';
+    const alice = client(a, room, token(room, 'rw'));
+    const bob = client(b, room, token(room, 'rw'));
+    await Promise.all([alice.synced, bob.synced]);
+    for (let i = 0; i < 150; i++) {
+      (i % 2 ? alice : bob).doc.getArray<number>('numbers').push([i]);
+      if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await waitFor(
+      () => alice.doc.getArray('numbers').length === 150 && bob.doc.getArray('numbers').length === 150,
+      'every number on both',
+      30_000,
+    );
+    const direct = new Redis(redis.url);
+    try {
+      const keys = roomKeys(room);
+      let length = Infinity;
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        length = await direct.xlen(keys.updates);
+        if (length < 40) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.ok(length < 40, `the stream still holds ${length} entries after compactions`);
+      assert.ok(await direct.hget(keys.snapshot, 'upto'), 'no snapshot was stored');
+      const stored = await storedRoom(redis.url, room);
+      assert.deepEqual(
+        [...stored.getArray<number>('numbers').toArray()].sort((x, y) => x - y),
+        Array.from({ length: 150 }, (_, i) => i),
+      );
+      stored.destroy();
+    } finally {
+      direct.disconnect();
+    }
+    // A third instance loads snapshot and tail: everything, once.
+    const c = await instance(options);
+    const carol = client(c, room, token(room, 'rw'));
+    await carol.synced;
+    assert.equal(carol.doc.getArray('numbers').length, 150);
+  });
+
+  it('a revocation on one instance cuts off the participant on another, and every instance refuses the token', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const room = 'revoke';
+    const host = client(a, room, token(room, 'host', 'Alice'));
+    const bobToken = token(room, 'rw');
+    const bob = client(b, room, bobToken);
+    await Promise.all([host.synced, bob.synced]);
+    bob.provider.awareness.setLocalState({ user: { name: 'Bob' } });
+    await waitFor(
+      () => presence(host).some((state) => (state.user as { name: string }).name === 'Bob'),
+      "Bob's presence on the host's instance",
+    );
+    host.provider.ws?.send(encodeRemoveParticipant(bob.doc.clientID));
+    const closed = await bob.closed;
+    assert.equal(closed.code, 4403);
+    assert.match(closed.reason, /removed/);
+    bob.provider.disconnect();
+    for (const server of [a, b]) {
+      const again = client(server, room, bobToken);
+      const refused = await again.closed;
+      assert.equal(refused.code, 4403, `instance ${server.url} admitted the revoked token`);
+      assert.match(refused.reason, /revoked/);
+      again.provider.disconnect();
+    }
+    // A third instance started afterwards reads the revocation from Redis.
+    const c = await instance();
+    const late = client(c, room, bobToken);
+    assert.equal((await late.closed).code, 4403);
+    late.provider.disconnect();
+  });
+
+  it('a client on one instance cannot write under the client id of a participant on another', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const room = 'forgery';
+    const alice = client(a, room, token(room, 'rw', 'Alice'));
+    await alice.synced;
+    alice.provider.awareness.setLocalState({ user: { name: 'Alice' } });
+    alice.text.insert(0, 'alice');
+    const mallory = client(b, room, token(room, 'rw', 'Mallory'));
+    await mallory.synced;
+    await waitFor(
+      () => presence(mallory).length > 0 && mallory.text.toString() === 'alice',
+      "Alice's presence and text",
+    );
+    // Mallory writes structs under Alice's client id.
+    const forged = new Y.Doc();
+    Y.applyUpdate(forged, Y.encodeStateAsUpdate(alice.doc));
+    forged.clientID = alice.doc.clientID;
+    forged.getText('text').insert(5, ' was forged');
+    const update = Y.encodeStateAsUpdate(forged, Y.encodeStateVector(alice.doc));
+    mallory.doc.transact(() => Y.applyUpdate(mallory.doc, update));
+    const closed = await Promise.race([
+      mallory.closed,
+      new Promise<{ code: number }>((resolve) => setTimeout(() => resolve({ code: 0 }), 5000)),
+    ]);
+    // Alice's edits may be on their way from her instance: Mallory is sent to retry (1013), and her
+    // update is applied neither now nor when she comes back with it.
+    assert.equal(closed.code, 1013);
+    mallory.provider.disconnect();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(alice.text.toString(), 'alice');
+  });
+
+  it("presence crosses instances, and a killed instance's clients vanish from it within seconds", async () => {
+    const processes: RunningServer[] = [];
+    try {
+      processes.push(await startTandem(['--redis', redis.url]), await startTandem(['--redis', redis.url]));
+      const room = 'presence';
+      const clientToken = (name: string) =>
+        signToken(reliabilitySecret, { room, role: 'rw', name, exp: Date.now() + 3_600_000 });
+      const alice = connectClient(processes[0].url, room, clientToken('Alice'));
+      const bob = connectClient(processes[1].url, room, clientToken('Bob'));
+      clients.push(alice, bob);
+      await Promise.all([alice.synced, bob.synced]);
+      alice.provider.awareness.setLocalState({ user: { name: 'Alice' }, cursor: 3 });
+      bob.provider.awareness.setLocalState({ user: { name: 'Bob' } });
+      await waitFor(() => presence(bob).find((state) => state.cursor === 3), "Alice's cursor at Bob");
+      const seen = presence(bob).find((state) => state.cursor === 3) as Record<string, unknown>;
+      assert.equal(seen.role, 'rw', 'presence is stamped by the server');
+      await waitFor(() => presence(alice).length === 1, "Bob's presence at Alice");
+      // No goodbye: the instance dies with Alice connected, so only its silence can remove her.
+      await processes[0].stop('SIGKILL');
+      const killedAt = Date.now();
+      await waitFor(() => presence(bob).length === 0, "Alice's presence to vanish", 8000);
+      assert.ok(Date.now() - killedAt < 6000, `took ${Date.now() - killedAt} ms`);
+    } finally {
+      await Promise.all(processes.map((each) => each.stop('SIGTERM')));
+    }
+  });
+});
