@@ -14,8 +14,8 @@ const SETTLE_MS = 60;
 /**
  * Follows the active editor's file and tells when its authorship summary may have changed: another
  * editor became active, its text changed, or its marks changed (accepted, overwritten, reverted, a
- * peer's edit in a session). Editors that are not files people edit (output, settings) are ignored;
- * focusing the panel keeps the last file.
+ * peer's edit in a session). The output panel's editors are ignored; focusing the side panel keeps
+ * the editor active (VS Code's active text editor stays), and with no text editor there is no summary.
  */
 export class FileSummaryFeed implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -68,7 +68,6 @@ export class FileSummaryFeed implements vscode.Disposable {
   private follow(editor: vscode.TextEditor | undefined): void {
     const document = editor?.document;
     if (document && (document.uri.scheme === 'output' || document.uri.scheme.startsWith('vscode'))) return;
-    if (!document && this.document && !this.document.isClosed) return;
     if (document === this.document) return;
     this.document = document;
     this.schedule();
