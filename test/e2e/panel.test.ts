@@ -198,4 +198,21 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
     assert.equal(await panel.locator('.typing').count(), 0, 'no typing dots are left');
     await workbench.screenshot('panel-fast-answer');
   });
+
+  it("opens the conversation that asked for a proposal from the file's authorship summary", async function () {
+    // The new conversation is open; greeter.ts (with the accepted hunk) is still the active editor.
+    await waitUntil(
+      async () => (await panel.locator('.message.user', { hasText: 'Add Spanish' }).count()) === 0,
+      'the other conversation on screen',
+      10_000,
+    );
+    const details = panel.locator('#authorship details');
+    if ((await details.getAttribute('open')) === null) await panel.locator('#authorship summary').click();
+    const open = panel.getByRole('button', { name: /^Open the conversation that asked for proposal/ });
+    await open.first().focus();
+    await open.first().press('Enter');
+    await panel
+      .locator('.message.user', { hasText: 'Add Spanish to the greetings' })
+      .waitFor({ timeout: 10_000 });
+  });
 });
