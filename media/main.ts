@@ -9,6 +9,7 @@ import {
   type MessageView,
   type ProposalView,
 } from '../src/panel/protocol';
+import { AuthorshipView } from './authorshipView';
 import { Composer } from './composer';
 import { collapseEditBlocks } from './editBlocks';
 import { button, h } from './dom';
@@ -40,7 +41,8 @@ const toolbar = h(
 const log = h('main', { id: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' });
 const others = h('section', { id: 'other-proposals', 'aria-label': 'Other proposals under review' });
 const composer = new Composer();
-document.getElementById('app')!.append(toolbar, log, others, composer.element);
+const authorship = new AuthorshipView();
+document.getElementById('app')!.append(toolbar, log, others, authorship.element, composer.element);
 
 function renderHistory(): void {
   const options = conversations.map((summary) =>
@@ -256,6 +258,8 @@ function receive(message: HostMessage): void {
       return composer.showMatches(message.query, message.paths);
     case 'focusInput':
       return composer.focus(message.text, message.chips);
+    case 'authorship':
+      return authorship.render(message.summary);
   }
 }
 

@@ -99,6 +99,39 @@ export interface SharedView {
   thread?: { request: string; answer: string };
 }
 
+/** One proposal's surviving text in the file the summary is about. */
+export interface AuthorshipRunView {
+  proposal: string;
+  characters: number;
+  lines: number;
+  /** 1-based line of its first mark. */
+  line: number;
+  /** The local conversation that asked for it, when there is one (shown as a link). */
+  conversationId?: string;
+}
+
+export interface AuthorshipPersonView {
+  askedBy: string;
+  model: string;
+  characters: number;
+  lines: number;
+  runs: AuthorshipRunView[];
+}
+
+/** How much of the active editor's file the assistant wrote. */
+export interface AuthorshipSummaryView {
+  /** The document's URI (echoed back by actions) and its path as shown. */
+  uri: string;
+  path: string;
+  /** A file of a shared session. */
+  shared: boolean;
+  characters: number;
+  lines: number;
+  totalCharacters: number;
+  totalLines: number;
+  people: AuthorshipPersonView[];
+}
+
 export type HostMessage =
   | {
       type: 'state';
@@ -116,11 +149,15 @@ export type HostMessage =
   | { type: 'proposals'; proposals: ProposalView[] }
   | { type: 'chips'; chips: ChipView[] }
   | { type: 'fileMatches'; query: string; paths: string[] }
-  | { type: 'focusInput'; text?: string; chips?: ChipRef[] };
+  | { type: 'focusInput'; text?: string; chips?: ChipRef[] }
+  /** The active editor's authorship summary; none when no text editor is open. */
+  | { type: 'authorship'; summary?: AuthorshipSummaryView };
 
 export type HunkAction = 'accept' | 'reject' | 'reveal' | 'repropose' | 'undo';
 export type FileAction = 'acceptAll' | 'rejectAll' | 'openDiff' | 'open';
 export type ProposalAction = 'acceptAll' | 'rejectAll' | 'redoFailed' | 'whatWasSent' | 'dismiss';
+/** On one proposal's text in the summarized file: show its first mark, open its conversation, revert it there. */
+export type AuthorshipAction = 'reveal' | 'conversation' | 'revert';
 
 /** An image pasted, dropped or picked into the request box: base64 of the file's bytes. */
 export interface ImageAttachment {
@@ -150,6 +187,7 @@ export type WebviewMessage =
   | { type: 'fileAction'; action: FileAction; proposalId: string; path: string }
   | { type: 'proposalAction'; action: ProposalAction; proposalId: string }
   | { type: 'showRequest'; requestId: number }
+  | { type: 'authorshipAction'; action: AuthorshipAction; uri: string; proposal: string }
   | { type: 'openLink'; href: string }
   | { type: 'copy'; text: string }
   | { type: 'insert'; text: string };
@@ -188,6 +226,7 @@ function isImageAttachment(value: unknown): value is ImageAttachment {
 
 const HUNK_ACTIONS: readonly HunkAction[] = ['accept', 'reject', 'reveal', 'repropose', 'undo'];
 const FILE_ACTIONS: readonly FileAction[] = ['acceptAll', 'rejectAll', 'openDiff', 'open'];
+const AUTHORSHIP_ACTIONS: readonly AuthorshipAction[] = ['reveal', 'conversation', 'revert'];
 const PROPOSAL_ACTIONS: readonly ProposalAction[] = [
   'acceptAll',
   'rejectAll',
@@ -248,6 +287,10 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
       return isInt(m.requestId) ? { type: 'showRequest', requestId: m.requestId } : undefined;
     case 'openLink':
       return isString(m.href, 4096) ? { type: 'openLink', href: m.href } : undefined;
+    case 'authorshipAction':
+      return oneOf(m.action, AUTHORSHIP_ACTIONS) && isString(m.uri, 8192) && isString(m.proposal, 200)
+        ? { type: 'authorshipAction', action: m.action, uri: m.uri, proposal: m.proposal }
+        : undefined;
     case 'copy':
     case 'insert':
       return isString(m.text) ? { type: m.type, text: m.text } : undefined;
@@ -335,6 +378,44 @@ function isProposalView(value: unknown): value is ProposalView {
   );
 }
 
+const isCount = (value: unknown): value is number => isInt(value) && value >= 0;
+
+function isAuthorshipRunView(value: unknown): value is AuthorshipRunView {
+  return (
+    isObject(value) &&
+    isString(value.proposal) &&
+    isCount(value.characters) &&
+    isCount(value.lines) &&
+    isInt(value.line) &&
+    value.line >= 1 &&
+    (value.conversationId === undefined || isString(value.conversationId))
+  );
+}
+
+function isAuthorshipSummaryView(value: unknown): value is AuthorshipSummaryView {
+  return (
+    isObject(value) &&
+    isString(value.uri) &&
+    isString(value.path) &&
+    typeof value.shared === 'boolean' &&
+    isCount(value.characters) &&
+    isCount(value.lines) &&
+    isCount(value.totalCharacters) &&
+    isCount(value.totalLines) &&
+    Array.isArray(value.people) &&
+    value.people.every(
+      (person) =>
+        isObject(person) &&
+        isString(person.askedBy) &&
+        isString(person.model) &&
+        isCount(person.characters) &&
+        isCount(person.lines) &&
+        Array.isArray(person.runs) &&
+        person.runs.every(isAuthorshipRunView),
+    )
+  );
+}
+
 const isConversationView = (value: unknown): value is ConversationView =>
   isObject(value) &&
   isString(value.id) &&
@@ -382,6 +463,8 @@ export function parseHostMessage(value: unknown): HostMessage | undefined {
         (m.chips === undefined || (Array.isArray(m.chips) && m.chips.every(isChipRef)))
         ? (m as HostMessage)
         : undefined;
+    case 'authorship':
+      return m.summary === undefined || isAuthorshipSummaryView(m.summary) ? (m as HostMessage) : undefined;
     default:
       return undefined;
   }

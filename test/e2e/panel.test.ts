@@ -118,6 +118,22 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
     await first.getByRole('button', { name: /^Accept the change at line/ }).click();
     await panel.locator('.hunk.accepted').first().waitFor({ timeout: 10_000 });
 
+    // The panel's summary of the file: the assistant wrote " | 'es'" (7 characters) on one line.
+    const summary = panel.locator('#authorship summary');
+    await summary.waitFor({ timeout: 10_000 });
+    assert.match(
+      await summary.innerText(),
+      /Assistant wrote \d+ % of src\/greeter\.ts · 7 characters of \d+, 1 line of \d+/,
+    );
+    // Keyboard operable: Enter on the summary opens the details.
+    await summary.press('Enter');
+    const run = panel.locator('#authorship .authorship-run').first();
+    await run.waitFor({ timeout: 5_000 });
+    assert.match(await run.innerText(), /line \d+ · 7 characters, 1 line/);
+    assert.equal(await run.getByRole('button', { name: /^Open the conversation/ }).count(), 1);
+    assert.equal(await run.getByRole('button', { name: /^Revert proposal .* in this file$/ }).count(), 1);
+    await workbench.screenshot('authorship-summary');
+
     // Reject the other from its CodeLens in the editor.
     const reject = page.locator('.codelens-decoration a', { hasText: 'Reject' });
     await waitUntil(async () => (await reject.count()) === 1, 'one hunk is left to decide', 10_000);
@@ -181,5 +197,22 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
     );
     assert.equal(await panel.locator('.typing').count(), 0, 'no typing dots are left');
     await workbench.screenshot('panel-fast-answer');
+  });
+
+  it("opens the conversation that asked for a proposal from the file's authorship summary", async function () {
+    // The new conversation is open; greeter.ts (with the accepted hunk) is still the active editor.
+    await waitUntil(
+      async () => (await panel.locator('.message.user', { hasText: 'Add Spanish' }).count()) === 0,
+      'the other conversation on screen',
+      10_000,
+    );
+    const details = panel.locator('#authorship details');
+    if ((await details.getAttribute('open')) === null) await panel.locator('#authorship summary').click();
+    const open = panel.getByRole('button', { name: /^Open the conversation that asked for proposal/ });
+    await open.first().focus();
+    await open.first().press('Enter');
+    await panel
+      .locator('.message.user', { hasText: 'Add Spanish to the greetings' })
+      .waitFor({ timeout: 10_000 });
   });
 });

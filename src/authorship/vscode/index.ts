@@ -3,14 +3,16 @@ import type { Settings } from '../../settings';
 import { newEditId } from '../authorship';
 import { participantName } from '../../collab/vscode/collabSettings';
 import type { ReviewController } from '../../proposals/vscode/reviewController';
-import { AuthorshipMarks } from './authorshipMarks';
+import { AuthorshipMarks, type AuthorshipSource } from './authorshipMarks';
 import { AuthorshipTracker } from './authorshipTracker';
+import { FileSummaryFeed } from './fileSummaryFeed';
 import { type RevertRequest, revertAssistantEdits } from './revertCommand';
 import { SessionAuthorship } from './sessionAuthorship';
 import type { ActiveSession } from '../../collab/vscode/activeSession';
 
 export { AuthorshipTracker } from './authorshipTracker';
 export type { AuthorshipSource } from './authorshipMarks';
+export type { ActiveFileSummary, FileSummaryFeed } from './fileSummaryFeed';
 
 export interface AuthorshipDeps {
   readonly context: vscode.ExtensionContext;
@@ -30,6 +32,8 @@ export interface AuthorshipDeps {
 export class AuthorshipService implements vscode.Disposable {
   readonly tracker: AuthorshipTracker;
   readonly session = new SessionAuthorship();
+  /** The active editor's file: how much of it the assistant wrote (the side panel shows it). */
+  readonly summaries: FileSummaryFeed;
   /** What Revert Assistant Edits last told the user (its notification), for the log and tests. */
   lastRevertMessage: { readonly kind: 'info' | 'error'; readonly message: string } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -38,14 +42,21 @@ export class AuthorshipService implements vscode.Disposable {
     this.tracker = new AuthorshipTracker(deps.context.workspaceState, deps.log);
     const tracker = this.tracker;
     const session = this.session;
+    const sources: AuthorshipSource[] = [
+      // A shared file's marks are the session's, whatever the local tracker remembers of it.
+      { runsOf: (document) => session.runsOf(document), onDidChange: session.onDidChange },
+      { runsOf: (document) => tracker.of(document.uri)?.runs, onDidChange: tracker.onDidChange },
+    ];
+    this.summaries = new FileSummaryFeed(
+      (document) => sources.map((source) => source.runsOf(document)).find((runs) => runs) ?? [],
+      sources.map((source) => source.onDidChange),
+      (document) => session.runsOf(document) !== undefined,
+    );
     this.disposables.push(
       tracker,
       session,
-      new AuthorshipMarks(deps.context.extensionUri, deps.settings, [
-        // A shared file's marks are the session's, whatever the local tracker remembers of it.
-        { runsOf: (document) => session.runsOf(document), onDidChange: session.onDidChange },
-        { runsOf: (document) => tracker.of(document.uri)?.runs, onDidChange: tracker.onDidChange },
-      ]),
+      this.summaries,
+      new AuthorshipMarks(deps.context.extensionUri, deps.settings, sources),
       deps.review.onDidApplyHunk((applied) => {
         const model =
           deps.modelOfRequest(applied.proposal.origin.requestId) ?? deps.settings.get('model.chatModel');

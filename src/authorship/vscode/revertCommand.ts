@@ -17,6 +17,7 @@ interface RevertFile {
 /** Arguments the command takes from a hover link or another command (none: it asks). */
 export interface RevertRequest {
   readonly scope?: 'file';
+  /** The file of `scope: 'file'`, or the one file a `proposal` is reverted in. */
   readonly uri?: string;
   readonly proposal?: string;
   readonly askedBy?: string;
@@ -133,8 +134,15 @@ export async function revertAssistantEdits(
 }
 
 async function choose(files: readonly RevertFile[], request: RevertRequest): Promise<Choice | undefined> {
-  if (request.proposal)
-    return { choose: (m) => m.proposal === request.proposal, what: `of proposal ${request.proposal}` };
+  if (request.proposal) {
+    // With a file: that proposal's edits in that file only (the panel's per-file summary).
+    const uri = request.uri ? vscode.Uri.parse(request.uri) : undefined;
+    return {
+      uri,
+      choose: (m) => m.proposal === request.proposal,
+      what: `of proposal ${request.proposal}${uri ? ` in ${vscode.workspace.asRelativePath(uri)}` : ''}`,
+    };
+  }
   if (request.askedBy)
     return { choose: (m) => m.askedBy === request.askedBy, what: `asked for by ${request.askedBy}` };
   const active = vscode.window.activeTextEditor?.document.uri;

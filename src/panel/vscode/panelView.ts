@@ -3,7 +3,16 @@ import * as vscode from 'vscode';
 import type { ModelService } from '../../model/vscode';
 import type { ProposalReview } from '../../proposals/vscode';
 import type { ConversationStore } from '../../assistant/conversations';
-import { parseWebviewMessage, type ChipRef, type HostMessage, type WebviewMessage } from '../protocol';
+import {
+  parseWebviewMessage,
+  type AuthorshipAction,
+  type AuthorshipSummaryView,
+  type ChipRef,
+  type HostMessage,
+  type WebviewMessage,
+} from '../protocol';
+import type { FileSummaryFeed } from '../../authorship/vscode';
+import { displayPathOf } from '../../workspace/vscode/fileAddress';
 import type { Assistant } from '../../assistant/assistant';
 import type { ContextChips } from './contextChips';
 import { proposalViews } from './proposalViews';
@@ -32,6 +41,9 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
   /** Input to show once the webview is ready (a command opened the panel). */
   private pendingFocus: { text?: string; chips?: ChipRef[] } | undefined;
   private ready = false;
+  private authorship: FileSummaryFeed | undefined;
+  /** The authorship summary last sent (or due once the panel is open), for the log and tests. */
+  lastAuthorship: (HostMessage & { type: 'authorship' }) | undefined;
 
   constructor(private readonly deps: PanelViewDeps) {
     deps.assistant.connect((message) => {
@@ -90,6 +102,13 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
     if (this.ready) this.flushFocus();
   }
 
+  /** Shows the active file's authorship summary, kept up to date as the feed changes. */
+  connectAuthorship(feed: FileSummaryFeed): void {
+    this.authorship = feed;
+    this.disposables.push(feed.onDidChange(() => this.postAuthorship()));
+    this.postAuthorship();
+  }
+
   post(message: HostMessage): void {
     if (this.view && this.ready) void this.view.webview.postMessage(message);
   }
@@ -107,6 +126,7 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
       case 'ready':
         this.ready = true;
         this.postState();
+        this.postAuthorship();
         this.flushFocus();
         return;
       case 'send':
@@ -169,6 +189,8 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
       }
       case 'showRequest':
         return requests.show(message.requestId);
+      case 'authorshipAction':
+        return this.onAuthorshipAction(message.action, message.uri, message.proposal);
       case 'openLink':
         return this.openLink(message.href);
       case 'copy':
@@ -185,6 +207,80 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
         return;
       }
     }
+  }
+
+  private postAuthorship(): void {
+    const current = this.authorship?.current();
+    const message: HostMessage & { type: 'authorship' } = current
+      ? { type: 'authorship', summary: this.summaryView(current.document, current.summary) }
+      : { type: 'authorship' };
+    this.lastAuthorship = message;
+    this.post(message);
+  }
+
+  private summaryView(
+    document: vscode.TextDocument,
+    summary: NonNullable<ReturnType<FileSummaryFeed['current']>>['summary'],
+  ): AuthorshipSummaryView {
+    return {
+      uri: document.uri.toString(),
+      path: displayPathOf(document.uri),
+      shared: this.authorship?.shared(document) ?? false,
+      characters: summary.characters,
+      lines: summary.lines,
+      totalCharacters: summary.totalCharacters,
+      totalLines: summary.totalLines,
+      people: summary.people.map((person) => ({
+        askedBy: person.askedBy,
+        model: person.model,
+        characters: person.characters,
+        lines: person.lines,
+        runs: person.proposals.map((run) => ({
+          proposal: run.proposal,
+          characters: run.characters,
+          lines: run.lines,
+          line: run.firstLine + 1,
+          conversationId: this.conversationOf(run.proposal),
+        })),
+      })),
+    };
+  }
+
+  /** The local conversation whose answer proposed it, if any. */
+  private conversationOf(proposal: string): string | undefined {
+    const { store } = this.deps;
+    return store
+      .summaries()
+      .find((entry) => store.find(entry.id)?.messages.some((message) => message.proposalId === proposal))?.id;
+  }
+
+  /** A link or button of the authorship summary, on one proposal's text in the summarized file. */
+  private async onAuthorshipAction(action: AuthorshipAction, uri: string, proposal: string): Promise<void> {
+    const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === uri);
+    if (!document) return;
+    if (action === 'revert') {
+      await vscode.commands.executeCommand('tandem.revertAssistantEdits', { proposal, uri });
+      return;
+    }
+    if (action === 'conversation') {
+      const conversation = this.conversationOf(proposal);
+      if (conversation) {
+        this.deps.store.open(conversation);
+        this.postState();
+      }
+      return;
+    }
+    const range = this.authorship?.firstMark(document, proposal);
+    if (!range) {
+      void vscode.window.showInformationMessage(
+        `Tandem: nothing of proposal ${proposal} is left in ${displayPathOf(document.uri)}.`,
+      );
+      return;
+    }
+    const visible = vscode.window.visibleTextEditors.find((editor) => editor.document === document);
+    const editor = await vscode.window.showTextDocument(document, { viewColumn: visible?.viewColumn });
+    editor.selection = new vscode.Selection(range.start, range.end);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
   /** Opens web links outside VS Code (http, https, mailto only) and workspace paths in the editor. */

@@ -174,7 +174,7 @@ describe('shared proposals in VS Code (a guest)', function () {
       .map((content) => (typeof content === 'string' ? content : content.value))
       .join('\n');
 
-  it("marks the accepted text as the assistant's for the guest, and the guest's Revert takes back only its characters", async () => {
+  it("marks the accepted text as the assistant's for the guest, and the guest's Revert takes back only its characters; the panel's summary of the shared file follows", async () => {
     const document = await joinAndOpen('rw', 'Gwen');
     const editor = await vscode.window.showTextDocument(document);
     const published = hostProposals.publish({
@@ -198,6 +198,22 @@ describe('shared proposals in VS Code (a guest)', function () {
       !(await hoverAt(0, 1)).includes('Written by the assistant'),
       'people’s lines have no such hover',
     );
+    // The panel's summary of the shared file: "TWO" on line 2, asked by Host with model scripted.
+    const summary = () => {
+      const sent = api.panel.view.lastAuthorship?.summary;
+      return sent?.uri === uri.toString() ? sent : undefined;
+    };
+    await eventually(() => summary()?.characters === 3, "the shared file's summary in the panel", 5000);
+    assert.equal(summary()!.shared, true);
+    assert.equal(summary()!.totalCharacters, 'one\nTWO\nthr3ee\n'.length);
+    assert.deepEqual(
+      summary()!.people.map((person) => [person.askedBy, person.model, person.characters, person.lines]),
+      [['Host', 'scripted', 3, 1]],
+    );
+    assert.deepEqual(
+      summary()!.people[0].runs.map((run) => [run.characters, run.line]),
+      [[3, 2]],
+    );
     // Gwen types inside the accepted text: her characters are hers, for everyone.
     await editor.edit((edit) => edit.insert(new vscode.Position(1, 2), 'gw'));
     const typed = 'one\nTWgwO\nthr3ee\n';
@@ -210,6 +226,9 @@ describe('shared proposals in VS Code (a guest)', function () {
       "Gwen's characters are not marked",
     );
     assert.match(await hoverAt(1, 4), /Written by the assistant/);
+    // The summary follows: the file grew by Gwen's two characters, the assistant's are still three.
+    await eventually(() => summary()?.totalCharacters === typed.length, 'the summary after Gwen typed', 5000);
+    assert.equal(summary()!.characters, 3);
 
     const reverted = await vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', {
       scope: 'file',
@@ -224,6 +243,7 @@ describe('shared proposals in VS Code (a guest)', function () {
       'the revert at the host',
     );
     assert.ok(!(await hoverAt(1, 1)).includes('Written by the assistant'));
+    await eventually(() => summary()?.characters === 0, 'an empty summary after the revert', 5000);
     // One undo step brings the whole revert back, and only it (Gwen's typing stays).
     await vscode.commands.executeCommand('tandem.collab.undo');
     await eventually(() => document.getText() === typed, 'the undone revert in the guest document');

@@ -108,6 +108,74 @@ describe('panel: message protocol', () => {
   });
 });
 
+describe('panel: authorship summary protocol', () => {
+  const run = { proposal: 'p1', characters: 12, lines: 2, line: 4, conversationId: 'c1' };
+  const summary = {
+    uri: 'file:///w/a.ts',
+    path: 'a.ts',
+    shared: false,
+    characters: 12,
+    lines: 2,
+    totalCharacters: 100,
+    totalLines: 10,
+    people: [{ askedBy: 'Alice', model: 'm', characters: 12, lines: 2, runs: [run] }],
+  };
+
+  it("accepts the active file's summary, and none when no file is open", () => {
+    assert.deepEqual(parseHostMessage({ type: 'authorship', summary }), { type: 'authorship', summary });
+    assert.deepEqual(parseHostMessage({ type: 'authorship' }), { type: 'authorship' });
+    const { conversationId: _omitted, ...local } = run;
+    assert.ok(
+      parseHostMessage({
+        type: 'authorship',
+        summary: { ...summary, shared: true, people: [{ ...summary.people[0], runs: [local] }] },
+      }),
+    );
+  });
+
+  it('rejects a malformed summary', () => {
+    const person = summary.people[0];
+    for (const broken of [
+      { ...summary, characters: -1 },
+      { ...summary, totalLines: 1.5 },
+      { ...summary, shared: 'no' },
+      { ...summary, uri: 3 },
+      { ...summary, people: {} },
+      { ...summary, people: [{ ...person, model: undefined }] },
+      { ...summary, people: [{ ...person, runs: [{ ...run, line: 0 }] }] },
+      { ...summary, people: [{ ...person, runs: [{ ...run, conversationId: 7 }] }] },
+      { ...summary, people: [{ ...person, runs: [{ ...run, proposal: undefined }] }] },
+      'summary',
+    ])
+      assert.equal(
+        parseHostMessage({ type: 'authorship', summary: broken }),
+        undefined,
+        JSON.stringify(broken),
+      );
+  });
+
+  it("accepts the summary's actions from the webview and nothing else", () => {
+    for (const action of ['reveal', 'conversation', 'revert'])
+      assert.deepEqual(
+        parseWebviewMessage({
+          type: 'authorshipAction',
+          action,
+          uri: 'file:///w/a.ts',
+          proposal: 'p1',
+          x: 1,
+        }),
+        { type: 'authorshipAction', action, uri: 'file:///w/a.ts', proposal: 'p1' },
+      );
+    for (const bad of [
+      { type: 'authorshipAction', action: 'revertEverything', uri: 'file:///w/a.ts', proposal: 'p1' },
+      { type: 'authorshipAction', action: 'revert', uri: 'file:///w/a.ts' },
+      { type: 'authorshipAction', action: 'revert', proposal: 'p1' },
+      { type: 'authorshipAction', action: 'reveal', uri: 'file:///w/a.ts', proposal: 'p'.repeat(201) },
+    ])
+      assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
+  });
+});
+
 describe('panel: conversations per workspace', () => {
   it('keeps conversations across reloads, newest first, with titles from the first request', async () => {
     const storage = new MemoryStore();

@@ -1,0 +1,165 @@
+import type { AuthoredRun } from './authorship';
+
+/**
+ * How much of one file the assistant wrote, for the side panel: characters and lines in all, per
+ * person who asked (and model), and per proposal (run) with where its first mark is.
+ *
+ * Characters are counted as Unicode code points without carriage returns, so a file reads the same
+ * with CRLF or LF line ends (a shared file is LF in the session, maybe CRLF in an editor). A line
+ * counts when it holds at least one assistant character other than its line break, as the gutter
+ * marks it.
+ */
+export interface AuthorshipFigures {
+  readonly characters: number;
+  readonly lines: number;
+}
+
+export interface ProposalSummary extends AuthorshipFigures {
+  readonly proposal: string;
+  /** Where the proposal's first surviving character is: offset in the text given, 0-based line. */
+  readonly firstOffset: number;
+  readonly firstLine: number;
+}
+
+export interface PersonSummary extends AuthorshipFigures {
+  readonly askedBy: string;
+  readonly model: string;
+  /** Newest first. */
+  readonly proposals: readonly ProposalSummary[];
+}
+
+export interface FileAuthorshipSummary extends AuthorshipFigures {
+  /** The whole file, counted the same way. */
+  readonly totalCharacters: number;
+  readonly totalLines: number;
+  /** Most characters first. */
+  readonly people: readonly PersonSummary[];
+}
+
+/** Code points of text[start, end) that are not carriage returns. */
+function countCharacters(text: string, start: number, end: number): number {
+  let count = 0;
+  for (let at = start; at < end; at++) {
+    const code = text.charCodeAt(at);
+    if (code === 13) continue;
+    // The second half of a surrogate pair is part of the character before it.
+    if (code >= 0xdc00 && code <= 0xdfff && at > start) {
+      const before = text.charCodeAt(at - 1);
+      if (before >= 0xd800 && before <= 0xdbff) continue;
+    }
+    count++;
+  }
+  return count;
+}
+
+/** Start offsets of every line of the text (the last line may be empty). */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+  return starts;
+}
+
+/** The 0-based line holding offset (binary search over line starts). */
+function lineAt(starts: readonly number[], offset: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (starts[middle] <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+interface Tally {
+  characters: number;
+  readonly lines: Set<number>;
+}
+
+const newTally = (): Tally => ({ characters: 0, lines: new Set() });
+
+/**
+ * The summary of a text and the assistant runs in it (offsets in that text, as a back end gives them).
+ * Runs outside the text are clipped; empty runs count for nothing.
+ */
+export function summarizeAuthorship(text: string, runs: readonly AuthoredRun[]): FileAuthorshipSummary {
+  const starts = lineStarts(text);
+  const total = newTally();
+  const people = new Map<
+    string,
+    Tally & { askedBy: string; model: string; at: number; proposals: Set<string> }
+  >();
+  const proposals = new Map<string, Tally & { first: number; at: number }>();
+  for (const run of runs) {
+    const start = Math.max(0, Math.min(run.start, text.length));
+    const end = Math.max(start, Math.min(run.end, text.length));
+    const characters = countCharacters(text, start, end);
+    if (characters === 0) continue;
+    const personKey = JSON.stringify([run.meta.askedBy, run.meta.model]);
+    const person = people.get(personKey) ?? {
+      ...newTally(),
+      askedBy: run.meta.askedBy,
+      model: run.meta.model,
+      at: run.meta.at,
+      proposals: new Set<string>(),
+    };
+    people.set(personKey, person);
+    person.at = Math.max(person.at, run.meta.at);
+    person.proposals.add(run.meta.proposal);
+    const proposal = proposals.get(run.meta.proposal) ?? { ...newTally(), first: start, at: run.meta.at };
+    proposals.set(run.meta.proposal, proposal);
+    proposal.first = Math.min(proposal.first, start);
+    proposal.at = Math.max(proposal.at, run.meta.at);
+    // Lines holding one of the run's characters other than a line break.
+    const lines: number[] = [];
+    const first = lineAt(starts, start);
+    const last = lineAt(starts, end - 1);
+    for (let line = first; line <= last; line++) {
+      const from = Math.max(start, starts[line]);
+      const to = Math.min(end, line + 1 < starts.length ? starts[line + 1] : text.length);
+      for (let at = from; at < to; at++) {
+        const code = text.charCodeAt(at);
+        if (code !== 10 && code !== 13) {
+          lines.push(line);
+          break;
+        }
+      }
+    }
+    for (const tally of [total, person, proposal]) {
+      tally.characters += characters;
+      for (const line of lines) tally.lines.add(line);
+    }
+  }
+  return {
+    characters: total.characters,
+    lines: total.lines.size,
+    totalCharacters: countCharacters(text, 0, text.length),
+    // A final line break does not start a line of its own.
+    totalLines: text.endsWith('\n') ? starts.length - 1 : starts.length,
+    people: [...people.values()]
+      .sort((a, b) => b.characters - a.characters || b.at - a.at)
+      .map((person) => ({
+        askedBy: person.askedBy,
+        model: person.model,
+        characters: person.characters,
+        lines: person.lines.size,
+        proposals: [...person.proposals]
+          .map((id) => [id, proposals.get(id)!] as const)
+          .sort((a, b) => b[1].at - a[1].at || a[1].first - b[1].first)
+          .map(([id, proposal]) => ({
+            proposal: id,
+            characters: proposal.characters,
+            lines: proposal.lines.size,
+            firstOffset: proposal.first,
+            firstLine: lineAt(starts, proposal.first),
+          })),
+      })),
+  };
+}
+
+/** A share as a whole percentage for people to read: never 0 % when something is there, nor 100 % when not all. */
+export function percentOf(part: number, whole: number): number {
+  if (whole <= 0 || part <= 0) return 0;
+  if (part >= whole) return 100;
+  return Math.min(99, Math.max(1, Math.round((part / whole) * 100)));
+}

@@ -1,0 +1,143 @@
+import * as assert from 'node:assert/strict';
+import type { AuthoredRun, AuthorshipMeta } from '../../../src/authorship/authorship';
+import { percentOf, summarizeAuthorship } from '../../../src/authorship/fileSummary';
+import { LocalAuthorship } from '../../../src/authorship/localAuthorship';
+
+const meta = (edit: string, proposal: string, askedBy = 'alice', model = 'm1', at = 1): AuthorshipMeta => ({
+  edit,
+  proposal,
+  model,
+  askedBy,
+  at,
+});
+
+/** Runs over the given substrings of text (each found once, in order). */
+function runsOver(text: string, ...parts: [string, AuthorshipMeta][]): AuthoredRun[] {
+  let from = 0;
+  return parts.map(([part, runMeta]) => {
+    const start = text.indexOf(part, from);
+    assert.ok(start >= 0, `${part} in text`);
+    from = start + part.length;
+    return { start, end: start + part.length, meta: runMeta };
+  });
+}
+
+describe('authorship: per-file summary', () => {
+  it('counts nothing in a file without marks, and the whole file', () => {
+    const summary = summarizeAuthorship('one\ntwo\n', []);
+    assert.deepEqual(summary, {
+      characters: 0,
+      lines: 0,
+      totalCharacters: 8,
+      totalLines: 2,
+      people: [],
+    });
+    assert.equal(summarizeAuthorship('one\ntwo', []).totalLines, 2);
+    assert.equal(summarizeAuthorship('', []).totalLines, 1);
+  });
+
+  it('counts characters and lines per proposal, per person and model, and in all', () => {
+    const text = 'alpha\nBETA\ngamma\nDELTA\nEPS\nzeta\n';
+    const runs = runsOver(
+      text,
+      ['BETA', meta('e1', 'p1', 'alice', 'm1', 10)],
+      ['DELTA\nEPS\n', meta('e2', 'p2', 'bob', 'm2', 20)],
+      ['ta', meta('e3', 'p3', 'alice', 'm1', 30)],
+    );
+    const summary = summarizeAuthorship(text, runs);
+    assert.equal(summary.characters, 4 + 10 + 2);
+    // Line breaks ending a run do not mark the next line: lines 1, 3, 4 and 5.
+    assert.equal(summary.lines, 4);
+    assert.equal(summary.totalCharacters, text.length);
+    assert.equal(summary.totalLines, 6);
+    assert.deepEqual(
+      summary.people.map((person) => [person.askedBy, person.model, person.characters, person.lines]),
+      [
+        ['bob', 'm2', 10, 2],
+        ['alice', 'm1', 6, 2],
+      ],
+    );
+    // Newest proposal first, each with where its first mark is.
+    assert.deepEqual(summary.people[1].proposals, [
+      { proposal: 'p3', characters: 2, lines: 1, firstOffset: text.indexOf('ta\n'), firstLine: 5 },
+      { proposal: 'p1', characters: 4, lines: 1, firstOffset: 6, firstLine: 1 },
+    ]);
+    assert.deepEqual(summary.people[0].proposals, [
+      { proposal: 'p2', characters: 10, lines: 2, firstOffset: text.indexOf('DELTA'), firstLine: 3 },
+    ]);
+  });
+
+  it('keeps one person apart per model, and one proposal over several runs together', () => {
+    const text = 'aaXXbbYYccZZ';
+    const runs = runsOver(
+      text,
+      ['XX', meta('e1', 'p1', 'alice', 'm1')],
+      ['YY', meta('e2', 'p1', 'alice', 'm1')],
+      ['ZZ', meta('e3', 'p2', 'alice', 'm2')],
+    );
+    const summary = summarizeAuthorship(text, runs);
+    assert.deepEqual(
+      summary.people.map((person) => [person.model, person.characters, person.proposals.length]),
+      [
+        ['m1', 4, 1],
+        ['m2', 2, 1],
+      ],
+    );
+    assert.equal(summary.people[0].proposals[0].firstOffset, 2);
+    assert.equal(summary.lines, 1, 'one line holds all three runs');
+  });
+
+  it('reads a CRLF file as its LF twin, and counts a surrogate pair as one character', () => {
+    const lf = 'a\nB😀C\nD\n';
+    const crlf = lf.replace(/\n/g, '\r\n');
+    const lfSummary = summarizeAuthorship(lf, runsOver(lf, ['B😀C\nD', meta('e', 'p')]));
+    const crlfSummary = summarizeAuthorship(crlf, runsOver(crlf, ['B😀C\r\nD', meta('e', 'p')]));
+    assert.equal(lfSummary.characters, 5, 'B, 😀, C, line break, D');
+    assert.equal(lfSummary.totalCharacters, 8);
+    assert.deepEqual(
+      { ...crlfSummary, people: crlfSummary.people.map((person) => person.characters) },
+      { ...lfSummary, people: lfSummary.people.map((person) => person.characters) },
+    );
+  });
+
+  it('shrinks as people type over the assistant text, and forgets a proposal whose text is all gone', () => {
+    let text = 'keep\nAI ONE\nAI TWO\n';
+    const authorship = new LocalAuthorship();
+    authorship.attribute(5, 6, 'old', meta('e1', 'p1'));
+    authorship.attribute(12, 6, 'old', meta('e2', 'p2', 'bob'));
+    const edit = (offset: number, deleted: number, inserted: string) => {
+      text = text.slice(0, offset) + inserted + text.slice(offset + deleted);
+      authorship.applyChange({ offset, deleted, inserted: inserted.length });
+    };
+    const before = summarizeAuthorship(text, authorship.runs);
+    assert.equal(before.characters, 12);
+    assert.equal(before.lines, 2);
+    // Someone selects "ONE" and types over it: the assistant keeps only "AI ".
+    edit(8, 3, 'mine');
+    const after = summarizeAuthorship(text, authorship.runs);
+    assert.equal(after.characters, 9);
+    assert.equal(after.people.find((person) => person.askedBy === 'alice')!.characters, 3);
+    // Bob's whole line is overwritten: his proposal leaves the summary.
+    edit(text.indexOf('AI TWO'), 6, 'human');
+    const last = summarizeAuthorship(text, authorship.runs);
+    assert.deepEqual(
+      last.people.map((person) => person.askedBy),
+      ['alice'],
+    );
+    assert.equal(last.lines, 1);
+  });
+
+  it('clips runs that reach past the text', () => {
+    const summary = summarizeAuthorship('abc', [{ start: 1, end: 10, meta: meta('e', 'p') }]);
+    assert.equal(summary.characters, 2);
+  });
+
+  it('rounds shares so that something is never 0 % and not everything never 100 %', () => {
+    assert.equal(percentOf(0, 10), 0);
+    assert.equal(percentOf(1, 1000), 1);
+    assert.equal(percentOf(999, 1000), 99);
+    assert.equal(percentOf(10, 10), 100);
+    assert.equal(percentOf(1, 4), 25);
+    assert.equal(percentOf(3, 0), 0);
+  });
+});
