@@ -168,8 +168,13 @@ async function largeFile(): Promise<Record<string, number>> {
 async function throughServer(): Promise<Record<string, number>> {
   const server = await startCollabServer({ secret: 'coediting-bench-secret-0123456789' });
   const room = 'bench';
-  const token = server.createToken({ room, role: 'rw', name: 'bench' });
-  const sides = [0, 1].map(() => {
+  // Side 0 hosts (only the host seeds a file's shared text: the server refuses anyone else's), side 1
+  // is a read-write guest typing into it, as in a real session.
+  const tokens = [
+    server.createToken({ room, role: 'host', name: 'host' }),
+    server.createToken({ room, role: 'rw', name: 'guest' }),
+  ];
+  const sides = tokens.map((token) => {
     const ydoc = new Y.Doc();
     const connection = new SessionConnection({
       serverUrl: server.url,
