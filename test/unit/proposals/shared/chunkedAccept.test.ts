@@ -6,6 +6,7 @@ import {
   insertHumanText,
   sharedAuthorshipView,
 } from '../../../../src/authorship/sharedAuthorship';
+import { SessionProposalStore } from '../../../../src/proposals/sessionProposalStore';
 import { HostApplier } from '../../../../src/proposals/shared/hostApplier';
 import { DECISIONS_ROOT, OUTCOMES_ROOT } from '../../../../src/proposals/shared/records';
 import { SharedProposalError } from '../../../../src/proposals/shared/sharedProposals';
@@ -266,6 +267,41 @@ describe('shared proposals: a large accept is written in chunks', () => {
     assert.equal(host.shared.hunk(proposalHunk)!.status.state, 'accepted');
     // The outcome record is small: the hunk's lines are not copied into it.
     assert.ok(JSON.stringify(host.doc.getMap(OUTCOMES_ROOT).get(proposalHunk)).length < 1500);
+    host.applier!.dispose();
+  });
+
+  it('shows the review "being applied" with how far it is, with no accept, reject or undo offered', async () => {
+    const { host, peers, gate, proposalHunk } = setup(['Alice', 'Bob']);
+    const [alice, bob] = peers;
+    const stores = [alice, bob].map(
+      (peer) =>
+        new SessionProposalStore(
+          peer.shared,
+          (path) => `tandem://room/${path}`,
+          () => true,
+        ),
+    );
+    alice.shared.decide(proposalHunk, 'accept');
+    syncAll([host, ...peers]);
+    await gate.release();
+    syncAll([host, ...peers]);
+    for (const [store, self] of [
+      [stores[0], 'you'],
+      [stores[1], 'Alice'],
+    ] as const) {
+      const { hunk } = store.findHunk(proposalHunk)!;
+      assert.equal(hunk.status, 'accepted');
+      const info = store.infoOf(hunk)!;
+      assert.match(info.note ?? '', new RegExp(`^accepted by ${self}, being applied \\(\\d+%\\)…$`));
+      assert.equal(info.undoable, false);
+      assert.equal(store.pendingHunks().length, 0);
+    }
+    await gate.drain(host.applier!);
+    syncAll([host, ...peers]);
+    const done = stores[0].infoOf(stores[0].findHunk(proposalHunk)!.hunk)!;
+    assert.equal(done.note, 'accepted by you');
+    assert.equal(done.undoable, true);
+    for (const store of stores) store.dispose();
     host.applier!.dispose();
   });
 });
