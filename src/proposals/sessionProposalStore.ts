@@ -21,7 +21,7 @@ export interface SharedOrigin {
 
 /** What the review shows of a shared hunk beyond a local one. */
 export interface SharedHunkInfo {
-  /** "accepted by Alice", "rejected by Bob", the stale reason, "Bob is accepting…". */
+  /** "accepted by Alice", "accepted by Alice, being applied (40%)…", "rejected by Bob", the stale reason, "Bob is accepting…". */
   readonly note?: string;
   /** This participant accepted it and may ask to undo it. */
   readonly undoable: boolean;
@@ -171,7 +171,8 @@ export class SessionProposalStore implements ProposalStore {
 }
 
 function statusOf(hunk: SharedHunkView): HunkStatus {
-  return hunk.status.state;
+  // Being applied is decided: no accept or reject offered; the note says how far the write is.
+  return hunk.status.state === 'applying' ? 'accepted' : hunk.status.state;
 }
 
 function reviewHunkOf(hunk: SharedHunkView): ReviewHunk {
@@ -195,6 +196,8 @@ function noteOf(hunk: SharedHunkView, self: number): string | undefined {
     person.clientId === self ? 'you' : person.name;
   if (status.state === 'accepted')
     return `accepted by ${who(status.by)}${status.partial ? ' (some lines)' : ''}`;
+  if (status.state === 'applying')
+    return `accepted by ${who(status.by)}, being applied (${status.total ? Math.floor((100 * status.done) / status.total) : 0}%)…`;
   if (status.state === 'rejected') return `rejected by ${who(status.by)}`;
   if (status.state === 'stale') return status.reason;
   const waiting = hunk.waiting[0];

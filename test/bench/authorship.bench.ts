@@ -1,30 +1,29 @@
 // `npm run bench -- authorship`: does a large assistant edit starve people? Five stock y-websocket
-// clients (a worker thread) type at a human pace into one room of the real server (dist/server.js,
-// its own process, SQLite); a sixth client, the assistant's writer, applies a 2,000-line proposal
-// through Tandem's chunked write (marked as the assistant's, the way an accepted proposal is), then
-// reverts it (Revert Assistant Edits' planner, one transaction), back to back for the whole phase.
+// clients (a worker thread) type at a human pace into one shared file of a Tandem session in one room
+// of the real server (dist/server.js, its own process, SQLite); a sixth client, the session's host,
+// has 2,000-line proposals shared in the session (before the phase) and accepts them one after the
+// other through the real path, a decision handled by the host's applier (HostApplier: the accepted
+// text written in chunks, marked as the assistant's), then reverts each (Revert Assistant Edits'
+// planner, one transaction), back to back for the whole phase.
 // Phases alternate (idle, chunked, whole) in three orders, so load on the machine falls on each alike:
 // - human_delivery_p99_ms_idle:            keystroke delivery (send to a peer's apply), nobody else writing;
-// - human_delivery_p99_ms_during_ai_apply: the same while the assistant writes in chunks;
-// - human_delivery_p99_ms_during_whole_apply: the same when each proposal is one transaction (the
-//   baseline chunking is measured against);
-// - ai_apply_lines, ai_applies, ai_apply_p50_ms: the size of one proposal, how many were applied
-//   during the chunked phases, and how long one took to write.
+// - human_delivery_p99_ms_during_ai_apply: the same while the host's applier writes accepts in chunks;
+// - human_delivery_p99_ms_during_whole_apply: the same when the applier writes each accept as one
+//   transaction (the baseline chunking is measured against);
+// - ai_apply_lines, ai_applies, ai_apply_p50_ms: the size of one proposal, how many were accepted
+//   during the chunked phases, and how long one took from the decision to 'accepted'.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as Y from 'yjs';
-import type { AuthorshipMeta } from '../../src/authorship/authorship';
 import { planRevert } from '../../src/authorship/revertPlan';
-import {
-  applyAttributedInChunks,
-  applySharedRevert,
-  attributeInsert,
-  type SharedEditRecord,
-  sharedAuthorshipView,
-} from '../../src/authorship/sharedAuthorship';
+import { applySharedRevert, sharedAuthorshipView } from '../../src/authorship/sharedAuthorship';
 import { DEFAULT_CHUNK_CHARS, DEFAULT_CHUNK_PAUSE_MS } from '../../src/collab/burstApply';
+import { SessionDocument } from '../../src/collab/sessionDocument';
+import { lineStartOffset } from '../../src/proposals/shared/anchoring';
+import { HostApplier } from '../../src/proposals/shared/hostApplier';
+import { SharedProposals } from '../../src/proposals/shared/sharedProposals';
 import { signToken } from '../../src/server/token';
 import { startServerProcess, testSecret } from '../unit/server/harness';
 import { connect, nextMessage, within } from './collabClients';
@@ -36,6 +35,9 @@ const LINES = 2000;
 const PHASE_MS = 6_000;
 const ROUNDS = 3;
 const ROOM = 'authorship-bench';
+const FILE = 'src/bench.ts';
+/** Proposals shared before each writing phase (more than one phase accepts). */
+const POOL = 32;
 /** Chunk size and the pause between chunks (tunable to explore; the defaults are what Tandem uses). */
 const CHUNK_CHARS = Number(process.env.TANDEM_BENCH_CHUNK_CHARS ?? DEFAULT_CHUNK_CHARS);
 const CHUNK_PAUSE_MS = Number(process.env.TANDEM_BENCH_CHUNK_PAUSE_MS ?? DEFAULT_CHUNK_PAUSE_MS);
@@ -44,22 +46,29 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
 
 type Phase = 'idle' | 'chunked' | 'whole';
 
-const proposal = Array.from(
+const proposalLines = Array.from(
   { length: LINES },
   (_, i) => `    const value${i} = compute(${i % 97}, "proposal line ${i}"); // written by the assistant\n`,
-).join('');
+);
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-authorship-bench-'));
-  const server = await startServerProcess(['--data', dataDir]);
-  const token = (name: string) =>
-    signToken(testSecret, { room: ROOM, role: 'rw', name, exp: Date.now() + 3_600_000 });
+  // Every proposal shared stays in the room's history: room enough for them.
+  const server = await startServerProcess(['--data', dataDir, '--max-document-bytes', String(1024 ** 3)]);
+  const token = (name: string, role: 'rw' | 'host' = 'rw') =>
+    signToken(testSecret, { room: ROOM, role, name, exp: Date.now() + 3_600_000 });
   const specs: TypistSpec[] = Array.from({ length: TYPISTS }, (_, id) => ({
     id,
     room: ROOM,
     token: token(`typist ${id}`),
   }));
-  const data: TypistsData = { url: server.url, typists: specs, clientsPerRoom: TYPISTS, rooms: 1 };
+  const data: TypistsData = {
+    url: server.url,
+    typists: specs,
+    clientsPerRoom: TYPISTS,
+    rooms: 1,
+    sessionFile: FILE,
+  };
   const worker = new Worker(path.join(__dirname, 'collabTypists.js'), { workerData: data });
   const ask = <T extends FromTypists>(message?: ToTypists): Promise<T> => {
     const reply = nextMessage<T>(worker);
@@ -69,14 +78,20 @@ async function main(): Promise<void> {
   await within(ask(), 60_000, 'connecting the typists');
 
   const doc = new Y.Doc();
-  const text = doc.getText('text');
-  const records = doc.getMap<SharedEditRecord>('authorship');
-  const provider = connect(server.url, ROOM, doc, token('assistant'));
+  const session = new SessionDocument(doc);
+  const provider = connect(server.url, ROOM, doc, token('assistant', 'host'));
   await within(
     new Promise<void>((resolve) => (provider.synced ? resolve() : provider.once('sync', () => resolve()))),
     30_000,
     'connecting the assistant',
   );
+  const text = session.seed(FILE, '', { eol: '\n', bom: false }).text;
+  const records = session.authorship;
+  const shared = new SharedProposals(session, {
+    name: () => 'assistant',
+    canWrite: () => true,
+    isHost: () => true,
+  });
   // Between chunks: Tandem's pause, and no more than 64 KB waiting in the socket.
   const pause = async () => {
     await sleep(CHUNK_PAUSE_MS);
@@ -92,42 +107,81 @@ async function main(): Promise<void> {
   };
   const applyMs: number[] = [];
   let applies = 0;
-  let editCounter = 0;
 
-  const lineStartNear = (offset: number) => {
-    const content = text.toString();
-    const at = content.lastIndexOf('\n', offset - 1);
-    return at === -1 ? 0 : at + 1;
-  };
-
-  async function assistantWrites(phase: Phase, until: number): Promise<void> {
-    while (now() < until) {
-      const meta: AuthorshipMeta = {
-        edit: `bench-${++editCounter}`,
-        proposal: `p${editCounter}`,
+  /** Shares POOL proposals at random line starts (before a phase: sharing is not what is measured). */
+  async function sharePool(): Promise<string[]> {
+    const hunks: string[] = [];
+    for (let i = 0; i < POOL; i++) {
+      const content = text.toString();
+      const lines = content.split('\n').length;
+      let line = Math.floor(Math.random() * lines);
+      while (lineStartOffset(content, line) === undefined) line--;
+      const record = shared.publish({
+        path: FILE,
+        reason: 'bench proposal',
         model: 'bench-model',
-        askedBy: 'typist 0',
-        at: Date.now(),
-      };
-      const index = lineStartNear(Math.floor(Math.random() * (text.length + 1)));
-      const started = performance.now();
-      if (phase === 'chunked') {
-        await applyAttributedInChunks(text, records, index, 0, proposal, meta, {
-          origin: 'assistant',
-          pause,
-          maxChunkChars: CHUNK_CHARS,
-        });
-        applyMs.push(performance.now() - started);
-        applies++;
-      } else attributeInsert(text, records, index, 0, proposal, meta, 'assistant');
-      await sleep(100);
-      const plan = planRevert(sharedAuthorshipView(text, records), (m) => m.edit === meta.edit);
-      applySharedRevert(text, records, plan.replacements, plan.edits, 'assistant');
-      await sleep(100);
+        hunks: [{ line, removed: [], added: proposalLines }],
+      });
+      hunks.push(record.hunks[0].id);
+      await pause();
+    }
+    return hunks;
+  }
+
+  /** Accepts `hunk` and resolves once the host's applier has written all of it (state 'accepted'). */
+  async function acceptAndWait(applier: HostApplier, hunk: string): Promise<void> {
+    let finish = () => {};
+    const written = new Promise<void>((resolve) => (finish = resolve));
+    const listener = applier.onDidWriteChunk((id, state) => {
+      if (id === hunk && state === 'accepted') finish();
+    });
+    try {
+      shared.decide(hunk, 'accept');
+      // Written in the decision's own transaction when it is not chunked.
+      if (shared.hunk(hunk)?.status.state === 'accepted') finish();
+      await within(written, 30_000, 'the applier writing an accepted proposal');
+    } finally {
+      listener.dispose();
+    }
+  }
+
+  async function assistantWrites(phase: Phase, until: number, pool: string[]): Promise<void> {
+    // The host's applier, as Tandem starts it: chunked, or (the baseline) every accept one transaction.
+    const applier = new HostApplier(session, {
+      chunkChars: phase === 'chunked' ? CHUNK_CHARS : Number.MAX_SAFE_INTEGER,
+      pause,
+    });
+    applier.start();
+    try {
+      while (now() < until) {
+        const hunk = pool.shift();
+        if (!hunk) throw new Error(`the ${POOL} proposals shared for the phase ran out: share more`);
+        const started = performance.now();
+        await acceptAndWait(applier, hunk);
+        if (phase === 'chunked') {
+          applyMs.push(performance.now() - started);
+          applies++;
+        }
+        await sleep(100);
+        const plan = planRevert(sharedAuthorshipView(text, records), () => true);
+        applySharedRevert(text, records, plan.replacements, plan.edits, 'assistant');
+        // Done with: taken out of the session, so the document does not grow phase after phase.
+        shared.withdraw(hunk.slice(0, hunk.lastIndexOf('/')));
+        await sleep(100);
+      }
+    } finally {
+      applier.dispose();
     }
   }
 
   async function run(phase: Phase): Promise<void> {
+    const pool = phase === 'idle' ? [] : await sharePool();
+    // Everyone has the proposals (and has integrated them) before the phase starts.
+    if (pool.length) {
+      const socket = provider.ws as { bufferedAmount?: number } | null;
+      while ((socket?.bufferedAmount ?? 0) > 0) await sleep(10);
+      await sleep(5000);
+    }
     const startAt = now() + 300;
     const endAt = startAt + PHASE_MS;
     const typing = ask<Extract<FromTypists, { type: 'typed' }>>({
@@ -137,7 +191,7 @@ async function main(): Promise<void> {
     });
     if (phase !== 'idle') {
       await sleep(startAt - now());
-      await assistantWrites(phase, endAt);
+      await assistantWrites(phase, endAt, pool);
     }
     const { sentById } = await typing;
     const done = await ask<Extract<FromTypists, { type: 'human-done' }>>({
@@ -154,6 +208,8 @@ async function main(): Promise<void> {
     await sleep(500);
     if (text.toString() !== [...texts][0])
       throw new Error(`the assistant did not converge after a ${phase} phase`);
+    // What was not accepted is taken back, as its author would.
+    for (const hunk of pool) shared.withdraw(hunk.slice(0, hunk.lastIndexOf('/')));
     console.log(
       `${phase}: ${done.latencies.length} deliveries, p99 ${round(quantile([...done.latencies], 0.99))} ms`,
     );

@@ -19,6 +19,11 @@ export interface TypistsData {
   readonly clientsPerRoom: number;
   /** Typist `id` is in room `id % rooms`. */
   readonly rooms: number;
+  /**
+   * Type into this file of a Tandem session (its Y.Text in the `texts` map, as people's text, the
+   * way Tandem's binding inserts it) instead of the root text `text`. The file must exist by then.
+   */
+  readonly sessionFile?: string;
 }
 
 export type ToTypists =
@@ -62,7 +67,12 @@ const letters = 'etaoinshrdlu cmfwypvbgkqjxz\n';
 
 class Typist {
   readonly doc = new Y.Doc();
-  readonly text = this.doc.getText('text');
+  get text(): Y.Text {
+    if (!this.sessionFile) return this.doc.getText('text');
+    const text = this.doc.getMap('texts').get(this.sessionFile);
+    if (!(text instanceof Y.Text)) throw new Error(`${this.sessionFile} is not shared in the session`);
+    return text;
+  }
   readonly stamps = this.doc.getMap<number>('stamps');
   readonly provider: WebsocketProvider;
   readonly random: () => number;
@@ -77,6 +87,7 @@ class Typist {
   constructor(
     readonly spec: TypistSpec,
     url: string,
+    private readonly sessionFile?: string,
   ) {
     this.random = seededRandom(spec.id + 1);
     this.provider = new WebsocketProvider(url, spec.room, this.doc, {
@@ -108,7 +119,9 @@ class Typist {
     const char = letters[Math.floor(this.random() * letters.length)];
     const position = Math.floor(this.random() * (this.text.length + 1));
     this.doc.transact(() => {
-      this.text.insert(position, char);
+      // In a session file, people's text explicitly carries no assistant mark (Tandem's binding does so).
+      if (this.sessionFile) this.text.insert(position, char, { tandemAi: null });
+      else this.text.insert(position, char);
       // A key per keystroke: a server that merges updates (Tandem relays each turn's as one) still
       // delivers every keystroke's stamp, so each is counted and timed.
       this.stamps.set(`${this.spec.id}:${this.stamped++}`, now());
@@ -136,7 +149,7 @@ async function main(): Promise<void> {
   if (!port) throw new Error('collabTypists runs as a worker thread');
   // Each provider adds a process 'exit' listener.
   process.setMaxListeners(data.typists.length + 10);
-  const typists = data.typists.map((spec) => new Typist(spec, data.url));
+  const typists = data.typists.map((spec) => new Typist(spec, data.url, data.sessionFile));
   await Promise.all(typists.map((typist) => typist.synced()));
   port.postMessage({ type: 'ready' } satisfies FromTypists);
 

@@ -12,9 +12,19 @@
  * Accepted text is written with the assistant's authorship (src/authorship/sharedAuthorship.ts): its
  * characters carry who asked, the model and the proposal, and `authorship` records what it replaced.
  *
+ * A large accept (more changed text than one chunk, src/collab/burstApply.ts) is written in chunks so
+ * teammates' keystrokes are relayed in between: the decision's transaction claims the hunk (state
+ * 'applying', with who decided and the progress), deletes what it replaces and writes the first
+ * chunk; each later transaction, after a short pause, writes the next chunk right after the previous
+ * one (a relative position kept in the outcome) and records the progress; the last one sets
+ * 'accepted'. Decisions reaching an 'applying' hunk are superseded, as for an accepted one. Progress
+ * lives in the document, so an applier started again on it (the host's window reopened) finishes
+ * the write from where it stopped, and nothing is written twice.
+ *
  * Run it on the host only, after the host has synced with the server (it must see every outcome
  * already written before it handles anything), and dispose it when the session ends.
  */
+import { chunkLines, DEFAULT_CHUNK_CHARS, DEFAULT_CHUNK_PAUSE_MS } from '../../collab/burstApply';
 import { composeSelection, splitKeepEnds } from '../hunks';
 import { diffLines } from '../lineDiff';
 import type { SessionDocument } from '../../collab/sessionDocument';
@@ -22,14 +32,28 @@ import { anchorRegion } from './anchoring';
 import {
   APPLIER_ORIGIN,
   readDecision,
+  readOutcome,
+  type AnchorJSON,
   type DecisionLogEntry,
   type DecisionRecord,
   type HunkOutcome,
   type SharedHunkRecord,
 } from './records';
-import { findHunk, regionAnchors, regionNow, STALE_REASON, type FoundHunk } from './sharedState';
+import {
+  findHunk,
+  regionAnchors,
+  regionNow,
+  STALE_REASON,
+  storableOutcome,
+  type FoundHunk,
+} from './sharedState';
 import * as Y from 'yjs';
-import { changedPart, newEditId } from '../../authorship/authorship';
+import {
+  AUTHORSHIP_ATTRIBUTE,
+  changedPart,
+  newEditId,
+  type AuthorshipMeta,
+} from '../../authorship/authorship';
 import { attributeInsert, insertHumanText } from '../../authorship/sharedAuthorship';
 
 /** What handling one decision did (also what the log says). */
@@ -40,10 +64,24 @@ export interface AppliedDecision {
   readonly reason?: string;
 }
 
+export interface HostApplierOptions {
+  /** Changed text longer than this (UTF-16 code units) is written in chunks of whole lines this size. */
+  readonly chunkChars?: number;
+  /** Waits between chunks; by default a few ms, so socket reads and writes run in between. */
+  readonly pause?: () => Promise<void>;
+}
+
+const briefPause = () => new Promise<void>((resolve) => setTimeout(resolve, DEFAULT_CHUNK_PAUSE_MS));
+
 export class HostApplier {
   private readonly listeners = new Set<(handled: AppliedDecision) => void>();
+  private readonly progressListeners = new Set<(hunk: string, state: 'applying' | 'accepted') => void>();
   private disposed = false;
   private started = false;
+  /** Hunks whose chunked write this applier is running. */
+  private readonly running = new Set<string>();
+  private readonly chunkChars: number;
+  private readonly pause: () => Promise<void>;
   private readonly onDecisions = (event: Y.YMapEvent<unknown>) => {
     const added: string[] = [];
     for (const [key, change] of event.changes.keys) if (change.action !== 'delete') added.push(key);
@@ -61,15 +99,37 @@ export class HostApplier {
     if (waiting.length) this.handle(waiting);
   };
 
-  constructor(private readonly session: SessionDocument) {}
+  constructor(
+    private readonly session: SessionDocument,
+    options: HostApplierOptions = {},
+  ) {
+    this.chunkChars = Math.max(2, options.chunkChars ?? DEFAULT_CHUNK_CHARS);
+    this.pause = options.pause ?? briefPause;
+  }
 
-  /** Handles every decision not yet handled, then each new one as it arrives. */
+  /**
+   * Handles every decision not yet handled, then each new one as it arrives; finishes any chunked
+   * write an earlier applier left part-way.
+   */
   start(): void {
     if (this.disposed || this.started) return;
     this.started = true;
     this.session.decisions.observe(this.onDecisions);
     this.session.proposals.observe(this.onProposals);
     this.handle([...this.session.decisions.keys()]);
+    for (const [hunk, value] of this.session.outcomes.entries())
+      if (readOutcome(value)?.state === 'applying') void this.continueWriting(hunk);
+  }
+
+  /** Called after each chunk of a large accept is written ('accepted' after the last one). */
+  onDidWriteChunk(listener: (hunk: string, state: 'applying' | 'accepted') => void): { dispose(): void } {
+    this.progressListeners.add(listener);
+    return { dispose: () => this.progressListeners.delete(listener) };
+  }
+
+  /** Whether this applier is still writing a large accept in chunks. */
+  get busy(): boolean {
+    return this.running.size > 0;
   }
 
   /** Called after each decision is handled (for the log, and for tests). */
@@ -84,6 +144,7 @@ export class HostApplier {
     this.session.decisions.unobserve(this.onDecisions);
     this.session.proposals.unobserve(this.onProposals);
     this.listeners.clear();
+    this.progressListeners.clear();
   }
 
   private handle(keys: readonly string[]): void {
@@ -137,7 +198,7 @@ export class HostApplier {
         ...(verdict.reason ? { reason: verdict.reason } : {}),
       };
       const next: HunkOutcome = { ...(verdict.outcome ?? outcome), log: [...outcome.log, entry] };
-      this.session.outcomes.set(decision.hunk, next);
+      this.session.outcomes.set(decision.hunk, storableOutcome(next));
       handled = {
         key,
         hunk: decision.hunk,
@@ -155,6 +216,10 @@ export class HostApplier {
   ): { result: DecisionLogEntry['result']; reason?: string; outcome?: HunkOutcome } {
     const { outcome } = found;
     if (decision.action === 'undo') return this.undo(found, decision);
+    if (outcome.state === 'applying') {
+      const first = outcome.by ? ` by ${outcome.by.name}` : '';
+      return { result: 'superseded', reason: `already accepted${first} (being applied)` };
+    }
     if (outcome.state !== 'pending') {
       const first = outcome.by ? ` by ${outcome.by.name}` : '';
       return { result: 'superseded', reason: `already ${outcome.state}${first}` };
@@ -195,6 +260,39 @@ export class HostApplier {
     // stay people's) carry who asked, the model and the proposal; one record per accepted hunk.
     const part = changedPart(replaced, written);
     const edit = part.replaced || part.inserted ? newEditId() : undefined;
+    const chunks = whole && edit ? chunkLines(part.inserted, this.chunkChars) : [];
+    const meta = (id: string): AuthorshipMeta => ({
+      edit: id,
+      proposal: proposal.id,
+      model: proposal.model,
+      askedBy: proposal.askedBy.name,
+      at: decision.at,
+    });
+    if (edit && chunks.length > 1) {
+      // Large: claim the hunk, replace the old text with the first chunk; the rest follows (writeChunk).
+      const at = from + part.offset;
+      attributeInsert(text, this.session.authorship, at, part.replaced.length, chunks[0], meta(edit));
+      // The record covers the whole write from the start (its last chunk then need not rewrite it).
+      const record = this.session.authorship.get(edit);
+      if (record) this.session.authorship.set(edit, { ...record, length: part.inserted.length });
+      const start = Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(text, from, 0));
+      const after = Y.relativePositionToJSON(
+        Y.createRelativePositionFromTypeIndex(text, at + chunks[0].length, -1),
+      ) as AnchorJSON;
+      void this.continueWriting(hunk.id);
+      return {
+        result: 'applied',
+        outcome: {
+          state: 'applying',
+          by: decision.by,
+          at: decision.at,
+          region: { start: start as AnchorJSON, end: after },
+          applied: { text: written, replaced, partial: false, edit, fromHunk: true },
+          progress: { done: chunks[0].length, total: part.inserted.length, after },
+          log: outcome.log,
+        },
+      };
+    }
     if (edit)
       attributeInsert(
         text,
@@ -202,13 +300,7 @@ export class HostApplier {
         from + part.offset,
         part.replaced.length,
         part.inserted,
-        {
-          edit,
-          proposal: proposal.id,
-          model: proposal.model,
-          askedBy: proposal.askedBy.name,
-          at: decision.at,
-        },
+        meta(edit),
       );
     const region = anchorRegion(text, from, from + written.length);
     const rest = whole ? [] : remainders(hunk, written, (a, b) => anchorRegion(text, from + a, from + b));
@@ -231,6 +323,11 @@ export class HostApplier {
     decision: DecisionRecord,
   ): { result: DecisionLogEntry['result']; reason?: string; outcome?: HunkOutcome } {
     const { outcome, proposal } = found;
+    if (outcome.state === 'applying')
+      return {
+        result: 'refused',
+        reason: 'the change is still being applied; undo it once it is in',
+      };
     if (outcome.state !== 'accepted' || !outcome.applied || !outcome.region)
       return { result: 'refused', reason: 'only an accepted change can be undone' };
     if (outcome.by?.clientId !== decision.by.clientId)
@@ -260,6 +357,91 @@ export class HostApplier {
         log: outcome.log,
       },
     };
+  }
+
+  /** Writes the rest of a large accept, one chunk per transaction with a pause before each. */
+  private async continueWriting(hunkId: string): Promise<void> {
+    if (this.running.has(hunkId) || this.disposed) return;
+    this.running.add(hunkId);
+    try {
+      let more = true;
+      while (more) {
+        await this.pause();
+        if (this.disposed) return;
+        more = this.writeChunk(hunkId);
+      }
+    } catch (error) {
+      // Left 'applying' with its progress: an applier started again finishes it.
+      console.error(`Tandem: writing the accepted change ${hunkId} stopped: ${(error as Error).message}`);
+    } finally {
+      this.running.delete(hunkId);
+    }
+  }
+
+  /** Writes the next chunk of an 'applying' hunk and records the progress; false when nothing is left. */
+  private writeChunk(hunkId: string): boolean {
+    let more = false;
+    let state: 'applying' | 'accepted' | undefined;
+    this.session.doc.transact(() => {
+      const found = findHunk(this.session, hunkId);
+      const outcome = found?.outcome;
+      const { applied, progress } = outcome ?? {};
+      if (!found || outcome?.state !== 'applying' || !applied?.edit || !progress || !outcome.by) return;
+      const text = this.session.text(found.proposal.path);
+      if (!text) throw new Error(`${found.proposal.path} is no longer shared`);
+      const position = Y.createAbsolutePositionFromRelativePosition(
+        Y.createRelativePositionFromJSON(progress.after),
+        this.session.doc,
+      );
+      if (!position || position.type !== text)
+        throw new Error('the shared text was replaced during the write');
+      const part = changedPart(applied.replaced, applied.text);
+      const rest = part.inserted.slice(progress.done);
+      let at = position.index;
+      let done = progress.done;
+      const chunk = rest ? chunkLines(rest, this.chunkChars)[0] : '';
+      if (chunk) {
+        const meta: AuthorshipMeta = {
+          edit: applied.edit,
+          proposal: found.proposal.id,
+          model: found.proposal.model,
+          askedBy: found.proposal.askedBy.name,
+          at: outcome.at ?? 0,
+        };
+        text.insert(at, chunk, { [AUTHORSHIP_ATTRIBUTE]: meta });
+        at += chunk.length;
+        done += chunk.length;
+      }
+      const after = Y.relativePositionToJSON(
+        Y.createRelativePositionFromTypeIndex(text, at, -1),
+      ) as AnchorJSON;
+      if (done < part.inserted.length) {
+        this.session.outcomes.set(
+          hunkId,
+          storableOutcome({
+            ...outcome,
+            region: { start: outcome.region!.start, end: after },
+            progress: { ...progress, done, after },
+          }),
+        );
+        more = true;
+        state = 'applying';
+        return;
+      }
+      // The last chunk: the region ends after the unchanged end of the lines.
+      const suffix = applied.text.length - part.offset - part.inserted.length;
+      const end = Math.min(text.length, at + suffix);
+      const region = {
+        start: outcome.region!.start,
+        end: Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(text, end, -1)) as AnchorJSON,
+      };
+      const accepted: HunkOutcome = { ...outcome, state: 'accepted', region };
+      delete (accepted as { progress?: unknown }).progress;
+      this.session.outcomes.set(hunkId, storableOutcome(accepted));
+      state = 'accepted';
+    }, APPLIER_ORIGIN);
+    if (state) for (const listener of [...this.progressListeners]) listener(hunkId, state);
+    return more;
   }
 }
 

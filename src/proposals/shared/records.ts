@@ -98,8 +98,20 @@ export interface DecisionLogEntry {
   readonly reason?: string;
 }
 
+/**
+ * Where a large accept being written in chunks stands (state 'applying'): how many code units of the
+ * assistant's changed text are in, and the character after which the next chunk goes.
+ */
+export interface ApplyProgress {
+  readonly done: number;
+  readonly total: number;
+  /** Relative position sticking to the last character written so far. */
+  readonly after: AnchorJSON;
+}
+
 export interface HunkOutcome {
-  readonly state: 'pending' | 'accepted' | 'rejected';
+  /** 'applying': accepted, and a large text is being written in chunks (see hostApplier.ts). */
+  readonly state: 'pending' | 'applying' | 'accepted' | 'rejected';
   /** Who made the decision that set `state` (absent while pending). */
   readonly by?: Person;
   readonly at?: number;
@@ -112,7 +124,14 @@ export interface HunkOutcome {
     readonly partial: boolean;
     /** The authorship edit id its characters carry (src/authorship/sharedAuthorship.ts). */
     readonly edit?: string;
+    /**
+     * `text` and `replaced` are the hunk's own added and removed lines, not repeated in the record
+     * (a large accept's updates stay small); `findHunk` fills them in.
+     */
+    readonly fromHunk?: boolean;
   };
+  /** While 'applying': how far the write has got. */
+  readonly progress?: ApplyProgress;
   /** After a partial accept: what is left to review, anchored inside the written region. */
   readonly rest?: readonly SharedHunkRecord[];
   /** Every decision the applier has handled for this hunk, in the order it handled them. */
@@ -226,7 +245,8 @@ export function readDecision(value: unknown): DecisionRecord | undefined {
 export function readOutcome(value: unknown): HunkOutcome | undefined {
   if (!isObject(value) || !Array.isArray(value.log)) return undefined;
   const state = value.state;
-  if (state !== 'pending' && state !== 'accepted' && state !== 'rejected') return undefined;
+  if (state !== 'pending' && state !== 'applying' && state !== 'accepted' && state !== 'rejected')
+    return undefined;
   const log: DecisionLogEntry[] = [];
   for (const entry of value.log) {
     if (!isObject(entry)) continue;
@@ -254,19 +274,38 @@ export function readOutcome(value: unknown): HunkOutcome | undefined {
       ? { start: value.region.start as AnchorJSON, end: value.region.end as AnchorJSON }
       : undefined;
   const applied =
-    isObject(value.applied) &&
-    typeof value.applied.text === 'string' &&
-    typeof value.applied.replaced === 'string'
+    isObject(value.applied) && value.applied.fromHunk === true
       ? {
-          text: value.applied.text,
-          replaced: value.applied.replaced,
-          partial: value.applied.partial === true,
+          text: '',
+          replaced: '',
+          partial: false,
+          fromHunk: true,
           ...(typeof value.applied.edit === 'string' ? { edit: value.applied.edit } : {}),
         }
-      : undefined;
+      : isObject(value.applied) &&
+          typeof value.applied.text === 'string' &&
+          typeof value.applied.replaced === 'string'
+        ? {
+            text: value.applied.text,
+            replaced: value.applied.replaced,
+            partial: value.applied.partial === true,
+            ...(typeof value.applied.edit === 'string' ? { edit: value.applied.edit } : {}),
+          }
+        : undefined;
   const rest = Array.isArray(value.rest)
     ? value.rest.map(readHunk).filter((hunk): hunk is SharedHunkRecord => hunk !== undefined)
     : undefined;
+  const progress =
+    isObject(value.progress) &&
+    Number.isSafeInteger(value.progress.done) &&
+    Number.isSafeInteger(value.progress.total) &&
+    readAnchor(value.progress.after)
+      ? {
+          done: value.progress.done as number,
+          total: value.progress.total as number,
+          after: value.progress.after as AnchorJSON,
+        }
+      : undefined;
   const by = readPerson(value.by);
   return {
     state,
@@ -274,6 +313,7 @@ export function readOutcome(value: unknown): HunkOutcome | undefined {
     ...(by ? { by, at: Number(value.at) || 0 } : {}),
     ...(region ? { region } : {}),
     ...(applied ? { applied } : {}),
+    ...(progress ? { progress } : {}),
     ...(rest && rest.length ? { rest } : {}),
   };
 }

@@ -19,7 +19,7 @@ import {
   type SharedProposalRecord,
   type SharedThread,
 } from './records';
-import { findHunk, staleReason, type FoundHunk } from './sharedState';
+import { findHunk, outcomeOf, staleReason, type FoundHunk } from './sharedState';
 import {
   hunkView,
   proposalView,
@@ -166,6 +166,10 @@ export class SharedProposals {
   decide(hunkId: string, action: 'accept' | 'reject', selection?: LineSelection): string {
     this.mustWrite('decide on a proposal');
     const found = this.mustFind(hunkId);
+    if (found.outcome.state === 'applying')
+      throw new SharedProposalError(
+        `the change was already accepted${found.outcome.by ? ` by ${found.outcome.by.name}` : ''} and is being applied`,
+      );
     if (found.outcome.state !== 'pending')
       throw new SharedProposalError(
         `the change was already ${found.outcome.state}${found.outcome.by ? ` by ${found.outcome.by.name}` : ''}`,
@@ -184,6 +188,8 @@ export class SharedProposals {
     this.mustWrite('undo a change');
     const found = this.mustFind(hunkId);
     const { outcome } = found;
+    if (outcome.state === 'applying')
+      throw new SharedProposalError('the change is still being applied; undo it once it is in');
     if (outcome.state !== 'accepted') throw new SharedProposalError('only an accepted change can be undone');
     if (outcome.by?.clientId !== this.session.doc.clientID)
       throw new SharedProposalError(
@@ -204,6 +210,9 @@ export class SharedProposals {
       throw new SharedProposalError(
         `only ${proposal.askedBy.name}, who asked for it, or the host can withdraw it`,
       );
+    // The applier needs the proposal to finish a large accept it is writing.
+    if (proposal.hunks.some((hunk) => outcomeOf(this.session, hunk.id).state === 'applying'))
+      throw new SharedProposalError('a change of it is being applied; withdraw it once that is done');
     this.session.doc.transact(() => this.session.proposals.delete(proposalId), PROPOSAL_ORIGIN);
   }
 

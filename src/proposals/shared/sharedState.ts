@@ -52,7 +52,19 @@ export function findHunk(session: SessionDocument, hunkId: string): FoundHunk | 
     hunk = outcome.rest?.[index];
   }
   if (!hunk || hunk.id !== hunkId) return undefined;
-  return { proposal, hunk, outcome: outcomeOf(session, hunkId), ...(parent ? { parent } : {}) };
+  let outcome = outcomeOf(session, hunkId);
+  if (outcome.applied?.fromHunk)
+    outcome = {
+      ...outcome,
+      applied: { ...outcome.applied, text: hunk.added.join(''), replaced: hunk.removed.join('') },
+    };
+  return { proposal, hunk, outcome, ...(parent ? { parent } : {}) };
+}
+
+/** An outcome as the applier stores it: text the hunk already holds is not repeated. */
+export function storableOutcome(outcome: HunkOutcome): HunkOutcome {
+  if (!outcome.applied?.fromHunk) return outcome;
+  return { ...outcome, applied: { ...outcome.applied, text: '', replaced: '' } };
 }
 
 /** The anchors of the hunk's region now: the applier's when it moved them, else the hunk's own. */

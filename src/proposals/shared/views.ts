@@ -1,6 +1,6 @@
 /**
  * What everyone shows for shared proposals: each hunk's place in the text now and its status
- * (pending, stale, accepted by X, rejected by Y), the decisions still waiting for the host, and the
+ * (pending, stale, being applied for X, accepted by X, rejected by Y), the decisions still waiting for the host, and the
  * log of those it handled. Computed from the document alone, so every peer shows the same.
  */
 import type { SessionDocument } from '../../collab/sessionDocument';
@@ -20,6 +20,14 @@ export type SharedHunkStatus =
   | { readonly state: 'pending' }
   | { readonly state: 'stale'; readonly reason: string }
   | { readonly state: 'accepted'; readonly by: Person; readonly at: number; readonly partial: boolean }
+  /** Accepted, and a large text is still being written in chunks: `done` of `total` code units are in. */
+  | {
+      readonly state: 'applying';
+      readonly by: Person;
+      readonly at: number;
+      readonly done: number;
+      readonly total: number;
+    }
   | { readonly state: 'rejected'; readonly by: Person; readonly at: number };
 
 export interface SharedHunkView {
@@ -122,6 +130,15 @@ export function hunkView(
       by: outcome.by,
       at: outcome.at ?? 0,
       partial: outcome.applied?.partial ?? false,
+    };
+  else if (outcome.state === 'applying' && outcome.by)
+    // Never stale while it is written: the text changes under it by design.
+    status = {
+      state: 'applying',
+      by: outcome.by,
+      at: outcome.at ?? 0,
+      done: outcome.progress?.done ?? 0,
+      total: outcome.progress?.total ?? 0,
     };
   else if (outcome.state === 'rejected' && outcome.by)
     status = { state: 'rejected', by: outcome.by, at: outcome.at ?? 0 };
