@@ -135,6 +135,11 @@ export class RoomAuthority {
   private readonly owners = new Map<number, Owner>();
   /** Yjs client id -> the connection (and token) whose presence (awareness) it is. */
   private readonly announced = new Map<number, Owner>();
+  /**
+   * Set when the room is served by several instances (--redis): a participant who left this one may
+   * be writing through another, whose edits other clients can pass on before this one reads them.
+   */
+  acrossInstances = false;
   /** Yjs client id -> the name the server last stamped on its presence. */
   private readonly stampedNames = new Map<number, string>();
   /** Yjs client id -> the stamped name its connection was told (it differed from the one it chose). */
@@ -150,15 +155,16 @@ export class RoomAuthority {
       // Structs the room already has are a resend (a reconnect), not a claim.
       if (to <= Y.getState(this.doc.store, client)) continue;
       const owner = this.owners.get(client);
-      // Owned by a participant of another instance: these may be that person's real edits which
-      // this instance has not read from Redis yet (a client passing on a peer's edits after a
-      // restart), or a forgery. Applied neither way now; the client reconnects and re-sends, and
-      // by then the real ones are here (or the owner's presence is gone).
-      if (owner?.remote && !this.isOwner(owner, member))
+      // With several instances (--redis), an id someone else owns may carry that person's real edits
+      // which this instance has not read from Redis yet: another client passes them on after a
+      // restart or a move, from an instance that had them first. Or it is a forgery. Applied neither
+      // way now; the client reconnects and re-sends, and by then the real ones are here (a forger's
+      // never are, so its updates never apply).
+      if (owner && (owner.remote || this.acrossInstances) && !this.isOwner(owner, member))
         return {
           ok: false,
           action: 'retry',
-          reason: `update carries client id ${client}, which a participant on another server instance holds`,
+          reason: `update carries client id ${client}, which another participant holds`,
         };
       if (owner && !this.isOwner(owner, member))
         return {

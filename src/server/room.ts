@@ -95,8 +95,10 @@ export class Room implements BatchedRoom, SharedRoom {
   private async load(): Promise<void> {
     const { store, metrics, shared } = this.context;
     let created: boolean;
-    if (shared) created = await this.loadShared(shared);
-    else created = await this.loadStored(store);
+    if (shared) {
+      authorityOf(this.doc).acrossInstances = true;
+      created = await this.loadShared(shared);
+    } else created = await this.loadStored(store);
     this.doc.on('update', this.onDocUpdate);
     this.awareness.on('update', this.onAwarenessUpdate);
     this.isReady = true;
