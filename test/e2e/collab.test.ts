@@ -16,7 +16,13 @@ import {
   visibleEditorText,
   type Workbench,
 } from './workbench';
-import { answerQuickInput, explorerShows, personalBrowser, waitForStatus } from './twoPeople';
+import {
+  answerQuickInput,
+  explorerShows,
+  keepDiagnosticsOnFailure,
+  personalBrowser,
+  waitForStatus,
+} from './twoPeople';
 
 const NOTES = 'Meeting notes\n\n- agenda\n- decisions\n';
 
@@ -104,12 +110,7 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
-  afterEach(async function () {
-    // A failed wait leaves both windows' pictures and console logs under test/e2e/screenshots/.
-    if (this.currentTest?.state !== 'failed') return;
-    const label = `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`;
-    await Promise.all([alice?.saveDiagnostics(label), bob?.saveDiagnostics(label)]);
-  });
+  afterEach(keepDiagnosticsOnFailure(() => [alice, bob]));
 
   let readWriteLink = '';
 

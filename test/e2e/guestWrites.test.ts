@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type Browser } from 'playwright-core';
-import { dismissNotifications, freshWorkspace, openWorkbench, type Workbench } from './workbench';
-import { answerQuickInput, explorerShows, personalBrowser, waitForStatus } from './twoPeople';
+import { freshWorkspace, openWorkbench, type Workbench } from './workbench';
+import { answerQuickInput, keepDiagnosticsOnFailure, personalBrowser, startAndJoin } from './twoPeople';
 
 const SETTINGS = '{\n  "editor.tabSize": 2\n}\n';
 const IGNORE = 'private/\n';
@@ -47,12 +47,7 @@ describe('e2e: a guest cannot rewrite the host configuration without the host', 
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
-  afterEach(async function () {
-    // A failed wait leaves both windows' pictures and console logs under test/e2e/screenshots/.
-    if (this.currentTest?.state !== 'failed') return;
-    const label = `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`;
-    await Promise.all([alice?.saveDiagnostics(label), bob?.saveDiagnostics(label)]);
-  });
+  afterEach(keepDiagnosticsOnFailure(() => [alice, bob]));
 
   /** Bob edits a shared file and saves it; Alice gets the prompt with the diff and denies. */
   async function bobSavesAndAliceDenies(file: string, typed: string): Promise<void> {
@@ -76,23 +71,7 @@ describe('e2e: a guest cannot rewrite the host configuration without the host', 
   }
 
   it('Bob joins Alice’s session read-write', async () => {
-    await alice.runCommand('Tandem: Start Shared Session');
-    await answerQuickInput(alice.page, 'This machine only', 'This machine only');
-    await waitForStatus(alice.page, /connected, 1 participants/);
-    const link = await alice.page.evaluate(() => navigator.clipboard.readText());
-    await bob.runCommand('Tandem: Join Shared Session');
-    await answerQuickInput(bob.page, link);
-    await bob.page.waitForURL(/[?&]workspace=/, { timeout: 60_000 });
-    await bob.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await waitForStatus(bob.page, /connected, 2 participants/, 90_000).catch(async (error: Error) => {
-      // Kept for whoever reads a failed run: what Bob's window showed.
-      await bob.screenshot('join-failed');
-      throw error;
-    });
-    // The shared folder is in Bob's Explorer: the window has settled into the workspace it joined.
-    await explorerShows(bob.page, ['alice-config (Alice, Tandem)']);
-    await waitForStatus(alice.page, /connected, 2 participants/);
-    await dismissNotifications(bob.page);
+    await startAndJoin(alice, bob, ['alice-config (Alice, Tandem)']);
   });
 
   it('Bob saves .vscode/settings.json and .tandemignore; Alice denies; her disk is unchanged', async () => {

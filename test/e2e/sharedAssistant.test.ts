@@ -16,7 +16,13 @@ import {
   waitUntil,
   type Workbench,
 } from './workbench';
-import { answerQuickInput, explorerShows, personalBrowser, sessionStatus, waitForStatus } from './twoPeople';
+import {
+  answerQuickInput,
+  keepDiagnosticsOnFailure,
+  personalBrowser,
+  sessionStatus,
+  startAndJoin,
+} from './twoPeople';
 
 const ORIGINAL = fs.readFileSync(
   path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'workspace', 'src', 'greeter.ts'),
@@ -148,26 +154,10 @@ describe('e2e: the assistant in a shared session, its proposal reviewed by Alice
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
-  afterEach(async function () {
-    // A failed wait leaves both windows' pictures and console logs under test/e2e/screenshots/.
-    if (this.currentTest?.state !== 'failed') return;
-    const label = `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`;
-    await Promise.all([alice?.saveDiagnostics(label), bob?.saveDiagnostics(label)]);
-  });
+  afterEach(keepDiagnosticsOnFailure(() => [alice, bob]));
 
   it('Alice shares her folder, Bob joins, both open src/greeter.ts', async () => {
-    await alice.runCommand('Tandem: Start Shared Session');
-    await answerQuickInput(alice.page, 'This machine only', 'This machine only');
-    await waitForStatus(alice.page, /connected, 1 participants/);
-    const link = await alice.page.evaluate(() => navigator.clipboard.readText());
-    await bob.runCommand('Tandem: Join Shared Session');
-    await answerQuickInput(bob.page, link);
-    // Adding the shared folder turns Bob's window into a workspace (the web workbench reloads).
-    await bob.page.waitForURL(/[?&]workspace=/, { timeout: 60_000 });
-    await bob.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await waitForStatus(bob.page, /connected, 2 participants/, 90_000);
-    await explorerShows(bob.page, ['alice-project (Alice, Tandem)', 'WORKSPACE']);
-    await dismissNotifications(bob.page);
+    await startAndJoin(alice, bob, ['alice-project (Alice, Tandem)', 'WORKSPACE']);
     await alice.openFile('src/greeter.ts');
     await openSharedFile(bob, 'greeter.ts');
     await waitUntil(

@@ -1,7 +1,7 @@
 // Two people in two code-server windows: what the session e2e suites share.
 import * as path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
-import { repoRoot } from './workbench';
+import { dismissNotifications, repoRoot, type Workbench } from './workbench';
 
 /**
  * One browser per person: two people means two windows in the foreground at once, while two pages
@@ -63,4 +63,36 @@ export async function explorerShows(page: Page, folders: string[], timeoutMs = 3
     await page.waitForTimeout(250);
   }
   throw new Error(`the Explorer never showed ${JSON.stringify(folders)}; it shows ${JSON.stringify(shown)}`);
+}
+
+/**
+ * Alice starts a session on this machine and Bob joins with her link: his window reloads into a
+ * workspace (the web workbench), and has settled once his Explorer shows `bobFolders`.
+ */
+export async function startAndJoin(alice: Workbench, bob: Workbench, bobFolders: string[]): Promise<void> {
+  await alice.runCommand('Tandem: Start Shared Session');
+  await answerQuickInput(alice.page, 'This machine only', 'This machine only');
+  await waitForStatus(alice.page, /connected, 1 participants/);
+  const link = await alice.page.evaluate(() => navigator.clipboard.readText());
+  await bob.runCommand('Tandem: Join Shared Session');
+  await answerQuickInput(bob.page, link);
+  await bob.page.waitForURL(/[?&]workspace=/, { timeout: 60_000 });
+  await bob.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await waitForStatus(bob.page, /connected, 2 participants/, 90_000).catch(async (error: Error) => {
+    // Kept for whoever reads a failed run: what Bob's window showed.
+    await bob.screenshot('join-failed');
+    throw error;
+  });
+  await explorerShows(bob.page, bobFolders);
+  await waitForStatus(alice.page, /connected, 2 participants/);
+  await dismissNotifications(bob.page);
+}
+
+/** For afterEach: a failed test leaves every window's picture and console log under test/e2e/screenshots/. */
+export function keepDiagnosticsOnFailure(windows: () => readonly (Workbench | undefined)[]) {
+  return async function (this: Mocha.Context): Promise<void> {
+    if (this.currentTest?.state !== 'failed') return;
+    const label = `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`;
+    await Promise.all(windows().map((window) => window?.saveDiagnostics(label)));
+  };
 }
