@@ -5,6 +5,10 @@
 // instance (3 instances) or of the one instance, the instances' CPU per 1,000 updates (read from
 // /proc), and keystrokes some client or Redis lacks at the end. Loopback only; the Redis server's own
 // CPU is printed but not counted (it is a shared service, not an instance).
+//
+// A third mode in the same rounds gives the floor any multi-instance figure stands on here: as many
+// plain instances (`--data`, no Redis), each room's clients all on one of them, so no update crosses
+// an instance. The same work as one instance, split over processes that share the machine's cores.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -29,7 +33,8 @@ if (!Number.isInteger(INSTANCES) || INSTANCES < 1)
  * room spans every instance) or `room` (TANDEM_BENCH_SCALEOUT_ROUTING=room: a room's clients all on
  * instance r mod n, as a load balancer hashing the room path does; no cross-instance deliveries).
  */
-const ROUTING = process.env.TANDEM_BENCH_SCALEOUT_ROUTING ?? 'spread';
+type Routing = 'spread' | 'room';
+const ROUTING = (process.env.TANDEM_BENCH_SCALEOUT_ROUTING ?? 'spread') as Routing;
 if (ROUTING !== 'spread' && ROUTING !== 'room')
   throw new Error(`TANDEM_BENCH_SCALEOUT_ROUTING must be spread or room: ${ROUTING}`);
 const ROOMS = 4;
@@ -87,6 +92,7 @@ async function runRound(
   redis: RunningRedis | undefined,
   label: string,
   ms: number,
+  routing: Routing = ROUTING,
 ): Promise<RoundFigures> {
   const clients: BenchClient[] = [];
   const samples: Sample[] = [];
@@ -94,7 +100,7 @@ async function runRound(
   for (let r = 0; r < ROOMS; r++)
     for (let c = 0; c < CLIENTS_PER_ROOM; c++) {
       const room = `${label}-room-${r}`;
-      const instance = (ROUTING === 'room' ? r : c) % servers.length;
+      const instance = (routing === 'room' ? r : c) % servers.length;
       const doc = new Y.Doc();
       const provider = new WebsocketProvider(servers[instance].url, room, doc, {
         WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -198,31 +204,44 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-scaleout-'));
   const instances: RunningServer[] = [];
+  const split: RunningServer[] = [];
   let single: RunningServer | undefined;
   try {
     for (let i = 0; i < INSTANCES; i++) instances.push(await startTandem(['--redis', redis.url]));
-    single = await startTandem(['--data', dataDir]);
+    single = await startTandem(['--data', path.join(dataDir, 'single')]);
+    for (let i = 0; i < INSTANCES; i++)
+      split.push(await startTandem(['--data', path.join(dataDir, `split-${i}`)]));
     const cluster = { samples: [] as Sample[], updates: 0, cpuMs: 0, redisCpuMs: 0, lost: 0 };
     const alone = { samples: [] as Sample[], updates: 0, cpuMs: 0, lost: 0 };
-    await runRound([single], undefined, 'warmup-single', WARMUP_MS);
-    await runRound(instances, redis, 'warmup-scaleout', WARMUP_MS);
+    const apart = { updates: 0, cpuMs: 0, lost: 0 };
+    const modes = {
+      single: (label: string, ms: number) => runRound([single!], undefined, label, ms),
+      scaleout: (label: string, ms: number) => runRound(instances, redis, label, ms),
+      split: (label: string, ms: number) => runRound(split, undefined, label, ms, 'room'),
+    };
+    type Mode = keyof typeof modes;
+    const rotation: Mode[] = ['single', 'scaleout', 'split'];
+    for (const mode of rotation) await modes[mode](`warmup-${mode}`, WARMUP_MS);
     for (let round = 0; round < ROUNDS; round++) {
-      // Alternating order: each mode runs first once.
-      const order = round % 2 === 0 ? ['single', 'scaleout'] : ['scaleout', 'single'];
+      // Alternating order: the modes run forwards, then backwards, so none always runs first.
+      const order = round % 2 === 0 ? rotation : [...rotation].reverse();
       for (const mode of order) {
+        const figures = await modes[mode](`${mode}-${round}`, ROUND_MS);
         if (mode === 'single') {
-          const figures = await runRound([single], undefined, `single-${round}`, ROUND_MS);
           alone.samples.push(...figures.samples);
           alone.updates += figures.updates;
           alone.cpuMs += figures.cpuMs;
           alone.lost += figures.lost;
-        } else {
-          const figures = await runRound(instances, redis, `scaleout-${round}`, ROUND_MS);
+        } else if (mode === 'scaleout') {
           cluster.samples.push(...figures.samples);
           cluster.updates += figures.updates;
           cluster.cpuMs += figures.cpuMs;
           cluster.redisCpuMs += figures.redisCpuMs;
           cluster.lost += figures.lost;
+        } else {
+          apart.updates += figures.updates;
+          apart.cpuMs += figures.cpuMs;
+          apart.lost += figures.lost;
         }
         console.log(`round ${round + 1} ${mode} done`);
       }
@@ -232,7 +251,7 @@ async function main(): Promise<void> {
     console.log(
       `${INSTANCES} instance(s) on Redis (routing: ${ROUTING}): ${cluster.updates} updates, ${cross.length} cross-instance deliveries, Redis CPU ${round(
         (cluster.redisCpuMs * 1000) / cluster.updates,
-      )} ms per 1k updates (not counted below); 1 instance: ${alone.updates} updates`,
+      )} ms per 1k updates (not counted below); 1 instance: ${alone.updates} updates; ${INSTANCES} plain instance(s), rooms apart: ${apart.updates} updates`,
     );
     const figures = {
       instances: INSTANCES,
@@ -243,7 +262,9 @@ async function main(): Promise<void> {
       single_instance_delivery_p99_ms: round(quantile(singleMs, 0.99)),
       server_cpu_ms_per_1k_updates: round((cluster.cpuMs * 1000) / cluster.updates),
       single_instance_cpu_ms_per_1k_updates: round((alone.cpuMs * 1000) / alone.updates),
-      updates_lost: cluster.lost + alone.lost,
+      // The floor: the same load on as many plain instances, no update crossing one (see the top).
+      split_instances_cpu_ms_per_1k_updates: round((apart.cpuMs * 1000) / apart.updates),
+      updates_lost: cluster.lost + alone.lost + apart.lost,
     };
     // Only the issue's setting (3 instances, rooms spread) goes to results.json; others are printed.
     if (INSTANCES === 3 && ROUTING === 'spread') writeSuiteResult('scaleout', figures);
@@ -252,7 +273,9 @@ async function main(): Promise<void> {
         `scaleout (${INSTANCES} instance(s), routing ${ROUTING}, not written): ${JSON.stringify(figures)}`,
       );
   } finally {
-    await Promise.all([...instances, ...(single ? [single] : [])].map((server) => server.stop('SIGTERM')));
+    await Promise.all(
+      [...instances, ...split, ...(single ? [single] : [])].map((server) => server.stop('SIGTERM')),
+    );
     await redis.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
