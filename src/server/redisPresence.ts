@@ -1,7 +1,9 @@
 // Presence (awareness) across instances. Each instance publishes its own members' awareness changes
-// on the room's channel, and all of it again every heartbeat; an instance not heard from for a few
-// heartbeats is taken for dead and its clients leave everyone else's presence. Pub/sub suits
-// presence (not updates): it is ephemeral, and a lost message is repaired by the next heartbeat.
+// on the room's channel, and all of it again every heartbeat (an empty beat when it has no members
+// there: it still serves the room); an instance not heard from for a few heartbeats is taken for dead
+// and its clients leave everyone else's presence. Pub/sub suits presence (not updates): it is
+// ephemeral, and a lost message is repaired by the next heartbeat. The same beats tell an instance
+// whether any other serves a room, so it follows the room's updates closely only then.
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -32,6 +34,8 @@ export class RedisPresence {
   private readonly subscriber: Redis;
   private readonly byChannel = new Map<string, FollowedPresence>();
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Called when another instance starts serving a room this one follows. */
+  private onJoined: (room: SharedRoom) => void = () => undefined;
 
   constructor(
     url: string,
@@ -53,18 +57,22 @@ export class RedisPresence {
     return this.subscriber.connect();
   }
 
-  /** Starts the heartbeat; `measure` gets the stream length of every followed room each beat. */
+  /**
+   * Starts the heartbeat; `measure` gets the stream length of every followed room each beat, `beat`
+   * runs once a beat, and `joined` hears of another instance starting to serve a followed room.
+   */
   start(
     measure: (entries: number[]) => void,
     followed: () => Iterable<{ room: SharedRoom; keys: RoomKeys }>,
+    beat: () => void,
+    joined: (room: SharedRoom) => void,
   ): void {
+    this.onJoined = joined;
     this.heartbeat = setInterval(() => {
       const rooms = [...followed()];
-      for (const { room, keys } of rooms) {
-        const local = room.localAwareness();
-        if (local.size > 0) this.publish(room, keys, [...local.keys()]);
-      }
+      for (const { room, keys } of rooms) this.publish(room, keys, [...room.localAwareness().keys()]);
       this.expire();
+      beat();
       if (rooms.length === 0 || this.commands.status !== 'ready') return;
       const pipeline = this.commands.pipeline();
       for (const { keys } of rooms) pipeline.xlen(keys.updates);
@@ -79,6 +87,14 @@ export class RedisPresence {
   follow(room: SharedRoom, keys: RoomKeys): void {
     this.byChannel.set(keys.presence, { room, remotes: new Map() });
     this.subscriber.subscribe(keys.presence).catch(() => undefined);
+    // Instances already serving the room learn at once that this one does too.
+    this.publish(room, keys, []);
+  }
+
+  /** Whether another instance has said, within PRESENCE_TIMEOUT_MS, that it serves the room. */
+  othersServe(keys: RoomKeys): boolean {
+    const followed = this.byChannel.get(keys.presence);
+    return followed !== undefined && followed.remotes.size > 0;
   }
 
   unfollow(room: SharedRoom, keys: RoomKeys): void {
@@ -87,9 +103,16 @@ export class RedisPresence {
     this.subscriber.unsubscribe(keys.presence).catch(() => undefined);
   }
 
-  /** Publishes the current awareness of `clientIds` (this instance's members) in the room. */
+  /**
+   * Publishes the current awareness of `clientIds` (this instance's members) in the room; with none,
+   * a beat that says this instance serves the room.
+   */
   publish(room: SharedRoom, keys: RoomKeys, clientIds: readonly number[]): void {
-    if (this.commands.status !== 'ready' || clientIds.length === 0) return;
+    this.publishOn(keys.presence, room, clientIds);
+  }
+
+  private publishOn(channel: string, room: SharedRoom, clientIds: readonly number[]): void {
+    if (this.commands.status !== 'ready') return;
     const owners = room.localAwareness();
     const encoder = encoding.createEncoder();
     encoding.writeVarString(encoder, this.instanceId);
@@ -102,7 +125,7 @@ export class RedisPresence {
       encoding.writeVarUint(encoder, id);
       encoding.writeVarString(encoder, owners.get(id) ?? '');
     }
-    this.commands.publish(keys.presence, Buffer.from(encoding.toUint8Array(encoder))).catch(() => undefined);
+    this.commands.publish(channel, Buffer.from(encoding.toUint8Array(encoder))).catch(() => undefined);
   }
 
   private receive(channel: string, message: Buffer): void {
@@ -124,6 +147,9 @@ export class RedisPresence {
       if (!remote) {
         remote = { ids: new Set(), seen: 0 };
         followed.remotes.set(instance, remote);
+        if (followed.remotes.size === 1) this.onJoined(followed.room);
+        // The newcomer learns at once that this instance serves the room too (not a heartbeat later).
+        this.publishOn(channel, followed.room, [...followed.room.localAwareness().keys()]);
       }
       remote.seen = Date.now();
       for (const entry of readAwarenessEntries(update)) {

@@ -4,6 +4,12 @@
 // catches up on reconnecting, and what it accepted meanwhile waits in its outbox and goes then. The
 // snapshot in Redis is the one durable copy of each room; presence goes over pub/sub, repeated every
 // heartbeat (it is ephemeral: a lost message is repaired by the next one).
+//
+// A room no other instance serves (a load balancer routing by room keeps most rooms so) holds only
+// this instance's own entries: its stream is read once a heartbeat, not waited on, so this instance
+// is not woken by its own writes. Once the presence beats show another instance serving the room,
+// the blocking reader takes its stream in (at once on the newcomer's first beat; within a heartbeat
+// if that beat was lost). Either way nothing is skipped: every read starts at the last id applied.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import * as Y from 'yjs';
@@ -103,6 +109,8 @@ export class RedisRooms implements SharedRooms {
   private catchUpNeeded = false;
   private stopped = false;
   private readLoop: Promise<void> | undefined;
+  /** The heartbeat's read of the rooms only this instance serves, while it runs. */
+  private quietRead: Promise<void> | undefined;
   private lastLagSeconds = 0;
   private streamEntries = { total: 0, max: 0 };
   private readonly metrics: ServerMetrics;
@@ -185,6 +193,11 @@ export class RedisRooms implements SharedRooms {
         () => this.streamEntries.max,
       ),
       new Gauge('tandem_redis_rooms_followed', 'Room streams this instance reads.', () => this.followed.size),
+      new Gauge(
+        'tandem_redis_rooms_shared',
+        'Rooms loaded here that another instance serves now: their streams are waited on; the others are read once a heartbeat.',
+        () => [...this.followed.values()].filter((entry) => this.presence.othersServe(entry.keys)).length,
+      ),
     );
   }
 
@@ -198,7 +211,12 @@ export class RedisRooms implements SharedRooms {
         `cannot reach Redis at ${this.url.replace(/\/\/[^@/]*@/, '//***@')}: ${(error as Error).message}`,
       );
     }
-    this.presence.start((entries) => this.measureStreams(entries), this.followedRooms());
+    this.presence.start(
+      (entries) => this.measureStreams(entries),
+      this.followedRooms(),
+      () => this.readQuietStreams(),
+      () => this.wakeReader(),
+    );
     this.readLoop = this.runReader();
     this.log({ level: 'info', msg: 'redis connected', instance: this.instanceId });
   }
@@ -341,7 +359,8 @@ export class RedisRooms implements SharedRooms {
       try {
         this.readerClientId ??= (await this.reader.client('ID')) as number;
         if (this.catchUpNeeded) await this.catchUp();
-        const streams = [...this.followed.values()];
+        // Rooms only this instance serves are read once a heartbeat (readQuietStreams), not here.
+        const streams = [...this.followed.values()].filter((entry) => this.presence.othersServe(entry.keys));
         const keys = [CONTROL_KEY, ...streams.map((entry) => entry.keys.updates)];
         const ids = [this.controlId, ...streams.map((entry) => entry.lastId)];
         const reply = (await this.reader.callBuffer(
@@ -367,6 +386,32 @@ export class RedisRooms implements SharedRooms {
     }
   }
 
+  /**
+   * Reads the streams of rooms no other instance serves (now): they hold this instance's own entries,
+   * unless another began writing before its first beat arrived, which this read then brings within a
+   * heartbeat. Also keeps their last id current, so a compaction's snapshot claims what it holds.
+   */
+  private readQuietStreams(): void {
+    if (this.stopped || this.quietRead || this.commands.status !== 'ready') return;
+    const streams = [...this.followed.values()].filter((entry) => !this.presence.othersServe(entry.keys));
+    if (streams.length === 0) return;
+    this.quietRead = (
+      this.commands.callBuffer(
+        'XREAD',
+        'COUNT',
+        READ_COUNT,
+        'STREAMS',
+        ...streams.map((entry) => entry.keys.updates),
+        ...streams.map((entry) => entry.lastId),
+      ) as Promise<StreamReply>
+    )
+      .then((reply) => {
+        if (reply && !this.stopped) this.deliver(reply, streams);
+      })
+      .catch((error: Error) => this.log({ level: 'debug', msg: 'redis read failed', error: String(error) }))
+      .finally(() => (this.quietRead = undefined));
+  }
+
   private deliver(reply: [Buffer, StreamEntry[]][], streams: Followed[]): void {
     const byKey = new Map(streams.map((entry) => [entry.keys.updates, entry]));
     const now = Date.now();
@@ -385,8 +430,13 @@ export class RedisRooms implements SharedRooms {
       // A room closed (or reopened) while the read was in flight: its new reader starts afresh.
       if (!followed || this.followed.get(followed.room.name) !== followed) continue;
       const updates: Uint8Array[] = [];
+      // Two reads of one stream may overlap (the room's readers changed between them): what the
+      // other already applied is skipped. Entries come in order, so only a first few can be.
+      let fresh = false;
       for (const [idBuffer, raw] of entries) {
         const id = idBuffer.toString();
+        if (!fresh && compareStreamIds(id, followed.lastId) <= 0) continue;
+        fresh = true;
         followed.lastId = id;
         // This instance's own entry: skipped on its instance id alone (it applied those updates).
         if (fieldOf(raw, 'i')?.equals(this.ownId)) continue;

@@ -137,6 +137,47 @@ describe('server scale-out over Redis', function () {
     assert.match(metrics, /^tandem_redis_delivery_seconds_count [1-9]\d*$/m);
   });
 
+  it('a room one instance serves alone does not wake its reader on its own writes; a second instance joining it is followed closely', async () => {
+    const a = await instance();
+    const room = 'alone';
+    const alice = client(a, room, token(room, 'rw', 'Alice'));
+    await alice.synced;
+    const gauge = (server: CollabServer, name: string) =>
+      Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(server.metrics.render())?.[1]);
+    assert.equal(gauge(a, 'tandem_redis_rooms_followed'), 1);
+    assert.equal(gauge(a, 'tandem_redis_rooms_shared'), 0);
+    // 40 edits, 15 ms apart: a reader blocked on this room's stream would wake for nearly each one
+    // (its own entries); the room is read once a heartbeat instead.
+    const admin = new Redis(redis.url);
+    const xreads = async () =>
+      Number(/cmdstat_xread:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
+    try {
+      const before = await xreads();
+      for (let i = 0; i < 40; i++) {
+        alice.doc.getArray<number>('keys').push([i]);
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const reads = (await xreads()) - before;
+      assert.ok(reads < 8, `${reads} XREAD calls for 40 edits of a room no other instance serves`);
+    } finally {
+      admin.disconnect();
+    }
+    // A second instance takes the room: both learn it from each other's beats and wait on its stream.
+    const b = await instance();
+    const bob = client(b, room, token(room, 'rw', 'Bob'));
+    await bob.synced;
+    assert.equal(bob.doc.getArray('keys').length, 40, 'Bob loads every edit Alice made alone');
+    await waitFor(
+      () => gauge(a, 'tandem_redis_rooms_shared') === 1 && gauge(b, 'tandem_redis_rooms_shared') === 1,
+      'both instances to see the room shared',
+    );
+    bob.text.insert(0, 'from b');
+    await waitFor(() => alice.text.toString() === 'from b', "Bob's edit at Alice");
+    alice.text.insert(6, ', from a');
+    await waitFor(() => bob.text.toString() === 'from b, from a', "Alice's answer at Bob");
+  });
+
   it('seeds a room once however many instances its first clients reach at once', async () => {
     let seeded = 0;
     const seedRoom = async (_room: string, doc: Y.Doc) => {
