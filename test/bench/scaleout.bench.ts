@@ -6,9 +6,11 @@
 // /proc), and keystrokes some client or Redis lacks at the end. Loopback only; the Redis server's own
 // CPU is printed but not counted (it is a shared service, not an instance).
 //
-// A third mode in the same rounds gives the floor any multi-instance figure stands on here: as many
-// plain instances (`--data`, no Redis), each room's clients all on one of them, so no update crosses
-// an instance. The same work as one instance, split over processes that share the machine's cores.
+// Two more modes in the same rounds: the same Redis instances with each room's clients all on one of
+// them (as a load balancer hashing the room path routes them: nothing crosses an instance, only
+// Redis' own cost remains), and the floor any multi-instance figure stands on here: as many plain
+// instances (`--data`, no Redis), rooms apart the same way. That is the same work as one instance,
+// split over processes that share the machine's cores.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -211,47 +213,51 @@ async function main(): Promise<void> {
     single = await startTandem(['--data', path.join(dataDir, 'single')]);
     for (let i = 0; i < INSTANCES; i++)
       split.push(await startTandem(['--data', path.join(dataDir, `split-${i}`)]));
-    const cluster = { samples: [] as Sample[], updates: 0, cpuMs: 0, redisCpuMs: 0, lost: 0 };
-    const alone = { samples: [] as Sample[], updates: 0, cpuMs: 0, lost: 0 };
-    const apart = { updates: 0, cpuMs: 0, lost: 0 };
     const modes = {
       single: (label: string, ms: number) => runRound([single!], undefined, label, ms),
       scaleout: (label: string, ms: number) => runRound(instances, redis, label, ms),
+      // The same Redis instances with each room's clients all on one instance, as a load balancer
+      // hashing the room path routes them (only when the main mode spreads rooms).
+      routed: (label: string, ms: number) => runRound(instances, redis, label, ms, 'room'),
       split: (label: string, ms: number) => runRound(split, undefined, label, ms, 'room'),
     };
     type Mode = keyof typeof modes;
-    const rotation: Mode[] = ['single', 'scaleout', 'split'];
+    const rotation: Mode[] =
+      ROUTING === 'spread' ? ['single', 'scaleout', 'routed', 'split'] : ['single', 'scaleout', 'split'];
+    const tally = new Map<Mode, RoundFigures>(
+      rotation.map((mode) => [mode, { samples: [], updates: 0, cpuMs: 0, redisCpuMs: 0, lost: 0 }]),
+    );
     for (const mode of rotation) await modes[mode](`warmup-${mode}`, WARMUP_MS);
     for (let round = 0; round < ROUNDS; round++) {
       // Alternating order: the modes run forwards, then backwards, so none always runs first.
       const order = round % 2 === 0 ? rotation : [...rotation].reverse();
       for (const mode of order) {
         const figures = await modes[mode](`${mode}-${round}`, ROUND_MS);
-        if (mode === 'single') {
-          alone.samples.push(...figures.samples);
-          alone.updates += figures.updates;
-          alone.cpuMs += figures.cpuMs;
-          alone.lost += figures.lost;
-        } else if (mode === 'scaleout') {
-          cluster.samples.push(...figures.samples);
-          cluster.updates += figures.updates;
-          cluster.cpuMs += figures.cpuMs;
-          cluster.redisCpuMs += figures.redisCpuMs;
-          cluster.lost += figures.lost;
-        } else {
-          apart.updates += figures.updates;
-          apart.cpuMs += figures.cpuMs;
-          apart.lost += figures.lost;
-        }
+        const sum = tally.get(mode)!;
+        tally.set(mode, {
+          samples: sum.samples.concat(figures.samples),
+          updates: sum.updates + figures.updates,
+          cpuMs: sum.cpuMs + figures.cpuMs,
+          redisCpuMs: sum.redisCpuMs + figures.redisCpuMs,
+          lost: sum.lost + figures.lost,
+        });
         console.log(`round ${round + 1} ${mode} done`);
       }
     }
+    const cluster = tally.get('scaleout')!;
+    const alone = tally.get('single')!;
+    const cpuPer1k = (mode: Mode) => {
+      const sum = tally.get(mode);
+      return sum ? round((sum.cpuMs * 1000) / sum.updates) : undefined;
+    };
     const cross = cluster.samples.filter((sample) => !sample.sameInstance).map((sample) => sample.ms);
     const singleMs = alone.samples.map((sample) => sample.ms);
     console.log(
       `${INSTANCES} instance(s) on Redis (routing: ${ROUTING}): ${cluster.updates} updates, ${cross.length} cross-instance deliveries, Redis CPU ${round(
         (cluster.redisCpuMs * 1000) / cluster.updates,
-      )} ms per 1k updates (not counted below); 1 instance: ${alone.updates} updates; ${INSTANCES} plain instance(s), rooms apart: ${apart.updates} updates`,
+      )} ms per 1k updates (not counted below); per mode, updates: ${rotation
+        .map((mode) => `${mode} ${tally.get(mode)!.updates}`)
+        .join(', ')}`,
     );
     const figures = {
       instances: INSTANCES,
@@ -260,11 +266,13 @@ async function main(): Promise<void> {
       cross_instance_delivery_p50_ms: round(quantile(cross, 0.5)),
       cross_instance_delivery_p99_ms: round(quantile(cross, 0.99)),
       single_instance_delivery_p99_ms: round(quantile(singleMs, 0.99)),
-      server_cpu_ms_per_1k_updates: round((cluster.cpuMs * 1000) / cluster.updates),
-      single_instance_cpu_ms_per_1k_updates: round((alone.cpuMs * 1000) / alone.updates),
+      server_cpu_ms_per_1k_updates: cpuPer1k('scaleout'),
+      single_instance_cpu_ms_per_1k_updates: cpuPer1k('single'),
+      // The same Redis instances, each room on one of them (no update crosses an instance).
+      room_routed_cpu_ms_per_1k_updates: cpuPer1k('routed'),
       // The floor: the same load on as many plain instances, no update crossing one (see the top).
-      split_instances_cpu_ms_per_1k_updates: round((apart.cpuMs * 1000) / apart.updates),
-      updates_lost: cluster.lost + alone.lost + apart.lost,
+      split_instances_cpu_ms_per_1k_updates: cpuPer1k('split'),
+      updates_lost: [...tally.values()].reduce((sum, each) => sum + each.lost, 0),
     };
     // Only the issue's setting (3 instances, rooms spread) goes to results.json; others are printed.
     if (INSTANCES === 3 && ROUTING === 'spread') writeSuiteResult('scaleout', figures);
