@@ -87,6 +87,8 @@ export async function runScaleoutFaults(options: ScaleoutFaultOptions): Promise<
   const started = Date.now();
   const random = seededRandom(19);
   const redis: RunningRedis = await startRedis();
+  // Each stock y-websocket provider adds an exit listener in Node: one per client here.
+  process.setMaxListeners(Math.max(process.getMaxListeners(), options.rooms * options.clientsPerRoom + 10));
   const ports = await Promise.all(Array.from({ length: options.instances }, () => freePort()));
   const servers: RunningServer[] = [];
   const typists: Typist[] = [];
