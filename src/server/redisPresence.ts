@@ -86,9 +86,14 @@ export class RedisPresence {
 
   follow(room: SharedRoom, keys: RoomKeys): void {
     this.byChannel.set(keys.presence, { room, remotes: new Map() });
-    this.subscriber.subscribe(keys.presence).catch(() => undefined);
-    // Instances already serving the room learn at once that this one does too.
-    this.publish(room, keys, []);
+    // Instances already serving the room learn at once that this one does too, once this one can
+    // hear their answer.
+    this.subscriber.subscribe(keys.presence).then(
+      () => {
+        if (this.byChannel.get(keys.presence)?.room === room) this.publish(room, keys, []);
+      },
+      () => undefined,
+    );
   }
 
   /** Whether another instance has said, within PRESENCE_TIMEOUT_MS, that it serves the room. */
