@@ -6,11 +6,12 @@
 // /proc), and keystrokes some client or Redis lacks at the end. Loopback only; the Redis server's own
 // CPU is printed but not counted (it is a shared service, not an instance).
 //
-// Two more modes in the same rounds: the same Redis instances with each room's clients all on one of
-// them (as a load balancer hashing the room path routes them: nothing crosses an instance, only
-// Redis' own cost remains), and the floor any multi-instance figure stands on here: as many plain
-// instances (`--data`, no Redis), rooms apart the same way. That is the same work as one instance,
-// split over processes that share the machine's cores.
+// Three more modes in the same rounds take the cost apart: the same Redis instances with each room's
+// clients all on one of them (as a load balancer hashing the room path routes them: nothing crosses
+// an instance, only Redis' own cost remains); one of them alone with every client (Redis' cost to
+// one instance); and the floor any multi-instance figure stands on here: as many plain instances
+// (`--data`, no Redis), rooms apart the same way, which is the same work as one instance split over
+// processes that share the machine's cores.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -220,10 +221,14 @@ async function main(): Promise<void> {
       // hashing the room path routes them (only when the main mode spreads rooms).
       routed: (label: string, ms: number) => runRound(instances, redis, label, ms, 'room'),
       split: (label: string, ms: number) => runRound(split, undefined, label, ms, 'room'),
+      // One of the Redis instances alone with every client: what Redis costs one instance.
+      redisAlone: (label: string, ms: number) => runRound(instances.slice(0, 1), redis, label, ms),
     };
     type Mode = keyof typeof modes;
     const rotation: Mode[] =
-      ROUTING === 'spread' ? ['single', 'scaleout', 'routed', 'split'] : ['single', 'scaleout', 'split'];
+      ROUTING === 'spread' && INSTANCES > 1
+        ? ['single', 'scaleout', 'routed', 'split', 'redisAlone']
+        : ['single', 'scaleout', 'split'];
     const tally = new Map<Mode, RoundFigures>(
       rotation.map((mode) => [mode, { samples: [], updates: 0, cpuMs: 0, redisCpuMs: 0, lost: 0 }]),
     );
@@ -270,6 +275,8 @@ async function main(): Promise<void> {
       single_instance_cpu_ms_per_1k_updates: cpuPer1k('single'),
       // The same Redis instances, each room on one of them (no update crosses an instance).
       room_routed_cpu_ms_per_1k_updates: cpuPer1k('routed'),
+      // One instance on Redis with the whole load.
+      one_redis_instance_cpu_ms_per_1k_updates: cpuPer1k('redisAlone'),
       // The floor: the same load on as many plain instances, no update crossing one (see the top).
       split_instances_cpu_ms_per_1k_updates: cpuPer1k('split'),
       updates_lost: [...tally.values()].reduce((sum, each) => sum + each.lost, 0),
