@@ -3,6 +3,7 @@
  * `LocalAuthorship`, a session file's `Y.Text` attributes): who asked, which model, which proposal,
  * when; and, per applied edit, the text it replaced so Revert can put it back.
  */
+import { diffLines } from '../proposals/lineDiff';
 
 /** Who and what produced one applied assistant edit. Flat, so Yjs compares attribute values by content. */
 export interface AuthorshipMeta {
@@ -83,6 +84,99 @@ export function changedPart(
     replaced: replaced.slice(prefix, replaced.length - suffix),
     inserted: inserted.slice(prefix, inserted.length - suffix),
   };
+}
+
+/** One stretch an edit changed: at `at` in the old text and at `offset` in the new. */
+export interface ChangedPart {
+  readonly at: number;
+  readonly offset: number;
+  readonly replaced: string;
+  readonly inserted: string;
+}
+
+/** Past this many separate changes in one hunk, its whole changed span is one part. */
+const MAX_PARTS = 64;
+
+/** Words, runs of spaces, line breaks and single other characters: together, the whole text. */
+function tokens(text: string): string[] {
+  return text.match(/\r?\n|[^\S\r\n]+|[\p{L}\p{N}_]+|[\s\S]/gu) ?? [];
+}
+
+/**
+ * The stretches a replacement actually changed, word by word: text the old and the new share (the
+ * start and end of its lines, and whatever lies between two changes of one hunk) stays the
+ * person's, so a revert never removes it. Each part is trimmed to the characters that differ.
+ */
+export function changedParts(replaced: string, inserted: string): ChangedPart[] {
+  const whole = changedPart(replaced, inserted);
+  if (!whole.replaced && !whole.inserted) return [];
+  const fallback = [
+    wholeLines(
+      { at: whole.offset, offset: whole.offset, replaced: whole.replaced, inserted: whole.inserted },
+      inserted,
+      0,
+    ),
+  ];
+  const before = tokens(replaced);
+  const after = tokens(inserted);
+  const changes = diffLines(before, after, { patience: false });
+  if (changes.length > MAX_PARTS) return fallback;
+  const startsOf = (list: string[]) => {
+    const starts = [0];
+    for (const token of list) starts.push(starts[starts.length - 1] + token.length);
+    return starts;
+  };
+  const beforeAt = startsOf(before);
+  const afterAt = startsOf(after);
+  const parts: ChangedPart[] = [];
+  for (const change of changes) {
+    const from = beforeAt[change.aStart];
+    const to = afterAt[change.bStart];
+    const part = changedPart(
+      replaced.slice(from, beforeAt[change.aEnd]),
+      inserted.slice(to, afterAt[change.bEnd]),
+    );
+    if (!part.replaced && !part.inserted) continue;
+    parts.push({
+      at: from + part.offset,
+      offset: to + part.offset,
+      replaced: part.replaced,
+      inserted: part.inserted,
+    });
+  }
+  if (parts.length === 0) return fallback;
+  return parts.map((part, i) =>
+    wholeLines(part, inserted, i === 0 ? 0 : parts[i - 1].offset + parts[i - 1].inserted.length),
+  );
+}
+
+/**
+ * Inserted lines that a diff placed across a line start (a docstring line plus the line break and
+ * indentation of the line after it) slide back over the text before them, which is the same in the
+ * old and the new, until they are whole lines: the person's line keeps its own indentation and line
+ * break, and a revert takes the assistant's lines whole. `floor`: where the previous part ends in the
+ * new text.
+ */
+function wholeLines(part: ChangedPart, text: string, floor: number): ChangedPart {
+  if (part.replaced || !part.inserted.includes('\n') || part.inserted.endsWith('\n')) return part;
+  let { at, offset, inserted } = part;
+  while (offset > floor && text.charAt(offset - 1) === inserted.charAt(inserted.length - 1)) {
+    inserted = text.charAt(offset - 1) + inserted.slice(0, -1);
+    offset--;
+    at--;
+    if (inserted.endsWith('\n')) return { at, offset, replaced: '', inserted };
+  }
+  return part;
+}
+
+/** The edit id of a hunk's `index`-th changed part (the first keeps the hunk's id). */
+export function partEditId(edit: string, index: number): string {
+  return index === 0 ? edit : `${edit}.${index}`;
+}
+
+/** Whether `id` is `edit` or one of its parts' ids. */
+export function isPartOf(id: string, edit: string): boolean {
+  return id === edit || (id.startsWith(edit) && id.charAt(edit.length) === '.');
 }
 
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;

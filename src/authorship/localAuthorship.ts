@@ -9,7 +9,9 @@ import {
   type AuthoredRun,
   type AuthorshipMeta,
   type AuthorshipView,
+  changedParts,
   isAuthorshipMeta,
+  partEditId,
 } from './authorship';
 
 /** One text change, in the offsets of the text before it (as an editor reports it). */
@@ -80,6 +82,22 @@ export class LocalAuthorship implements AuthorshipView {
     }
     kept.push({ start: offset, end, meta });
     this.runList = kept.sort((a, b) => a.start - b.start);
+  }
+
+  /**
+   * Records an accepted hunk that replaced `replaced` with `inserted` at `offset` (the text is in
+   * place): each stretch it changed becomes its own edit (`meta.edit`, then `.1`, `.2`, ...), and what
+   * it kept of the old text, around and between them, stays the person's. False when it changed nothing.
+   */
+  attributeHunk(offset: number, replaced: string, inserted: string, meta: AuthorshipMeta): boolean {
+    const parts = changedParts(replaced, inserted);
+    parts.forEach((part, index) =>
+      this.attribute(offset + part.offset, part.inserted.length, part.replaced, {
+        ...meta,
+        edit: partEditId(meta.edit, index),
+      }),
+    );
+    return parts.length > 0;
   }
 
   /**

@@ -2,8 +2,10 @@
  * Revert Assistant Edits, as a plan of text replacements: for every chosen edit, its surviving
  * characters go; where the edit's text is still exactly as the assistant left it (one unbroken
  * stretch, nothing deleted from it, nothing typed into it) the text it replaced comes back in its
- * place, and a pure deletion gets its text back at its anchor unless someone inserted text there. Characters people typed are never in
- * a replacement's range. Works on either back end's `AuthorshipView`.
+ * place, and a pure deletion gets its text back at its anchor unless someone inserted text there.
+ * Characters people typed are never in a replacement's range, and an assistant's line break stays
+ * where taking it would join what people left on its line onto the next. Works on either back end's
+ * `AuthorshipView`.
  */
 import type { AuthorshipMeta, AuthorshipView } from './authorship';
 
@@ -27,7 +29,18 @@ export interface RevertPlan {
   readonly restored: number;
 }
 
-export function planRevert(view: AuthorshipView, choose: (meta: AuthorshipMeta) => boolean): RevertPlan {
+/**
+ * `text`: the text the view's offsets are in. With it, a line break the assistant wrote stays where
+ * removing it would join what is left of its line onto the next line (people typed at the end of an
+ * assistant's line, or inside it): their text keeps its own line.
+ */
+type RawReplacement = TextReplacement & { readonly order: number; readonly loose?: boolean };
+
+export function planRevert(
+  view: AuthorshipView,
+  choose: (meta: AuthorshipMeta) => boolean,
+  text?: string,
+): RevertPlan {
   const chosen = new Set<string>();
   for (const [id, edit] of view.edits) if (choose(edit.meta)) chosen.add(id);
   const runsByEdit = new Map<string, { start: number; end: number }[]>();
@@ -40,7 +53,8 @@ export function planRevert(view: AuthorshipView, choose: (meta: AuthorshipMeta) 
     else runs.push({ start: run.start, end: run.end });
     runsByEdit.set(run.meta.edit, runs);
   }
-  const raw: (TextReplacement & { order: number })[] = [];
+  // `loose`: what is left of an edit people changed since, removed character by character.
+  const raw: RawReplacement[] = [];
   let removed = 0;
   let restored = 0;
   let effective = 0;
@@ -61,8 +75,15 @@ export function planRevert(view: AuthorshipView, choose: (meta: AuthorshipMeta) 
       if (edit.replaced) restored++;
     } else
       for (const run of runs)
-        raw.push({ offset: run.start, length: run.end - run.start, text: '', order: edit.meta.at });
+        raw.push({
+          offset: run.start,
+          length: run.end - run.start,
+          text: '',
+          order: edit.meta.at,
+          loose: true,
+        });
   }
+  if (text !== undefined) removed -= keepLineBreaks(raw, text);
   // At one offset: insertions first (oldest edit first), then the range that starts there.
   raw.sort((a, b) => a.offset - b.offset || Math.sign(a.length) - Math.sign(b.length) || a.order - b.order);
   const replacements: TextReplacement[] = [];
@@ -83,6 +104,52 @@ export function planRevert(view: AuthorshipView, choose: (meta: AuthorshipMeta) 
     removed,
     restored,
   };
+}
+
+/**
+ * Splits the loose removals of `raw` around the assistant line breaks they would take whose line keeps
+ * text that is not removed (on its left, back to the previous line break left in place) while the
+ * next line does too (up to its line break): removing such a break would join the two. Returns how
+ * many line breaks stay.
+ */
+function keepLineBreaks(raw: RawReplacement[], text: string): number {
+  const removedAt = new Uint8Array(text.length);
+  for (const r of raw) if (r.loose) removedAt.fill(1, r.offset, r.offset + r.length);
+  const content = (i: number) => removedAt[i] === 0 && /\S/.test(text.charAt(i));
+  const kept = new Set<number>();
+  let lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charAt(i) !== '\n') continue;
+    if (removedAt[i] === 0) {
+      lineStart = i + 1;
+      continue;
+    }
+    let left = false;
+    for (let j = lineStart; j < i && !left; j++) left = content(j);
+    let right = false;
+    for (let j = i + 1; j < text.length && text.charAt(j) !== '\n' && !right; j++) right = content(j);
+    if (left && right) {
+      kept.add(i);
+      lineStart = i + 1;
+    }
+  }
+  if (kept.size === 0) return 0;
+  const split: RawReplacement[] = [];
+  for (const r of raw) {
+    if (!r.loose) {
+      split.push(r);
+      continue;
+    }
+    let start = r.offset;
+    for (let i = r.offset; i < r.offset + r.length; i++)
+      if (kept.has(i)) {
+        if (i > start) split.push({ ...r, offset: start, length: i - start });
+        start = i + 1;
+      }
+    if (r.offset + r.length > start) split.push({ ...r, offset: start, length: r.offset + r.length - start });
+  }
+  raw.splice(0, raw.length, ...split);
+  return kept.size;
 }
 
 /** Applies replacements (sorted, not overlapping) to a string: what the editor will hold after. */

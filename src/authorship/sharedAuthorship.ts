@@ -12,7 +12,9 @@ import {
   type AuthoredRun,
   type AuthorshipMeta,
   type AuthorshipView,
+  changedParts,
   isAuthorshipMeta,
+  partEditId,
 } from './authorship';
 import { applyInChunks, type BurstOptions } from '../collab/burstApply';
 import type { TextReplacement } from './revertPlan';
@@ -50,6 +52,32 @@ export function attributeInsert(
     if (deleteLength > 0) ytext.delete(index, deleteLength);
     if (text) ytext.insert(index, text, { [AUTHORSHIP_ATTRIBUTE]: { ...meta } });
     records.set(meta.edit, editRecord(ytext, index, meta, replaced, text.length));
+  }, origin);
+}
+
+/**
+ * Writes an accepted hunk over `replaced` at `index` (which must be there): each stretch it changes is
+ * written as its own edit (`meta.edit`, then `.1`, `.2`, ...), right to left so each one's place in
+ * the old text still holds; what it keeps of the old text stays people's, unmarked and untouched.
+ */
+export function attributeHunk(
+  ytext: Y.Text,
+  records: Y.Map<SharedEditRecord>,
+  index: number,
+  replaced: string,
+  written: string,
+  meta: AuthorshipMeta,
+  origin?: unknown,
+): void {
+  const parts = changedParts(replaced, written);
+  requireDoc(ytext).transact(() => {
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const part = parts[i];
+      attributeInsert(ytext, records, index + part.at, part.replaced.length, part.inserted, {
+        ...meta,
+        edit: partEditId(meta.edit, i),
+      });
+    }
   }, origin);
 }
 

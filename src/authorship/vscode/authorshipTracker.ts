@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { type AuthorshipMeta, changedPart } from '../authorship';
+import type { AuthorshipMeta } from '../authorship';
 import { LocalAuthorship, textHash } from '../localAuthorship';
 
 /** What an accepted hunk wrote, as the review reports it once VS Code applied it. */
@@ -70,8 +70,9 @@ export class AuthorshipTracker implements vscode.Disposable {
   }
 
   /**
-   * Marks what an accepted hunk wrote. Only the characters it changed are the assistant's (a common
-   * prefix or suffix with what it replaced stays the person's). The text must still be there.
+   * Marks what an accepted hunk wrote. Only the characters it changed are the assistant's (what it
+   * kept of the text it replaced, around and between its changes, stays the person's). The text must
+   * still be there.
    */
   async attribute(applied: AppliedAssistantText, editId: string): Promise<boolean> {
     if (!this.isLocal(applied.uri)) return false;
@@ -84,15 +85,10 @@ export class AuthorshipTracker implements vscode.Disposable {
       this.log.warn(`Authorship: ${applied.uri.toString()} no longer holds the accepted text; not marked`);
       return false;
     }
-    const part = changedPart(replaced, inserted);
-    if (!part.inserted && !part.replaced) return false;
     const key = applied.uri.toString();
-    let authorship = this.byUri.get(key);
-    if (!authorship) this.byUri.set(key, (authorship = new LocalAuthorship()));
-    authorship.attribute(start + part.offset, part.inserted.length, part.replaced, {
-      ...applied.meta,
-      edit: editId,
-    });
+    const authorship = this.byUri.get(key) ?? new LocalAuthorship();
+    if (!authorship.attributeHunk(start, replaced, inserted, { ...applied.meta, edit: editId })) return false;
+    this.byUri.set(key, authorship);
     this.changed.fire(applied.uri);
     this.schedulePersist(document);
     return true;

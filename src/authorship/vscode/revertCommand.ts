@@ -80,14 +80,15 @@ export async function revertAssistantEdits(
   for (const file of files) {
     const { uri } = file;
     if (choice.uri && uri.toString() !== choice.uri.toString()) continue;
-    const plan = planRevert(file.view, choice.choose);
+    const document = await vscode.workspace.openTextDocument(uri);
+    const shared = file.sharedText;
+    // The view's offsets are in the session's text (line breaks as \n) or in the document's.
+    const plan = planRevert(file.view, choice.choose, shared ?? document.getText());
     if (plan.edits.length === 0) continue;
-    if (file.sharedText !== undefined && plan.effective > 0 && session?.refusal) {
+    if (shared !== undefined && plan.effective > 0 && session?.refusal) {
       tell('error', `Tandem: cannot revert: ${session.refusal}.`);
       return 0;
     }
-    const document = await vscode.workspace.openTextDocument(uri);
-    const shared = file.sharedText;
     if (shared !== undefined && document.getText().replace(/\r\n/g, '\n') !== shared) {
       tell(
         'error',

@@ -51,10 +51,11 @@ import * as Y from 'yjs';
 import {
   AUTHORSHIP_ATTRIBUTE,
   changedPart,
+  isPartOf,
   newEditId,
   type AuthorshipMeta,
 } from '../../authorship/authorship';
-import { attributeInsert, insertHumanText } from '../../authorship/sharedAuthorship';
+import { attributeHunk, attributeInsert, insertHumanText } from '../../authorship/sharedAuthorship';
 
 /** What handling one decision did (also what the log says). */
 export interface AppliedDecision {
@@ -293,15 +294,8 @@ export class HostApplier {
         },
       };
     }
-    if (edit)
-      attributeInsert(
-        text,
-        this.session.authorship,
-        from + part.offset,
-        part.replaced.length,
-        part.inserted,
-        meta(edit),
-      );
+    // Each stretch the hunk changed is its own edit; what lies between stays people's.
+    if (edit) attributeHunk(text, this.session.authorship, from, replaced, written, meta(edit));
     const region = anchorRegion(text, from, from + written.length);
     const rest = whole ? [] : remainders(hunk, written, (a, b) => anchorRegion(text, from + a, from + b));
     return {
@@ -347,7 +341,10 @@ export class HostApplier {
     text.delete(from, to - from);
     // The text it replaced comes back as people's text, and the edit's record goes with its characters.
     if (outcome.applied.replaced) insertHumanText(text, from, outcome.applied.replaced);
-    if (outcome.applied.edit) this.session.authorship.delete(outcome.applied.edit);
+    const edit = outcome.applied.edit;
+    if (edit)
+      for (const id of [...this.session.authorship.keys()])
+        if (isPartOf(id, edit)) this.session.authorship.delete(id);
     // Pending again, on the text it was made for: it can be decided anew.
     return {
       result: 'applied',

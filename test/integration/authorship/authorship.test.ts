@@ -66,8 +66,9 @@ describe('authorship in VS Code', function () {
       (api.authorship.tracker.of(uri)?.runs ?? []).map((run) =>
         editor.document.getText().slice(run.start, run.end),
       );
-    await eventually(() => marked().length === 2, 'both hunks marked', 3000);
-    assert.deepEqual(marked(), ['BETA', 'ETA\nTHETA\nio']);
+    // Each stretch a hunk changed is marked apart ("ta\n" ends both the old and the new text).
+    await eventually(() => marked().length === 3, 'both hunks marked', 3000);
+    assert.deepEqual(marked(), ['BETA', 'ETA', 'THETA\nio']);
 
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
       'vscode.executeHoverProvider',
@@ -92,14 +93,14 @@ describe('authorship in VS Code', function () {
     // A person types inside the assistant's text and above it: their characters are not marked.
     await editor.edit((edit) => edit.insert(new vscode.Position(1, 2), 'xy'));
     await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), '# top\n'));
-    assert.deepEqual(marked(), ['BE', 'TA', 'ETA\nTHETA\nio']);
+    assert.deepEqual(marked(), ['BE', 'TA', 'ETA', 'THETA\nio']);
 
     const beforeRevert = editor.document.getText();
     const reverted = await vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', {
       scope: 'file',
       uri: uri.toString(),
     });
-    assert.equal(reverted, 2);
+    assert.equal(reverted, 3);
     // The edited hunk loses only the assistant's characters; the untouched one gets its text back.
     assert.equal(editor.document.getText(), '# top\n' + BEFORE.replace('beta', 'xy'));
     assert.deepEqual(marked(), []);

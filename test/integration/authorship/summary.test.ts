@@ -45,8 +45,9 @@ describe('authorship summary in the panel', function () {
     const proposal = await review.propose(ANSWER(path), { instruction: 'shout' });
     assert.ok(proposal);
     assert.equal(await review.acceptHunk(proposal.files[0].hunks[0].id), true);
-    // "TWO TWO\nTHREE" replaced "two\nthree": the assistant wrote 13 characters on 2 lines.
-    await eventually(() => sent()?.characters === 13, 'the summary after accepting', 5000);
+    // "TWO TWO\nTHREE" replaced "two\nthree": the assistant wrote "TWO TWO" and "THREE" (the line
+    // break between them was there before), 12 characters on 2 lines.
+    await eventually(() => sent()?.characters === 12, 'the summary after accepting', 5000);
     const after = sent()!;
     assert.equal(after.lines, 2);
     assert.equal(after.totalLines, 5);
@@ -54,14 +55,14 @@ describe('authorship summary in the panel', function () {
     assert.equal(after.people.length, 1);
     assert.deepEqual(
       after.people[0].runs.map((run) => [run.proposal, run.characters, run.lines, run.line]),
-      [[proposal.id, 13, 2, 2]],
+      [[proposal.id, 12, 2, 2]],
     );
 
-    // A person selects "TWO TWO" and types over it: only "\nTHREE" stays the assistant's.
+    // A person selects "TWO TWO" and types over it: only "THREE" stays the assistant's.
     await editor.edit((edit) => edit.replace(new vscode.Range(1, 0, 1, 7), 'mine'));
-    await eventually(() => sent()?.characters === 6, 'the summary shrinking after typing over', 5000);
+    await eventually(() => sent()?.characters === 5, 'the summary shrinking after typing over', 5000);
     assert.equal(sent()!.lines, 1);
-    assert.equal(sent()!.people[0].runs[0].line, 2, 'the line break ending line 2 is still the first mark');
+    assert.equal(sent()!.people[0].runs[0].line, 3, '"THREE" on line 3 is now the first mark');
 
     // The panel's "show" link selects the first mark of the proposal.
     await api.panel.view.receive({
@@ -72,16 +73,17 @@ describe('authorship summary in the panel', function () {
     });
     const active = vscode.window.activeTextEditor!;
     assert.equal(active.document.uri.toString(), uri.toString());
-    assert.equal(active.document.getText(active.selection), '\nTHREE');
+    assert.equal(active.document.getText(active.selection), 'THREE');
 
-    // Its Revert button takes the proposal's text back in this file; the person's word stays.
+    // Its Revert button takes the proposal's text back in this file: "THREE", which nobody touched,
+    // becomes "three" again; the person's word stays.
     await api.panel.view.receive({
       type: 'authorshipAction',
       action: 'revert',
       uri: uri.toString(),
       proposal: proposal.id,
     });
-    assert.equal(editor.document.getText(), 'one\nmine\nfour\nfive\n');
+    assert.equal(editor.document.getText(), 'one\nmine\nthree\nfour\nfive\n');
     await eventually(() => sent()?.characters === 0, 'an empty summary after the revert', 5000);
 
     // No text editor open: no summary at all.

@@ -39,18 +39,42 @@ export class ReferenceDocument {
       const contiguous = positions.every((p, i) => i === 0 || p === positions[i - 1] + 1);
       if (positions.length === edit.length && contiguous && edit.length > 0) intact.add(id);
     }
+    // Characters of chosen edits people changed since go one by one ("loose"); but such a line break
+    // stays when its line keeps a visible character that stays (back to the last line break that
+    // stays) and so does the next line (up to its line break).
+    const loose = this.chars.map(
+      (c) => c.edit !== undefined && choose(this.edits.get(c.edit)!.meta) && !intact.has(c.edit),
+    );
+    const stays = (i: number) => !loose[i] && this.chars[i].ch.trim() !== '';
+    const keep = new Set<number>();
+    let lineStart = 0;
+    this.chars.forEach((c, i) => {
+      if (c.ch !== '\n') return;
+      if (!loose[i]) {
+        lineStart = i + 1;
+        return;
+      }
+      let next = i + 1;
+      while (next < this.chars.length && this.chars[next].ch !== '\n') next++;
+      const left = this.chars.slice(lineStart, i).some((_, k) => stays(lineStart + k));
+      const right = this.chars.slice(i + 1, next).some((_, k) => stays(i + 1 + k));
+      if (left && right) {
+        keep.add(i);
+        lineStart = i + 1;
+      }
+    });
     let out = '';
     const restoredAlready = new Set<string>();
-    for (const c of this.chars) {
-      if (c.edit === undefined || !choose(this.edits.get(c.edit)!.meta)) {
+    this.chars.forEach((c, i) => {
+      if (c.edit === undefined || !choose(this.edits.get(c.edit)!.meta) || keep.has(i)) {
         out += c.ch;
-        continue;
+        return;
       }
       if (intact.has(c.edit) && !restoredAlready.has(c.edit)) {
         out += this.edits.get(c.edit)!.replaced;
         restoredAlready.add(c.edit);
       }
-    }
+    });
     return out;
   }
 

@@ -110,13 +110,13 @@ describe('authorship: revert against a reference model (property test)', () => {
       assert.deepEqual(owners(view.runs, localText.length), reference.owners(), `shared marks, ${context}`);
 
       const expected = reference.reverted(choose);
-      const localPlan = planRevert(local, choose);
+      const localPlan = planRevert(local, choose, localText);
       assert.equal(
         applyReplacements(localText, localPlan.replacements),
         expected,
         `local revert, ${context}`,
       );
-      const sharedPlan = planRevert(view, choose);
+      const sharedPlan = planRevert(view, choose, ytext.toString());
       applySharedRevert(ytext, records, sharedPlan.replacements, sharedPlan.edits);
       assert.equal(ytext.toString(), expected, `shared revert, ${context}`);
       // Whatever the revert restored is people's text now; the edits not chosen keep their marks.
