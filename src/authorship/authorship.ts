@@ -174,6 +174,12 @@ export function partEditId(edit: string, index: number): string {
   return index === 0 ? edit : `${edit}.${index}`;
 }
 
+/** The hunk an edit id belongs to (a part's id without its `.n`). */
+export function hunkOf(id: string): string {
+  const dot = id.indexOf('.');
+  return dot === -1 ? id : id.slice(0, dot);
+}
+
 /** Whether `id` is `edit` or one of its parts' ids. */
 export function isPartOf(id: string, edit: string): boolean {
   return id === edit || (id.startsWith(edit) && id.charAt(edit.length) === '.');

@@ -7,7 +7,7 @@
  * where taking it would join what people left on its line onto the next. Works on either back end's
  * `AuthorshipView`.
  */
-import type { AuthorshipMeta, AuthorshipView } from './authorship';
+import { type AuthorshipMeta, type AuthorshipView, hunkOf } from './authorship';
 
 /** Replace [offset, offset + length) of the current text with `text`. */
 export interface TextReplacement {
@@ -21,7 +21,10 @@ export interface RevertPlan {
   readonly replacements: TextReplacement[];
   /** The edits the plan reverts (to forget once it is applied). */
   readonly edits: string[];
-  /** How many of them change the text (others left nothing: people deleted or undid all of it). */
+  /**
+   * How many accepted hunks the plan changes the text of (others left nothing: people deleted or
+   * undid all of it); a hunk's separately marked parts count once.
+   */
   readonly effective: number;
   /** Assistant characters removed. */
   readonly removed: number;
@@ -57,14 +60,15 @@ export function planRevert(
   const raw: RawReplacement[] = [];
   let removed = 0;
   let restored = 0;
-  let effective = 0;
+  // Counted by accepted hunk: a hunk's parts are one change to the person who accepted it.
+  const effectiveHunks = new Set<string>();
   for (const id of chosen) {
     const edit = view.edits.get(id)!;
     const runs = runsByEdit.get(id) ?? [];
     const untouched =
       edit.length === 0 ? !edit.touched : runs.length === 1 && runs[0].end - runs[0].start === edit.length;
     for (const run of runs) removed += run.end - run.start;
-    if (runs.length > 0 || (edit.length === 0 && untouched && edit.replaced)) effective++;
+    if (runs.length > 0 || (edit.length === 0 && untouched && edit.replaced)) effectiveHunks.add(hunkOf(id));
     if (edit.length === 0 && !untouched) continue;
     if (untouched && edit.length === 0) {
       if (edit.replaced)
@@ -100,7 +104,7 @@ export function planRevert(
   return {
     replacements: replacements.filter((r) => r.length || r.text),
     edits: [...chosen],
-    effective,
+    effective: effectiveHunks.size,
     removed,
     restored,
   };

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AuthorshipMeta, AuthorshipView } from '../authorship';
+import { type AuthorshipMeta, type AuthorshipView, hunkOf } from '../authorship';
 import { planRevert } from '../revertPlan';
 import { lfLineCharacter } from '../sharedAuthorship';
 import type { AuthorshipTracker } from './authorshipTracker';
@@ -151,7 +151,6 @@ async function choose(files: readonly RevertFile[], request: RevertRequest): Pro
     const uri = request.uri ? vscode.Uri.parse(request.uri) : active;
     return uri ? { uri, choose: () => true, what: `in ${vscode.workspace.asRelativePath(uri)}` } : undefined;
   }
-  const metas = files.flatMap(({ view }) => [...view.edits.values()].map((edit) => edit.meta));
   const hereHasMarks = active && files.some(({ uri }) => uri.toString() === active.toString());
   const scope = await vscode.window.showQuickPick(
     [
@@ -167,23 +166,37 @@ async function choose(files: readonly RevertFile[], request: RevertRequest): Pro
   if (scope.id === 'file' && active)
     return { uri: active, choose: () => true, what: `in ${vscode.workspace.asRelativePath(active)}` };
   const key = scope.id === 'proposal' ? 'proposal' : 'askedBy';
-  const counts = new Map<string, { edits: number; model: string; at: number }>();
-  for (const meta of metas) {
-    const entry = counts.get(meta[key]) ?? { edits: 0, model: meta.model, at: meta.at };
-    entry.edits++;
-    entry.at = Math.max(entry.at, meta.at);
-    counts.set(meta[key], entry);
-  }
+  const counts = new Map<string, { hunks: Set<string>; model: string; at: number; files: Set<string> }>();
+  for (const { uri, view } of files)
+    for (const { meta } of view.edits.values()) {
+      const entry = counts.get(meta[key]) ?? {
+        hunks: new Set(),
+        model: meta.model,
+        at: meta.at,
+        files: new Set(),
+      };
+      entry.hunks.add(hunkOf(meta.edit));
+      entry.at = Math.max(entry.at, meta.at);
+      entry.files.add(vscode.workspace.asRelativePath(uri));
+      counts.set(meta[key], entry);
+    }
   const picked = await vscode.window.showQuickPick(
     [...counts]
       .sort((a, b) => b[1].at - a[1].at)
       .map(([value, entry]) => ({
         label: value,
-        description: `${entry.edits} edit${entry.edits === 1 ? '' : 's'}${key === 'proposal' ? ` · ${entry.model}` : ''}`,
-        detail: new Date(entry.at).toLocaleString(),
+        description: `${entry.hunks.size} change${entry.hunks.size === 1 ? '' : 's'}${key === 'proposal' ? ` · ${entry.model}` : ''}`,
+        // Which files it touched and when: what tells two proposals (or people's requests) apart.
+        detail: `${[...entry.files].sort().join(', ')} · ${new Date(entry.at).toLocaleString()}`,
         value,
       })),
-    { title: scope.id === 'proposal' ? 'Revert which proposal?' : 'Revert what who asked for?' },
+    {
+      title:
+        scope.id === 'proposal'
+          ? 'Revert the edits of which proposal?'
+          : 'Revert the edits the assistant made for whom?',
+      matchOnDetail: true,
+    },
   );
   if (!picked) return undefined;
   return key === 'proposal'

@@ -100,7 +100,7 @@ describe('authorship in VS Code', function () {
       scope: 'file',
       uri: uri.toString(),
     });
-    assert.equal(reverted, 3);
+    assert.equal(reverted, 2);
     // The edited hunk loses only the assistant's characters; the untouched one gets its text back.
     assert.equal(editor.document.getText(), '# top\n' + BEFORE.replace('beta', 'xy'));
     assert.deepEqual(marked(), []);
