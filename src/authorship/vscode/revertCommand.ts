@@ -129,7 +129,7 @@ export async function revertAssistantEdits(
   );
   tell(
     'info',
-    `Tandem: reverted ${count} assistant edit${count === 1 ? '' : 's'} ${choice.what} (${removed} characters removed, ${restored} restored). Undo brings them back.`,
+    `Tandem: reverted ${count} assistant change${count === 1 ? '' : 's'} ${choice.what}: ${removed} character${removed === 1 ? '' : 's'} removed, ${restored} original text${restored === 1 ? '' : 's'} put back. Undo brings them back.`,
   );
   return count;
 }
