@@ -13,6 +13,8 @@ export interface AuthorshipSource {
   /** The assistant runs of a document, or undefined when this source does not know it. */
   runsOf(document: vscode.TextDocument): readonly AuthoredRun[] | undefined;
   readonly onDidChange: vscode.Event<vscode.Uri>;
+  /** Why this person may not revert the marks this source gives for a document, if they may not. */
+  refusalFor?(document: vscode.TextDocument): string | undefined;
 }
 
 /**
@@ -57,23 +59,31 @@ export class AuthorshipMarks implements vscode.Disposable {
   }
 
   private runsOf(document: vscode.TextDocument): readonly AuthoredRun[] {
+    return this.sourceOf(document)?.runs ?? [];
+  }
+
+  private sourceOf(
+    document: vscode.TextDocument,
+  ): { source: AuthorshipSource; runs: readonly AuthoredRun[] } | undefined {
     for (const source of this.sources) {
       const runs = source.runsOf(document);
-      if (runs) return runs;
+      if (runs) return { source, runs };
     }
-    return [];
+    return undefined;
   }
 
   private hover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const offset = document.offsetAt(position);
-    const run = this.runsOf(document).find(
-      (candidate) => offset >= candidate.start && offset < candidate.end,
-    );
-    if (!run) return undefined;
+    const found = this.sourceOf(document);
+    const run = found?.runs.find((candidate) => offset >= candidate.start && offset < candidate.end);
+    if (!found || !run) return undefined;
     const args = encodeURIComponent(JSON.stringify([{ proposal: run.meta.proposal }]));
-    const text = new vscode.MarkdownString(
-      `${describeAuthorship(run.meta)}\n\n[Revert this proposal's edits](command:tandem.revertAssistantEdits?${args})`,
-    );
+    const refusal = found.source.refusalFor?.(document);
+    // No link to a command that could only refuse (a read-only participant): say why instead.
+    const action = refusal
+      ? `*You cannot revert it here: ${refusal}.*`
+      : `[Revert this proposal's edits](command:tandem.revertAssistantEdits?${args})`;
+    const text = new vscode.MarkdownString(`${describeAuthorship(run.meta)}\n\n${action}`);
     text.isTrusted = { enabledCommands: ['tandem.revertAssistantEdits'] };
     return new vscode.Hover(
       text,

@@ -44,7 +44,11 @@ export class AuthorshipService implements vscode.Disposable {
     const session = this.session;
     const sources: AuthorshipSource[] = [
       // A shared file's marks are the session's, whatever the local tracker remembers of it.
-      { runsOf: (document) => session.runsOf(document), onDidChange: session.onDidChange },
+      {
+        runsOf: (document) => session.runsOf(document),
+        onDidChange: session.onDidChange,
+        refusalFor: (document) => session.refusalFor(document),
+      },
       { runsOf: (document) => tracker.of(document.uri)?.runs, onDidChange: tracker.onDidChange },
     ];
     this.summaries = new FileSummaryFeed(

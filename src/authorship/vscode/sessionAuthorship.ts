@@ -96,6 +96,11 @@ export class SessionAuthorship implements vscode.Disposable {
     return files;
   }
 
+  /** Why this participant may not revert the marks of a shared document (see `refusal`). */
+  refusalFor(document: vscode.TextDocument): string | undefined {
+    return this.active?.sharedPathOf(document.uri) === undefined ? undefined : this.refusal;
+  }
+
   /** Why this participant may not change shared files, or undefined when they may. */
   get refusal(): string | undefined {
     return this.active?.session.readOnly

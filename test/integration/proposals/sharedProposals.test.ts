@@ -286,7 +286,11 @@ describe('shared proposals in VS Code (a guest)', function () {
     );
     assert.equal(document.getText(), before);
     assert.equal(host.document.text('notes.txt')!.toString(), before);
-    assert.match(await hoverAt(0, 1), /Written by the assistant/);
+    const hover = await hoverAt(0, 1);
+    assert.match(hover, /Written by the assistant/);
+    // The hover offers no revert link to a read-only participant: it says why instead.
+    assert.match(hover, /You cannot revert it here: you joined this session read-only/);
+    assert.ok(!hover.includes('command:tandem.revertAssistantEdits'), hover);
     await api.collab.leave();
   });
 });
