@@ -2,8 +2,10 @@
  * Authorship of a session file: the assistant's characters carry a `tandemAi` formatting attribute
  * in the file's Y.Text, so attribution merges across peers with the text itself and lives in the
  * session document; a Y.Map beside it keeps, per applied edit, what it replaced and a relative
- * position for putting it back. People's text is inserted with the attribute explicitly unset, so
- * typing inside assistant text never inherits the mark (Yjs would otherwise extend the format).
+ * position for putting it back. People's text inserted right after an assistant character has the
+ * attribute explicitly unset, so typing inside or at the end of assistant text never inherits the mark
+ * (Yjs gives inserted text the format of the character before it); anywhere else it is inserted plain,
+ * which keeps Yjs's fast positioning and adds no format boundaries for every peer to clean up.
  */
 import * as Y from 'yjs';
 import {
@@ -71,9 +73,37 @@ function editRecord(
   };
 }
 
-/** Inserts a person's text so it is never marked as the assistant's, even inside an assistant run. */
+/**
+ * Inserts a person's text so it is never marked as the assistant's, even inside an assistant run.
+ * Plain (no attributes) unless the character before `index` is the assistant's: a Y.Text insert
+ * with attributes cannot use Yjs's search markers and, inside a run, adds format items that make
+ * every peer rescan the whole text's formatting when it arrives.
+ */
 export function insertHumanText(ytext: Y.Text, index: number, text: string): void {
-  ytext.insert(index, text, { ...HUMAN_TEXT });
+  if (markedBefore(ytext, index)) ytext.insert(index, text, { ...HUMAN_TEXT });
+  else ytext.insert(index, text);
+}
+
+/**
+ * Whether the character before `index` carries the assistant's mark: the value of the last live
+ * `tandemAi` format item before it, as Yjs computes formats. Walks the items without allocating.
+ */
+export function markedBefore(ytext: Y.Text, index: number): boolean {
+  if (index <= 0) return false;
+  let marked = false;
+  let offset = 0;
+  for (let item = ytext._start; item !== null; item = item.right as Y.Item | null) {
+    if (item.deleted) continue;
+    const content = item.content;
+    if (content instanceof Y.ContentFormat) {
+      if (content.key === AUTHORSHIP_ATTRIBUTE) marked = content.value !== null;
+      continue;
+    }
+    if (!item.countable) continue;
+    offset += item.length;
+    if (offset >= index) return marked;
+  }
+  return marked;
 }
 
 /** Whether any live text of `ytext` carries the assistant's mark (walks Yjs items, not characters). */
