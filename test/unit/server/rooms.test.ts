@@ -78,6 +78,44 @@ describe('server: sqlite store durability', () => {
   });
 });
 
+describe('server: sqlite store use times', () => {
+  it('records each use without rewriting the room row that holds the snapshot', async () => {
+    const dir = tempDir();
+    const source = new Y.Doc();
+    const store = new SqliteRoomStore(dir);
+    store.create('r', Y.encodeStateAsUpdate(source));
+    store.compact('r', Y.encodeStateAsUpdate(source));
+    const db = (store as unknown as { db: import('better-sqlite3').Database }).db;
+    db.exec(`CREATE TEMP TABLE row_writes (n INTEGER);
+      CREATE TEMP TRIGGER count_row_writes AFTER UPDATE ON main.rooms BEGIN INSERT INTO row_writes VALUES (1); END;`);
+    const before = store.list()[0].usedAt;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const word of ['one ', 'two ']) store.append([{ room: 'r', update: updateInserting(source, word) }]);
+    store.touch('r');
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM row_writes').get() as { n: number }).n, 0);
+    assert.ok(store.list()[0].usedAt > before, 'the use time still moves on');
+    assert.equal(store.delete('r'), true, 'a room with a use time deletes');
+    assert.deepEqual(store.list(), []);
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the use time a store recorded before use times had their own table', () => {
+    const dir = tempDir();
+    const old = new SqliteRoomStore(dir);
+    old.create('r', Y.encodeStateAsUpdate(new Y.Doc()));
+    const db = (old as unknown as { db: import('better-sqlite3').Database }).db;
+    db.exec("DROP TABLE room_use; UPDATE rooms SET used_at = 12345 WHERE name = 'r'");
+    old.close();
+    const reopened = new SqliteRoomStore(dir);
+    assert.equal(reopened.list()[0].usedAt, 12345);
+    reopened.touch('r');
+    assert.ok(reopened.list()[0].usedAt > 12345);
+    reopened.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe('server: seeding and compaction', () => {
   let server: CollabServer | undefined;
   const clients: TestClient[] = [];
