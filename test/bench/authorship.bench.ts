@@ -1,5 +1,5 @@
 // `npm run bench -- authorship`: does a large assistant edit starve people? Five stock y-websocket
-// clients (a worker thread) type at a human pace into one shared file of a Tandem session in one room
+// clients (a worker thread each) type at a human pace into one shared file of a Tandem session in one room
 // of the real server (dist/server.js, its own process, SQLite); a sixth client, the session's host,
 // has 2,000-line proposals shared in the session (before the phase) and accepts them one after the
 // other through the real path, a decision handled by the host's applier (HostApplier: the accepted
@@ -62,19 +62,29 @@ async function main(): Promise<void> {
     room: ROOM,
     token: token(`typist ${id}`),
   }));
-  const data: TypistsData = {
-    url: server.url,
-    typists: specs,
-    clientsPerRoom: TYPISTS,
-    rooms: 1,
-    sessionFile: FILE,
-  };
-  const worker = new Worker(path.join(__dirname, 'collabTypists.js'), { workerData: data });
-  const ask = <T extends FromTypists>(message?: ToTypists): Promise<T> => {
-    const reply = nextMessage<T>(worker);
-    if (message) worker.postMessage(message);
-    return reply;
-  };
+  // One worker thread per typist: five people integrate what arrives on five machines at once, not
+  // one after the other on one thread (which would add four peers' work to every delivery).
+  const workers = specs.map(
+    (spec) =>
+      new Worker(path.join(__dirname, 'collabTypists.js'), {
+        workerData: {
+          url: server.url,
+          typists: [spec],
+          clientsPerRoom: TYPISTS,
+          rooms: 1,
+          sessionFile: FILE,
+        } satisfies TypistsData,
+      }),
+  );
+  /** Sends `message` (if any) to every typist and resolves with each one's next answer. */
+  const ask = <T extends FromTypists>(message?: ToTypists): Promise<T[]> =>
+    Promise.all(
+      workers.map((worker) => {
+        const reply = nextMessage<T>(worker);
+        if (message) worker.postMessage(message);
+        return reply;
+      }),
+    );
   await within(ask(), 60_000, 'connecting the typists');
 
   const doc = new Y.Doc();
@@ -188,31 +198,48 @@ async function main(): Promise<void> {
       type: 'human',
       startAt,
       durationMs: PHASE_MS,
-    });
+    }).then(
+      (answers) => Object.assign({}, ...answers.map((answer) => answer.sentById)) as Record<number, number>,
+    );
     if (phase !== 'idle') {
       await sleep(startAt - now());
       await assistantWrites(phase, endAt, pool);
     }
-    const { sentById } = await typing;
-    const done = await ask<Extract<FromTypists, { type: 'human-done' }>>({
+    const sentById = await typing;
+    const answers = await ask<Extract<FromTypists, { type: 'human-done' }>>({
       type: 'collect',
       sentById,
       timeoutMs: 5_000,
     });
+    const done = {
+      latencies: answers.flatMap((answer) => [...answer.latencies]),
+      received: answers.reduce((sum, answer) => sum + answer.received, 0),
+    };
     latencies[phase].push(...done.latencies);
     const sent = Object.values(sentById).reduce((sum, count) => sum + count, 0);
     delivered[phase].sent += sent * (TYPISTS - 1);
     delivered[phase].received += done.received;
-    const texts = new Set(done.texts[ROOM]);
+    const texts = new Set(answers.flatMap((answer) => answer.texts[ROOM]));
     if (texts.size !== 1) throw new Error(`the typists did not converge after a ${phase} phase`);
-    await sleep(500);
+    // The host has everything too (a loaded machine may take a while past the typists' 5 s).
+    for (const until = now() + 10_000; text.toString() !== [...texts][0] && now() < until;) await sleep(50);
     if (text.toString() !== [...texts][0])
       throw new Error(`the assistant did not converge after a ${phase} phase`);
     // What was not accepted is taken back, as its author would.
     for (const hunk of pool) shared.withdraw(hunk.slice(0, hunk.lastIndexOf('/')));
     console.log(
-      `${phase}: ${done.latencies.length} deliveries, p99 ${round(quantile([...done.latencies], 0.99))} ms`,
+      `${phase}: ${done.latencies.length} deliveries, p99 ${round(quantile([...done.latencies], 0.99))} ms; ` +
+        `server so far: ${await serverStorage()}`,
     );
+  }
+
+  /** The server's storage figures from /metrics (commits over 25 ms hold its event loop that long). */
+  async function serverStorage(): Promise<string> {
+    const metrics = await (await fetch(server.url.replace(/^ws/, 'http') + '/metrics')).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const commits = value('tandem_storage_write_seconds_count');
+    const slow = commits - value('tandem_storage_write_seconds_bucket\\{le="0.025"\\}');
+    return `${commits} commits (${slow} over 25 ms), ${value('tandem_compactions_total')} compactions`;
   }
 
   const orders: Phase[][] = [
@@ -223,8 +250,8 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++)
     for (const phase of orders[round % orders.length]) await run(phase);
 
-  worker.postMessage({ type: 'stop' } satisfies ToTypists);
-  await new Promise((resolve) => worker.once('exit', resolve));
+  for (const worker of workers) worker.postMessage({ type: 'stop' } satisfies ToTypists);
+  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
   provider.destroy();
   server.process.kill();
   fs.rmSync(dataDir, { recursive: true, force: true });
