@@ -31,7 +31,8 @@ type Choice = { uri?: vscode.Uri; choose: (meta: AuthorshipMeta) => boolean; wha
  * nobody has edited that edit since. People's text is untouched. One WorkspaceEdit: one undo step.
  * In a session, shared files take part too: the edit goes through their bindings like anyone's
  * typing, so it reaches everyone and the server holds it to the session's rules; a read-only
- * participant is told plainly that they cannot revert there.
+ * participant is told plainly that they cannot revert there, and nobody reverts an accepted change
+ * while the host's applier is still writing it in chunks (they are told to run it again after).
  */
 export async function revertAssistantEdits(
   tracker: AuthorshipTracker,
@@ -84,6 +85,11 @@ export async function revertAssistantEdits(
     if (plan.edits.length === 0) continue;
     if (file.sharedText !== undefined && plan.effective > 0 && session?.refusal) {
       tell('error', `Tandem: cannot revert: ${session.refusal}.`);
+      return 0;
+    }
+    const applying = file.sharedText !== undefined ? session?.notYetRevertible(plan.edits) : undefined;
+    if (applying) {
+      tell('error', `Tandem: cannot revert yet: ${applying}. Nothing was changed.`);
       return 0;
     }
     const document = await vscode.workspace.openTextDocument(uri);

@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import type { AuthoredRun, AuthorshipView } from '../authorship';
 import { lfLineCharacter, sharedAuthorshipView } from '../sharedAuthorship';
 import type { ActiveSession } from '../../collab/vscode/activeSession';
+import { stillBeingApplied } from '../../proposals/shared/sharedState';
 
 /** Origin of the host's removal of reverted edits' records (nobody's Undo brings them back). */
 const RECORDS_ORIGIN = 'tandem-authorship-records';
@@ -101,6 +102,11 @@ export class SessionAuthorship implements vscode.Disposable {
     return this.active?.session.readOnly
       ? 'you joined this session read-only: only the host and writers can revert the assistant’s edits'
       : undefined;
+  }
+
+  /** Why these edits cannot be reverted yet (one is still being written in chunks), if so. */
+  notYetRevertible(edits: readonly string[]): string | undefined {
+    return this.active ? stillBeingApplied(this.active.session.document, edits) : undefined;
   }
 
   /**
