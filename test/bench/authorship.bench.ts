@@ -229,7 +229,7 @@ async function main(): Promise<void> {
     for (const hunk of pool) shared.withdraw(hunk.slice(0, hunk.lastIndexOf('/')));
     console.log(
       `${phase}: ${done.latencies.length} deliveries, p99 ${round(quantile([...done.latencies], 0.99))} ms; ` +
-        `server so far: ${await serverStorage()}`,
+        `server so far: ${await serverStorage()}; document ${round(Y.encodeStateAsUpdate(doc).byteLength / 2 ** 20)} MB`,
     );
   }
 
