@@ -97,6 +97,11 @@ export class SessionAuthorship implements vscode.Disposable {
     return files;
   }
 
+  /** This participant's name in the session (what proposals they ask for carry), if in one. */
+  get selfName(): string | undefined {
+    return this.active?.session.selfName;
+  }
+
   /** Why this participant may not change shared files, or undefined when they may. */
   get refusal(): string | undefined {
     return this.active?.session.readOnly
