@@ -184,12 +184,30 @@ export function sharedAuthorshipView(ytext: Y.Text, records: Y.Map<SharedEditRec
       touched: record.length === 0 && before !== undefined && before !== anchor,
     });
   }
-  return { runs: sharedRuns(ytext).filter((run) => edits.has(run.meta.edit)), edits };
+  const runs = sharedRuns(ytext).filter((run) => edits.has(run.meta.edit));
+  // An edit that wrote text but has no character left (reverted, or deleted by people) is dormant:
+  // not offered, not reverted. Its record stays so an Undo that brings the characters back (Yjs
+  // restores them with their marks) brings the edit back with them.
+  const live = new Set(runs.map((run) => run.meta.edit));
+  for (const [id, edit] of edits) if (edit.length > 0 && !live.has(id)) edits.delete(id);
+  return { runs, edits };
+}
+
+/**
+ * The records a revert drops: only pure deletions' (their text is back, and nothing carries their
+ * mark); an edit that wrote text keeps its record, dormant while its characters are gone.
+ */
+export function recordsToDrop(records: Y.Map<SharedEditRecord>, edits: readonly string[]): string[] {
+  return edits.filter((id) => {
+    const record = records.get(id);
+    return !record || !(record.length > 0);
+  });
 }
 
 /**
  * Applies a revert plan to the Y.Text in one transaction (one undo step for `origin`, synced to
- * every peer like any edit) and drops the reverted edits' records. Restored text is people's text.
+ * every peer like any edit) and drops the records it can (see `recordsToDrop`): undoing it brings
+ * the assistant's characters back marked. Restored text is people's text.
  */
 export function applySharedRevert(
   ytext: Y.Text,
@@ -203,7 +221,7 @@ export function applySharedRevert(
       if (length > 0) ytext.delete(offset, length);
       if (text) insertHumanText(ytext, offset, text);
     }
-    for (const id of edits) records.delete(id);
+    for (const id of recordsToDrop(records, edits)) records.delete(id);
   }, origin);
 }
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as Y from 'yjs';
 import type { AuthoredRun, AuthorshipView } from '../authorship';
-import { lfLineCharacter, sharedAuthorshipView } from '../sharedAuthorship';
+import { lfLineCharacter, recordsToDrop, sharedAuthorshipView } from '../sharedAuthorship';
 import type { ActiveSession } from '../../collab/vscode/activeSession';
 import { stillBeingApplied } from '../../proposals/shared/sharedState';
 
@@ -129,15 +129,16 @@ export class SessionAuthorship implements vscode.Disposable {
   }
 
   /**
-   * After a revert: the host drops the reverted edits' records (they are host-only). A guest's stay
-   * until the host's next revert of them; with their characters gone they change nothing.
+   * After a revert: the host drops the records it can (they are host-only; see `recordsToDrop`): an
+   * edit that wrote text keeps its record, so your Undo of the revert brings its marks back. A
+   * guest's stay until the host's next revert of them; with their characters gone they change nothing.
    */
   forget(edits: readonly string[]): void {
     const active = this.active;
     if (!active || active.session.role !== 'host') return;
     const records = active.session.document.authorship;
     active.session.document.doc.transact(() => {
-      for (const id of edits) records.delete(id);
+      for (const id of recordsToDrop(records, edits)) records.delete(id);
     }, RECORDS_ORIGIN);
   }
 

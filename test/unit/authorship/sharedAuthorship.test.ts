@@ -161,8 +161,53 @@ describe('authorship: session files (Y.Text attributes)', () => {
     assert.equal(bob.text.toString(), 'a = 1\nb = _\nc = 3\n');
     sync(alice.doc, bob.doc);
     assert.equal(alice.text.toString(), bob.text.toString());
-    assert.equal(alice.records.size, 0);
+    // The pure deletion's record goes; the others stay, dormant (no character carries them).
+    assert.deepEqual([...alice.records.keys()].sort(), ['e1', 'e2']);
+    assert.equal(sharedAuthorshipView(alice.text, alice.records).edits.size, 0);
     assert.equal(sharedRuns(alice.text).length, 0);
+  });
+
+  it('brings the marks back when the revert is undone, and a second revert takes them again', () => {
+    const alice = peer(1);
+    const bob = peer(2);
+    alice.text.insert(0, 'a = 1\nb = 2\n');
+    attributeInsert(alice.text, alice.records, 4, 1, '100', meta('e1', 'p1'));
+    attributeInsert(
+      alice.text,
+      alice.records,
+      alice.text.toString().indexOf('2'),
+      1,
+      '200',
+      meta('e2', 'p2'),
+    );
+    sync(alice.doc, bob.doc);
+    insertHumanText(bob.text, bob.text.toString().indexOf('200') + 1, '_');
+    sync(alice.doc, bob.doc);
+    // Bob reverts everything, with his own undo manager (as Ctrl+Z in a shared file uses).
+    const undo = new Y.UndoManager(bob.text, { trackedOrigins: new Set(['bob']) });
+    const plan = planRevert(sharedAuthorshipView(bob.text, bob.records), () => true);
+    applySharedRevert(bob.text, bob.records, plan.replacements, plan.edits, 'bob');
+    sync(alice.doc, bob.doc);
+    assert.equal(alice.text.toString(), 'a = 1\nb = _\n');
+    assert.equal(marked(alice.text), '');
+    undo.undo();
+    sync(alice.doc, bob.doc);
+    for (const who of [alice, bob]) {
+      assert.equal(who.text.toString(), 'a = 100\nb = 2_00\n');
+      assert.equal(marked(who.text), '100|2|00');
+      const view = sharedAuthorshipView(who.text, who.records);
+      assert.deepEqual([...view.edits.keys()].sort(), ['e1', 'e2']);
+      assert.deepEqual(
+        view.runs.map((run) => run.meta.proposal),
+        ['p1', 'p2', 'p2'],
+      );
+    }
+    const again = planRevert(sharedAuthorshipView(alice.text, alice.records), () => true);
+    applySharedRevert(alice.text, alice.records, again.replacements, again.edits, 'alice');
+    sync(alice.doc, bob.doc);
+    // e1 is untouched: its replaced "1" comes back; e2 was typed into: only its characters go.
+    assert.equal(bob.text.toString(), 'a = 1\nb = _\n');
+    undo.destroy();
   });
 
   it('puts a deletion back only where nobody inserted text since', () => {
