@@ -119,6 +119,18 @@ export async function revertAssistantEdits(
     tell('info', `Tandem: no assistant edits ${choice.what}.`);
     return 0;
   }
+  // Local files' marks before and after: Undo and Redo of the revert bring each back (a shared
+  // file's come back with its characters).
+  const remember = (after: boolean) => {
+    for (const [file] of done)
+      if (file.sharedText === undefined) {
+        const document = vscode.workspace.textDocuments.find(
+          (candidate) => candidate.uri.toString() === file.uri.toString(),
+        );
+        if (document) tracker.rememberAroundRevert(document, after);
+      }
+  };
+  remember(false);
   const sharedUrisDone = done.filter(([file]) => file.sharedText !== undefined).map(([file]) => file.uri);
   session?.separateUndo(sharedUrisDone);
   const applied = await vscode.workspace.applyEdit(edit);
@@ -128,6 +140,7 @@ export async function revertAssistantEdits(
     return 0;
   }
   for (const [file, edits] of done) file.forget(edits);
+  remember(true);
   const count = effective;
   log.info(
     `Reverted ${count} assistant edit(s) ${choice.what} in ${done.length} file(s): ${removed} character(s) removed, ${restored} replaced text(s) restored`,
