@@ -5,7 +5,8 @@
 // other through the real path, a decision handled by the host's applier (HostApplier: the accepted
 // text written in chunks, marked as the assistant's), then reverts each (Revert Assistant Edits'
 // planner, one transaction), back to back for the whole phase.
-// Phases alternate (idle, chunked, whole) in three orders, so load on the machine falls on each alike:
+// Phases alternate (idle, chunked, whole) in three orders, each kind once in each place, so load on
+// the machine falls on each alike:
 // - human_delivery_p99_ms_idle:            keystroke delivery (send to a peer's apply), nobody else writing;
 // - human_delivery_p99_ms_during_ai_apply: the same while the host's applier writes accepts in chunks;
 // - human_delivery_p99_ms_during_whole_apply: the same when the applier writes each accept as one
@@ -242,10 +243,11 @@ async function main(): Promise<void> {
     return `${commits} commits (${slow} over 25 ms), ${value('tandem_compactions_total')} compactions`;
   }
 
+  // A Latin square: each kind of phase comes first, second and third once.
   const orders: Phase[][] = [
     ['idle', 'chunked', 'whole'],
-    ['whole', 'chunked', 'idle'],
-    ['chunked', 'idle', 'whole'],
+    ['chunked', 'whole', 'idle'],
+    ['whole', 'idle', 'chunked'],
   ];
   for (let round = 0; round < ROUNDS; round++)
     for (const phase of orders[round % orders.length]) await run(phase);
