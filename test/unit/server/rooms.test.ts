@@ -191,6 +191,25 @@ describe('server: seeding and compaction', () => {
     store.close();
   });
 
+  it('folds a log past its limit once the room is quiet, or at once at four times the limit', async () => {
+    const dataDir = tempDir();
+    server = await startCollabServer({ secret: testSecret, dataDir, limits: { compactAfterUpdates: 10 } });
+    const writer = client('quiet');
+    await writer.synced;
+    const figure = (name: string) => metric(server?.metrics.render() ?? '', name);
+    const stored = figure('tandem_updates_stored_total');
+    // Past the limit but under four times it: stored (and relayed) now, folded only when quiet.
+    for (let i = 0; i < 15; i++) writer.text.insert(writer.text.length, `${i},`);
+    await waitFor(() => figure('tandem_updates_stored_total') === stored + 15, 'the burst to be stored');
+    assert.equal(figure('tandem_compactions_total'), 0, 'not folded while updates may still come');
+    await waitFor(() => figure('tandem_compactions_total') === 1, 'the fold once the room is quiet');
+    // A burst of four times the limit and more is folded at once, quiet or not.
+    for (let i = 0; i < 45; i++) writer.text.insert(writer.text.length, `b${i},`);
+    await waitFor(() => figure('tandem_compactions_total') === 2, 'the fold of a busy room');
+    writer.destroy();
+    await server.close();
+  });
+
   it('folds the update log into a snapshot as it grows, without losing an update', async () => {
     const dataDir = tempDir();
     server = await startCollabServer({ secret: testSecret, dataDir, limits: { compactAfterUpdates: 10 } });
