@@ -55,7 +55,15 @@ const proposalLines = Array.from(
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-authorship-bench-'));
   // Every proposal shared stays in the room's history: room enough for them.
-  const server = await startServerProcess(['--data', dataDir, '--max-document-bytes', String(1024 ** 3)]);
+  // Debug logs: the server says how long each compaction held it (printed after each phase).
+  const server = await startServerProcess([
+    '--data',
+    dataDir,
+    '--max-document-bytes',
+    String(1024 ** 3),
+    '--log-level',
+    'debug',
+  ]);
   const token = (name: string, role: 'rw' | 'host' = 'rw') =>
     signToken(testSecret, { room: ROOM, role, name, exp: Date.now() + 3_600_000 });
   const specs: TypistSpec[] = Array.from({ length: TYPISTS }, (_, id) => ({
@@ -234,13 +242,17 @@ async function main(): Promise<void> {
     );
   }
 
+  let compactionsSeen = 0;
   /** The server's storage figures from /metrics (commits over 25 ms hold its event loop that long). */
   async function serverStorage(): Promise<string> {
     const metrics = await (await fetch(server.url.replace(/^ws/, 'http') + '/metrics')).text();
     const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     const commits = value('tandem_storage_write_seconds_count');
     const slow = commits - value('tandem_storage_write_seconds_bucket\\{le="0.025"\\}');
-    return `${commits} commits (${slow} over 25 ms), ${value('tandem_compactions_total')} compactions`;
+    const compactions = server.logs().filter((line) => line.msg === 'room compacted');
+    const longest = Math.max(0, ...compactions.slice(compactionsSeen).map((line) => Number(line.ms)));
+    compactionsSeen = compactions.length;
+    return `${commits} commits (${slow} over 25 ms), ${compactions.length} compactions (longest this phase ${longest} ms)`;
   }
 
   // A Latin square: each kind of phase comes first, second and third once.
