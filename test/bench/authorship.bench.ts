@@ -55,7 +55,8 @@ const proposalLines = Array.from(
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-authorship-bench-'));
   // Every proposal shared stays in the room's history: room enough for them.
-  // Debug logs: the server says how long each compaction held it (printed after each phase).
+  // Debug logs: the server says how long each compaction held it (printed after each phase, for
+  // those since the phase before, the quiet wait before this phase included).
   const server = await startServerProcess([
     '--data',
     dataDir,
@@ -252,7 +253,7 @@ async function main(): Promise<void> {
     const compactions = server.logs().filter((line) => line.msg === 'room compacted');
     const longest = Math.max(0, ...compactions.slice(compactionsSeen).map((line) => Number(line.ms)));
     compactionsSeen = compactions.length;
-    return `${commits} commits (${slow} over 25 ms), ${compactions.length} compactions (longest this phase ${longest} ms)`;
+    return `${commits} commits (${slow} over 25 ms), ${compactions.length} compactions (longest since the last phase ${longest} ms)`;
   }
 
   // A Latin square: each kind of phase comes first, second and third once.
