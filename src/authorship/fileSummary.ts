@@ -23,6 +23,8 @@ export interface ProposalSummary extends AuthorshipFigures {
 
 export interface PersonSummary extends AuthorshipFigures {
   readonly askedBy: string;
+  /** Whether the one who asked is the local participant (named `self` when summarizing). */
+  readonly mine: boolean;
   readonly model: string;
   /** Newest first. */
   readonly proposals: readonly ProposalSummary[];
@@ -80,9 +82,14 @@ const newTally = (): Tally => ({ characters: 0, lines: new Set() });
 
 /**
  * The summary of a text and the assistant runs in it (offsets in that text, as a back end gives them).
- * Runs outside the text are clipped; empty runs count for nothing.
+ * Runs outside the text are clipped; empty runs count for nothing. `self`: the local participant's
+ * name as their marks carry it (their display name in a session), so their share reads as theirs.
  */
-export function summarizeAuthorship(text: string, runs: readonly AuthoredRun[]): FileAuthorshipSummary {
+export function summarizeAuthorship(
+  text: string,
+  runs: readonly AuthoredRun[],
+  self?: string,
+): FileAuthorshipSummary {
   const starts = lineStarts(text);
   const total = newTally();
   const people = new Map<
@@ -140,6 +147,7 @@ export function summarizeAuthorship(text: string, runs: readonly AuthoredRun[]):
       .sort((a, b) => b.characters - a.characters || b.at - a.at)
       .map((person) => ({
         askedBy: person.askedBy,
+        mine: self !== undefined && person.askedBy === self,
         model: person.model,
         characters: person.characters,
         lines: person.lines.size,

@@ -2,8 +2,10 @@
  * Authorship of a session file: the assistant's characters carry a `tandemAi` formatting attribute
  * in the file's Y.Text, so attribution merges across peers with the text itself and lives in the
  * session document; a Y.Map beside it keeps, per applied edit, what it replaced and a relative
- * position for putting it back. People's text is inserted with the attribute explicitly unset, so
- * typing inside assistant text never inherits the mark (Yjs would otherwise extend the format).
+ * position for putting it back. People's text inserted right after an assistant character has the
+ * attribute explicitly unset, so typing inside or at the end of assistant text never inherits the mark
+ * (Yjs gives inserted text the format of the character before it); anywhere else it is inserted plain,
+ * which keeps Yjs's fast positioning and adds no format boundaries for every peer to clean up.
  */
 import * as Y from 'yjs';
 import {
@@ -99,9 +101,37 @@ function editRecord(
   };
 }
 
-/** Inserts a person's text so it is never marked as the assistant's, even inside an assistant run. */
+/**
+ * Inserts a person's text so it is never marked as the assistant's, even inside an assistant run.
+ * Plain (no attributes) unless the character before `index` is the assistant's: a Y.Text insert
+ * with attributes cannot use Yjs's search markers and, inside a run, adds format items that make
+ * every peer rescan the whole text's formatting when it arrives.
+ */
 export function insertHumanText(ytext: Y.Text, index: number, text: string): void {
-  ytext.insert(index, text, { ...HUMAN_TEXT });
+  if (markedBefore(ytext, index)) ytext.insert(index, text, { ...HUMAN_TEXT });
+  else ytext.insert(index, text);
+}
+
+/**
+ * Whether the character before `index` carries the assistant's mark: the value of the last live
+ * `tandemAi` format item before it, as Yjs computes formats. Walks the items without allocating.
+ */
+export function markedBefore(ytext: Y.Text, index: number): boolean {
+  if (index <= 0) return false;
+  let marked = false;
+  let offset = 0;
+  for (let item = ytext._start; item !== null; item = item.right as Y.Item | null) {
+    if (item.deleted) continue;
+    const content = item.content;
+    if (content instanceof Y.ContentFormat) {
+      if (content.key === AUTHORSHIP_ATTRIBUTE) marked = content.value !== null;
+      continue;
+    }
+    if (!item.countable) continue;
+    offset += item.length;
+    if (offset >= index) return marked;
+  }
+  return marked;
 }
 
 /** Whether any live text of `ytext` carries the assistant's mark (walks Yjs items, not characters). */
@@ -182,12 +212,30 @@ export function sharedAuthorshipView(ytext: Y.Text, records: Y.Map<SharedEditRec
       touched: record.length === 0 && before !== undefined && before !== anchor,
     });
   }
-  return { runs: sharedRuns(ytext).filter((run) => edits.has(run.meta.edit)), edits };
+  const runs = sharedRuns(ytext).filter((run) => edits.has(run.meta.edit));
+  // An edit that wrote text but has no character left (reverted, or deleted by people) is dormant:
+  // not offered, not reverted. Its record stays so an Undo that brings the characters back (Yjs
+  // restores them with their marks) brings the edit back with them.
+  const live = new Set(runs.map((run) => run.meta.edit));
+  for (const [id, edit] of edits) if (edit.length > 0 && !live.has(id)) edits.delete(id);
+  return { runs, edits };
+}
+
+/**
+ * The records a revert drops: only pure deletions' (their text is back, and nothing carries their
+ * mark); an edit that wrote text keeps its record, dormant while its characters are gone.
+ */
+export function recordsToDrop(records: Y.Map<SharedEditRecord>, edits: readonly string[]): string[] {
+  return edits.filter((id) => {
+    const record = records.get(id);
+    return !record || !(record.length > 0);
+  });
 }
 
 /**
  * Applies a revert plan to the Y.Text in one transaction (one undo step for `origin`, synced to
- * every peer like any edit) and drops the reverted edits' records. Restored text is people's text.
+ * every peer like any edit) and drops the records it can (see `recordsToDrop`): undoing it brings
+ * the assistant's characters back marked. Restored text is people's text.
  */
 export function applySharedRevert(
   ytext: Y.Text,
@@ -201,7 +249,7 @@ export function applySharedRevert(
       if (length > 0) ytext.delete(offset, length);
       if (text) insertHumanText(ytext, offset, text);
     }
-    for (const id of edits) records.delete(id);
+    for (const id of recordsToDrop(records, edits)) records.delete(id);
   }, origin);
 }
 

@@ -29,7 +29,7 @@ import {
 } from './eol';
 import { TextOperation } from './textOperation';
 import { AUTHORSHIP_ATTRIBUTE } from '../authorship/authorship';
-import { HUMAN_TEXT, hasAuthorshipMarks } from '../authorship/sharedAuthorship';
+import { hasAuthorshipMarks, insertHumanText } from '../authorship/sharedAuthorship';
 
 /** The editor document as the binding sees it (a VS Code TextDocument behind an adapter). */
 export interface BindableDocument extends LineLookup {
@@ -110,9 +110,9 @@ export class DocumentBinding {
   private idleWaiters: (() => void)[] = [];
   private readonly observer: (event: Y.YTextEvent, transaction: Y.Transaction) => void;
   /**
-   * Whether the text holds assistant marks: then people's text is inserted with the mark unset, so
-   * typing inside assistant text is not marked (Yjs extends formats over text inserted inside them).
-   * Unmarked texts keep Yjs's fast insert path (attributes make Yjs scan from the start).
+   * Whether the text holds (or has held) assistant marks: then people's text goes through
+   * `insertHumanText`, which unsets the mark where the character before is the assistant's (Yjs
+   * extends formats over text inserted after them). Never-marked texts skip even that check.
    */
   private marked: boolean;
 
@@ -291,7 +291,9 @@ export class DocumentBinding {
       // Right to left, so earlier offsets stay valid.
       for (const { from, to, insert } of operation.replacements().reverse()) {
         if (to > from) ytext.delete(from, to - from);
-        if (insert) ytext.insert(from, insert, this.marked ? { ...HUMAN_TEXT } : undefined);
+        if (!insert) continue;
+        if (this.marked) insertHumanText(ytext, from, insert);
+        else ytext.insert(from, insert);
       }
     }, this.options.origin);
     this.yLength = operation.targetLength;

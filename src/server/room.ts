@@ -45,6 +45,11 @@ export interface RoomContext {
 /** Distinct sync replies a room keeps between two updates. */
 const MAX_CACHED_REPLIES = 16;
 
+/** A room past its compaction limit folds its log after this long without an update... */
+export const COMPACT_QUIET_MS = 300;
+/** ...or at once when its log reaches this many times the limit (a room that is never quiet). */
+export const COMPACT_BUSY_FACTOR = 4;
+
 /** Stands for another instance as the announcer of presence it relays here. */
 const REMOTE_MEMBER: RoomMember = { relay: () => undefined, close: () => undefined };
 
@@ -59,6 +64,8 @@ export class Room implements BatchedRoom, SharedRoom {
   private logCount = 0;
   private logBytes = 0;
   private compactionQueued = false;
+  /** Folds the log once the room has been quiet a moment (see relayTurn). */
+  private quietCompaction: NodeJS.Timeout | undefined;
   /** The whole document encoded, kept until the next update: new clients and compaction share it. */
   private fullState: Uint8Array | undefined;
   /** The document's digest (syncDigest.ts), kept until the next update. */
@@ -374,7 +381,20 @@ export class Room implements BatchedRoom, SharedRoom {
       this.context.metrics.updatesMerged.add(group.updates.length - 1);
     }
     const { compactAfterUpdates, compactAfterBytes } = this.context.limits;
-    if (this.logCount >= compactAfterUpdates || this.logBytes >= compactAfterBytes) this.queueCompaction();
+    if (this.logCount < compactAfterUpdates && this.logBytes < compactAfterBytes) return;
+    // Folding encodes and writes the whole document on the event loop, holding every keystroke
+    // that arrives meanwhile (50-70 ms for a room with a few MB of proposals): past the limit, it
+    // waits for a quiet moment, as after a burst of assistant text; a room never quiet folds at
+    // COMPACT_BUSY_FACTOR times the limit anyway.
+    if (
+      this.logCount >= compactAfterUpdates * COMPACT_BUSY_FACTOR ||
+      this.logBytes >= compactAfterBytes * COMPACT_BUSY_FACTOR
+    ) {
+      this.queueCompaction();
+      return;
+    }
+    clearTimeout(this.quietCompaction);
+    this.quietCompaction = setTimeout(() => this.queueCompaction(), COMPACT_QUIET_MS);
   }
 
   private readonly onAwarenessUpdate = (
@@ -393,6 +413,8 @@ export class Room implements BatchedRoom, SharedRoom {
   };
 
   private queueCompaction(): void {
+    clearTimeout(this.quietCompaction);
+    this.quietCompaction = undefined;
     if (this.compactionQueued) return;
     this.compactionQueued = true;
     // After the current message, so relaying never waits for a snapshot to be encoded.
@@ -473,6 +495,7 @@ export class Room implements BatchedRoom, SharedRoom {
     this.gone = true;
     this.context.shared?.close(this);
     clearTimeout(this.idleTimer);
+    clearTimeout(this.quietCompaction);
     this.doc.off('update', this.onDocUpdate);
     this.awareness.off('update', this.onAwarenessUpdate);
     this.awareness.destroy();

@@ -28,6 +28,7 @@ export class SqliteRoomStore implements RoomStore {
     clearLog: BetterSqlite3.Statement<[string]>;
     touch: BetterSqlite3.Statement<[number, string]>;
     deleteRoom: BetterSqlite3.Statement<[string]>;
+    forgetUse: BetterSqlite3.Statement<[string]>;
     list: BetterSqlite3.Statement<
       [],
       { name: string; snapshot_bytes: number; log_bytes: number | null; updates: number; used_at: number }
@@ -75,6 +76,12 @@ export class SqliteRoomStore implements RoomStore {
           data BLOB NOT NULL,
           PRIMARY KEY (room, seq)
         ) WITHOUT ROWID;
+        -- When each room was last used, apart from its snapshot: SQLite rewrites a whole row to change
+        -- one column, so a use time beside a snapshot of megabytes made every commit copy it.
+        CREATE TABLE IF NOT EXISTS room_use (
+          name TEXT PRIMARY KEY REFERENCES rooms (name),
+          used_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
       `);
       // Stores made before idle deletion existed lack the column that tells when a room was used.
       const columns = this.db.pragma('table_info(rooms)') as { name: string }[];
@@ -102,10 +109,15 @@ export class SqliteRoomStore implements RoomStore {
       append: this.db.prepare('INSERT INTO updates (room, seq, data) VALUES (?, ?, ?)'),
       setSnapshot: this.db.prepare('UPDATE rooms SET snapshot = ?, compacted_at = ? WHERE name = ?'),
       clearLog: this.db.prepare('DELETE FROM updates WHERE room = ?'),
-      touch: this.db.prepare('UPDATE rooms SET used_at = ? WHERE name = ?'),
+      touch: this.db.prepare(
+        'INSERT INTO room_use (used_at, name) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET used_at = excluded.used_at',
+      ),
       deleteRoom: this.db.prepare('DELETE FROM rooms WHERE name = ?'),
+      forgetUse: this.db.prepare('DELETE FROM room_use WHERE name = ?'),
+      // rooms.used_at: the creation time, or the last use recorded before room_use existed.
       list: this.db.prepare(`
-        SELECT r.name, length(r.snapshot) AS snapshot_bytes, r.used_at,
+        SELECT r.name, length(r.snapshot) AS snapshot_bytes,
+          MAX(r.used_at, COALESCE((SELECT u.used_at FROM room_use u WHERE u.name = r.name), 0)) AS used_at,
           (SELECT SUM(length(u.data)) FROM updates u WHERE u.room = r.name) AS log_bytes,
           (SELECT COUNT(*) FROM updates u WHERE u.room = r.name) AS updates
         FROM rooms r ORDER BY r.name`),
@@ -130,6 +142,7 @@ export class SqliteRoomStore implements RoomStore {
     });
     this.deleteTransaction = this.db.transaction((room: string) => {
       this.statements.clearLog.run(room);
+      this.statements.forgetUse.run(room);
       return this.statements.deleteRoom.run(room).changes === 1;
     });
   }

@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { insertHumanText } from '../../src/authorship/sharedAuthorship';
 import { seededRandom } from '../support/seededRandom';
 
 export interface TypistSpec {
@@ -119,8 +120,9 @@ class Typist {
     const char = letters[Math.floor(this.random() * letters.length)];
     const position = Math.floor(this.random() * (this.text.length + 1));
     this.doc.transact(() => {
-      // In a session file, people's text explicitly carries no assistant mark (Tandem's binding does so).
-      if (this.sessionFile) this.text.insert(position, char, { tandemAi: null });
+      // In a session file, people's text never carries the assistant's mark: inserted as Tandem's
+      // binding inserts it once the file has held assistant text.
+      if (this.sessionFile) insertHumanText(this.text, position, char);
       else this.text.insert(position, char);
       // A key per keystroke: a server that merges updates (Tandem relays each turn's as one) still
       // delivers every keystroke's stamp, so each is counted and timed.

@@ -34,6 +34,11 @@ export class AuthorshipTracker implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly persistTimers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Per document, its marks just before and just after the last revert (each with the hash and length
+   * of the text it describes): when Undo or Redo puts one of those texts back, its marks come back.
+   */
+  private readonly aroundRevert = new Map<string, { stored: unknown; length: number }[]>();
 
   constructor(
     private readonly storage: vscode.Memento,
@@ -94,6 +99,19 @@ export class AuthorshipTracker implements vscode.Disposable {
     return true;
   }
 
+  /**
+   * Keeps a document's marks as they are now, just before a revert changes it (`after` false, which
+   * starts afresh) or just after (see `aroundRevert`).
+   */
+  rememberAroundRevert(document: vscode.TextDocument, after: boolean): void {
+    const key = document.uri.toString();
+    const authorship = this.byUri.get(key);
+    if (!authorship) return;
+    const text = document.getText();
+    const states = after ? (this.aroundRevert.get(key) ?? []) : [];
+    this.aroundRevert.set(key, [...states, { stored: authorship.toStored(text), length: text.length }]);
+  }
+
   /** Drops the records of reverted edits. */
   forget(uri: vscode.Uri, edits: readonly string[]): void {
     const authorship = this.byUri.get(uri.toString());
@@ -117,8 +135,20 @@ export class AuthorshipTracker implements vscode.Disposable {
   }
 
   private onChanged(event: vscode.TextDocumentChangeEvent): void {
-    const authorship = this.byUri.get(event.document.uri.toString());
+    const key = event.document.uri.toString();
+    const authorship = this.byUri.get(key);
     if (!authorship || event.contentChanges.length === 0) return;
+    const text = event.document.getText();
+    for (const state of this.aroundRevert.get(key) ?? []) {
+      // The text is back to what it was just before or after the revert (Undo, Redo): so are its marks.
+      const restored = state.length === text.length && LocalAuthorship.fromStored(state.stored, text);
+      if (restored) {
+        this.byUri.set(key, restored);
+        this.changed.fire(event.document.uri);
+        this.schedulePersist(event.document);
+        return;
+      }
+    }
     // VS Code lists a multi-range change last-first, so each offset holds in the text before it.
     for (const change of event.contentChanges)
       authorship.applyChange({
@@ -186,6 +216,7 @@ export class AuthorshipTracker implements vscode.Disposable {
     }
     // Storage keeps the state as of the last save: a file closed without saving gets it back.
     this.byUri.delete(key);
+    this.aroundRevert.delete(key);
   }
 
   dispose(): void {

@@ -29,6 +29,8 @@ export class FileSummaryFeed implements vscode.Disposable {
     marksChanged: readonly vscode.Event<vscode.Uri>[],
     /** Whether a document is a session's shared file. */
     private readonly isShared: (document: vscode.TextDocument) => boolean,
+    /** The local participant's name as their marks in a document carry it. */
+    private readonly selfName: (document: vscode.TextDocument) => string | undefined,
   ) {
     this.follow(vscode.window.activeTextEditor);
     this.disposables.push(
@@ -52,7 +54,10 @@ export class FileSummaryFeed implements vscode.Disposable {
   current(): ActiveFileSummary | undefined {
     const document = this.document;
     if (!document || document.isClosed) return undefined;
-    return { document, summary: summarizeAuthorship(document.getText(), this.runsOf(document)) };
+    return {
+      document,
+      summary: summarizeAuthorship(document.getText(), this.runsOf(document), this.selfName(document)),
+    };
   }
 
   shared(document: vscode.TextDocument): boolean {

@@ -55,6 +55,9 @@ export class AuthorshipService implements vscode.Disposable {
       (document) => sources.map((source) => source.runsOf(document)).find((runs) => runs) ?? [],
       sources.map((source) => source.onDidChange),
       (document) => session.runsOf(document) !== undefined,
+      // A shared file's marks carry session names; a local file's, the name Tandem gives this user.
+      (document) =>
+        session.runsOf(document) !== undefined ? session.selfName : participantName(deps.settings),
     );
     this.disposables.push(
       tracker,

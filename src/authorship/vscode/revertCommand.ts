@@ -31,7 +31,8 @@ type Choice = { uri?: vscode.Uri; choose: (meta: AuthorshipMeta) => boolean; wha
  * nobody has edited that edit since. People's text is untouched. One WorkspaceEdit: one undo step.
  * In a session, shared files take part too: the edit goes through their bindings like anyone's
  * typing, so it reaches everyone and the server holds it to the session's rules; a read-only
- * participant is told plainly that they cannot revert there.
+ * participant is told plainly that they cannot revert there, and nobody reverts an accepted change
+ * while the host's applier is still writing it in chunks (they are told to run it again after).
  */
 export async function revertAssistantEdits(
   tracker: AuthorshipTracker,
@@ -89,6 +90,11 @@ export async function revertAssistantEdits(
       tell('error', `Tandem: cannot revert: ${session.refusal}.`);
       return 0;
     }
+    const applying = shared !== undefined ? session?.notYetRevertible(plan.edits) : undefined;
+    if (applying) {
+      tell('error', `Tandem: cannot revert yet: ${applying}. Nothing was changed.`);
+      return 0;
+    }
     if (shared !== undefined && document.getText().replace(/\r\n/g, '\n') !== shared) {
       tell(
         'error',
@@ -114,6 +120,18 @@ export async function revertAssistantEdits(
     tell('info', `Tandem: no assistant edits ${choice.what}.`);
     return 0;
   }
+  // Local files' marks before and after: Undo and Redo of the revert bring each back (a shared
+  // file's come back with its characters).
+  const remember = (after: boolean) => {
+    for (const [file] of done)
+      if (file.sharedText === undefined) {
+        const document = vscode.workspace.textDocuments.find(
+          (candidate) => candidate.uri.toString() === file.uri.toString(),
+        );
+        if (document) tracker.rememberAroundRevert(document, after);
+      }
+  };
+  remember(false);
   const sharedUrisDone = done.filter(([file]) => file.sharedText !== undefined).map(([file]) => file.uri);
   session?.separateUndo(sharedUrisDone);
   const applied = await vscode.workspace.applyEdit(edit);
@@ -123,6 +141,7 @@ export async function revertAssistantEdits(
     return 0;
   }
   for (const [file, edits] of done) file.forget(edits);
+  remember(true);
   const count = effective;
   log.info(
     `Reverted ${count} assistant edit(s) ${choice.what} in ${done.length} file(s): ${removed} character(s) removed, ${restored} replaced text(s) restored`,

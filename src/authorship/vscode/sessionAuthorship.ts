@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import * as Y from 'yjs';
 import type { AuthoredRun, AuthorshipView } from '../authorship';
-import { lfLineCharacter, sharedAuthorshipView } from '../sharedAuthorship';
+import { lfLineCharacter, recordsToDrop, sharedAuthorshipView } from '../sharedAuthorship';
 import type { ActiveSession } from '../../collab/vscode/activeSession';
+import { stillBeingApplied } from '../../proposals/shared/sharedState';
 
 /** Origin of the host's removal of reverted edits' records (nobody's Undo brings them back). */
 const RECORDS_ORIGIN = 'tandem-authorship-records';
@@ -101,11 +102,21 @@ export class SessionAuthorship implements vscode.Disposable {
     return this.active?.sharedPathOf(document.uri) === undefined ? undefined : this.refusal;
   }
 
+  /** This participant's name in the session (what proposals they ask for carry), if in one. */
+  get selfName(): string | undefined {
+    return this.active?.session.selfName;
+  }
+
   /** Why this participant may not change shared files, or undefined when they may. */
   get refusal(): string | undefined {
     return this.active?.session.readOnly
       ? 'you joined this session read-only: only the host and writers can revert the assistant’s edits'
       : undefined;
+  }
+
+  /** Why these edits cannot be reverted yet (one is still being written in chunks), if so. */
+  notYetRevertible(edits: readonly string[]): string | undefined {
+    return this.active ? stillBeingApplied(this.active.session.document, edits) : undefined;
   }
 
   /**
@@ -123,15 +134,16 @@ export class SessionAuthorship implements vscode.Disposable {
   }
 
   /**
-   * After a revert: the host drops the reverted edits' records (they are host-only). A guest's stay
-   * until the host's next revert of them; with their characters gone they change nothing.
+   * After a revert: the host drops the records it can (they are host-only; see `recordsToDrop`): an
+   * edit that wrote text keeps its record, so your Undo of the revert brings its marks back. A
+   * guest's stay until the host's next revert of them; with their characters gone they change nothing.
    */
   forget(edits: readonly string[]): void {
     const active = this.active;
     if (!active || active.session.role !== 'host') return;
     const records = active.session.document.authorship;
     active.session.document.doc.transact(() => {
-      for (const id of edits) records.delete(id);
+      for (const id of recordsToDrop(records, edits)) records.delete(id);
     }, RECORDS_ORIGIN);
   }
 

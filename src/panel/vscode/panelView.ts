@@ -231,7 +231,7 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
       totalCharacters: summary.totalCharacters,
       totalLines: summary.totalLines,
       people: summary.people.map((person) => ({
-        askedBy: person.askedBy,
+        askedBy: person.mine ? 'you' : person.askedBy,
         model: person.model,
         characters: person.characters,
         lines: person.lines,

@@ -305,7 +305,14 @@ export class HostApplier {
         by: decision.by,
         at: decision.at,
         region,
-        applied: { text: written, replaced, partial: !whole, ...(edit ? { edit } : {}) },
+        // A whole accept wrote the hunk's own lines: the record need not repeat them (see findHunk).
+        applied: {
+          text: written,
+          replaced,
+          partial: !whole,
+          ...(edit ? { edit } : {}),
+          ...(whole ? { fromHunk: true } : {}),
+        },
         ...(rest.length ? { rest } : {}),
         log: outcome.log,
       },

@@ -101,3 +101,23 @@ export function staleReason(session: SessionDocument, found: FoundHunk): string 
   if (now.kind === 'missing') return now.reason;
   return now.text === found.hunk.removed.join('') ? undefined : STALE_REASON;
 }
+
+/**
+ * Why `edits` (authorship edit ids) cannot be reverted now: one of them is an accepted change the
+ * host's applier is still writing in chunks (state 'applying'). Reverting the part written so far
+ * would leave the applier to write the rest after the revert; so Revert waits for it. Undefined
+ * when none of them is being written.
+ */
+export function stillBeingApplied(session: SessionDocument, edits: readonly string[]): string | undefined {
+  const wanted = new Set(edits);
+  for (const [hunkId, value] of session.outcomes) {
+    const outcome = readOutcome(value);
+    const edit = outcome?.applied?.edit;
+    if (outcome?.state !== 'applying' || edit === undefined || !wanted.has(edit)) continue;
+    const proposal = proposalOf(session, parseHunkId(hunkId)?.proposalId ?? '');
+    const { done = 0, total = 0 } = outcome.progress ?? {};
+    const share = total > 0 ? ` (${Math.floor((100 * done) / total)}% written)` : '';
+    return `the assistant's accepted change to ${proposal?.path ?? 'a shared file'} is still being written${share}; run Revert Assistant Edits again once it is in`;
+  }
+  return undefined;
+}

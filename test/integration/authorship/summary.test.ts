@@ -53,6 +53,8 @@ describe('authorship summary in the panel', function () {
     assert.equal(after.totalLines, 5);
     assert.equal(after.totalCharacters, editor.document.getText().length);
     assert.equal(after.people.length, 1);
+    // This window's user asked: the panel says so, not their OS or session name.
+    assert.equal(after.people[0].askedBy, 'you');
     assert.deepEqual(
       after.people[0].runs.map((run) => [run.proposal, run.characters, run.lines, run.line]),
       [[proposal.id, 12, 2, 2]],

@@ -36,6 +36,25 @@ describe('authorship: per-file summary', () => {
     assert.equal(summarizeAuthorship('', []).totalLines, 1);
   });
 
+  it("tells which share is the local participant's (their name as their marks carry it)", () => {
+    const text = 'alpha\nBETA\ngamma\nDELTA\n';
+    const runs = runsOver(text, ['BETA', meta('e1', 'p1', 'root')], ['DELTA', meta('e2', 'p2', 'Bob')]);
+    const mine = (self?: string) =>
+      summarizeAuthorship(text, runs, self).people.map((person) => [person.askedBy, person.mine]);
+    assert.deepEqual(mine('root'), [
+      ['Bob', false],
+      ['root', true],
+    ]);
+    assert.deepEqual(mine('Bob'), [
+      ['Bob', true],
+      ['root', false],
+    ]);
+    assert.deepEqual(mine(), [
+      ['Bob', false],
+      ['root', false],
+    ]);
+  });
+
   it('counts characters and lines per proposal, per person and model, and in all', () => {
     const text = 'alpha\nBETA\ngamma\nDELTA\nEPS\nzeta\n';
     const runs = runsOver(

@@ -6,6 +6,7 @@ import {
   attributeInsert,
   hasAuthorshipMarks,
   insertHumanText,
+  markedBefore,
   type SharedEditRecord,
   sharedAuthorshipView,
   sharedRuns,
@@ -13,6 +14,7 @@ import {
 import { planRevert } from '../../../src/authorship/revertPlan';
 import { DocumentBinding } from '../../../src/collab/documentBinding';
 import { SimulatedDocument } from '../../fuzz/simulatedDocument';
+import { seededRandom } from '../../support/seededRandom';
 import { meta } from './authorshipModel';
 
 function peer(clientID: number) {
@@ -24,6 +26,22 @@ function peer(clientID: number) {
 function sync(a: Y.Doc, b: Y.Doc): void {
   Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)));
   Y.applyUpdate(a, Y.encodeStateAsUpdate(b, Y.encodeStateVector(a)));
+}
+
+/** Live format items of a Y.Text (the boundaries every peer's formatting cleanup walks). */
+function formatItems(text: Y.Text): number {
+  let count = 0;
+  for (let item = text._start; item !== null; item = item.right as Y.Item | null)
+    if (!item.deleted && item.content instanceof Y.ContentFormat) count++;
+  return count;
+}
+
+/** Which characters carry the assistant's mark, one flag per character, read from Yjs's own delta. */
+function markFlags(text: Y.Text): boolean[] {
+  const flags: boolean[] = [];
+  for (const op of text.toDelta() as { insert: string; attributes?: Record<string, unknown> }[])
+    for (let i = 0; i < op.insert.length; i++) flags.push(Boolean(op.attributes?.tandemAi));
+  return flags;
 }
 
 const marked = (text: Y.Text) =>
@@ -52,6 +70,57 @@ describe('authorship: session files (Y.Text attributes)', () => {
     alice.text.delete(2, 1);
     assert.equal(alice.text.toString(), '<acXYdef>');
     assert.equal(marked(alice.text), 'ac|def');
+  });
+
+  it("inserts people's text plain unless the character before is the assistant's", () => {
+    const alice = peer(1);
+    alice.text.insert(0, 'human\n');
+    attributeInsert(alice.text, alice.records, 6, 0, 'assistant\n', meta('e1'));
+    insertHumanText(alice.text, alice.text.length, 'tail\n');
+    const boundaries = formatItems(alice.text);
+    assert.equal(boundaries, 2, 'the run opens and closes');
+    // Before the run, at its start (after a person's character) and after the person's tail: no
+    // new format boundary, and nothing marked.
+    insertHumanText(alice.text, 0, '<');
+    insertHumanText(alice.text, 7, '[');
+    insertHumanText(alice.text, alice.text.length, '>');
+    assert.equal(formatItems(alice.text), boundaries);
+    assert.equal(marked(alice.text), 'assistant\n');
+    // Right after the run's last character and inside it: the mark is unset for the typed text.
+    insertHumanText(alice.text, alice.text.toString().indexOf('tail'), '+');
+    insertHumanText(alice.text, alice.text.toString().indexOf('stant'), '|');
+    assert.equal(alice.text.toString(), '<human\n[assi|stant\n+tail\n>');
+    assert.equal(marked(alice.text), 'assi|stant\n');
+  });
+
+  it("knows whether the character before an offset is the assistant's, as Yjs formats it (random edits)", () => {
+    const random = seededRandom(14);
+    for (let round = 0; round < 30; round++) {
+      const alice = peer(1);
+      const bob = peer(2);
+      alice.text.insert(0, 'start\n');
+      sync(alice.doc, bob.doc);
+      for (let step = 0; step < 40; step++) {
+        const who = random() < 0.5 ? alice : bob;
+        const at = Math.floor(random() * (who.text.length + 1));
+        const roll = random();
+        if (roll < 0.2) attributeInsert(who.text, who.records, at, 0, 'ai ai', meta(`e${round}-${step}`));
+        else if (roll < 0.35 && at < who.text.length) who.text.delete(at, Math.min(3, who.text.length - at));
+        else {
+          const before = markFlags(who.text);
+          insertHumanText(who.text, at, 'hu');
+          // What a person typed is never marked; everything else keeps its mark.
+          const after = markFlags(who.text);
+          assert.deepEqual(after, [...before.slice(0, at), false, false, ...before.slice(at)]);
+        }
+        if (random() < 0.3) sync(alice.doc, bob.doc);
+        const flags = markFlags(who.text);
+        for (let i = 0; i <= who.text.length; i++)
+          assert.equal(markedBefore(who.text, i), i > 0 && flags[i - 1], `round ${round}, offset ${i}`);
+      }
+      sync(alice.doc, bob.doc);
+      assert.deepEqual(markFlags(alice.text), markFlags(bob.text));
+    }
   });
 
   it('merges attribution from concurrent peers: both end with the same marks', () => {
@@ -92,8 +161,53 @@ describe('authorship: session files (Y.Text attributes)', () => {
     assert.equal(bob.text.toString(), 'a = 1\nb = _\nc = 3\n');
     sync(alice.doc, bob.doc);
     assert.equal(alice.text.toString(), bob.text.toString());
-    assert.equal(alice.records.size, 0);
+    // The pure deletion's record goes; the others stay, dormant (no character carries them).
+    assert.deepEqual([...alice.records.keys()].sort(), ['e1', 'e2']);
+    assert.equal(sharedAuthorshipView(alice.text, alice.records).edits.size, 0);
     assert.equal(sharedRuns(alice.text).length, 0);
+  });
+
+  it('brings the marks back when the revert is undone, and a second revert takes them again', () => {
+    const alice = peer(1);
+    const bob = peer(2);
+    alice.text.insert(0, 'a = 1\nb = 2\n');
+    attributeInsert(alice.text, alice.records, 4, 1, '100', meta('e1', 'p1'));
+    attributeInsert(
+      alice.text,
+      alice.records,
+      alice.text.toString().indexOf('2'),
+      1,
+      '200',
+      meta('e2', 'p2'),
+    );
+    sync(alice.doc, bob.doc);
+    insertHumanText(bob.text, bob.text.toString().indexOf('200') + 1, '_');
+    sync(alice.doc, bob.doc);
+    // Bob reverts everything, with his own undo manager (as Ctrl+Z in a shared file uses).
+    const undo = new Y.UndoManager(bob.text, { trackedOrigins: new Set(['bob']) });
+    const plan = planRevert(sharedAuthorshipView(bob.text, bob.records), () => true);
+    applySharedRevert(bob.text, bob.records, plan.replacements, plan.edits, 'bob');
+    sync(alice.doc, bob.doc);
+    assert.equal(alice.text.toString(), 'a = 1\nb = _\n');
+    assert.equal(marked(alice.text), '');
+    undo.undo();
+    sync(alice.doc, bob.doc);
+    for (const who of [alice, bob]) {
+      assert.equal(who.text.toString(), 'a = 100\nb = 2_00\n');
+      assert.equal(marked(who.text), '100|2|00');
+      const view = sharedAuthorshipView(who.text, who.records);
+      assert.deepEqual([...view.edits.keys()].sort(), ['e1', 'e2']);
+      assert.deepEqual(
+        view.runs.map((run) => run.meta.proposal),
+        ['p1', 'p2', 'p2'],
+      );
+    }
+    const again = planRevert(sharedAuthorshipView(alice.text, alice.records), () => true);
+    applySharedRevert(alice.text, alice.records, again.replacements, again.edits, 'alice');
+    sync(alice.doc, bob.doc);
+    // e1 is untouched: its replaced "1" comes back; e2 was typed into: only its characters go.
+    assert.equal(bob.text.toString(), 'a = 1\nb = _\n');
+    undo.destroy();
   });
 
   it('puts a deletion back only where nobody inserted text since', () => {
@@ -129,6 +243,12 @@ describe('authorship: session files (Y.Text attributes)', () => {
     assert.equal(editor.getText(), 'start\nwritten mostly by AI\n');
     assert.equal(alice.text.toString(), 'start\nwritten mostly by AI\n');
     assert.equal(marked(alice.text), 'written| by AI\n');
+    // Right after the assistant's last character: the person's text is theirs.
+    editor.userEdit(editor.getText().indexOf('AI') + 2, 0, '!');
+    for (let i = 0; i < 100 && !alice.text.toString().includes('!'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(alice.text.toString(), 'start\nwritten mostly by AI!\n');
+    assert.equal(marked(alice.text), 'written| by AI|\n');
     binding.dispose();
   });
 });

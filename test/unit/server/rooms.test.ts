@@ -78,6 +78,44 @@ describe('server: sqlite store durability', () => {
   });
 });
 
+describe('server: sqlite store use times', () => {
+  it('records each use without rewriting the room row that holds the snapshot', async () => {
+    const dir = tempDir();
+    const source = new Y.Doc();
+    const store = new SqliteRoomStore(dir);
+    store.create('r', Y.encodeStateAsUpdate(source));
+    store.compact('r', Y.encodeStateAsUpdate(source));
+    const db = (store as unknown as { db: import('better-sqlite3').Database }).db;
+    db.exec(`CREATE TEMP TABLE row_writes (n INTEGER);
+      CREATE TEMP TRIGGER count_row_writes AFTER UPDATE ON main.rooms BEGIN INSERT INTO row_writes VALUES (1); END;`);
+    const before = store.list()[0].usedAt;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const word of ['one ', 'two ']) store.append([{ room: 'r', update: updateInserting(source, word) }]);
+    store.touch('r');
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM row_writes').get() as { n: number }).n, 0);
+    assert.ok(store.list()[0].usedAt > before, 'the use time still moves on');
+    assert.equal(store.delete('r'), true, 'a room with a use time deletes');
+    assert.deepEqual(store.list(), []);
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the use time a store recorded before use times had their own table', () => {
+    const dir = tempDir();
+    const old = new SqliteRoomStore(dir);
+    old.create('r', Y.encodeStateAsUpdate(new Y.Doc()));
+    const db = (old as unknown as { db: import('better-sqlite3').Database }).db;
+    db.exec("DROP TABLE room_use; UPDATE rooms SET used_at = 12345 WHERE name = 'r'");
+    old.close();
+    const reopened = new SqliteRoomStore(dir);
+    assert.equal(reopened.list()[0].usedAt, 12345);
+    reopened.touch('r');
+    assert.ok(reopened.list()[0].usedAt > 12345);
+    reopened.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe('server: seeding and compaction', () => {
   let server: CollabServer | undefined;
   const clients: TestClient[] = [];
@@ -151,6 +189,25 @@ describe('server: seeding and compaction', () => {
     const store = new SqliteRoomStore(dataDir);
     assert.equal(store.load('stuck'), undefined, 'an unfinished seed is never stored');
     store.close();
+  });
+
+  it('folds a log past its limit once the room is quiet, or at once at four times the limit', async () => {
+    const dataDir = tempDir();
+    server = await startCollabServer({ secret: testSecret, dataDir, limits: { compactAfterUpdates: 10 } });
+    const writer = client('quiet');
+    await writer.synced;
+    const figure = (name: string) => metric(server?.metrics.render() ?? '', name);
+    const stored = figure('tandem_updates_stored_total');
+    // Past the limit but under four times it: stored (and relayed) now, folded only when quiet.
+    for (let i = 0; i < 15; i++) writer.text.insert(writer.text.length, `${i},`);
+    await waitFor(() => figure('tandem_updates_stored_total') === stored + 15, 'the burst to be stored');
+    assert.equal(figure('tandem_compactions_total'), 0, 'not folded while updates may still come');
+    await waitFor(() => figure('tandem_compactions_total') === 1, 'the fold once the room is quiet');
+    // A burst of four times the limit and more is folded at once, quiet or not.
+    for (let i = 0; i < 45; i++) writer.text.insert(writer.text.length, `b${i},`);
+    await waitFor(() => figure('tandem_compactions_total') === 2, 'the fold of a busy room');
+    writer.destroy();
+    await server.close();
   });
 
   it('folds the update log into a snapshot as it grows, without losing an update', async () => {

@@ -79,7 +79,8 @@ describe('shared proposals: authorship of accepted text', () => {
     for (const peer of [host, alice, bob]) {
       assert.equal(peer.text(), 'alpha\nbeta\ngamma\nxyz\nepsilon\n');
       assert.deepEqual(marked(peer), []);
-      assert.equal(peer.session.authorship.size, 0);
+      // Nothing left to offer or revert; the record stays, dormant, for an Undo of the revert.
+      assert.equal(sharedAuthorshipView(peer.session.text(FILE)!, peer.session.authorship).edits.size, 0);
     }
   });
 

@@ -10,6 +10,7 @@ import { SessionProposalStore } from '../../../../src/proposals/sessionProposalS
 import { HostApplier } from '../../../../src/proposals/shared/hostApplier';
 import { DECISIONS_ROOT, OUTCOMES_ROOT } from '../../../../src/proposals/shared/records';
 import { SharedProposalError } from '../../../../src/proposals/shared/sharedProposals';
+import { stillBeingApplied } from '../../../../src/proposals/shared/sharedState';
 import { FILE, makePeer, syncAll, type Peer } from './peers';
 
 const CONTENT = 'alpha\nbeta\ngamma\n';
@@ -302,6 +303,34 @@ describe('shared proposals: a large accept is written in chunks', () => {
     assert.equal(done.note, 'accepted by you');
     assert.equal(done.undoable, true);
     for (const store of stores) store.dispose();
+    host.applier!.dispose();
+  });
+
+  it('lets nobody revert an accepted change while it is being written, and reverts all of it once it is in', async () => {
+    const { host, peers, gate, proposalHunk } = setup(['Alice', 'Bob']);
+    const [alice, bob] = peers;
+    alice.shared.decide(proposalHunk, 'accept');
+    syncAll([host, ...peers]);
+    await gate.release();
+    syncAll([host, ...peers]);
+    // Bob asks to revert everything in the file: the plan holds the edit being written.
+    const plan = () =>
+      planRevert(sharedAuthorshipView(bob.session.text(FILE)!, bob.session.authorship), () => true);
+    assert.equal(bob.shared.hunk(proposalHunk)!.status.state, 'applying');
+    const refusal = stillBeingApplied(bob.session, plan().edits);
+    assert.match(
+      refusal ?? '',
+      /^the assistant's accepted change to src\/app\.ts is still being written \(\d+% written\)/,
+    );
+    // Another edit of the same file, already in, is not held back.
+    assert.equal(stillBeingApplied(bob.session, ['some-other-edit']), undefined);
+    await gate.drain(host.applier!);
+    syncAll([host, ...peers]);
+    assert.equal(stillBeingApplied(bob.session, plan().edits), undefined);
+    const { replacements, edits } = plan();
+    applySharedRevert(bob.session.text(FILE)!, bob.session.authorship, replacements, edits, 'bob');
+    syncAll([host, ...peers]);
+    for (const peer of [host, alice, bob]) assert.equal(peer.text(), CONTENT);
     host.applier!.dispose();
   });
 });

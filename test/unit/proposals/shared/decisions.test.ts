@@ -294,6 +294,9 @@ describe('shared proposals: undo', () => {
     const text = carol.session.text(FILE)!;
     text.insert(text.length, 'bottom\n');
     syncAll([host, ...peers]);
+    // The outcome does not repeat the accepted lines, which the hunk holds (the undo reads them there).
+    const stored = host.session.outcomes.get(hunkId) as { applied: { text: string; fromHunk?: boolean } };
+    assert.deepEqual([stored.applied.text, stored.applied.fromHunk], ['', true]);
     bob.shared.undo(hunkId);
     syncAll([host, ...peers]);
     assert.equal(alice.text(), `top\n${CONTENT}bottom\n`);
