@@ -113,8 +113,8 @@ export function planRevert(
 /**
  * Splits the loose removals of `raw` around the assistant line breaks they would take whose line keeps
  * text that is not removed (on its left, back to the previous line break left in place) while the
- * next line does too (up to its line break): removing such a break would join the two. Returns how
- * many line breaks stay.
+ * next line does too (up to its line break): removing such a break would join the two. Each such
+ * break is replaced by a line break of people's. Returns how many line breaks stay.
  */
 function keepLineBreaks(raw: RawReplacement[], text: string): number {
   const removedAt = new Uint8Array(text.length);
@@ -148,6 +148,8 @@ function keepLineBreaks(raw: RawReplacement[], text: string): number {
     for (let i = r.offset; i < r.offset + r.length; i++)
       if (kept.has(i)) {
         if (i > start) split.push({ ...r, offset: start, length: i - start });
+        // Written anew as people's: the line break stays, the assistant's mark on it goes.
+        split.push({ ...r, offset: i, length: 1, text: '\n' });
         start = i + 1;
       }
     if (r.offset + r.length > start) split.push({ ...r, offset: start, length: r.offset + r.length - start });
