@@ -84,3 +84,34 @@ if cut > 0 then redis.call('XTRIM', KEYS[2], 'MINID', minid) end
 redis.call('DEL', KEYS[3])
 return 1
 `;
+
+/**
+ * KEYS: snapshot and updates of each room, in pairs. ARGV: the last id read of each room, then the
+ * most entries to return per room. Per room, `{0, entries after the id}`, or `{1}` when the room's
+ * snapshot reaches past that id: entries the reader never saw may have been trimmed, so it must merge
+ * the snapshot (LOAD_ROOM). One script, so no compaction can trim between the check and the read.
+ */
+export const READ_CHECKED = `
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local count = tonumber(ARGV[#ARGV])
+local out = {}
+for i = 1, #KEYS, 2 do
+  local last = ARGV[(i + 1) / 2]
+  local upto = redis.call('HGET', KEYS[i], 'upto')
+  local overtaken = false
+  if upto then
+    local ums, useq = parse(upto)
+    local lms, lseq = parse(last)
+    overtaken = ums > lms or (ums == lms and useq > lseq)
+  end
+  if overtaken then
+    out[#out + 1] = {1}
+  else
+    out[#out + 1] = {0, redis.call('XRANGE', KEYS[i + 1], '(' .. last, '+', 'COUNT', count)}
+  end
+end
+return out
+`;

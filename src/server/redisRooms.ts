@@ -22,6 +22,7 @@ import {
   CONTROL_KEY,
   compareStreamIds,
   LOAD_ROOM,
+  READ_CHECKED,
   REVOKED_KEY,
   type RoomKeys,
   roomKeys,
@@ -109,8 +110,12 @@ export class RedisRooms implements SharedRooms {
   private catchUpNeeded = false;
   private stopped = false;
   private readLoop: Promise<void> | undefined;
+  /** The rooms the blocking reader waited on in its last read. */
+  private waitedOn = new Set<Followed>();
   /** The heartbeat's read of the rooms only this instance serves, while it runs. */
   private quietRead: Promise<void> | undefined;
+  /** The heartbeat's check for snapshots that overtook this instance's reading, while it runs. */
+  private checking: Promise<void> | undefined;
   private lastLagSeconds = 0;
   private streamEntries = { total: 0, max: 0 };
   private readonly metrics: ServerMetrics;
@@ -214,7 +219,10 @@ export class RedisRooms implements SharedRooms {
     this.presence.start(
       (entries) => this.measureStreams(entries),
       this.followedRooms(),
-      () => this.readQuietStreams(),
+      () => {
+        this.readQuietStreams();
+        this.checkOvertaken();
+      },
       () => this.wakeReader(),
     );
     this.readLoop = this.runReader();
@@ -361,6 +369,13 @@ export class RedisRooms implements SharedRooms {
         if (this.catchUpNeeded) await this.catchUp();
         // Rooms only this instance serves are read once a heartbeat (readQuietStreams), not here.
         const streams = [...this.followed.values()].filter((entry) => this.presence.othersServe(entry.keys));
+        // A room read only once a heartbeat until now may be behind a trim: checked once, first.
+        const newlyShared = streams.filter((entry) => !this.waitedOn.has(entry));
+        this.waitedOn = new Set(streams);
+        if (newlyShared.length > 0) {
+          await this.readChecked(this.reader, newlyShared);
+          if (this.catchUpNeeded) continue;
+        }
         const keys = [CONTROL_KEY, ...streams.map((entry) => entry.keys.updates)];
         const ids = [this.controlId, ...streams.map((entry) => entry.lastId)];
         const reply = (await this.reader.callBuffer(
@@ -395,21 +410,61 @@ export class RedisRooms implements SharedRooms {
     if (this.stopped || this.quietRead || this.commands.status !== 'ready') return;
     const streams = [...this.followed.values()].filter((entry) => !this.presence.othersServe(entry.keys));
     if (streams.length === 0) return;
-    this.quietRead = (
-      this.commands.callBuffer(
-        'XREAD',
-        'COUNT',
-        READ_COUNT,
-        'STREAMS',
-        ...streams.map((entry) => entry.keys.updates),
-        ...streams.map((entry) => entry.lastId),
-      ) as Promise<StreamReply>
-    )
-      .then((reply) => {
-        if (reply && !this.stopped) this.deliver(reply, streams);
-      })
+    this.quietRead = this.readChecked(this.commands, streams)
       .catch((error: Error) => this.log({ level: 'debug', msg: 'redis read failed', error: String(error) }))
       .finally(() => (this.quietRead = undefined));
+  }
+
+  /**
+   * Reads streams without waiting, checking in the same script that no snapshot has overtaken them
+   * (see READ_CHECKED): a room read seldom, or not for a while, may be behind a compaction's trim.
+   * An overtaken room makes the reader catch up from its snapshot first.
+   */
+  private async readChecked(connection: Redis, streams: Followed[]): Promise<void> {
+    const keys = streams.flatMap((entry) => [entry.keys.snapshot, entry.keys.updates]);
+    const reply = (await connection.callBuffer(
+      'EVAL',
+      READ_CHECKED,
+      keys.length,
+      ...keys,
+      ...streams.map((entry) => entry.lastId),
+      READ_COUNT,
+    )) as ([0, StreamEntry[]] | [1])[];
+    if (this.stopped) return;
+    const entries: [Buffer, StreamEntry[]][] = [];
+    reply.forEach((answer, i) => {
+      if (answer[0] === 1) this.catchUpNeeded = true;
+      else if (answer[1].length > 0) entries.push([Buffer.from(streams[i].keys.updates), answer[1]]);
+    });
+    if (entries.length > 0) this.deliver(entries, streams);
+    if (this.catchUpNeeded) this.wakeReader();
+  }
+
+  /**
+   * Once a heartbeat: a room whose snapshot reaches past what this instance has read may have had
+   * entries trimmed before this instance read them (it fell behind by more than the retention), so
+   * the reader merges that snapshot and the tail after it (catchUp) before it reads on.
+   */
+  private checkOvertaken(): void {
+    if (this.stopped || this.checking || this.catchUpNeeded || this.commands.status !== 'ready') return;
+    const rooms = [...this.followed.values()];
+    if (rooms.length === 0) return;
+    const pipeline = this.commands.pipeline();
+    for (const { keys } of rooms) pipeline.hget(keys.snapshot, 'upto');
+    this.checking = pipeline
+      .exec()
+      .then((replies) => {
+        const overtaken = rooms.some((room, i) => {
+          const upto = replies?.[i]?.[1];
+          return typeof upto === 'string' && compareStreamIds(upto, room.lastId) > 0;
+        });
+        if (overtaken && !this.stopped) {
+          this.catchUpNeeded = true;
+          this.wakeReader();
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => (this.checking = undefined));
   }
 
   private deliver(reply: [Buffer, StreamEntry[]][], streams: Followed[]): void {

@@ -178,6 +178,45 @@ describe('server scale-out over Redis', function () {
     await waitFor(() => bob.text.toString() === 'from b, from a', "Alice's answer at Bob");
   });
 
+  it('an entry trimmed before an instance read it still reaches its clients, from the snapshot', async () => {
+    const a = await instance();
+    const room = 'overtaken';
+    const alice = client(a, room, token(room, 'rw', 'Alice'));
+    await alice.synced;
+    alice.text.insert(0, 'before');
+    const keys = roomKeys(room);
+    const direct = new Redis(redis.url);
+    try {
+      // Alice's edit in Redis first: the other instance's edit comes after it.
+      let stored = await storedRoom(redis.url, room);
+      for (let tries = 0; stored.getText('text').toString() !== 'before' && tries < 100; tries++) {
+        stored.destroy();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        stored = await storedRoom(redis.url, room);
+      }
+      assert.equal(stored.getText('text').toString(), 'before');
+      const other = new Y.Doc();
+      Y.applyUpdate(other, Y.encodeStateAsUpdate(stored));
+      other.getText('text').insert(0, 'other: ');
+      const update = Y.encodeStateAsUpdate(other, Y.encodeStateVector(stored));
+      const state = Buffer.from(Y.encodeStateAsUpdate(other));
+      // A stream id after every entry there, chosen here so that all three go in one MULTI.
+      const ms = Date.now() + 60_000;
+      const id = `${ms}-0`;
+      await direct
+        .multi()
+        .xadd(keys.updates, id, 'i', 'another-instance', 'u', Buffer.from(update))
+        .hset(keys.snapshot, 'state', state, 'upto', id)
+        .xtrim(keys.updates, 'MINID', `${ms}-1`)
+        .exec();
+      stored.destroy();
+      other.destroy();
+    } finally {
+      direct.disconnect();
+    }
+    await waitFor(() => alice.text.toString() === 'other: before', 'the trimmed edit at Alice', 5000);
+  });
+
   it('seeds a room once however many instances its first clients reach at once', async () => {
     let seeded = 0;
     const seedRoom = async (_room: string, doc: Y.Doc) => {
