@@ -28,6 +28,8 @@ export function roomKeys(room: string): RoomKeys {
 
 export const REVOKED_KEY = 'tandem:revoked';
 export const CONTROL_KEY = 'tandem:control';
+/** Never written: stands for the control stream's (missing) snapshot in READ_CHECKED. */
+export const CONTROL_NO_SNAPSHOT = 'tandem:control:no-snapshot';
 
 /** Compares two stream ids ("ms-seq"); negative when a < b. */
 export function compareStreamIds(a: string, b: string): number {

@@ -20,6 +20,7 @@ import { RedisPresence } from './redisPresence';
 import {
   COMPACT_ROOM,
   CONTROL_KEY,
+  CONTROL_NO_SNAPSHOT,
   compareStreamIds,
   LOAD_ROOM,
   READ_CHECKED,
@@ -110,8 +111,6 @@ export class RedisRooms implements SharedRooms {
   private catchUpNeeded = false;
   private stopped = false;
   private readLoop: Promise<void> | undefined;
-  /** The rooms the blocking reader waited on in its last read. */
-  private waitedOn = new Set<Followed>();
   /** The heartbeat's read of the rooms only this instance serves, while it runs. */
   private quietRead: Promise<void> | undefined;
   /** The heartbeat's check for snapshots that overtook this instance's reading, while it runs. */
@@ -369,12 +368,13 @@ export class RedisRooms implements SharedRooms {
         if (this.catchUpNeeded) await this.catchUp();
         // Rooms only this instance serves are read once a heartbeat (readQuietStreams), not here.
         const streams = [...this.followed.values()].filter((entry) => this.presence.othersServe(entry.keys));
-        // A room read only once a heartbeat until now may be behind a trim: checked once, first.
-        const newlyShared = streams.filter((entry) => !this.waitedOn.has(entry));
-        this.waitedOn = new Set(streams);
-        if (newlyShared.length > 0) {
-          await this.readChecked(this.reader, newlyShared);
-          if (this.catchUpNeeded) continue;
+        // What is there already comes through the checked read (no trim can slip past it); only
+        // when nothing is does the reader wait, for entries newer than that read.
+        const delivered = await this.readChecked(this.reader, streams, true);
+        if (this.catchUpNeeded) continue;
+        if (delivered) {
+          await sleep(READ_COALESCE_MS);
+          continue;
         }
         const keys = [CONTROL_KEY, ...streams.map((entry) => entry.keys.updates)];
         const ids = [this.controlId, ...streams.map((entry) => entry.lastId)];
@@ -411,6 +411,7 @@ export class RedisRooms implements SharedRooms {
     const streams = [...this.followed.values()].filter((entry) => !this.presence.othersServe(entry.keys));
     if (streams.length === 0) return;
     this.quietRead = this.readChecked(this.commands, streams)
+      .then(() => undefined)
       .catch((error: Error) => this.log({ level: 'debug', msg: 'redis read failed', error: String(error) }))
       .finally(() => (this.quietRead = undefined));
   }
@@ -420,24 +421,30 @@ export class RedisRooms implements SharedRooms {
    * (see READ_CHECKED): a room read seldom, or not for a while, may be behind a compaction's trim.
    * An overtaken room makes the reader catch up from its snapshot first.
    */
-  private async readChecked(connection: Redis, streams: Followed[]): Promise<void> {
-    const keys = streams.flatMap((entry) => [entry.keys.snapshot, entry.keys.updates]);
+  private async readChecked(connection: Redis, streams: Followed[], control = false): Promise<boolean> {
+    // The control stream (revocations) has no snapshot: a key that never exists stands in for one.
+    const pairs = [
+      ...(control ? [[CONTROL_NO_SNAPSHOT, CONTROL_KEY, this.controlId]] : []),
+      ...streams.map((entry) => [entry.keys.snapshot, entry.keys.updates, entry.lastId]),
+    ];
+    if (pairs.length === 0) return false;
     const reply = (await connection.callBuffer(
       'EVAL',
       READ_CHECKED,
-      keys.length,
-      ...keys,
-      ...streams.map((entry) => entry.lastId),
+      pairs.length * 2,
+      ...pairs.flatMap(([snapshot, updates]) => [snapshot, updates]),
+      ...pairs.map(([, , lastId]) => lastId),
       READ_COUNT,
     )) as ([0, StreamEntry[]] | [1])[];
-    if (this.stopped) return;
+    if (this.stopped) return false;
     const entries: [Buffer, StreamEntry[]][] = [];
     reply.forEach((answer, i) => {
       if (answer[0] === 1) this.catchUpNeeded = true;
-      else if (answer[1].length > 0) entries.push([Buffer.from(streams[i].keys.updates), answer[1]]);
+      else if (answer[1].length > 0) entries.push([Buffer.from(pairs[i][1]), answer[1]]);
     });
     if (entries.length > 0) this.deliver(entries, streams);
-    if (this.catchUpNeeded) this.wakeReader();
+    if (this.catchUpNeeded && connection !== this.reader) this.wakeReader();
+    return entries.length > 0;
   }
 
   /**
