@@ -89,14 +89,19 @@ return 1
 
 /**
  * KEYS: snapshot and updates of each room, in pairs. ARGV: the last id read of each room, then the
- * most entries to return per room. Per room, `{0, entries after the id}`, or `{1}` when the room's
- * snapshot reaches past that id: entries the reader never saw may have been trimmed, so it must merge
- * the snapshot (LOAD_ROOM). One script, so no compaction can trim between the check and the read.
+ * most entries to return per room. Per room, `{0, entries after the id}`, or `{1}` when a compaction
+ * may have trimmed entries after that id before the reader read them: its snapshot reaches past the
+ * id and the stream keeps nothing up to the id (a trim removes a prefix, and keeps the last minute:
+ * an instance that falls this far behind, or a retention of 0). The reader must then merge the
+ * snapshot (LOAD_ROOM), which holds them. One script, so no trim can fall between the check and the
+ * read.
  */
 export const READ_CHECKED = `
-local function parse(id)
-  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
-  return tonumber(ms), tonumber(seq)
+local function after(a, b)
+  local ams, aseq = string.match(a, '^(%d+)-(%d+)$')
+  local bms, bseq = string.match(b, '^(%d+)-(%d+)$')
+  ams, aseq, bms, bseq = tonumber(ams), tonumber(aseq), tonumber(bms), tonumber(bseq)
+  return ams > bms or (ams == bms and aseq > bseq)
 end
 local count = tonumber(ARGV[#ARGV])
 local out = {}
@@ -104,10 +109,9 @@ for i = 1, #KEYS, 2 do
   local last = ARGV[(i + 1) / 2]
   local upto = redis.call('HGET', KEYS[i], 'upto')
   local overtaken = false
-  if upto then
-    local ums, useq = parse(upto)
-    local lms, lseq = parse(last)
-    overtaken = ums > lms or (ums == lms and useq > lseq)
+  if upto and after(upto, last) then
+    local first = redis.call('XRANGE', KEYS[i + 1], '-', '+', 'COUNT', 1)
+    overtaken = #first == 0 or after(first[1][1], last)
   end
   if overtaken then
     out[#out + 1] = {1}

@@ -111,6 +111,8 @@ export class RedisRooms implements SharedRooms {
   private catchUpNeeded = false;
   private stopped = false;
   private readLoop: Promise<void> | undefined;
+  /** Set by wakeReader: the reader must look at its rooms again before it waits. */
+  private wakeRequested = false;
   /** The heartbeat's read of the rooms only this instance serves, while it runs. */
   private quietRead: Promise<void> | undefined;
   /** The heartbeat's check for snapshots that overtook this instance's reading, while it runs. */
@@ -357,6 +359,7 @@ export class RedisRooms implements SharedRooms {
 
   /** Interrupts the reader's blocking XREAD so it picks up a room it was not reading. */
   private wakeReader(): void {
+    this.wakeRequested = true;
     if (this.readerClientId === undefined || this.commands.status !== 'ready') return;
     this.commands.client('UNBLOCK', this.readerClientId).catch(() => undefined);
   }
@@ -366,6 +369,7 @@ export class RedisRooms implements SharedRooms {
       try {
         this.readerClientId ??= (await this.reader.client('ID')) as number;
         if (this.catchUpNeeded) await this.catchUp();
+        this.wakeRequested = false;
         // Rooms only this instance serves are read once a heartbeat (readQuietStreams), not here.
         const streams = [...this.followed.values()].filter((entry) => this.presence.othersServe(entry.keys));
         // What is there already comes through the checked read (no trim can slip past it); only
@@ -376,6 +380,8 @@ export class RedisRooms implements SharedRooms {
           await sleep(READ_COALESCE_MS);
           continue;
         }
+        // Woken while it read (a room taken in, say): the set of rooms is made anew, not waited on.
+        if (this.wakeRequested) continue;
         const keys = [CONTROL_KEY, ...streams.map((entry) => entry.keys.updates)];
         const ids = [this.controlId, ...streams.map((entry) => entry.lastId)];
         const reply = (await this.reader.callBuffer(
@@ -417,9 +423,9 @@ export class RedisRooms implements SharedRooms {
   }
 
   /**
-   * Reads streams without waiting, checking in the same script that no snapshot has overtaken them
-   * (see READ_CHECKED): a room read seldom, or not for a while, may be behind a compaction's trim.
-   * An overtaken room makes the reader catch up from its snapshot first.
+   * Reads streams without waiting, checking in the same script that no entry after what was read
+   * has been trimmed (see READ_CHECKED): a room read seldom, or after a pause, may be behind a
+   * compaction's trim. Such a room makes the reader catch up from its snapshot first.
    */
   private async readChecked(connection: Redis, streams: Followed[], control = false): Promise<boolean> {
     // The control stream (revocations) has no snapshot: a key that never exists stands in for one.
@@ -448,24 +454,28 @@ export class RedisRooms implements SharedRooms {
   }
 
   /**
-   * Once a heartbeat: a room whose snapshot reaches past what this instance has read may have had
-   * entries trimmed before this instance read them (it fell behind by more than the retention), so
-   * the reader merges that snapshot and the tail after it (catchUp) before it reads on.
+   * Once a heartbeat: a room whose stream lost an entry after what this instance has read (a
+   * compaction trimmed it first: this instance fell behind by more than the retention) makes the
+   * reader merge the room's snapshot, which holds it, and the tail after it (catchUp).
    */
   private checkOvertaken(): void {
     if (this.stopped || this.checking || this.catchUpNeeded || this.commands.status !== 'ready') return;
     const rooms = [...this.followed.values()];
     if (rooms.length === 0) return;
-    const pipeline = this.commands.pipeline();
-    for (const { keys } of rooms) pipeline.hget(keys.snapshot, 'upto');
-    this.checking = pipeline
-      .exec()
-      .then((replies) => {
-        const overtaken = rooms.some((room, i) => {
-          const upto = replies?.[i]?.[1];
-          return typeof upto === 'string' && compareStreamIds(upto, room.lastId) > 0;
-        });
-        if (overtaken && !this.stopped) {
+    const keys = rooms.flatMap((room) => [room.keys.snapshot, room.keys.updates]);
+    // The checked read with no entries asked for: only whether a trim passed what was read.
+    this.checking = (
+      this.commands.callBuffer(
+        'EVAL',
+        READ_CHECKED,
+        keys.length,
+        ...keys,
+        ...rooms.map((room) => room.lastId),
+        0,
+      ) as Promise<([0, StreamEntry[]] | [1])[]>
+    )
+      .then((reply) => {
+        if (reply.some((answer) => answer[0] === 1) && !this.stopped) {
           this.catchUpNeeded = true;
           this.wakeReader();
         }
