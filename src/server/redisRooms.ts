@@ -427,7 +427,12 @@ export class RedisRooms implements SharedRooms {
    * has been trimmed (see READ_CHECKED): a room read seldom, or after a pause, may be behind a
    * compaction's trim. Such a room makes the reader catch up from its snapshot first.
    */
-  private async readChecked(connection: Redis, streams: Followed[], control = false): Promise<boolean> {
+  private async readChecked(
+    connection: Redis,
+    streams: Followed[],
+    control = false,
+    count = READ_COUNT,
+  ): Promise<boolean> {
     // The control stream (revocations) has no snapshot: a key that never exists stands in for one.
     const pairs = [
       ...(control ? [[CONTROL_NO_SNAPSHOT, CONTROL_KEY, this.controlId]] : []),
@@ -440,7 +445,7 @@ export class RedisRooms implements SharedRooms {
       pairs.length * 2,
       ...pairs.flatMap(([snapshot, updates]) => [snapshot, updates]),
       ...pairs.map(([, , lastId]) => lastId),
-      READ_COUNT,
+      count,
     )) as ([0, StreamEntry[]] | [1])[];
     if (this.stopped) return false;
     const entries: [Buffer, StreamEntry[]][] = [];
@@ -454,32 +459,17 @@ export class RedisRooms implements SharedRooms {
   }
 
   /**
-   * Once a heartbeat: a room whose stream lost an entry after what this instance has read (a
-   * compaction trimmed it first: this instance fell behind by more than the retention) makes the
-   * reader merge the room's snapshot, which holds it, and the tail after it (catchUp).
+   * Once a heartbeat, for the rooms the blocking reader serves (readQuietStreams checks the others):
+   * a room whose stream lost an entry after what this instance has read (a compaction trimmed it
+   * first: this instance fell behind by more than the retention) makes the reader merge the room's
+   * snapshot, which holds it, and the tail after it (catchUp).
    */
   private checkOvertaken(): void {
     if (this.stopped || this.checking || this.catchUpNeeded || this.commands.status !== 'ready') return;
-    const rooms = [...this.followed.values()];
-    if (rooms.length === 0) return;
-    const keys = rooms.flatMap((room) => [room.keys.snapshot, room.keys.updates]);
+    const rooms = [...this.followed.values()].filter((entry) => this.presence.othersServe(entry.keys));
     // The checked read with no entries asked for: only whether a trim passed what was read.
-    this.checking = (
-      this.commands.callBuffer(
-        'EVAL',
-        READ_CHECKED,
-        keys.length,
-        ...keys,
-        ...rooms.map((room) => room.lastId),
-        0,
-      ) as Promise<([0, StreamEntry[]] | [1])[]>
-    )
-      .then((reply) => {
-        if (reply.some((answer) => answer[0] === 1) && !this.stopped) {
-          this.catchUpNeeded = true;
-          this.wakeReader();
-        }
-      })
+    this.checking = this.readChecked(this.commands, rooms, false, 0)
+      .then(() => undefined)
       .catch(() => undefined)
       .finally(() => (this.checking = undefined));
   }
