@@ -100,7 +100,9 @@ async function main(): Promise<void> {
       trustProxy: command.trustProxy,
       deleteIdleAfterMs: command.deleteIdleAfterMs,
       metricsToken: process.env.TANDEM_METRICS_TOKEN || undefined,
-      sharedRooms: command.redisUrl ? redisRooms(command.redisUrl) : undefined,
+      sharedRooms: command.redisUrl
+        ? redisRooms(command.redisUrl, { cycleMs: command.redisCycleMs })
+        : undefined,
     });
   } catch (error) {
     fail((error as Error).message);

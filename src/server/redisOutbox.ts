@@ -1,7 +1,9 @@
 // What this instance accepted and has not yet written to Redis, in order: updates (to their rooms'
 // streams) and revocations (to the revoked-token hash and the control stream). Written in one
-// pipeline per turn; while Redis is unreachable everything stays here and goes when it answers.
-import type { Redis } from 'ioredis';
+// pipeline per turn, or, while the rooms are busy (`paced`), with the reader's next read of the
+// streams in one round trip (see RedisRooms.cycle); while Redis is unreachable everything stays here
+// and goes when it answers.
+import type { ChainableCommander, Redis } from 'ioredis';
 import * as Y from 'yjs';
 import type { CollabLogger } from './log';
 import type { ServerMetrics } from './metrics';
@@ -24,6 +26,11 @@ export class RedisOutbox {
   private flushing: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /**
+   * Set while the reader cycles through busy rooms: updates wait for its next cycle, which writes
+   * them with its read (one round trip, one wake-up, for both), instead of going at once.
+   */
+  private paced = false;
 
   constructor(
     private readonly commands: Redis,
@@ -39,7 +46,13 @@ export class RedisOutbox {
 
   addUpdate(room: string, update: Uint8Array): void {
     this.items.push({ kind: 'update', room, update });
-    this.schedule(0);
+    if (!this.paced) this.schedule(0);
+  }
+
+  /** Whether updates wait for the reader's cycle (true) or go at once (false: what waits goes now). */
+  pace(paced: boolean): void {
+    this.paced = paced;
+    if (!paced) this.schedule(0);
   }
 
   addRevocation(entry: RevokedToken): void {
@@ -57,6 +70,7 @@ export class RedisOutbox {
   /** Writes what waits, trying for at most `ms` (Redis may be away); then stops retrying. */
   async drain(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
+    this.paced = false;
     while ((this.items.length > 0 || this.flushing) && Date.now() < deadline) {
       this.schedule(0);
       await (this.flushing ?? sleep(50));
@@ -71,8 +85,10 @@ export class RedisOutbox {
     if (delay === 0) {
       this.flushing = this.flush().then((written) => {
         this.flushing = undefined;
-        // What was added meanwhile goes now; after a failure, everything goes after a pause.
-        this.schedule(written ? 0 : RETRY_MS);
+        // What was added meanwhile goes now (or with the reader's next cycle, while paced); after a
+        // failure, everything goes after a pause.
+        if (!written) this.schedule(RETRY_MS);
+        else if (!this.paced) this.schedule(0);
       });
       return;
     }
@@ -84,9 +100,30 @@ export class RedisOutbox {
 
   /** Writes everything in one pipeline; on failure it all stays, in order, for the next attempt. */
   private async flush(): Promise<boolean> {
+    const pipeline = this.commands.pipeline();
+    const written = this.takeInto(pipeline);
+    try {
+      const replies = await pipeline.exec();
+      if (!replies) throw new Error('pipeline not run');
+      written.settle(replies);
+    } catch (error) {
+      written.settle(error as Error);
+    }
+    return written.ok;
+  }
+
+  /**
+   * Adds what waits to `pipeline` (its first commands; the caller may add more and runs it), and
+   * returns how to settle it with the pipeline's replies (or the error that stopped it): what failed
+   * comes back to the outbox, in order, for the next attempt.
+   */
+  takeInto(pipeline: ChainableCommander): {
+    readonly commands: number;
+    settle(replies: [Error | null, unknown][] | Error): void;
+    readonly ok: boolean;
+  } {
     const batch = this.items;
     this.items = [];
-    const pipeline = this.commands.pipeline();
     // One entry per room per flush: the updates of one commit window, merged.
     const byRoom = new Map<string, Uint8Array[]>();
     for (const item of batch) {
@@ -104,23 +141,32 @@ export class RedisOutbox {
       const update = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
       pipeline.xadd(roomKeys(room).updates, '*', 'i', this.instanceId, 'u', Buffer.from(update));
     }
-    try {
-      const replies = await pipeline.exec();
-      const failed = (replies ?? []).find(([error]) => error);
-      if (!replies || failed) throw failed?.[0] ?? new Error('pipeline not run');
-      this.metrics.storedUpdates.add(batch.filter((item) => item.kind === 'update').length);
-    } catch (error) {
-      // Written twice at worst (a reply lost after the write): applying an update twice changes nothing.
-      this.items = batch.concat(this.items);
-      this.metrics.storageErrors.inc();
-      this.log({
-        level: 'warn',
-        msg: 'redis write deferred',
-        pending: this.items.length,
-        error: String(error),
-      });
-      return false;
-    }
-    return true;
+    const commands = pipeline.length;
+    let ok = batch.length === 0;
+    return {
+      commands,
+      get ok() {
+        return ok;
+      },
+      settle: (replies) => {
+        if (batch.length === 0) return;
+        const failed =
+          replies instanceof Error ? replies : replies.slice(0, commands).find(([error]) => error)?.[0];
+        if (!failed && !(replies instanceof Error) && replies.length >= commands) {
+          ok = true;
+          this.metrics.storedUpdates.add(batch.filter((item) => item.kind === 'update').length);
+          return;
+        }
+        // Written twice at worst (a reply lost after the write): applying an update twice changes nothing.
+        this.items = batch.concat(this.items);
+        this.metrics.storageErrors.inc();
+        this.log({
+          level: 'warn',
+          msg: 'redis write deferred',
+          pending: this.items.length,
+          error: String(failed ?? 'pipeline not run'),
+        });
+      },
+    };
   }
 }

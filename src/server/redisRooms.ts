@@ -41,11 +41,13 @@ import type { StoredUpdate } from './storage';
 /** How long a reader blocks waiting for entries before it looks at its list of rooms again. */
 const BLOCK_MS = 1000;
 /**
- * Pause after a read that brought entries, so the next read takes what arrived meanwhile in one
- * reply: fewer round trips (and wake-ups) per update under load, for at most this much latency.
- * (Writes are grouped by the commit window already.)
+ * While rooms this instance shares are busy, the reader cycles instead of waiting on each entry: once
+ * every this many ms, one pipeline writes what this instance accepted meanwhile and reads what the
+ * others wrote (one round trip and one wake-up for both, however many updates they carry). An update
+ * then crosses instances within two cycles; a cycle that writes and reads nothing new returns the
+ * reader to waiting (XREAD BLOCK), and the outbox to writing at once.
  */
-const READ_COALESCE_MS = 10;
+export const DEFAULT_CYCLE_MS = 15;
 /** Stream entries read at most per call. */
 const READ_COUNT = 1000;
 /** A compaction lease outlives a stalled compactor by at most this. */
@@ -55,6 +57,8 @@ const RETENTION_MS = 60_000;
 
 type StreamEntry = [Buffer, Buffer[]];
 type StreamReply = [Buffer, StreamEntry[]][] | null;
+/** READ_CHECKED's reply: per stream, {0, entries} or {1} (overtaken by a trim). */
+type CheckedReply = ([0, StreamEntry[]] | [1])[];
 
 interface Followed {
   readonly room: SharedRoom;
@@ -81,12 +85,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export interface RedisRoomsOptions {
   /** How long entries a snapshot holds stay in the stream (default a minute). */
   readonly retentionMs?: number;
+  /** The cycle of busy shared rooms, in ms (DEFAULT_CYCLE_MS; `--redis-cycle`). */
+  readonly cycleMs?: number;
 }
 
 /** `--redis <url>`: the factory the server calls at start. */
 export function redisRooms(url: string, options: RedisRoomsOptions = {}): SharedRoomsFactory {
   return async (context) => {
-    const rooms = new RedisRooms(url, context, options.retentionMs ?? RETENTION_MS);
+    const rooms = new RedisRooms(
+      url,
+      context,
+      options.retentionMs ?? RETENTION_MS,
+      options.cycleMs ?? DEFAULT_CYCLE_MS,
+    );
     await rooms.start();
     return rooms;
   };
@@ -113,6 +124,9 @@ export class RedisRooms implements SharedRooms {
   private readLoop: Promise<void> | undefined;
   /** Set by wakeReader: the reader must look at its rooms again before it waits. */
   private wakeRequested = false;
+  /** Whether the reader cycles (rooms it shares are busy) rather than waits: see DEFAULT_CYCLE_MS. */
+  private cycling = false;
+  private lastCycleAt = 0;
   /** The heartbeat's read of the rooms only this instance serves, while it runs. */
   private quietRead: Promise<void> | undefined;
   /** The heartbeat's check for snapshots that overtook this instance's reading, while it runs. */
@@ -125,6 +139,10 @@ export class RedisRooms implements SharedRooms {
     'tandem_redis_reconnects_total',
     'Times a connection to Redis was re-established, by connection (commands, reader).',
   );
+  private readonly cycles = new Counter(
+    'tandem_redis_cycles_total',
+    'Round trips that wrote what this instance accepted and read busy shared rooms together (see --redis-cycle).',
+  );
   private readonly delivery = new Histogram(
     'tandem_redis_delivery_seconds',
     "Time from another instance's write of an update to Redis until this instance applied it.",
@@ -135,6 +153,7 @@ export class RedisRooms implements SharedRooms {
     private readonly url: string,
     private readonly context: SharedRoomsContext,
     private readonly retentionMs = RETENTION_MS,
+    private readonly cycleMs = DEFAULT_CYCLE_MS,
   ) {
     this.metrics = context.metrics;
     this.log = context.log;
@@ -174,6 +193,7 @@ export class RedisRooms implements SharedRooms {
     });
     this.metrics.addFamily(
       this.reconnects,
+      this.cycles,
       this.delivery,
       new Gauge('tandem_redis_connected', 'Whether this instance reaches Redis now (1) or not (0).', () =>
         this.commands.status === 'ready' ? 1 : 0,
@@ -372,12 +392,19 @@ export class RedisRooms implements SharedRooms {
         this.wakeRequested = false;
         // Rooms only this instance serves are read once a heartbeat (readQuietStreams), not here.
         const streams = [...this.followed.values()].filter((entry) => this.presence.othersServe(entry.keys));
+        if (this.cycling) {
+          const wait = this.lastCycleAt + this.cycleMs - performance.now();
+          if (wait > 0) await sleep(wait);
+          this.lastCycleAt = performance.now();
+          if (!(await this.cycle(streams)) && !this.catchUpNeeded) this.setCycling(false);
+          continue;
+        }
         // What is there already comes through the checked read (no trim can slip past it); only
         // when nothing is does the reader wait, for entries newer than that read.
-        const delivered = await this.readChecked(this.reader, streams, true);
+        const read = await this.readChecked(this.reader, streams, true);
         if (this.catchUpNeeded) continue;
-        if (delivered) {
-          await sleep(READ_COALESCE_MS);
+        if (read.entries > 0) {
+          this.setCycling(true);
           continue;
         }
         // Woken while it read (a room taken in, say): the set of rooms is made anew, not waited on.
@@ -396,15 +423,50 @@ export class RedisRooms implements SharedRooms {
         )) as StreamReply;
         if (reply) {
           this.deliver(reply, streams);
-          await sleep(READ_COALESCE_MS);
+          this.setCycling(true);
         }
       } catch (error) {
         if (this.stopped) break;
         this.catchUpNeeded = true;
+        this.setCycling(false);
         this.log({ level: 'debug', msg: 'redis read failed', error: String(error) });
         await sleep(RETRY_MS);
       }
     }
+  }
+
+  private setCycling(cycling: boolean): void {
+    if (cycling === this.cycling) return;
+    this.cycling = cycling;
+    if (cycling) this.lastCycleAt = performance.now();
+    this.outbox.pace(cycling);
+  }
+
+  /**
+   * One cycle: what the outbox holds and the checked read of the shared rooms (and the control
+   * stream) in one pipeline. True when it wrote something or brought another instance's entries.
+   */
+  private async cycle(streams: Followed[]): Promise<boolean> {
+    const pipeline = this.commands.pipeline();
+    const written = this.outbox.takeInto(pipeline);
+    const read = this.checkedRead(streams, true, READ_COUNT);
+    if (read) pipeline.callBuffer('EVAL', ...read.args);
+    let replies: [Error | null, unknown][];
+    try {
+      const result = await pipeline.exec();
+      if (!result) throw new Error('pipeline not run');
+      replies = result;
+    } catch (error) {
+      written.settle(error as Error);
+      throw error;
+    }
+    written.settle(replies);
+    this.cycles.inc();
+    if (!read || this.stopped) return written.commands > 0;
+    const [error, answer] = replies[written.commands] ?? [new Error('no reply to the read')];
+    if (error) throw error;
+    const taken = this.takeChecked(answer as CheckedReply, read.pairs, streams, this.commands);
+    return written.commands > 0 || taken.fromOthers > 0;
   }
 
   /**
@@ -432,30 +494,57 @@ export class RedisRooms implements SharedRooms {
     streams: Followed[],
     control = false,
     count = READ_COUNT,
-  ): Promise<boolean> {
+  ): Promise<{ entries: number; fromOthers: number }> {
+    const read = this.checkedRead(streams, control, count);
+    if (!read) return { entries: 0, fromOthers: 0 };
+    const reply = (await connection.callBuffer('EVAL', ...read.args)) as CheckedReply;
+    return this.takeChecked(reply, read.pairs, streams, connection);
+  }
+
+  /** READ_CHECKED's arguments for these streams (and the control stream), or nothing to read. */
+  private checkedRead(
+    streams: Followed[],
+    control: boolean,
+    count: number,
+  ): { pairs: string[][]; args: (string | number)[] } | undefined {
     // The control stream (revocations) has no snapshot: a key that never exists stands in for one.
     const pairs = [
       ...(control ? [[CONTROL_NO_SNAPSHOT, CONTROL_KEY, this.controlId]] : []),
       ...streams.map((entry) => [entry.keys.snapshot, entry.keys.updates, entry.lastId]),
     ];
-    if (pairs.length === 0) return false;
-    const reply = (await connection.callBuffer(
-      'EVAL',
-      READ_CHECKED,
-      pairs.length * 2,
-      ...pairs.flatMap(([snapshot, updates]) => [snapshot, updates]),
-      ...pairs.map(([, , lastId]) => lastId),
-      count,
-    )) as ([0, StreamEntry[]] | [1])[];
-    if (this.stopped) return false;
+    if (pairs.length === 0) return undefined;
+    return {
+      pairs,
+      args: [
+        READ_CHECKED,
+        pairs.length * 2,
+        ...pairs.flatMap(([snapshot, updates]) => [snapshot, updates]),
+        ...pairs.map(([, , lastId]) => lastId),
+        count,
+      ],
+    };
+  }
+
+  /** Delivers a READ_CHECKED reply; a room overtaken by a trim makes the reader catch up first. */
+  private takeChecked(
+    reply: CheckedReply,
+    pairs: string[][],
+    streams: Followed[],
+    connection: Redis,
+  ): { entries: number; fromOthers: number } {
+    if (this.stopped) return { entries: 0, fromOthers: 0 };
     const entries: [Buffer, StreamEntry[]][] = [];
+    let count = 0;
     reply.forEach((answer, i) => {
       if (answer[0] === 1) this.catchUpNeeded = true;
-      else if (answer[1].length > 0) entries.push([Buffer.from(pairs[i][1]), answer[1]]);
+      else if (answer[1].length > 0) {
+        entries.push([Buffer.from(pairs[i][1]), answer[1]]);
+        count += answer[1].length;
+      }
     });
-    if (entries.length > 0) this.deliver(entries, streams);
+    const fromOthers = entries.length > 0 ? this.deliver(entries, streams) : 0;
     if (this.catchUpNeeded && connection !== this.reader) this.wakeReader();
-    return entries.length > 0;
+    return { entries: count, fromOthers };
   }
 
   /**
@@ -474,14 +563,17 @@ export class RedisRooms implements SharedRooms {
       .finally(() => (this.checking = undefined));
   }
 
-  private deliver(reply: [Buffer, StreamEntry[]][], streams: Followed[]): void {
+  /** Applies what a read brought; returns how many entries came from other instances. */
+  private deliver(reply: [Buffer, StreamEntry[]][], streams: Followed[]): number {
     const byKey = new Map(streams.map((entry) => [entry.keys.updates, entry]));
     const now = Date.now();
+    let fromOthers = 0;
     for (const [keyBuffer, entries] of reply) {
       const key = keyBuffer.toString();
       if (key === CONTROL_KEY) {
         for (const [id, raw] of entries) {
           this.controlId = id.toString();
+          fromOthers++;
           const fields = fieldsOf(raw);
           if (fields.get('k')?.toString() === 'revoke')
             this.context.onRevoked(JSON.parse(fields.get('e')?.toString() ?? '{}') as RevokedToken);
@@ -509,9 +601,11 @@ export class RedisRooms implements SharedRooms {
         this.delivery.observe(lag);
         updates.push(update);
       }
+      fromOthers += updates.length;
       // One transaction: the room relays what they bring as one message.
       if (updates.length > 0) followed.room.applyRemote(updates);
     }
+    return fromOthers;
   }
 
   /**

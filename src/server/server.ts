@@ -162,7 +162,9 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   }
   const storage = shared ? shared.kind : store.durable ? 'sqlite' : 'memory';
 
-  const batch = new UpdateBatch(shared ?? store, metrics, options.commitWindowMs);
+  // With other instances the store only queues for Redis (the outbox times its writes: see
+  // redisRooms.ts), so what a turn accepted goes to it in that turn: no commit window, no timer.
+  const batch = new UpdateBatch(shared ?? store, metrics, options.commitWindowMs ?? (shared ? 0 : undefined));
   const roomContext = {
     store,
     batch,

@@ -88,7 +88,8 @@ export class UpdateBatch {
     // Another instance's update is already stored (it came from there): relayed only.
     if (origin === REMOTE_ORIGIN) return;
     this.storePending.push({ room, update });
-    this.commitTimer ??= setTimeout(() => this.commit(), this.commitWindowMs);
+    // A window of 0 stores with the relay, in the same turn (for a store that only queues: Redis).
+    if (this.commitWindowMs > 0) this.commitTimer ??= setTimeout(() => this.commit(), this.commitWindowMs);
   }
 
   /** Updates applied and not yet stored (what a crash now would leave to the clients to re-send). */
@@ -104,6 +105,7 @@ export class UpdateBatch {
     const turn = this.relayPending;
     this.relayPending = new Map();
     for (const [room, { updates, origins }] of turn) room.relayTurn(updates, origins);
+    if (this.commitWindowMs === 0) this.commit();
   }
 
   /** Stores every pending update in one transaction. A failure fails the rooms it concerns. */

@@ -43,7 +43,10 @@ if (ROUTING !== 'spread' && ROUTING !== 'room')
 const ROOMS = 4;
 const CLIENTS_PER_ROOM = 9;
 /** Each client types one keystroke every 150-250 ms (about 180 updates/s in all). */
-const KEYSTROKE_MS = [150, 250] as const;
+const KEYSTROKE_MS = (process.env.TANDEM_BENCH_SCALEOUT_KEYSTROKE_MS ?? '150,250').split(',').map(Number) as [
+  number,
+  number,
+];
 const WARMUP_MS = 2_000;
 const ROUND_MS = 8_000;
 const ROUNDS = 2;
@@ -59,6 +62,21 @@ function cpuMs(pid: number | undefined): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+/** Context switches (voluntary and not) a process has made: about one per wake-up. */
+function switches(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  let total = 0;
+  for (const match of status.matchAll(/ctxt_switches:\s+(\d+)/g)) total += Number(match[1]);
+  return total;
+}
+
+function totalSwitches(pids: readonly (number | undefined)[]): number {
+  let total = 0;
+  for (const pid of pids) total += switches(pid);
+  return total;
 }
 
 function totalCpuMs(pids: readonly (number | undefined)[]): number {
@@ -86,6 +104,8 @@ interface RoundFigures {
   readonly updates: number;
   readonly cpuMs: number;
   readonly redisCpuMs: number;
+  /** Context switches of the instances while measuring. */
+  readonly switches: number;
   readonly lost: number;
 }
 
@@ -138,6 +158,7 @@ async function runRound(
     );
     const pids = servers.map((server) => server.child.pid);
     const cpuBefore = totalCpuMs(pids);
+    const switchesBefore = totalSwitches(pids);
     const redisBefore = redis ? cpuMs(redis.pid()) : 0;
     measuring = true;
     let typing = true;
@@ -171,6 +192,7 @@ async function runRound(
     while (missing() > 0 && Date.now() < deadline) await sleep(50);
     measuring = false;
     const cpuAfter = totalCpuMs(pids);
+    const switchesAfter = totalSwitches(pids);
     const redisAfter = redis ? cpuMs(redis.pid()) : 0;
     const clientsLacking = missing();
     // Redis must hold every keystroke too (the last ones may still be on their way for a moment).
@@ -192,7 +214,14 @@ async function runRound(
       console.log(`${label}: ${clientsLacking} keystrokes some client lacks, ${storedLacking} Redis lacks`);
     const lost = clientsLacking + storedLacking;
     const updates = clients.reduce((sum, client) => sum + client.typed.length, 0);
-    return { samples, updates, cpuMs: cpuAfter - cpuBefore, redisCpuMs: redisAfter - redisBefore, lost };
+    return {
+      samples,
+      updates,
+      cpuMs: cpuAfter - cpuBefore,
+      redisCpuMs: redisAfter - redisBefore,
+      switches: switchesAfter - switchesBefore,
+      lost,
+    };
   } finally {
     for (const client of clients) {
       client.provider.destroy();
@@ -225,12 +254,21 @@ async function main(): Promise<void> {
       redisAlone: (label: string, ms: number) => runRound(instances.slice(0, 1), redis, label, ms),
     };
     type Mode = keyof typeof modes;
-    const rotation: Mode[] =
+    const allModes: Mode[] =
       ROUTING === 'spread' && INSTANCES > 1
         ? ['single', 'scaleout', 'routed', 'split', 'redisAlone']
         : ['single', 'scaleout', 'split'];
+    // TANDEM_BENCH_SCALEOUT_MODES=single,scaleout runs only those (printed, not written).
+    const chosen = process.env.TANDEM_BENCH_SCALEOUT_MODES?.split(',');
+    const unknownMode = chosen?.find((mode) => !allModes.includes(mode as Mode));
+    if (unknownMode)
+      throw new Error(`TANDEM_BENCH_SCALEOUT_MODES: no mode ${unknownMode} (${allModes.join(', ')})`);
+    const rotation = chosen ? (chosen as Mode[]) : allModes;
     const tally = new Map<Mode, RoundFigures>(
-      rotation.map((mode) => [mode, { samples: [], updates: 0, cpuMs: 0, redisCpuMs: 0, lost: 0 }]),
+      rotation.map((mode) => [
+        mode,
+        { samples: [], updates: 0, cpuMs: 0, redisCpuMs: 0, switches: 0, lost: 0 },
+      ]),
     );
     for (const mode of rotation) await modes[mode](`warmup-${mode}`, WARMUP_MS);
     for (let round = 0; round < ROUNDS; round++) {
@@ -244,6 +282,7 @@ async function main(): Promise<void> {
           updates: sum.updates + figures.updates,
           cpuMs: sum.cpuMs + figures.cpuMs,
           redisCpuMs: sum.redisCpuMs + figures.redisCpuMs,
+          switches: sum.switches + figures.switches,
           lost: sum.lost + figures.lost,
         });
         console.log(`round ${round + 1} ${mode} done`);
@@ -262,6 +301,8 @@ async function main(): Promise<void> {
         (cluster.redisCpuMs * 1000) / cluster.updates,
       )} ms per 1k updates (not counted below); per mode, updates: ${rotation
         .map((mode) => `${mode} ${tally.get(mode)!.updates}`)
+        .join(', ')}; context switches of the instances per update: ${rotation
+        .map((mode) => `${mode} ${round(tally.get(mode)!.switches / tally.get(mode)!.updates)}`)
         .join(', ')}`,
     );
     const figures = {
@@ -282,7 +323,7 @@ async function main(): Promise<void> {
       updates_lost: [...tally.values()].reduce((sum, each) => sum + each.lost, 0),
     };
     // Only the issue's setting (3 instances, rooms spread) goes to results.json; others are printed.
-    if (INSTANCES === 3 && ROUTING === 'spread') writeSuiteResult('scaleout', figures);
+    if (INSTANCES === 3 && ROUTING === 'spread' && !chosen) writeSuiteResult('scaleout', figures);
     else
       console.log(
         `scaleout (${INSTANCES} instance(s), routing ${ROUTING}, not written): ${JSON.stringify(figures)}`,

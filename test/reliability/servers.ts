@@ -61,7 +61,9 @@ function launch(
   port: number,
   ready: RegExp,
 ): Promise<RunningServer> {
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // TANDEM_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the servers a run starts.
+  const nodeArgs = process.env.TANDEM_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   // Keep only the tail: a long run logs a line per connection.
   const keep = (chunk: Buffer) => (out = (out + chunk.toString()).slice(-200_000));

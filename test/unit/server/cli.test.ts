@@ -67,6 +67,12 @@ describe('server command line', () => {
       () => parseCli(['--redis', 'redis://h', '--delete-idle-after', '30d']),
       /with --redis, expire idle rooms/,
     );
+    const cycled = parseCli(['--redis', 'redis://h', '--redis-cycle', '25']);
+    assert.equal(cycled.kind === 'serve' && cycled.redisCycleMs, 25);
+    assert.equal(flag.kind === 'serve' && flag.redisCycleMs, undefined);
+    assert.throws(() => parseCli(['--redis-cycle', '25']), /--redis-cycle needs --redis/);
+    assert.throws(() => parseCli(['--redis', 'redis://h', '--redis-cycle', '0']), /positive integer/);
+    assert.throws(() => parseCli(['--redis', 'redis://h', '--redis-cycle', '5000']), /at most 1000/);
   });
 
   it('explains wrong values', () => {

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import * as Y from 'yjs';
 import { encodeRemoveParticipant } from '../../../src/server/authority';
 import { roomKeys } from '../../../src/server/redisKeys';
-import { redisRooms } from '../../../src/server/redisRooms';
+import { DEFAULT_CYCLE_MS, redisRooms } from '../../../src/server/redisRooms';
 import { type CollabServer, startCollabServer } from '../../../src/server/server';
 import { signToken, type CollabRole } from '../../../src/server/token';
 import { type RunningRedis, startRedis } from '../../reliability/redis';
@@ -176,6 +176,54 @@ describe('server scale-out over Redis', function () {
     await waitFor(() => alice.text.toString() === 'from b', "Bob's edit at Alice");
     alice.text.insert(6, ', from a');
     await waitFor(() => bob.text.toString() === 'from b, from a', "Alice's answer at Bob");
+  });
+
+  it('while a shared room is busy, each instance writes and reads it once a cycle, not once an edit', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const room = 'busy';
+    const alice = client(a, room, token(room, 'rw', 'Alice'));
+    const bob = client(b, room, token(room, 'rw', 'Bob'));
+    await Promise.all([alice.synced, bob.synced]);
+    alice.text.insert(0, 'a');
+    await waitFor(() => bob.text.toString() === 'a', 'the first edit across');
+    const admin = new Redis(redis.url);
+    const calls = async (command: string) =>
+      Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await admin.info('commandstats'))?.[1] ?? 0);
+    try {
+      const before = { xadd: await calls('xadd'), reads: (await calls('eval')) + (await calls('xread')) };
+      // 100 edits on each side, each its own message a few ms after the last: without cycles every
+      // one is written on its own (and read back by the other instance on its own).
+      const started = performance.now();
+      await Promise.all(
+        [alice, bob].map(async (typist, side) => {
+          for (let i = 0; i < 100; i++) {
+            typist.doc.getArray<number>('keys').push([side * 1000 + i]);
+            await new Promise((resolve) => setTimeout(resolve, 2));
+          }
+        }),
+      );
+      const elapsed = performance.now() - started;
+      await waitFor(
+        () => alice.doc.getArray('keys').length === 200 && bob.doc.getArray('keys').length === 200,
+        'all 200 edits at both',
+      );
+      const xadds = (await calls('xadd')) - before.xadd;
+      const reads = (await calls('eval')) + (await calls('xread')) - before.reads;
+      // Two instances, one write per cycle each at most (a few more at the edges: a cycle starts
+      // with the first edit after a quiet spell, and ends after one that finds nothing new).
+      const cycles = 2 * (elapsed / DEFAULT_CYCLE_MS + 4);
+      assert.ok(
+        xadds <= cycles,
+        `${xadds} writes for 200 edits in ${Math.round(elapsed)} ms (${cycles} cycles)`,
+      );
+      assert.ok(reads <= cycles + 8, `${reads} reads for 200 edits in ${Math.round(elapsed)} ms`);
+    } finally {
+      admin.disconnect();
+    }
+    assert.deepEqual(
+      [...alice.doc.getArray<number>('keys').toArray()].sort((x, y) => x - y),
+      [...bob.doc.getArray<number>('keys').toArray()].sort((x, y) => x - y),
+    );
   });
 
   it('an entry trimmed before an instance read it still reaches its clients, from the snapshot', async () => {
