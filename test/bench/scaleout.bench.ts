@@ -106,6 +106,8 @@ interface RoundFigures {
   readonly redisCpuMs: number;
   /** Context switches of the instances while measuring. */
   readonly switches: number;
+  /** Context switches of this process (every client's socket) while measuring. */
+  readonly clientSwitches: number;
   readonly lost: number;
 }
 
@@ -159,6 +161,7 @@ async function runRound(
     const pids = servers.map((server) => server.child.pid);
     const cpuBefore = totalCpuMs(pids);
     const switchesBefore = totalSwitches(pids);
+    const clientSwitchesBefore = switches(process.pid);
     const redisBefore = redis ? cpuMs(redis.pid()) : 0;
     measuring = true;
     let typing = true;
@@ -193,6 +196,7 @@ async function runRound(
     measuring = false;
     const cpuAfter = totalCpuMs(pids);
     const switchesAfter = totalSwitches(pids);
+    const clientSwitchesAfter = switches(process.pid);
     const redisAfter = redis ? cpuMs(redis.pid()) : 0;
     const clientsLacking = missing();
     // Redis must hold every keystroke too (the last ones may still be on their way for a moment).
@@ -220,6 +224,7 @@ async function runRound(
       cpuMs: cpuAfter - cpuBefore,
       redisCpuMs: redisAfter - redisBefore,
       switches: switchesAfter - switchesBefore,
+      clientSwitches: clientSwitchesAfter - clientSwitchesBefore,
       lost,
     };
   } finally {
@@ -267,7 +272,7 @@ async function main(): Promise<void> {
     const tally = new Map<Mode, RoundFigures>(
       rotation.map((mode) => [
         mode,
-        { samples: [], updates: 0, cpuMs: 0, redisCpuMs: 0, switches: 0, lost: 0 },
+        { samples: [], updates: 0, cpuMs: 0, redisCpuMs: 0, switches: 0, clientSwitches: 0, lost: 0 },
       ]),
     );
     for (const mode of rotation) await modes[mode](`warmup-${mode}`, WARMUP_MS);
@@ -283,6 +288,7 @@ async function main(): Promise<void> {
           cpuMs: sum.cpuMs + figures.cpuMs,
           redisCpuMs: sum.redisCpuMs + figures.redisCpuMs,
           switches: sum.switches + figures.switches,
+          clientSwitches: sum.clientSwitches + figures.clientSwitches,
           lost: sum.lost + figures.lost,
         });
         console.log(`round ${round + 1} ${mode} done`);
@@ -303,6 +309,8 @@ async function main(): Promise<void> {
         .map((mode) => `${mode} ${tally.get(mode)!.updates}`)
         .join(', ')}; context switches of the instances per update: ${rotation
         .map((mode) => `${mode} ${round(tally.get(mode)!.switches / tally.get(mode)!.updates)}`)
+        .join(', ')}; of the clients' process: ${rotation
+        .map((mode) => `${mode} ${round(tally.get(mode)!.clientSwitches / tally.get(mode)!.updates)}`)
         .join(', ')}`,
     );
     const figures = {
