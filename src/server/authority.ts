@@ -3,7 +3,7 @@
 //   of its token, whatever the client claims;
 // - Yjs client ids: a connection's own id is the one its presence is under, and becomes its own when
 //   it writes structs under it; an update with new structs under another's id closes the connection
-//   (it could hide that person's edits);
+//   (it could hide that person's edits), and only the rest of that update is applied;
 // - host-only state: the session's `meta`, `tree`, `files`, `responses`, `outcomes` and `authorship`
 //   maps (the last: records of the assistant's applied edits, written by the host's applier), and
 //   which files exist in `texts`, change only through a `host` token;
@@ -65,7 +65,17 @@ export interface AuthorityMember {
 
 export type UpdateVerdict =
   | { readonly ok: true }
-  | { readonly ok: false; readonly action: 'close' | 'drop' | 'retry'; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly action: 'close' | 'drop' | 'retry';
+      readonly reason: string;
+      /**
+       * With 'close' or 'retry': the update without the structs under the ids another participant
+       * holds (the sender's own and unclaimed ones, and its deletions). It is still checked like any
+       * update; see checkUpdate.
+       */
+      readonly permitted?: Uint8Array;
+    };
 
 interface Owner {
   member: AuthorityMember | undefined;
@@ -151,32 +161,46 @@ export class RoomAuthority {
   checkUpdate(member: AuthorityMember, update: Uint8Array): UpdateVerdict {
     const meta = Y.parseUpdateMeta(update);
     const fresh: number[] = [];
+    /** Ids another participant holds, with the end of the structs the update carries under each. */
+    const held = new Map<number, number>();
+    let refusal: { action: 'close' | 'retry'; reason: string } | undefined;
     for (const [client, to] of meta.to) {
       // Structs the room already has are a resend (a reconnect), not a claim.
       if (to <= Y.getState(this.doc.store, client)) continue;
       const owner = this.owners.get(client);
-      // With several instances (--redis), an id someone else owns may carry that person's real edits
-      // which this instance has not read from Redis yet: another client passes them on after a
-      // restart or a move, from an instance that had them first. Or it is a forgery. Applied neither
-      // way now; the client reconnects and re-sends, and by then the real ones are here (a forger's
-      // never are, so its updates never apply).
-      if (owner && (owner.remote || this.acrossInstances) && !this.isOwner(owner, member))
-        return {
-          ok: false,
-          action: 'retry',
-          reason: `update carries client id ${client}, which another participant holds`,
-        };
-      if (owner && !this.isOwner(owner, member))
-        return {
-          ok: false,
-          action: 'close',
-          reason: `update carries client id ${client}, which belongs to another participant`,
-        };
+      if (owner && !this.isOwner(owner, member)) {
+        held.set(client, to);
+        // With several instances (--redis), an id someone else owns may carry that person's real
+        // edits which this instance has not read from Redis yet: another client passes them on after
+        // a restart or a move, from an instance that had them first. Or it is a forgery. Applied
+        // neither way now; the client reconnects and re-sends, and by then the real ones are here (a
+        // forger's never are, so its structs under that id never apply).
+        if (owner.remote || this.acrossInstances)
+          refusal ??= {
+            action: 'retry',
+            reason: `update carries client id ${client}, which another participant holds`,
+          };
+        else if (refusal?.action !== 'close')
+          refusal = {
+            action: 'close',
+            reason: `update carries client id ${client}, which belongs to another participant`,
+          };
+        continue;
+      }
       // Only a connection's own id (the one its presence is under) becomes its own. Other new structs
       // are a peer's edits it passes on: after a server restart every client sends back what the
       // server lacks, others' edits included, and must not take their ids.
       const presence = this.announced.get(client);
       if (presence && this.isOwner(presence, member)) fresh.push(client);
+    }
+    if (refusal) {
+      // Only the structs under those ids are refused, not the rest of the update with them: the rest
+      // may be just what their holder's own refused update waits for. Edits an instance relayed to
+      // its clients and then lost (killed before they reached Redis) come back from every client
+      // that saw them, each one's own beside the others'. Refused whole, each client's resend
+      // waited for another's, and they were all sent to retry forever.
+      const permitted = Y.diffUpdate(update, Y.encodeStateVector(held));
+      return { ok: false, ...refusal, permitted };
     }
     const host = member.identity.role === 'host';
     // The host may change anything but may not sign for others: only map entries need a look, and a

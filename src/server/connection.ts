@@ -229,7 +229,8 @@ export class ClientConnection implements RoomMember {
 
   /** The server's rules for this update (client ids, host-only state); false when it is not applied. */
   private authorized(update: Uint8Array): boolean {
-    const verdict = authorityOf(this.room.doc).checkUpdate(this, update);
+    const authority = authorityOf(this.room.doc);
+    const verdict = authority.checkUpdate(this, update);
     if (verdict.ok) return true;
     this.context.metrics.updatesDropped.inc({
       reason: { close: 'forged_client', retry: 'remote_owner', drop: 'host_only' }[verdict.action],
@@ -241,6 +242,10 @@ export class ClientConnection implements RoomMember {
       name: this.identity.name,
       reason: verdict.reason,
     });
+    // What the sender may write goes in before it is closed (see RoomAuthority.checkUpdate): its own
+    // edits, which a peer's refused resend may be waiting for.
+    if (verdict.permitted && authority.checkUpdate(this, verdict.permitted).ok)
+      this.applyUpdate(verdict.permitted);
     if (verdict.action === 'close') this.close(CloseCode.forbidden, verdict.reason);
     else if (verdict.action === 'retry') this.close(CloseCode.tryAgainLater, verdict.reason);
     else this.send(encodePermissionDenied(verdict.reason));

@@ -20,6 +20,8 @@ export interface ScaleoutFaultOptions {
   /** Typing time between two faults. */
   readonly phaseMs: number;
   readonly log: (line: string) => void;
+  /** When the clients did not converge: each instance's log (its tail), to see why. */
+  readonly instanceLogs?: (instance: number, output: string) => void;
 }
 
 export interface ScaleoutFaultResult {
@@ -169,6 +171,7 @@ export async function runScaleoutFaults(options: ScaleoutFaultOptions): Promise<
     while (!sameState() && Date.now() < deadline) await sleep(50);
     const converged = sameState();
     if (!converged) for (const line of closes) options.log(line);
+    if (!converged) servers.forEach((server, i) => options.instanceLogs?.(i, server.output()));
     if (!converged)
       for (const typist of typists)
         options.log(

@@ -1,6 +1,7 @@
 // Several server instances sharing rooms through one real Redis (--redis): faults, presence across
 // instances, revocations reaching every instance, one seed per room, and compaction with trimming.
 import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
 import { Redis } from 'ioredis';
 import * as Y from 'yjs';
 import { encodeRemoveParticipant } from '../../../src/server/authority';
@@ -10,7 +11,7 @@ import { type CollabServer, startCollabServer } from '../../../src/server/server
 import { signToken, type CollabRole } from '../../../src/server/token';
 import { type RunningRedis, startRedis } from '../../reliability/redis';
 import { runScaleoutFaults, storedRoom } from '../../reliability/scaleout';
-import { reliabilitySecret, type RunningServer, startTandem } from '../../reliability/servers';
+import { httpGet, reliabilitySecret, type RunningServer, startTandem } from '../../reliability/servers';
 import { connectClient, type TestClient, waitFor } from './harness';
 
 const secret = 'scaleout-secret-0123456789abcdef';
@@ -24,6 +25,42 @@ function presence(client: TestClient): Record<string, unknown>[] {
     .filter(([id]) => id !== client.doc.clientID)
     .map(([, state]) => state as Record<string, unknown>)
     .filter((state) => state.user !== undefined);
+}
+
+/** A TCP relay to Redis that the test can cut, as a network fault would (the instance stays up). */
+async function cuttableRelay(port: number): Promise<{ url: string; cut(): void }> {
+  const sockets = new Set<net.Socket>();
+  const relay = net.createServer((incoming) => {
+    const outgoing = net.connect(port, '127.0.0.1');
+    for (const [from, to] of [
+      [incoming, outgoing],
+      [outgoing, incoming],
+    ]) {
+      sockets.add(from);
+      from.pipe(to);
+      from.on('error', () => to.destroy());
+      from.on('close', () => {
+        sockets.delete(from);
+        to.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `redis://127.0.0.1:${(relay.address() as net.AddressInfo).port}`,
+    cut() {
+      relay.close();
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
+
+/** Moves a stock client to another server, as a load balancer would, and waits until it has synced there. */
+async function move(client: TestClient, url: string): Promise<void> {
+  client.provider.serverUrl = url;
+  client.provider.disconnect();
+  client.provider.connect();
+  await waitFor(() => client.provider.synced, `${url} to sync the moved client`, 5000);
 }
 
 describe('server scale-out over Redis', function () {
@@ -393,6 +430,78 @@ describe('server scale-out over Redis', function () {
     mallory.provider.disconnect();
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(alice.text.toString(), 'alice');
+  });
+
+  it("edits an instance relayed to its clients and lost (killed before writing them to Redis) come back from those clients, each holding the others'", async () => {
+    // The fault run's rare failure (1 run in 10): the killed instance had relayed two clients'
+    // last keystrokes to each other but not written them to Redis. Back on an instance, each
+    // client's resend carries its own lost edit and the other's: refused whole (another holds that
+    // id), each waited for the other's, and both were sent to retry (1013) forever.
+    const relay = await cuttableRelay(redis.port);
+    const processes: RunningServer[] = [];
+    try {
+      const [x, y] = [await startTandem(['--redis', relay.url]), await startTandem(['--redis', redis.url])];
+      processes.push(x, y);
+      const room = 'lost-relay';
+      const clientToken = (name: string) =>
+        signToken(reliabilitySecret, { room, role: 'rw', name, exp: Date.now() + 3_600_000 });
+      const alice = connectClient(y.url, room, clientToken('Alice'));
+      const bob = connectClient(y.url, room, clientToken('Bob'));
+      clients.push(alice, bob);
+      await Promise.all([alice.synced, bob.synced]);
+      // Both write on instance Y first: there their client ids are theirs (by token) from now on.
+      alice.text.insert(0, 'alice;');
+      await waitFor(() => bob.text.toString() === 'alice;', "Alice's edit at Bob");
+      bob.text.insert(6, 'bob;');
+      await waitFor(() => alice.text.toString() === 'alice;bob;', "Bob's edit at Alice");
+      await move(alice, x.url);
+      await move(bob, x.url);
+      // Instance X loses Redis, so what it accepts now waits in its outbox...
+      relay.cut();
+      const cutOff = Date.now() + 5000;
+      while (!/^tandem_redis_connected 0$/m.test((await httpGet(x.port, '/metrics')).body)) {
+        assert.ok(Date.now() < cutOff, 'instance X still reaches Redis through the cut relay');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // ...and each relays to the other here, Bob's edit after (and next to) Alice's.
+      alice.text.insert(10, 'alice lost;');
+      await waitFor(() => bob.text.toString() === 'alice;bob;alice lost;', "Alice's lost edit at Bob");
+      bob.text.insert(21, 'bob lost;');
+      await waitFor(() => alice.text.toString().endsWith('bob lost;'), "Bob's lost edit at Alice");
+      // X dies with both edits in its outbox; its clients reconnect to Y (a load balancer's choice).
+      const closes: string[] = [];
+      for (const moved of [alice, bob]) {
+        moved.provider.serverUrl = y.url;
+        moved.provider.on('connection-close', (event: CloseEvent | null) => {
+          if (event && event.code !== 1005 && event.code !== 1006)
+            closes.push(`${event.code} ${event.reason}`);
+        });
+      }
+      await x.stop('SIGKILL');
+      const expected = 'alice;bob;alice lost;bob lost;';
+      const carol = connectClient(y.url, room, clientToken('Carol'));
+      clients.push(carol);
+      await carol.synced;
+      const converged = () => [alice, bob, carol].every((each) => each.text.toString() === expected);
+      const deadline = Date.now() + 10_000;
+      while (!converged() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.ok(
+        converged(),
+        `the clients did not converge: ${[alice, bob, carol].map((each) => JSON.stringify(each.text.toString())).join(', ')}; ` +
+          `the moved clients were closed ${closes.length} times: ${[...new Set(closes)].join('; ')}`,
+      );
+      let stored = await storedRoom(redis.url, room);
+      for (let tries = 0; stored.getText('text').toString() !== expected && tries < 100; tries++) {
+        stored.destroy();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        stored = await storedRoom(redis.url, room);
+      }
+      assert.equal(stored.getText('text').toString(), expected, 'Redis lacks a lost edit');
+      stored.destroy();
+    } finally {
+      relay.cut();
+      await Promise.all(processes.map((each) => each.stop('SIGTERM')));
+    }
   });
 
   it("presence crosses instances, and a killed instance's clients vanish from it within seconds", async () => {
