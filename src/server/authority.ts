@@ -3,7 +3,8 @@
 //   of its token, whatever the client claims;
 // - Yjs client ids: a connection's own id is the one its presence is under, and becomes its own when
 //   it writes structs under it; an update with new structs under another's id closes the connection
-//   (it could hide that person's edits), and only the rest of that update is applied;
+//   with "try again later" (it could hide that person's edits, or pass on their real ones which the
+//   server lacks), and only the rest of that update is applied;
 // - host-only state: the session's `meta`, `tree`, `files`, `responses`, `outcomes` and `authorship`
 //   maps (the last: records of the assistant's applied edits, written by the host's applier), and
 //   which files exist in `texts`, change only through a `host` token;
@@ -67,10 +68,10 @@ export type UpdateVerdict =
   | { readonly ok: true }
   | {
       readonly ok: false;
-      readonly action: 'close' | 'drop' | 'retry';
+      readonly action: 'drop' | 'retry';
       readonly reason: string;
       /**
-       * With 'close' or 'retry': the update without the structs under the ids another participant
+       * With 'retry': the update without the structs under the ids another participant
        * holds (the sender's own and unclaimed ones, and its deletions). It is still checked like any
        * update; see checkUpdate.
        */
@@ -163,28 +164,25 @@ export class RoomAuthority {
     const fresh: number[] = [];
     /** Ids another participant holds, with the end of the structs the update carries under each. */
     const held = new Map<number, number>();
-    let refusal: { action: 'close' | 'retry'; reason: string } | undefined;
+    let refusal: string | undefined;
     for (const [client, to] of meta.to) {
       // Structs the room already has are a resend (a reconnect), not a claim.
       if (to <= Y.getState(this.doc.store, client)) continue;
       const owner = this.owners.get(client);
       if (owner && !this.isOwner(owner, member)) {
         held.set(client, to);
-        // With several instances (--redis), an id someone else owns may carry that person's real
-        // edits which this instance has not read from Redis yet: another client passes them on after
-        // a restart or a move, from an instance that had them first. Or it is a forgery. Applied
-        // neither way now; the client reconnects and re-sends, and by then the real ones are here (a
-        // forger's never are, so its structs under that id never apply).
-        if (owner.remote || this.acrossInstances)
-          refusal ??= {
-            action: 'retry',
-            reason: `update carries client id ${client}, which another participant holds`,
-          };
-        else if (refusal?.action !== 'close')
-          refusal = {
-            action: 'close',
-            reason: `update carries client id ${client}, which belongs to another participant`,
-          };
+        // An id someone else owns may carry that person's real edits which this instance lacks:
+        // another client passes them on after a crash of the server (their own resends carry each
+        // other's) or, with several instances (--redis), edits this one has not read from Redis yet.
+        // Or it is a forgery. Applied neither way now; the client reconnects and re-sends, and by
+        // then the real ones are here (a forger's never are, so its structs under that id never
+        // apply). "Try again later", not "forbidden": a close code cannot stop a forger, who
+        // reconnects with its token whatever it is told, but "forbidden" stops an honest stock
+        // client for good.
+        refusal ??=
+          owner.remote || this.acrossInstances
+            ? `update carries client id ${client}, which another participant holds`
+            : `update carries client id ${client}, which belongs to another participant`;
         continue;
       }
       // Only a connection's own id (the one its presence is under) becomes its own. Other new structs
@@ -200,7 +198,7 @@ export class RoomAuthority {
       // that saw them, each one's own beside the others'. Refused whole, each client's resend
       // waited for another's, and they were all sent to retry forever.
       const permitted = Y.diffUpdate(update, Y.encodeStateVector(held));
-      return { ok: false, ...refusal, permitted };
+      return { ok: false, action: 'retry', reason: refusal, permitted };
     }
     const host = member.identity.role === 'host';
     // The host may change anything but may not sign for others: only map entries need a look, and a

@@ -233,7 +233,7 @@ export class ClientConnection implements RoomMember {
     const verdict = authority.checkUpdate(this, update);
     if (verdict.ok) return true;
     this.context.metrics.updatesDropped.inc({
-      reason: { close: 'forged_client', retry: 'remote_owner', drop: 'host_only' }[verdict.action],
+      reason: { retry: 'held_client_id', drop: 'host_only' }[verdict.action],
     });
     this.context.log({
       level: 'warn',
@@ -246,8 +246,7 @@ export class ClientConnection implements RoomMember {
     // edits, which a peer's refused resend may be waiting for.
     if (verdict.permitted && authority.checkUpdate(this, verdict.permitted).ok)
       this.applyUpdate(verdict.permitted);
-    if (verdict.action === 'close') this.close(CloseCode.forbidden, verdict.reason);
-    else if (verdict.action === 'retry') this.close(CloseCode.tryAgainLater, verdict.reason);
+    if (verdict.action === 'retry') this.close(CloseCode.tryAgainLater, verdict.reason);
     else this.send(encodePermissionDenied(verdict.reason));
     return false;
   }
