@@ -1,0 +1,80 @@
+// What a tester found using the authorship features in the workbench: Redo of an accept brings its
+// marks back, the panel's proposal card says a reverted hunk was reverted (and accepted again after
+// Undo of the revert), an accepted hunk that only deletes text shows in the summary, and one's own
+// requests read "you" on hover and in Revert's pickers, not the OS user name.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { TandemApi } from '../../../src/extension';
+import { eventually, sleep, tandem } from '../tandem';
+
+const folder = () => vscode.workspace.workspaceFolders![0].uri;
+const fileUri = (path: string) => vscode.Uri.joinPath(folder(), ...path.split('/'));
+
+const replaceAnswer = (path: string, search: string, replace: string) => `An edit.
+
+${path}
+<<<<<<< SEARCH
+${search}
+=======
+${replace}
+>>>>>>> REPLACE
+`;
+
+async function hoverText(uri: vscode.Uri, line: number, character: number): Promise<string> {
+  const hovers =
+    (await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      uri,
+      new vscode.Position(line, character),
+    )) ?? [];
+  return hovers
+    .flatMap((hover) => hover.contents)
+    .map((content) => (typeof content === 'string' ? content : content.value))
+    .join('\n');
+}
+
+describe('authorship after accept, undo, redo and revert', function () {
+  this.timeout(60_000);
+  let api: TandemApi;
+
+  before(async () => {
+    api = await tandem();
+  });
+
+  afterEach(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
+
+  async function open(path: string, text: string): Promise<vscode.TextEditor> {
+    const uri = fileUri(path);
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    return vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+  }
+
+  it('marks the accepted text again after Undo and Redo of the accept', async () => {
+    const path = 'authorship/redo.txt';
+    const editor = await open(path, 'one\ntwo\nthree\n');
+    const uri = editor.document.uri;
+    const review = api.assistant.review.controller;
+    const proposal = await review.propose(replaceAnswer(path, 'two', 'TWO'), { instruction: 'shout' });
+    assert.ok(proposal);
+    assert.equal(await review.acceptHunk(proposal.files[0].hunks[0].id), true);
+    const marked = () =>
+      (api.authorship.tracker.of(uri)?.runs ?? []).map((run) =>
+        editor.document.getText().slice(run.start, run.end),
+      );
+    await eventually(() => marked().join('|') === 'TWO', 'the accepted text marked', 5000);
+
+    await vscode.commands.executeCommand('undo');
+    assert.equal(editor.document.getText(), 'one\ntwo\nthree\n');
+    assert.deepEqual(marked(), [], 'the undone text is gone, and its marks with it');
+    await vscode.commands.executeCommand('redo');
+    assert.equal(editor.document.getText(), 'one\nTWO\nthree\n');
+    await eventually(() => marked().join('|') === 'TWO', 'the redone text marked again', 5000);
+    assert.match(await hoverText(uri, 1, 1), /Written by the assistant/);
+    // Text typed anew where the assistant's was is the person's, even when it reads the same.
+    await vscode.commands.executeCommand('undo');
+    await editor.edit((edit) => edit.replace(new vscode.Range(1, 0, 1, 3), 'TWO'));
+    assert.equal(editor.document.getText(), 'one\nTWO\nthree\n');
+    await sleep(200);
+    assert.deepEqual(marked(), []);
+  });
+});
