@@ -132,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     notifyError: (error, what) => void model.notifyError(error, what, { background: true }),
     completion,
     instructions: (path) => instructions.forFile(path),
+    assistantWriting: (uri) => assistant.review.controller.isWriting(uri),
   });
   context.subscriptions.push(nextEdit);
 
