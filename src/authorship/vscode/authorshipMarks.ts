@@ -31,6 +31,8 @@ export class AuthorshipMarks implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly settings: Settings,
     private readonly sources: readonly AuthorshipSource[],
+    /** The local participant's name as the marks in a document carry it ("you" on hover). */
+    private readonly selfName: (document: vscode.TextDocument) => string | undefined,
   ) {
     this.gutter = vscode.window.createTextEditorDecorationType({
       light: { gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', 'authorship-gutter-light.svg') },
@@ -83,7 +85,9 @@ export class AuthorshipMarks implements vscode.Disposable {
     const action = refusal
       ? `*You cannot revert it here: ${refusal}.*`
       : `[Revert this proposal's edits](command:tandem.revertAssistantEdits?${args})`;
-    const text = new vscode.MarkdownString(`${describeAuthorship(run.meta)}\n\n${action}`);
+    const text = new vscode.MarkdownString(
+      `${describeAuthorship(run.meta, this.selfName(document))}\n\n${action}`,
+    );
     text.isTrusted = { enabledCommands: ['tandem.revertAssistantEdits'] };
     return new vscode.Hover(
       text,

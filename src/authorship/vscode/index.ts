@@ -51,19 +51,20 @@ export class AuthorshipService implements vscode.Disposable {
       },
       { runsOf: (document) => tracker.of(document.uri)?.runs, onDidChange: tracker.onDidChange },
     ];
+    // A shared file's marks carry session names; a local file's, the name Tandem gives this user.
+    const selfName = (document: vscode.TextDocument) =>
+      session.runsOf(document) !== undefined ? session.selfName : participantName(deps.settings);
     this.summaries = new FileSummaryFeed(
       (document) => sources.map((source) => source.runsOf(document)).find((runs) => runs) ?? [],
       sources.map((source) => source.onDidChange),
       (document) => session.runsOf(document) !== undefined,
-      // A shared file's marks carry session names; a local file's, the name Tandem gives this user.
-      (document) =>
-        session.runsOf(document) !== undefined ? session.selfName : participantName(deps.settings),
+      selfName,
     );
     this.disposables.push(
       tracker,
       session,
       this.summaries,
-      new AuthorshipMarks(deps.context.extensionUri, deps.settings, sources),
+      new AuthorshipMarks(deps.context.extensionUri, deps.settings, sources, selfName),
       deps.review.onDidApplyHunk((applied) => {
         const model =
           deps.modelOfRequest(applied.proposal.origin.requestId) ?? deps.settings.get('model.chatModel');
@@ -96,6 +97,7 @@ export class AuthorshipService implements vscode.Disposable {
           (kind, message) => {
             this.lastRevertMessage = { kind, message };
           },
+          (shared) => (shared ? session.selfName : participantName(deps.settings)),
         ),
       ),
     );

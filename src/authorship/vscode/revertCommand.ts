@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { type AuthorshipMeta, type AuthorshipView, hunkOf } from '../authorship';
+import { askerName, type AuthorshipMeta, type AuthorshipView, hunkOf } from '../authorship';
 import { planRevert } from '../revertPlan';
 import { lfLineCharacter } from '../sharedAuthorship';
 import type { AuthorshipTracker } from './authorshipTracker';
@@ -40,6 +40,8 @@ export async function revertAssistantEdits(
   request: RevertRequest = {},
   session?: SessionAuthorship,
   report?: (kind: 'info' | 'error', message: string) => void,
+  /** The local participant's name as a shared file's (true) or a local file's marks carry it. */
+  selfName: (shared: boolean) => string | undefined = () => undefined,
 ): Promise<number> {
   const tell = (kind: 'info' | 'error', message: string) => {
     report?.(kind, message);
@@ -71,7 +73,7 @@ export async function revertAssistantEdits(
     tell('info', 'Tandem: no assistant edits to revert.');
     return 0;
   }
-  const choice = await choose(files, request);
+  const choice = await choose(files, request, selfName);
   if (!choice) return 0;
   const edit = new vscode.WorkspaceEdit();
   let removed = 0;
@@ -153,7 +155,11 @@ export async function revertAssistantEdits(
   return count;
 }
 
-async function choose(files: readonly RevertFile[], request: RevertRequest): Promise<Choice | undefined> {
+async function choose(
+  files: readonly RevertFile[],
+  request: RevertRequest,
+  selfName: (shared: boolean) => string | undefined,
+): Promise<Choice | undefined> {
   if (request.proposal) {
     // With a file: that proposal's edits in that file only (the panel's per-file summary).
     const uri = request.uri ? vscode.Uri.parse(request.uri) : undefined;
@@ -163,8 +169,11 @@ async function choose(files: readonly RevertFile[], request: RevertRequest): Pro
       what: `of proposal ${request.proposal}${uri ? ` in ${vscode.workspace.asRelativePath(uri)}` : ''}`,
     };
   }
+  // One's own requests read as "you", as in the summary (their marks carry one's OS or session name).
+  const asker = (askedBy: string) =>
+    files.some((file) => askedBy === selfName(file.sharedText !== undefined)) ? 'you' : askedBy;
   if (request.askedBy)
-    return { choose: (m) => m.askedBy === request.askedBy, what: `asked for by ${request.askedBy}` };
+    return { choose: (m) => m.askedBy === request.askedBy, what: `asked for by ${asker(request.askedBy)}` };
   const active = vscode.window.activeTextEditor?.document.uri;
   if (request.scope === 'file') {
     const uri = request.uri ? vscode.Uri.parse(request.uri) : active;
@@ -185,16 +194,21 @@ async function choose(files: readonly RevertFile[], request: RevertRequest): Pro
   if (scope.id === 'file' && active)
     return { uri: active, choose: () => true, what: `in ${vscode.workspace.asRelativePath(active)}` };
   const key = scope.id === 'proposal' ? 'proposal' : 'askedBy';
-  const counts = new Map<string, { hunks: Set<string>; model: string; at: number; files: Set<string> }>();
-  for (const { uri, view } of files)
+  const counts = new Map<
+    string,
+    { hunks: Set<string>; model: string; at: number; files: Set<string>; askedBy: Set<string> }
+  >();
+  for (const { uri, view, sharedText } of files)
     for (const { meta } of view.edits.values()) {
       const entry = counts.get(meta[key]) ?? {
         hunks: new Set(),
         model: meta.model,
         at: meta.at,
         files: new Set(),
+        askedBy: new Set(),
       };
       entry.hunks.add(hunkOf(meta.edit));
+      entry.askedBy.add(askerName(meta.askedBy, selfName(sharedText !== undefined)));
       entry.at = Math.max(entry.at, meta.at);
       entry.files.add(vscode.workspace.asRelativePath(uri));
       counts.set(meta[key], entry);
@@ -203,8 +217,8 @@ async function choose(files: readonly RevertFile[], request: RevertRequest): Pro
     [...counts]
       .sort((a, b) => b[1].at - a[1].at)
       .map(([value, entry]) => ({
-        label: value,
-        description: `${entry.hunks.size} change${entry.hunks.size === 1 ? '' : 's'}${key === 'proposal' ? ` · ${entry.model}` : ''}`,
+        label: key === 'askedBy' ? [...entry.askedBy].join(', ') : value,
+        description: `${entry.hunks.size} change${entry.hunks.size === 1 ? '' : 's'}${key === 'proposal' ? ` · ${entry.model} · asked by ${[...entry.askedBy].join(', ')}` : ''}`,
         // Which files it touched and when: what tells two proposals (or people's requests) apart.
         detail: `${[...entry.files].sort().join(', ')} · ${new Date(entry.at).toLocaleString()}`,
         value,
@@ -220,5 +234,5 @@ async function choose(files: readonly RevertFile[], request: RevertRequest): Pro
   if (!picked) return undefined;
   return key === 'proposal'
     ? { choose: (m) => m.proposal === picked.value, what: `of proposal ${picked.value}` }
-    : { choose: (m) => m.askedBy === picked.value, what: `asked for by ${picked.value}` };
+    : { choose: (m) => m.askedBy === picked.value, what: `asked for by ${asker(picked.value)}` };
 }

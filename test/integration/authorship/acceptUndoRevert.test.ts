@@ -77,4 +77,36 @@ describe('authorship after accept, undo, redo and revert', function () {
     await sleep(200);
     assert.deepEqual(marked(), []);
   });
+
+  it("says 'you' for one's own requests on hover and in Revert's person picker", async () => {
+    const path = 'authorship/you.txt';
+    const editor = await open(path, 'red\ngreen\nblue\n');
+    const uri = editor.document.uri;
+    const review = api.assistant.review.controller;
+    const proposal = await review.propose(replaceAnswer(path, 'green', 'GREEN'), { instruction: 'shout' });
+    assert.ok(proposal);
+    assert.equal(await review.acceptHunk(proposal.files[0].hunks[0].id), true);
+    await eventually(async () => /asked by you ·/.test(await hoverText(uri, 1, 1)), 'the hover', 5000);
+    const askedBy = api.authorship.tracker.of(uri)!.runs[0].meta.askedBy;
+    assert.notEqual(askedBy, 'you', 'the marks carry the name, the hover says "you"');
+    assert.ok(!(await hoverText(uri, 1, 1)).includes(`asked by ${askedBy}`));
+
+    // Revert from the palette: "Everything one person asked for…" (the third choice here, the file
+    // having marks), then the first person: this window's user, told as "you".
+    api.authorship.lastRevertMessage = undefined;
+    const running = vscode.commands.executeCommand<number>('tandem.revertAssistantEdits');
+    let done = false;
+    void running.then(() => (done = true));
+    await sleep(500);
+    await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+    await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    for (let attempt = 0; attempt < 40 && !done; attempt++) {
+      await sleep(250);
+      if (!done) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    assert.ok((await running) >= 1);
+    assert.match(api.authorship.lastRevertMessage!.message, /asked for by you:/);
+    assert.equal(editor.document.getText(), 'red\ngreen\nblue\n');
+  });
 });
