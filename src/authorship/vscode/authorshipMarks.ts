@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { type AuthoredRun, describeAuthorship } from '../authorship';
+import type { AuthoredDeletion } from '../fileSummary';
 import type { Settings } from '../../settings';
 
 declare module '../../settings' {
@@ -13,6 +14,8 @@ export interface AuthorshipSource {
   /** The assistant runs of a document, or undefined when this source does not know it. */
   runsOf(document: vscode.TextDocument): readonly AuthoredRun[] | undefined;
   readonly onDidChange: vscode.Event<vscode.Uri>;
+  /** Accepted edits of a document that only deleted text (in its offsets), when this source knows it. */
+  deletionsOf(document: vscode.TextDocument): readonly AuthoredDeletion[];
   /** Why this person may not revert the marks this source gives for a document, if they may not. */
   refusalFor?(document: vscode.TextDocument): string | undefined;
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Settings } from '../../settings';
 import { newEditId } from '../authorship';
+import { deletionsOf } from '../fileSummary';
 import { participantName } from '../../collab/vscode/collabSettings';
 import type { ReviewController } from '../../proposals/vscode/reviewController';
 import { AuthorshipMarks, type AuthorshipSource } from './authorshipMarks';
@@ -46,16 +47,27 @@ export class AuthorshipService implements vscode.Disposable {
       // A shared file's marks are the session's, whatever the local tracker remembers of it.
       {
         runsOf: (document) => session.runsOf(document),
+        deletionsOf: (document) => session.deletionsOf(document),
         onDidChange: session.onDidChange,
         refusalFor: (document) => session.refusalFor(document),
       },
-      { runsOf: (document) => tracker.of(document.uri)?.runs, onDidChange: tracker.onDidChange },
+      {
+        runsOf: (document) => tracker.of(document.uri)?.runs,
+        deletionsOf: (document) => {
+          const authorship = tracker.of(document.uri);
+          return authorship ? deletionsOf(authorship) : [];
+        },
+        onDidChange: tracker.onDidChange,
+      },
     ];
+    const sourceOf = (document: vscode.TextDocument) =>
+      sources.find((source) => source.runsOf(document) !== undefined);
     // A shared file's marks carry session names; a local file's, the name Tandem gives this user.
     const selfName = (document: vscode.TextDocument) =>
       session.runsOf(document) !== undefined ? session.selfName : participantName(deps.settings);
     this.summaries = new FileSummaryFeed(
-      (document) => sources.map((source) => source.runsOf(document)).find((runs) => runs) ?? [],
+      (document) => sourceOf(document)?.runsOf(document) ?? [],
+      (document) => sourceOf(document)?.deletionsOf(document) ?? [],
       sources.map((source) => source.onDidChange),
       (document) => session.runsOf(document) !== undefined,
       selfName,

@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
 import * as Y from 'yjs';
 import type { AuthoredRun, AuthorshipView } from '../authorship';
+import { type AuthoredDeletion, deletionsOf } from '../fileSummary';
 import { lfLineCharacter, recordsToDrop, sharedAuthorshipView } from '../sharedAuthorship';
 import type { ActiveSession } from '../../collab/vscode/activeSession';
 import { stillBeingApplied } from '../../proposals/shared/sharedState';
+
+const EMPTY_VIEW: AuthorshipView = { runs: [], edits: new Map() };
 
 /** Origin of the host's removal of reverted edits' records (nobody's Undo brings them back). */
 const RECORDS_ORIGIN = 'tandem-authorship-records';
@@ -65,21 +68,34 @@ export class SessionAuthorship implements vscode.Disposable {
 
   /** The assistant runs of a shared file's editor, in that document's offsets; undefined if not shared. */
   runsOf(document: vscode.TextDocument): readonly AuthoredRun[] | undefined {
+    const found = this.viewIn(document);
+    if (!found) return undefined;
+    const { view, offsetOf } = found;
+    return view.runs.map((run) => ({ start: offsetOf(run.start), end: offsetOf(run.end), meta: run.meta }));
+  }
+
+  /** A shared file's accepted edits that only deleted text, in its editor's offsets. */
+  deletionsOf(document: vscode.TextDocument): readonly AuthoredDeletion[] {
+    const found = this.viewIn(document);
+    if (!found) return [];
+    return deletionsOf(found.view).map((deletion) => ({ ...deletion, at: found.offsetOf(deletion.at) }));
+  }
+
+  /** A shared file's authorship, and how its offsets map to the editor's (LF vs CRLF). */
+  private viewIn(
+    document: vscode.TextDocument,
+  ): { view: AuthorshipView; offsetOf: (offset: number) => number } | undefined {
     const path = this.active?.sharedPathOf(document.uri);
     const ytext = path === undefined ? undefined : this.active!.session.document.text(path);
     if (!ytext) return undefined;
     const lf = ytext.toString();
     // Mid-sync the editor may not hold the shared text yet: no marks rather than misplaced ones.
-    if (document.getText().replace(/\r\n/g, '\n') !== lf) return [];
+    if (document.getText().replace(/\r\n/g, '\n') !== lf) return { view: EMPTY_VIEW, offsetOf: (at) => at };
     const offsetOf = (offset: number) => {
       const { line, character } = lfLineCharacter(lf, offset);
       return document.offsetAt(new vscode.Position(line, character));
     };
-    return sharedAuthorshipView(ytext, this.active!.session.document.authorship).runs.map((run) => ({
-      start: offsetOf(run.start),
-      end: offsetOf(run.end),
-      meta: run.meta,
-    }));
+    return { view: sharedAuthorshipView(ytext, this.active!.session.document.authorship), offsetOf };
   }
 
   /** The session's shared files with assistant edits (none outside a session). */

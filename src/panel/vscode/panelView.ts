@@ -228,6 +228,7 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
       shared: this.authorship?.shared(document) ?? false,
       characters: summary.characters,
       lines: summary.lines,
+      removed: summary.removed,
       totalCharacters: summary.totalCharacters,
       totalLines: summary.totalLines,
       people: summary.people.map((person) => ({
@@ -235,11 +236,15 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
         model: person.model,
         characters: person.characters,
         lines: person.lines,
+        removed: person.removed,
         runs: person.proposals.map((run) => ({
           proposal: run.proposal,
           characters: run.characters,
           lines: run.lines,
           line: run.firstLine + 1,
+          removed: run.removed,
+          // What was deleted, shortened: the panel quotes it, it need not hold a whole removed block.
+          removedTexts: run.removedTexts.map((text) => (text.length > 80 ? `${text.slice(0, 79)}…` : text)),
           conversationId: this.conversationOf(run.proposal),
         })),
       })),

@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TandemApi } from '../../../src/extension';
+import type { AuthorshipSummaryView } from '../../../src/panel/protocol';
 import { eventually, sleep, tandem } from '../tandem';
 
 const folder = () => vscode.workspace.workspaceFolders![0].uri;
@@ -76,6 +77,43 @@ describe('authorship after accept, undo, redo and revert', function () {
     assert.equal(editor.document.getText(), 'one\nTWO\nthree\n');
     await sleep(200);
     assert.deepEqual(marked(), []);
+  });
+
+  it('counts an accepted hunk that only deletes text in the summary, with what it removed', async () => {
+    const path = 'authorship/deleted.txt';
+    const editor = await open(path, 'keep\ndrop me\nkeep too\n');
+    const uri = editor.document.uri;
+    const sent = (): AuthorshipSummaryView | undefined => {
+      const summary = api.panel.view.lastAuthorship?.summary;
+      return summary?.uri === uri.toString() ? summary : undefined;
+    };
+    await eventually(() => sent() !== undefined, 'the summary of the file', 5000);
+    const review = api.assistant.review.controller;
+    const proposal = await review.propose(replaceAnswer(path, 'keep\ndrop me\nkeep too', 'keep\nkeep too'), {
+      instruction: 'drop the middle line',
+    });
+    assert.ok(proposal);
+    assert.equal(await review.acceptHunk(proposal.files[0].hunks[0].id), true);
+    assert.equal(editor.document.getText(), 'keep\nkeep too\n');
+    await eventually(() => (sent()?.removed ?? 0) > 0, 'the deletion in the summary', 5000);
+    const summary = sent()!;
+    assert.equal(summary.characters, 0, 'nothing the assistant wrote is left to mark');
+    assert.equal(summary.removed, 'drop me\n'.length);
+    assert.equal(summary.people.length, 1);
+    assert.equal(summary.people[0].askedBy, 'you');
+    assert.equal(summary.people[0].removed, 'drop me\n'.length);
+    assert.deepEqual(
+      summary.people[0].runs.map((run) => [run.proposal, run.removed, run.removedTexts, run.line]),
+      [[proposal.id, 'drop me\n'.length, ['drop me\n'], 2]],
+    );
+    // Reverting it puts the line back, and the summary has nothing left to say.
+    const reverted = await vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', {
+      scope: 'file',
+      uri: uri.toString(),
+    });
+    assert.equal(reverted, 1);
+    assert.equal(editor.document.getText(), 'keep\ndrop me\nkeep too\n');
+    await eventually(() => sent()?.removed === 0, 'no deletion left in the summary', 5000);
   });
 
   it("says 'you' for one's own requests on hover and in Revert's person picker", async () => {

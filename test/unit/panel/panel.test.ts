@@ -109,16 +109,25 @@ describe('panel: message protocol', () => {
 });
 
 describe('panel: authorship summary protocol', () => {
-  const run = { proposal: 'p1', characters: 12, lines: 2, line: 4, conversationId: 'c1' };
+  const run = {
+    proposal: 'p1',
+    characters: 12,
+    lines: 2,
+    line: 4,
+    removed: 5,
+    removedTexts: ['gone\n'],
+    conversationId: 'c1',
+  };
   const summary = {
     uri: 'file:///w/a.ts',
     path: 'a.ts',
     shared: false,
     characters: 12,
     lines: 2,
+    removed: 5,
     totalCharacters: 100,
     totalLines: 10,
-    people: [{ askedBy: 'Alice', model: 'm', characters: 12, lines: 2, runs: [run] }],
+    people: [{ askedBy: 'Alice', model: 'm', characters: 12, lines: 2, removed: 5, runs: [run] }],
   };
 
   it("accepts the active file's summary, and none when no file is open", () => {
@@ -145,6 +154,9 @@ describe('panel: authorship summary protocol', () => {
       { ...summary, people: [{ ...person, runs: [{ ...run, line: 0 }] }] },
       { ...summary, people: [{ ...person, runs: [{ ...run, conversationId: 7 }] }] },
       { ...summary, people: [{ ...person, runs: [{ ...run, proposal: undefined }] }] },
+      { ...summary, removed: undefined },
+      { ...summary, people: [{ ...person, removed: -1 }] },
+      { ...summary, people: [{ ...person, runs: [{ ...run, removedTexts: [3] }] }] },
       'summary',
     ])
       assert.equal(
