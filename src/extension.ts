@@ -101,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     modelOfRequest: (id) => (id === undefined ? undefined : model.requestLog.get(id)?.model),
   });
   context.subscriptions.push(authorship);
-  panel.view.connectAuthorship(authorship.summaries);
+  panel.view.connectAuthorship(authorship.summaries, authorship);
   const collab = registerCollab({
     context,
     settings,

@@ -48,7 +48,8 @@ export interface ConversationView {
   messages: MessageView[];
 }
 
-export type HunkStatusView = 'pending' | 'accepted' | 'rejected' | 'stale';
+/** `reverted`: accepted, then taken back by Revert Assistant Edits. */
+export type HunkStatusView = 'pending' | 'accepted' | 'rejected' | 'stale' | 'reverted';
 
 export interface HunkView {
   id: string;
@@ -335,7 +336,7 @@ function isHunkView(value: unknown): value is HunkView {
   return (
     isObject(value) &&
     isString(value.id) &&
-    oneOf(value.status, ['pending', 'accepted', 'rejected', 'stale'] as const) &&
+    oneOf(value.status, ['pending', 'accepted', 'rejected', 'stale', 'reverted'] as const) &&
     isInt(value.line) &&
     isStringArray(value.removed) &&
     isStringArray(value.added) &&

@@ -42,6 +42,8 @@ export async function revertAssistantEdits(
   report?: (kind: 'info' | 'error', message: string) => void,
   /** The local participant's name as a shared file's (true) or a local file's marks carry it. */
   selfName: (shared: boolean) => string | undefined = () => undefined,
+  /** Told the edits a revert took back, once VS Code applied it. */
+  onReverted?: (edits: readonly string[]) => void,
 ): Promise<number> {
   const tell = (kind: 'info' | 'error', message: string) => {
     report?.(kind, message);
@@ -144,6 +146,7 @@ export async function revertAssistantEdits(
   }
   for (const [file, edits] of done) file.forget(edits);
   remember(true);
+  onReverted?.(done.flatMap(([, edits]) => edits));
   const count = effective;
   log.info(
     `Reverted ${count} assistant edit(s) ${choice.what} in ${done.length} file(s): ${removed} character(s) removed, ${restored} replaced text(s) restored`,

@@ -35,6 +35,8 @@ const encoder = new TextEncoder();
 export interface AppliedHunk {
   readonly uri: vscode.Uri;
   readonly proposal: Proposal;
+  /** The hunk accepted (or the part of it a partial accept took). */
+  readonly hunkId: string;
   /** First line of the replaced range, in the document before and after the edit. */
   readonly line: number;
   readonly replaced: string;
@@ -484,6 +486,7 @@ export class ReviewController implements vscode.Disposable {
       this.applied.fire({
         uri,
         proposal,
+        hunkId: plan.hunkId,
         line: document ? plan.line : 0,
         replaced: document ? plan.expected : '',
         inserted: plan.text,

@@ -79,6 +79,36 @@ describe('authorship after accept, undo, redo and revert', function () {
     assert.deepEqual(marked(), []);
   });
 
+  it("shows a reverted hunk as reverted on the proposal's card, and accepted again after Undo", async () => {
+    const path = 'authorship/card.txt';
+    const editor = await open(path, 'alpha\nbeta\ngamma\n');
+    const review = api.assistant.review.controller;
+    const proposal = await review.propose(replaceAnswer(path, 'beta', 'BETA'), { instruction: 'shout' });
+    assert.ok(proposal);
+    const hunkId = proposal.files[0].hunks[0].id;
+    const status = () =>
+      api.panel.view
+        .proposalViews()
+        .find((view) => view.id === proposal.id)
+        ?.files[0].hunks.find((hunk) => hunk.id === hunkId)?.status;
+    assert.equal(status(), 'pending');
+    assert.equal(await review.acceptHunk(hunkId), true);
+    await eventually(() => (api.authorship.tracker.of(editor.document.uri)?.runs.length ?? 0) === 1, 'marks');
+    assert.equal(status(), 'accepted');
+
+    const reverted = await vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', {
+      proposal: proposal.id,
+      uri: editor.document.uri.toString(),
+    });
+    assert.equal(reverted, 1);
+    assert.equal(editor.document.getText(), 'alpha\nbeta\ngamma\n');
+    assert.equal(status(), 'reverted');
+    // Undo of the revert puts the accepted text back: the card says accepted again.
+    await vscode.commands.executeCommand('undo');
+    assert.equal(editor.document.getText(), 'alpha\nBETA\ngamma\n');
+    await eventually(() => status() === 'accepted', 'the card accepted again after Undo', 5000);
+  });
+
   it('counts an accepted hunk that only deletes text in the summary, with what it removed', async () => {
     const path = 'authorship/deleted.txt';
     const editor = await open(path, 'keep\ndrop me\nkeep too\n');

@@ -93,7 +93,14 @@ describe('panel: message protocol', () => {
       shared: { askedBy: 'Alice', model: 'm', canDecide: false, thread: { request: 'q', answer: 'a' } },
     };
     assert.ok(parseHostMessage({ type: 'proposals', proposals: [proposal] }));
+    // A hunk a revert took back.
+    const reverted = {
+      ...proposal,
+      files: [{ ...proposal.files[0], hunks: [{ ...hunk, status: 'reverted' }] }],
+    };
+    assert.ok(parseHostMessage({ type: 'proposals', proposals: [reverted] }));
     for (const broken of [
+      { ...proposal, files: [{ ...proposal.files[0], hunks: [{ ...hunk, status: 'undone' }] }] },
       { ...proposal, shared: { ...proposal.shared, canDecide: 'no' } },
       { ...proposal, shared: { ...proposal.shared, thread: { request: 'q' } } },
       { ...proposal, files: [{ ...proposal.files[0], hunks: [{ ...hunk, note: 3 }] }] },
