@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { askerName, type AuthorshipMeta, type AuthorshipView, hunkOf } from '../authorship';
-import { planRevert } from '../revertPlan';
+import { applyReplacements, planRevert } from '../revertPlan';
 import { lfLineCharacter } from '../sharedAuthorship';
 import type { AuthorshipTracker } from './authorshipTracker';
 import type { SessionAuthorship } from './sessionAuthorship';
@@ -82,6 +82,8 @@ export async function revertAssistantEdits(
   let restored = 0;
   let effective = 0;
   const done: [RevertFile, string[]][] = [];
+  /** Shared files' line breaks the revert keeps: in the shared text it leaves (`expected`). */
+  const keptBreaks: { uri: vscode.Uri; expected: string; offsets: number[] }[] = [];
   for (const file of files) {
     const { uri } = file;
     if (choice.uri && uri.toString() !== choice.uri.toString()) continue;
@@ -114,6 +116,12 @@ export async function revertAssistantEdits(
     for (const { offset, length, text } of plan.replacements)
       edit.replace(uri, new vscode.Range(positionAt(offset), positionAt(offset + length)), text);
     done.push([file, plan.edits]);
+    if (shared !== undefined && plan.keptLineBreaks.length > 0)
+      keptBreaks.push({
+        uri,
+        expected: applyReplacements(shared, plan.replacements),
+        offsets: plan.keptLineBreaks,
+      });
     effective += plan.effective;
     removed += plan.removed;
     restored += plan.restored;
@@ -139,6 +147,13 @@ export async function revertAssistantEdits(
   const sharedUrisDone = done.filter(([file]) => file.sharedText !== undefined).map(([file]) => file.uri);
   session?.separateUndo(sharedUrisDone);
   const applied = await vscode.workspace.applyEdit(edit);
+  // In the same undo step as the revert.
+  if (applied)
+    for (const { uri, expected, offsets } of keptBreaks)
+      if (!(await session?.markAsPeoples(uri, expected, offsets)))
+        log.warn(
+          `Revert: ${vscode.workspace.asRelativePath(uri)} changed meanwhile; the line breaks it kept still carry the assistant's mark`,
+        );
   session?.separateUndo(sharedUrisDone);
   if (!applied) {
     tell('error', 'Tandem: VS Code refused the revert; nothing was changed.');

@@ -2,11 +2,14 @@ import * as vscode from 'vscode';
 import * as Y from 'yjs';
 import type { AuthoredRun, AuthorshipView } from '../authorship';
 import { type AuthoredDeletion, deletionsOf } from '../fileSummary';
-import { lfLineCharacter, recordsToDrop, sharedAuthorshipView } from '../sharedAuthorship';
+import { HUMAN_TEXT, lfLineCharacter, recordsToDrop, sharedAuthorshipView } from '../sharedAuthorship';
 import type { ActiveSession } from '../../collab/vscode/activeSession';
 import { stillBeingApplied } from '../../proposals/shared/sharedState';
 
 const EMPTY_VIEW: AuthorshipView = { runs: [], edits: new Map() };
+
+/** How long a revert waits for a binding to write it to the shared text before marking line breaks. */
+const BINDING_WAIT_MS = 2000;
 
 /** Origin of the host's removal of reverted edits' records (nobody's Undo brings them back). */
 const RECORDS_ORIGIN = 'tandem-authorship-records';
@@ -147,6 +150,33 @@ export class SessionAuthorship implements vscode.Disposable {
       const text = path === undefined ? undefined : active.session.document.text(path);
       if (text) active.bindings.undo.stopCapturing(text);
     }
+  }
+
+  /**
+   * After a revert: the assistant line breaks it kept (`offsets` in the shared text it left, which is
+   * `expected`) become people's. VS Code reports the revert's '\n' -> '\n' replacements as no change
+   * (checked in the integration test), so the binding never rewrites them. Written with the
+   * binding's origin before the revert's undo step closes: one Undo takes both back. Skipped, with
+   * the marks left as they are, when the shared text moved on meanwhile (someone typed).
+   */
+  async markAsPeoples(uri: vscode.Uri, expected: string, offsets: readonly number[]): Promise<boolean> {
+    const active = this.active;
+    const path = active?.sharedPathOf(uri);
+    const ytext = path === undefined ? undefined : active!.session.document.text(path);
+    if (!active || !ytext || offsets.length === 0) return false;
+    const binding = active.bindings.bindingFor(uri);
+    // The revert reaches the shared text through the binding once it has written the editor's change.
+    if (binding)
+      await Promise.race([
+        binding.whenIdle(),
+        new Promise((resolve) => setTimeout(resolve, BINDING_WAIT_MS)),
+      ]);
+    if (ytext.toString() !== expected) return false;
+    active.session.document.doc.transact(() => {
+      for (const offset of offsets)
+        if (expected.charAt(offset) === '\n') ytext.format(offset, 1, { ...HUMAN_TEXT });
+    }, active.session.origin);
+    return true;
   }
 
   /**

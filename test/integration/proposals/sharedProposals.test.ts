@@ -13,6 +13,7 @@ import { buildInviteLink } from '../../../src/collab/invite';
 import type { CollabSession } from '../../../src/collab/session';
 import type { TandemApi } from '../../../src/extension';
 import { HostApplier, SharedProposals } from '../../../src/proposals/shared';
+import { sharedAuthorshipView } from '../../../src/authorship/sharedAuthorship';
 import { startCollabServer, type CollabServer } from '../../../src/server';
 import { eventually, tandem } from '../tandem';
 import { startHostSession } from '../collabPeers';
@@ -250,6 +251,60 @@ describe('shared proposals in VS Code (a guest)', function () {
     await eventually(
       () => host.document.text('notes.txt')!.toString() === typed,
       'the undone revert at the host',
+    );
+    await api.collab.leave();
+  });
+
+  it("writes an assistant line break a revert keeps (people's text on both sides) as people's in the shared text", async () => {
+    const document = await joinAndOpen('rw', 'Gwen');
+    const editor = await vscode.window.showTextDocument(document);
+    const start = document.getText();
+    const lines = start.split('\n');
+    const published = hostProposals.publish({
+      path: 'notes.txt',
+      reason: 'Two new lines',
+      model: 'scripted',
+      hunks: [{ line: 1, removed: [], added: ['A1\n', 'A2\n'] }],
+    });
+    const id = published.hunks[0].id;
+    await eventually(() => !!api.panel.review.controller.proposals.findHunk(id), 'the new shared hunk');
+    assert.equal(await api.panel.review.controller.acceptHunk(id), true);
+    const accepted = [lines[0], 'A1', 'A2', ...lines.slice(1)].join('\n');
+    await eventually(() => document.getText() === accepted, 'the accepted lines in the guest');
+    const shared = () => host.document.text('notes.txt')!;
+    const assistantText = () =>
+      sharedAuthorshipView(shared(), host.document.authorship)
+        .runs.filter((run) => run.meta.proposal === published.id)
+        .map((run) => shared().toString().slice(run.start, run.end));
+    await eventually(() => assistantText().join('|') === 'A1\nA2\n', 'the marks of the accepted lines');
+    // Gwen types at the end of both assistant lines: each line break stays, or her words would join.
+    await editor.edit((edit) => edit.insert(new vscode.Position(1, 2), 'x'));
+    await editor.edit((edit) => edit.insert(new vscode.Position(2, 2), 'y'));
+    const typed = [lines[0], 'A1x', 'A2y', ...lines.slice(1)].join('\n');
+    await eventually(() => shared().toString() === typed, "Gwen's typing at the host");
+    assert.deepEqual(assistantText(), ['A1', '\nA2', '\n']);
+
+    const reverted = await vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', {
+      proposal: published.id,
+      uri: uri.toString(),
+    });
+    assert.equal(reverted, 1);
+    const after = [lines[0], 'x', 'y', ...lines.slice(1)].join('\n');
+    await eventually(() => shared().toString() === after, 'the revert at the host');
+    assert.equal(document.getText(), after);
+    // The two line breaks kept are Gwen's now, for everyone: nothing of the proposal is left marked.
+    await eventually(
+      () => assistantText().length === 0,
+      `no assistant mark left (still marked: ${JSON.stringify(assistantText())})`,
+      5000,
+    );
+    // One undo step takes the whole revert back, the line breaks' marks with it.
+    await vscode.commands.executeCommand('tandem.collab.undo');
+    await eventually(() => shared().toString() === typed, 'the undone revert at the host');
+    await eventually(
+      () => assistantText().join('|') === 'A1|\nA2|\n',
+      `the marks back after undo (now: ${JSON.stringify(assistantText())})`,
+      5000,
     );
     await api.collab.leave();
   });
