@@ -15,7 +15,7 @@ import type { TandemApi } from '../../../src/extension';
 import { HostApplier, SharedProposals } from '../../../src/proposals/shared';
 import { sharedAuthorshipView } from '../../../src/authorship/sharedAuthorship';
 import { startCollabServer, type CollabServer } from '../../../src/server';
-import { eventually, tandem } from '../tandem';
+import { eventually, sleep, tandem } from '../tandem';
 import { startHostSession } from '../collabPeers';
 
 describe('shared proposals in VS Code (a guest)', function () {
@@ -346,6 +346,36 @@ describe('shared proposals in VS Code (a guest)', function () {
     // The hover offers no revert link to a read-only participant: it says why instead.
     assert.match(hover, /You cannot revert it here: you joined this session read-only/);
     assert.ok(!hover.includes('command:tandem.revertAssistantEdits'), hover);
+    // The other ways in are refused the same: the proposal (as the panel's summary asks), everything
+    // the host asked for, and the palette's own choices.
+    const lastMessage = (): string => api.authorship.lastRevertMessage?.message ?? '';
+    const refusedWith = async (what: string, revert: () => Thenable<number | undefined>) => {
+      api.authorship.lastRevertMessage = undefined;
+      assert.equal(await revert(), 0, what);
+      assert.match(lastMessage(), /cannot revert: you joined this session read-only/, what);
+      assert.equal(document.getText(), before, what);
+      assert.equal(host.document.text('notes.txt')!.toString(), before, what);
+    };
+    await refusedWith('one proposal', () =>
+      vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', { proposal: published.id }),
+    );
+    await refusedWith('one person', () =>
+      vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', { askedBy: 'Host' }),
+    );
+    for (const choice of [0, 1, 2])
+      await refusedWith(`the palette's choice ${choice}`, async () => {
+        const running = vscode.commands.executeCommand<number>('tandem.revertAssistantEdits');
+        let done = false;
+        void running.then(() => (done = true));
+        await sleep(500);
+        for (let step = 0; step < choice; step++)
+          await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+        for (let attempt = 0; attempt < 20 && !done; attempt++) {
+          await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+          await sleep(250);
+        }
+        return running;
+      });
     await api.collab.leave();
   });
 });
