@@ -166,11 +166,14 @@ export class SessionAuthorship implements vscode.Disposable {
     if (!active || !ytext || offsets.length === 0) return false;
     const binding = active.bindings.bindingFor(uri);
     // The revert reaches the shared text through the binding once it has written the editor's change.
-    if (binding)
+    if (binding) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         binding.whenIdle(),
-        new Promise((resolve) => setTimeout(resolve, BINDING_WAIT_MS)),
+        new Promise((resolve) => (timer = setTimeout(resolve, BINDING_WAIT_MS))),
       ]);
+      clearTimeout(timer);
+    }
     if (ytext.toString() !== expected) return false;
     active.session.document.doc.transact(() => {
       for (const offset of offsets)
