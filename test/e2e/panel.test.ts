@@ -215,4 +215,26 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
       .locator('.message.user', { hasText: 'Add Spanish to the greetings' })
       .waitFor({ timeout: 10_000 });
   });
+
+  it("says a hunk taken back by the summary's Revert is reverted on its card; Undo makes it accepted again", async function () {
+    const card = panel.locator('.message.assistant .proposal').first();
+    await card.locator('.hunk.accepted').first().waitFor({ timeout: 10_000 });
+    const details = panel.locator('#authorship details');
+    if ((await details.getAttribute('open')) === null) await panel.locator('#authorship summary').click();
+    await panel
+      .getByRole('button', { name: /^Revert proposal .* in this file$/ })
+      .first()
+      .click();
+    const reverted = card.locator('.hunk.reverted').first();
+    await reverted.waitFor({ timeout: 10_000 });
+    assert.match((await reverted.getAttribute('aria-label')) ?? '', /· reverted$/);
+    assert.equal(await card.locator('.hunk.accepted').count(), 0, 'no card says accepted any more');
+    await workbench.screenshot('hunk-reverted');
+    // Undo in the editor brings the assistant's text back: the card says accepted again.
+    const page = workbench.page;
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Z');
+    await card.locator('.hunk.accepted').first().waitFor({ timeout: 10_000 });
+    assert.equal(await card.locator('.hunk.reverted').count(), 0);
+  });
 });
