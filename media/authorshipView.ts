@@ -122,7 +122,10 @@ export class AuthorshipView {
       h(
         'span',
         { className: 'authorship-run-figures' },
-        ` line ${run.line} · ${plural(run.characters, 'character')}, ${plural(run.lines, 'line')} `,
+        // A proposal that only deleted here has no characters to count.
+        run.characters > 0
+          ? ` line ${run.line} · ${plural(run.characters, 'character')}, ${plural(run.lines, 'line')} `
+          : ` line ${run.line} `,
       ),
       run.removed > 0 &&
         h(
