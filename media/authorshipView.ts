@@ -10,6 +10,9 @@ const plural = (count: number, word: string) => `${count} ${word}${count === 1 ?
 
 const percent = (part: number, whole: number) => `${percentOf(part, whole)} %`;
 
+/** Deleted text quoted on one line: its line breaks shown as ⏎. */
+const quoteRemoved = (text: string) => `“${text.replace(/\r?\n/g, '⏎')}”`;
+
 export class AuthorshipView {
   readonly element = h('section', {
     id: 'authorship',
@@ -34,7 +37,7 @@ export class AuthorshipView {
       this.element.contains(document.activeElement) && document.activeElement instanceof HTMLElement
         ? document.activeElement.dataset.key
         : undefined;
-    if (summary.characters === 0) {
+    if (summary.characters === 0 && summary.removed === 0) {
       this.element.replaceChildren(
         h(
           'p',
@@ -46,7 +49,11 @@ export class AuthorshipView {
     }
     const details = h('details', { className: 'authorship', open: this.open });
     details.addEventListener('toggle', () => (this.open = details.open));
-    const headline = `Assistant wrote ${percent(summary.characters, summary.totalCharacters)} of ${summary.path}`;
+    const removed = summary.removed ? `; it deleted ${plural(summary.removed, 'character')}` : '';
+    const headline =
+      summary.characters > 0
+        ? `Assistant wrote ${percent(summary.characters, summary.totalCharacters)} of ${summary.path}${removed}`
+        : `Assistant deleted ${plural(summary.removed, 'character')} of ${summary.path}`;
     details.append(
       h(
         'summary',
@@ -66,7 +73,7 @@ export class AuthorshipView {
             'div',
             { className: 'authorship-person-title' },
             h('strong', {}, person.askedBy || 'unknown'),
-            ` asked · model ${person.model || 'unknown'} · ${plural(person.characters, 'character')} (${percent(person.characters, summary.totalCharacters)}), ${plural(person.lines, 'line')}`,
+            ` asked · model ${person.model || 'unknown'} · ${plural(person.characters, 'character')} (${percent(person.characters, summary.totalCharacters)}), ${plural(person.lines, 'line')}${person.removed ? `, ${plural(person.removed, 'character')} deleted` : ''}`,
           ),
           h(
             'ul',
@@ -115,8 +122,17 @@ export class AuthorshipView {
       h(
         'span',
         { className: 'authorship-run-figures' },
-        ` line ${run.line} · ${plural(run.characters, 'character')}, ${plural(run.lines, 'line')} `,
+        // A proposal that only deleted here has no characters to count.
+        run.characters > 0
+          ? ` line ${run.line} · ${plural(run.characters, 'character')}, ${plural(run.lines, 'line')} `
+          : ` line ${run.line} `,
       ),
+      run.removed > 0 &&
+        h(
+          'span',
+          { className: 'authorship-run-removed', 'data-removed': String(run.removed) },
+          `· deleted ${plural(run.removed, 'character')}: ${run.removedTexts.map(quoteRemoved).join(', ')} `,
+        ),
       conversation,
       revert,
     );

@@ -10,6 +10,7 @@ const STATUS_TEXT: Record<HunkView['status'], string> = {
   accepted: 'accepted',
   rejected: 'rejected',
   stale: 'stale — edited since proposed',
+  reverted: 'reverted',
 };
 
 /** Line checkboxes survive re-rendering (the list is rebuilt whenever a proposal changes). */

@@ -101,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     modelOfRequest: (id) => (id === undefined ? undefined : model.requestLog.get(id)?.model),
   });
   context.subscriptions.push(authorship);
-  panel.view.connectAuthorship(authorship.summaries);
+  panel.view.connectAuthorship(authorship.summaries, authorship);
   const collab = registerCollab({
     context,
     settings,
@@ -132,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     notifyError: (error, what) => void model.notifyError(error, what, { background: true }),
     completion,
     instructions: (path) => instructions.forFile(path),
+    assistantWriting: (uri) => assistant.review.controller.isWriting(uri),
   });
   context.subscriptions.push(nextEdit);
 

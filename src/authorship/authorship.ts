@@ -201,7 +201,13 @@ export function isAuthorshipMeta(value: unknown): value is AuthorshipMeta {
   );
 }
 
-/** The hover line for assistant text. */
-export function describeAuthorship(meta: AuthorshipMeta): string {
-  return `Written by the assistant (model ${meta.model || 'unknown'}) · asked by ${meta.askedBy || 'unknown'} · proposal ${meta.proposal}`;
+/** Who asked, as people read it: "you" for `self` (the local participant's name as marks carry it). */
+export function askerName(askedBy: string, self?: string): string {
+  if (self !== undefined && askedBy === self) return 'you';
+  return askedBy || 'unknown';
+}
+
+/** The hover line for assistant text; `self`: the local participant's name as marks carry it. */
+export function describeAuthorship(meta: AuthorshipMeta, self?: string): string {
+  return `Written by the assistant (model ${meta.model || 'unknown'}) · asked by ${askerName(meta.askedBy, self)} · proposal ${meta.proposal}`;
 }

@@ -1,8 +1,9 @@
-import type { AuthoredRun } from './authorship';
+import type { AuthoredRun, AuthorshipMeta, AuthorshipView } from './authorship';
 
 /**
  * How much of one file the assistant wrote, for the side panel: characters and lines in all, per
- * person who asked (and model), and per proposal (run) with where its first mark is.
+ * person who asked (and model), and per proposal (run) with where its first mark is; and what its
+ * accepted edits that only deleted text removed (no character is left to mark for those).
  *
  * Characters are counted as Unicode code points without carriage returns, so a file reads the same
  * with CRLF or LF line ends (a shared file is LF in the session, maybe CRLF in an editor). A line
@@ -12,6 +13,15 @@ import type { AuthoredRun } from './authorship';
 export interface AuthorshipFigures {
   readonly characters: number;
   readonly lines: number;
+  /** Characters accepted edits deleted without writing anything in their place (still gone). */
+  readonly removed: number;
+}
+
+/** An accepted edit that only deleted text, still deleted: where (an offset in the text) and what. */
+export interface AuthoredDeletion {
+  readonly at: number;
+  readonly text: string;
+  readonly meta: AuthorshipMeta;
 }
 
 export interface ProposalSummary extends AuthorshipFigures {
@@ -19,6 +29,8 @@ export interface ProposalSummary extends AuthorshipFigures {
   /** Where the proposal's first surviving character is: offset in the text given, 0-based line. */
   readonly firstOffset: number;
   readonly firstLine: number;
+  /** What its deletions removed, in the order they sit in the file. */
+  readonly removedTexts: readonly string[];
 }
 
 export interface PersonSummary extends AuthorshipFigures {
@@ -36,6 +48,18 @@ export interface FileAuthorshipSummary extends AuthorshipFigures {
   readonly totalLines: number;
   /** Most characters first. */
   readonly people: readonly PersonSummary[];
+}
+
+/**
+ * The accepted edits of a view that only deleted text and whose deletion still stands (nobody typed
+ * where it was, nor undid it), at their anchors in the view's offsets.
+ */
+export function deletionsOf(view: AuthorshipView): AuthoredDeletion[] {
+  const out: AuthoredDeletion[] = [];
+  for (const edit of view.edits.values())
+    if (edit.length === 0 && edit.replaced && !edit.touched)
+      out.push({ at: edit.anchor, text: edit.replaced, meta: edit.meta });
+  return out;
 }
 
 /** Code points of text[start, end) that are not carriage returns. */
@@ -75,10 +99,11 @@ function lineAt(starts: readonly number[], offset: number): number {
 
 interface Tally {
   characters: number;
+  removed: number;
   readonly lines: Set<number>;
 }
 
-const newTally = (): Tally => ({ characters: 0, lines: new Set() });
+const newTally = (): Tally => ({ characters: 0, removed: 0, lines: new Set() });
 
 /**
  * The summary of a text and the assistant runs in it (offsets in that text, as a back end gives them).
@@ -89,6 +114,7 @@ export function summarizeAuthorship(
   text: string,
   runs: readonly AuthoredRun[],
   self?: string,
+  deletions: readonly AuthoredDeletion[] = [],
 ): FileAuthorshipSummary {
   const starts = lineStarts(text);
   const total = newTally();
@@ -96,27 +122,48 @@ export function summarizeAuthorship(
     string,
     Tally & { askedBy: string; model: string; at: number; proposals: Set<string> }
   >();
-  const proposals = new Map<string, Tally & { first: number; at: number }>();
+  const proposals = new Map<
+    string,
+    Tally & { first: number; at: number; removedTexts: [number, string][] }
+  >();
+  const tallies = (meta: AuthorshipMeta, start: number) => {
+    const personKey = JSON.stringify([meta.askedBy, meta.model]);
+    const person = people.get(personKey) ?? {
+      ...newTally(),
+      askedBy: meta.askedBy,
+      model: meta.model,
+      at: meta.at,
+      proposals: new Set<string>(),
+    };
+    people.set(personKey, person);
+    person.at = Math.max(person.at, meta.at);
+    person.proposals.add(meta.proposal);
+    const proposal = proposals.get(meta.proposal) ?? {
+      ...newTally(),
+      first: start,
+      at: meta.at,
+      removedTexts: [],
+    };
+    proposals.set(meta.proposal, proposal);
+    proposal.first = Math.min(proposal.first, start);
+    proposal.at = Math.max(proposal.at, meta.at);
+    return { person, proposal };
+  };
+  // A deletion leaves no character to mark: it counts what it removed, where it removed it.
+  for (const deletion of deletions) {
+    const removed = countCharacters(deletion.text, 0, deletion.text.length);
+    if (removed === 0) continue;
+    const at = Math.max(0, Math.min(deletion.at, text.length));
+    const { person, proposal } = tallies(deletion.meta, at);
+    for (const tally of [total, person, proposal]) tally.removed += removed;
+    proposal.removedTexts.push([at, deletion.text]);
+  }
   for (const run of runs) {
     const start = Math.max(0, Math.min(run.start, text.length));
     const end = Math.max(start, Math.min(run.end, text.length));
     const characters = countCharacters(text, start, end);
     if (characters === 0) continue;
-    const personKey = JSON.stringify([run.meta.askedBy, run.meta.model]);
-    const person = people.get(personKey) ?? {
-      ...newTally(),
-      askedBy: run.meta.askedBy,
-      model: run.meta.model,
-      at: run.meta.at,
-      proposals: new Set<string>(),
-    };
-    people.set(personKey, person);
-    person.at = Math.max(person.at, run.meta.at);
-    person.proposals.add(run.meta.proposal);
-    const proposal = proposals.get(run.meta.proposal) ?? { ...newTally(), first: start, at: run.meta.at };
-    proposals.set(run.meta.proposal, proposal);
-    proposal.first = Math.min(proposal.first, start);
-    proposal.at = Math.max(proposal.at, run.meta.at);
+    const { person, proposal } = tallies(run.meta, start);
     // Lines holding one of the run's characters other than a line break.
     const lines: number[] = [];
     const first = lineAt(starts, start);
@@ -140,6 +187,7 @@ export function summarizeAuthorship(
   return {
     characters: total.characters,
     lines: total.lines.size,
+    removed: total.removed,
     totalCharacters: countCharacters(text, 0, text.length),
     // A final line break does not start a line of its own.
     totalLines: text.endsWith('\n') ? starts.length - 1 : starts.length,
@@ -151,6 +199,7 @@ export function summarizeAuthorship(
         model: person.model,
         characters: person.characters,
         lines: person.lines.size,
+        removed: person.removed,
         proposals: [...person.proposals]
           .map((id) => [id, proposals.get(id)!] as const)
           .sort((a, b) => b[1].at - a[1].at || a[1].first - b[1].first)
@@ -158,8 +207,10 @@ export function summarizeAuthorship(
             proposal: id,
             characters: proposal.characters,
             lines: proposal.lines.size,
+            removed: proposal.removed,
             firstOffset: proposal.first,
             firstLine: lineAt(starts, proposal.first),
+            removedTexts: proposal.removedTexts.sort((a, b) => a[0] - b[0]).map(([, removed]) => removed),
           })),
       })),
   };

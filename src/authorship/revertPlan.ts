@@ -30,6 +30,12 @@ export interface RevertPlan {
   readonly removed: number;
   /** Edits whose replaced text (not empty) is put back. */
   readonly restored: number;
+  /**
+   * Where the assistant line breaks the plan keeps are in the text after it (ascending): they are to
+   * be people's from then on. An editor may report their '\n' -> '\n' replacement as no change at
+   * all, so a shared text's marks on them are changed apart (see SessionAuthorship.markAsPeoples).
+   */
+  readonly keptLineBreaks: number[];
 }
 
 /**
@@ -37,7 +43,12 @@ export interface RevertPlan {
  * removing it would join what is left of its line onto the next line (people typed at the end of an
  * assistant's line, or inside it): their text keeps its own line.
  */
-type RawReplacement = TextReplacement & { readonly order: number; readonly loose?: boolean };
+type RawReplacement = TextReplacement & {
+  readonly order: number;
+  readonly loose?: boolean;
+  /** A kept assistant line break, written anew. */
+  readonly kept?: boolean;
+};
 
 export function planRevert(
   view: AuthorshipView,
@@ -90,6 +101,12 @@ export function planRevert(
   if (text !== undefined) removed -= keepLineBreaks(raw, text);
   // At one offset: insertions first (oldest edit first), then the range that starts there.
   raw.sort((a, b) => a.offset - b.offset || Math.sign(a.length) - Math.sign(b.length) || a.order - b.order);
+  const keptLineBreaks: number[] = [];
+  let shift = 0;
+  for (const r of raw) {
+    if (r.kept) keptLineBreaks.push(r.offset + shift);
+    shift += r.text.length - r.length;
+  }
   const replacements: TextReplacement[] = [];
   for (const { offset, length, text } of raw) {
     const last = replacements.at(-1);
@@ -107,6 +124,7 @@ export function planRevert(
     effective: effectiveHunks.size,
     removed,
     restored,
+    keptLineBreaks,
   };
 }
 
@@ -149,7 +167,7 @@ function keepLineBreaks(raw: RawReplacement[], text: string): number {
       if (kept.has(i)) {
         if (i > start) split.push({ ...r, offset: start, length: i - start });
         // Written anew as people's: the line break stays, the assistant's mark on it goes.
-        split.push({ ...r, offset: i, length: 1, text: '\n' });
+        split.push({ ...r, offset: i, length: 1, text: '\n', kept: true });
         start = i + 1;
       }
     if (r.offset + r.length > start) split.push({ ...r, offset: start, length: r.offset + r.length - start });

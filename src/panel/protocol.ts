@@ -48,7 +48,8 @@ export interface ConversationView {
   messages: MessageView[];
 }
 
-export type HunkStatusView = 'pending' | 'accepted' | 'rejected' | 'stale';
+/** `reverted`: accepted, then taken back by Revert Assistant Edits. */
+export type HunkStatusView = 'pending' | 'accepted' | 'rejected' | 'stale' | 'reverted';
 
 export interface HunkView {
   id: string;
@@ -104,8 +105,11 @@ export interface AuthorshipRunView {
   proposal: string;
   characters: number;
   lines: number;
-  /** 1-based line of its first mark. */
+  /** 1-based line of its first mark (or of where it deleted text). */
   line: number;
+  /** Characters its edits deleted without writing anything there (still gone), and what they were. */
+  removed: number;
+  removedTexts: string[];
   /** The local conversation that asked for it, when there is one (shown as a link). */
   conversationId?: string;
 }
@@ -115,6 +119,7 @@ export interface AuthorshipPersonView {
   model: string;
   characters: number;
   lines: number;
+  removed: number;
   runs: AuthorshipRunView[];
 }
 
@@ -127,6 +132,8 @@ export interface AuthorshipSummaryView {
   shared: boolean;
   characters: number;
   lines: number;
+  /** Characters the assistant's accepted edits deleted (those that wrote nothing in their place). */
+  removed: number;
   totalCharacters: number;
   totalLines: number;
   people: AuthorshipPersonView[];
@@ -329,7 +336,7 @@ function isHunkView(value: unknown): value is HunkView {
   return (
     isObject(value) &&
     isString(value.id) &&
-    oneOf(value.status, ['pending', 'accepted', 'rejected', 'stale'] as const) &&
+    oneOf(value.status, ['pending', 'accepted', 'rejected', 'stale', 'reverted'] as const) &&
     isInt(value.line) &&
     isStringArray(value.removed) &&
     isStringArray(value.added) &&
@@ -388,6 +395,8 @@ function isAuthorshipRunView(value: unknown): value is AuthorshipRunView {
     isCount(value.lines) &&
     isInt(value.line) &&
     value.line >= 1 &&
+    isCount(value.removed) &&
+    isStringArray(value.removedTexts) &&
     (value.conversationId === undefined || isString(value.conversationId))
   );
 }
@@ -400,6 +409,7 @@ function isAuthorshipSummaryView(value: unknown): value is AuthorshipSummaryView
     typeof value.shared === 'boolean' &&
     isCount(value.characters) &&
     isCount(value.lines) &&
+    isCount(value.removed) &&
     isCount(value.totalCharacters) &&
     isCount(value.totalLines) &&
     Array.isArray(value.people) &&
@@ -410,6 +420,7 @@ function isAuthorshipSummaryView(value: unknown): value is AuthorshipSummaryView
         isString(person.model) &&
         isCount(person.characters) &&
         isCount(person.lines) &&
+        isCount(person.removed) &&
         Array.isArray(person.runs) &&
         person.runs.every(isAuthorshipRunView),
     )

@@ -21,6 +21,7 @@ import {
   explorerShows,
   keepDiagnosticsOnFailure,
   personalBrowser,
+  settledAfterJoinReload,
   waitForStatus,
 } from './twoPeople';
 
@@ -252,8 +253,8 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
     try {
       await carol.runCommand('Tandem: Join Shared Session');
       await answerQuickInput(carol.page, readWriteLink);
-      await waitForStatus(carol.page, /connected, 3 participants/, 90_000);
-      await explorerShows(carol.page, ['alice-project (Alice, Tandem)']);
+      // Her window reloads into the shared folder: what counts is what the reloaded window shows.
+      await settledAfterJoinReload(carol, 3, ['alice-project (Alice, Tandem)']);
       await waitForStatus(alice.page, /connected, 3 participants/);
       await dismissNotifications(carol.page);
       await openSharedFile(carol, 'notes.md');

@@ -34,6 +34,20 @@ src/greeter.ts
 \`\`\`
 `;
 
+/** An answer that only deletes a line: nothing of it is left to mark in the file. */
+const DELETE_ANSWER = `German is not needed.
+
+src/greeter.ts
+\`\`\`ts
+<<<<<<< SEARCH
+  fr: 'Bonjour',
+  de: 'Hallo',
+=======
+  fr: 'Bonjour',
+>>>>>>> REPLACE
+\`\`\`
+`;
+
 describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
   let server: ScriptedModelServer;
   let workbench: Workbench;
@@ -45,6 +59,7 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
       script: [
         { endpoint: 'chat/completions', match: 'Add Spanish', text: ANSWER, perTokenDelayMs: 2 },
         // A fast answer: its last words and its end reach the panel within one frame.
+        { endpoint: 'chat/completions', match: 'Drop the German', text: DELETE_ANSWER },
         {
           endpoint: 'chat/completions',
           match: 'Explain briefly',
@@ -214,5 +229,60 @@ describe('e2e: side panel proposes edits reviewed hunk by hunk', function () {
     await panel
       .locator('.message.user', { hasText: 'Add Spanish to the greetings' })
       .waitFor({ timeout: 10_000 });
+  });
+
+  it("says a hunk taken back by the summary's Revert is reverted on its card; Undo makes it accepted again", async function () {
+    const card = panel.locator('.message.assistant .proposal').first();
+    await card.locator('.hunk.accepted').first().waitFor({ timeout: 10_000 });
+    const details = panel.locator('#authorship details');
+    if ((await details.getAttribute('open')) === null) await panel.locator('#authorship summary').click();
+    await panel
+      .getByRole('button', { name: /^Revert proposal .* in this file$/ })
+      .first()
+      .click();
+    const reverted = card.locator('.hunk.reverted').first();
+    await reverted.waitFor({ timeout: 10_000 });
+    assert.match((await reverted.getAttribute('aria-label')) ?? '', /· reverted$/);
+    assert.equal(await card.locator('.hunk.accepted').count(), 0, 'no card says accepted any more');
+    await workbench.screenshot('hunk-reverted');
+    // Undo in the editor brings the assistant's text back: the card says accepted again.
+    const page = workbench.page;
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Z');
+    await card.locator('.hunk.accepted').first().waitFor({ timeout: 10_000 });
+    assert.equal(await card.locator('.hunk.reverted').count(), 0);
+  });
+
+  it('lists an accepted change that only deleted a line in the summary, with what it deleted', async function () {
+    // A conversation of its own: the scripted model answers by what the request holds.
+    await panel.locator('button', { hasText: /^New$/ }).first().click();
+    await waitUntil(
+      async () => (await panel.locator('.message').count()) === 0,
+      'an empty conversation',
+      10_000,
+    );
+    const input = panel.locator('#request');
+    await input.click();
+    await input.fill('Drop the German greeting');
+    await input.press('Enter');
+    const hunk = panel.locator('.message.assistant .hunk.pending').first();
+    await hunk.waitFor({ timeout: 30_000 });
+    await hunk.getByRole('button', { name: /^Accept the change at line/ }).click();
+    await panel.locator('.message.assistant .hunk.accepted').last().waitFor({ timeout: 10_000 });
+    const summary = panel.locator('#authorship summary');
+    await waitUntil(
+      async () => /it deleted 15 characters/.test(await summary.innerText()),
+      'the deletion in the summary headline',
+      10_000,
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}; the summary reads "${await summary.innerText()}"`);
+    });
+    const details = panel.locator('#authorship details');
+    if ((await details.getAttribute('open')) === null) await summary.click();
+    const removed = panel.locator('#authorship .authorship-run-removed');
+    await removed.first().waitFor({ timeout: 5_000 });
+    assert.equal(await removed.count(), 1, 'one proposal deleted text');
+    assert.match(await removed.first().innerText(), /deleted 15 characters: “ {2}de: 'Hallo',⏎”/);
+    await workbench.screenshot('authorship-deleted');
   });
 });

@@ -66,6 +66,31 @@ export async function explorerShows(page: Page, folders: string[], timeoutMs = 3
 }
 
 /**
+ * After a join that adds the session's folder: the window reloads into a workspace (the web
+ * workbench), and has settled once the reloaded window is connected again with `participants`
+ * people and its Explorer shows `folders`. Joining connects before the folder is added, so the
+ * status matches in the window before the reload too: only what the reloaded page shows counts,
+ * and the reload itself (seconds to well over 30 s on a loaded machine) is waited for on its own.
+ */
+export async function settledAfterJoinReload(
+  window: Workbench,
+  participants: number,
+  folders: string[],
+): Promise<void> {
+  const { page } = window;
+  await page.waitForURL(/[?&]workspace=/, { timeout: 120_000 });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  await waitForStatus(page, new RegExp(`connected, ${participants} participants`), 90_000).catch(
+    async (error: Error) => {
+      // Kept for whoever reads a failed run: what the window showed.
+      await window.screenshot('join-failed');
+      throw error;
+    },
+  );
+  await explorerShows(page, folders, 60_000);
+}
+
+/**
  * Alice starts a session on this machine and Bob joins with her link: his window reloads into a
  * workspace (the web workbench), and has settled once his Explorer shows `bobFolders`.
  */
@@ -76,14 +101,7 @@ export async function startAndJoin(alice: Workbench, bob: Workbench, bobFolders:
   const link = await alice.page.evaluate(() => navigator.clipboard.readText());
   await bob.runCommand('Tandem: Join Shared Session');
   await answerQuickInput(bob.page, link);
-  await bob.page.waitForURL(/[?&]workspace=/, { timeout: 60_000 });
-  await bob.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-  await waitForStatus(bob.page, /connected, 2 participants/, 90_000).catch(async (error: Error) => {
-    // Kept for whoever reads a failed run: what Bob's window showed.
-    await bob.screenshot('join-failed');
-    throw error;
-  });
-  await explorerShows(bob.page, bobFolders);
+  await settledAfterJoinReload(bob, 2, bobFolders);
   await waitForStatus(alice.page, /connected, 2 participants/);
   await dismissNotifications(bob.page);
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { type AuthoredRun, describeAuthorship } from '../authorship';
+import type { AuthoredDeletion } from '../fileSummary';
 import type { Settings } from '../../settings';
 
 declare module '../../settings' {
@@ -13,6 +14,8 @@ export interface AuthorshipSource {
   /** The assistant runs of a document, or undefined when this source does not know it. */
   runsOf(document: vscode.TextDocument): readonly AuthoredRun[] | undefined;
   readonly onDidChange: vscode.Event<vscode.Uri>;
+  /** Accepted edits of a document that only deleted text (in its offsets), when this source knows it. */
+  deletionsOf(document: vscode.TextDocument): readonly AuthoredDeletion[];
   /** Why this person may not revert the marks this source gives for a document, if they may not. */
   refusalFor?(document: vscode.TextDocument): string | undefined;
 }
@@ -31,6 +34,8 @@ export class AuthorshipMarks implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly settings: Settings,
     private readonly sources: readonly AuthorshipSource[],
+    /** The local participant's name as the marks in a document carry it ("you" on hover). */
+    private readonly selfName: (document: vscode.TextDocument) => string | undefined,
   ) {
     this.gutter = vscode.window.createTextEditorDecorationType({
       light: { gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', 'authorship-gutter-light.svg') },
@@ -83,7 +88,9 @@ export class AuthorshipMarks implements vscode.Disposable {
     const action = refusal
       ? `*You cannot revert it here: ${refusal}.*`
       : `[Revert this proposal's edits](command:tandem.revertAssistantEdits?${args})`;
-    const text = new vscode.MarkdownString(`${describeAuthorship(run.meta)}\n\n${action}`);
+    const text = new vscode.MarkdownString(
+      `${describeAuthorship(run.meta, this.selfName(document))}\n\n${action}`,
+    );
     text.isTrusted = { enabledCommands: ['tandem.revertAssistantEdits'] };
     return new vscode.Hover(
       text,

@@ -13,6 +13,8 @@ export interface AppliedAssistantText {
 }
 
 const STORAGE_PREFIX = 'tandem.authorship:';
+/** How many accepts back per document Redo can bring marks back for. */
+const MAX_ACCEPT_STATES = 20;
 
 /** What workspace storage keeps per file: the state at the last save, and the latest state. */
 interface StoredEntry {
@@ -39,6 +41,11 @@ export class AuthorshipTracker implements vscode.Disposable {
    * of the text it describes): when Undo or Redo puts one of those texts back, its marks come back.
    */
   private readonly aroundRevert = new Map<string, { stored: unknown; length: number }[]>();
+  /**
+   * Per document, its marks just after each of its last accepted hunks: when Redo (or Undo of later
+   * edits) puts that text back, the accepted text is the assistant's again.
+   */
+  private readonly afterAccept = new Map<string, { stored: unknown; length: number }[]>();
 
   constructor(
     private readonly storage: vscode.Memento,
@@ -94,6 +101,10 @@ export class AuthorshipTracker implements vscode.Disposable {
     const authorship = this.byUri.get(key) ?? new LocalAuthorship();
     if (!authorship.attributeHunk(start, replaced, inserted, { ...applied.meta, edit: editId })) return false;
     this.byUri.set(key, authorship);
+    const text = document.getText();
+    const accepted = this.afterAccept.get(key) ?? [];
+    accepted.push({ stored: authorship.toStored(text), length: text.length });
+    this.afterAccept.set(key, accepted.slice(-MAX_ACCEPT_STATES));
     this.changed.fire(applied.uri);
     this.schedulePersist(document);
     return true;
@@ -139,7 +150,15 @@ export class AuthorshipTracker implements vscode.Disposable {
     const authorship = this.byUri.get(key);
     if (!authorship || event.contentChanges.length === 0) return;
     const text = event.document.getText();
-    for (const state of this.aroundRevert.get(key) ?? []) {
+    const undoOrRedo =
+      event.reason === vscode.TextDocumentChangeReason.Undo ||
+      event.reason === vscode.TextDocumentChangeReason.Redo;
+    const states = [
+      ...(this.aroundRevert.get(key) ?? []),
+      // Only Undo and Redo bring an accept's marks back: text typed anew is the person's.
+      ...(undoOrRedo ? [...(this.afterAccept.get(key) ?? [])].reverse() : []),
+    ];
+    for (const state of states) {
       // The text is back to what it was just before or after the revert (Undo, Redo): so are its marks.
       const restored = state.length === text.length && LocalAuthorship.fromStored(state.stored, text);
       if (restored) {
@@ -217,6 +236,7 @@ export class AuthorshipTracker implements vscode.Disposable {
     // Storage keeps the state as of the last save: a file closed without saving gets it back.
     this.byUri.delete(key);
     this.aroundRevert.delete(key);
+    this.afterAccept.delete(key);
   }
 
   dispose(): void {

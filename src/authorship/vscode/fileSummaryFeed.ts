@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { AuthoredRun } from '../authorship';
-import { type FileAuthorshipSummary, summarizeAuthorship } from '../fileSummary';
+import { type AuthoredDeletion, type FileAuthorshipSummary, summarizeAuthorship } from '../fileSummary';
 
 /** The summary of the file in the active editor. */
 export interface ActiveFileSummary {
@@ -26,6 +26,7 @@ export class FileSummaryFeed implements vscode.Disposable {
 
   constructor(
     private readonly runsOf: (document: vscode.TextDocument) => readonly AuthoredRun[],
+    private readonly deletionsOf: (document: vscode.TextDocument) => readonly AuthoredDeletion[],
     marksChanged: readonly vscode.Event<vscode.Uri>[],
     /** Whether a document is a session's shared file. */
     private readonly isShared: (document: vscode.TextDocument) => boolean,
@@ -56,7 +57,12 @@ export class FileSummaryFeed implements vscode.Disposable {
     if (!document || document.isClosed) return undefined;
     return {
       document,
-      summary: summarizeAuthorship(document.getText(), this.runsOf(document), this.selfName(document)),
+      summary: summarizeAuthorship(
+        document.getText(),
+        this.runsOf(document),
+        this.selfName(document),
+        this.deletionsOf(document),
+      ),
     };
   }
 
@@ -64,10 +70,17 @@ export class FileSummaryFeed implements vscode.Disposable {
     return this.isShared(document);
   }
 
-  /** Where a proposal's first surviving character is in a document, if it has any there. */
+  /**
+   * Where a proposal's first surviving character is in a document, or else where it deleted text, if
+   * it has either there.
+   */
   firstMark(document: vscode.TextDocument, proposal: string): vscode.Range | undefined {
     const run = this.runsOf(document).find((candidate) => candidate.meta.proposal === proposal);
-    return run && new vscode.Range(document.positionAt(run.start), document.positionAt(run.end));
+    if (run) return new vscode.Range(document.positionAt(run.start), document.positionAt(run.end));
+    const deletion = this.deletionsOf(document)
+      .filter((candidate) => candidate.meta.proposal === proposal)
+      .sort((a, b) => a.at - b.at)[0];
+    return deletion && new vscode.Range(document.positionAt(deletion.at), document.positionAt(deletion.at));
   }
 
   private follow(editor: vscode.TextEditor | undefined): void {

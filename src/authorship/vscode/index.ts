@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Settings } from '../../settings';
-import { newEditId } from '../authorship';
+import { hunkOf, isPartOf, newEditId } from '../authorship';
+import { deletionsOf } from '../fileSummary';
 import { participantName } from '../../collab/vscode/collabSettings';
 import type { ReviewController } from '../../proposals/vscode/reviewController';
 import { AuthorshipMarks, type AuthorshipSource } from './authorshipMarks';
@@ -37,36 +38,56 @@ export class AuthorshipService implements vscode.Disposable {
   /** What Revert Assistant Edits last told the user (its notification), for the log and tests. */
   lastRevertMessage: { readonly kind: 'info' | 'error'; readonly message: string } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Accepted hunks of local files this window marked: the file and the hunk's edit id. */
+  private readonly acceptedHunks = new Map<string, { uri: string; edit: string }>();
+  /** Edit ids Revert Assistant Edits took back in this window. */
+  private readonly revertedEdits = new Set<string>();
+  /** Fires when what `isReverted` says may have changed (a revert, its undo, an accept's marks). */
+  readonly onDidChangeReverted: vscode.Event<unknown>;
 
   constructor(deps: AuthorshipDeps) {
     this.tracker = new AuthorshipTracker(deps.context.workspaceState, deps.log);
     const tracker = this.tracker;
+    this.onDidChangeReverted = tracker.onDidChange;
     const session = this.session;
     const sources: AuthorshipSource[] = [
       // A shared file's marks are the session's, whatever the local tracker remembers of it.
       {
         runsOf: (document) => session.runsOf(document),
+        deletionsOf: (document) => session.deletionsOf(document),
         onDidChange: session.onDidChange,
         refusalFor: (document) => session.refusalFor(document),
       },
-      { runsOf: (document) => tracker.of(document.uri)?.runs, onDidChange: tracker.onDidChange },
+      {
+        runsOf: (document) => tracker.of(document.uri)?.runs,
+        deletionsOf: (document) => {
+          const authorship = tracker.of(document.uri);
+          return authorship ? deletionsOf(authorship) : [];
+        },
+        onDidChange: tracker.onDidChange,
+      },
     ];
+    const sourceOf = (document: vscode.TextDocument) =>
+      sources.find((source) => source.runsOf(document) !== undefined);
+    // A shared file's marks carry session names; a local file's, the name Tandem gives this user.
+    const selfName = (document: vscode.TextDocument) =>
+      session.runsOf(document) !== undefined ? session.selfName : participantName(deps.settings);
     this.summaries = new FileSummaryFeed(
-      (document) => sources.map((source) => source.runsOf(document)).find((runs) => runs) ?? [],
+      (document) => sourceOf(document)?.runsOf(document) ?? [],
+      (document) => sourceOf(document)?.deletionsOf(document) ?? [],
       sources.map((source) => source.onDidChange),
       (document) => session.runsOf(document) !== undefined,
-      // A shared file's marks carry session names; a local file's, the name Tandem gives this user.
-      (document) =>
-        session.runsOf(document) !== undefined ? session.selfName : participantName(deps.settings),
+      selfName,
     );
     this.disposables.push(
       tracker,
       session,
       this.summaries,
-      new AuthorshipMarks(deps.context.extensionUri, deps.settings, sources),
+      new AuthorshipMarks(deps.context.extensionUri, deps.settings, sources, selfName),
       deps.review.onDidApplyHunk((applied) => {
         const model =
           deps.modelOfRequest(applied.proposal.origin.requestId) ?? deps.settings.get('model.chatModel');
+        const edit = newEditId();
         void tracker
           .attribute(
             {
@@ -81,8 +102,11 @@ export class AuthorshipService implements vscode.Disposable {
                 at: Date.now(),
               },
             },
-            newEditId(),
+            edit,
           )
+          .then((marked) => {
+            if (marked) this.acceptedHunks.set(applied.hunkId, { uri: applied.uri.toString(), edit });
+          })
           .catch((error) =>
             deps.log.error(`Authorship: marking ${applied.uri.toString()} failed: ${String(error)}`),
           );
@@ -96,9 +120,24 @@ export class AuthorshipService implements vscode.Disposable {
           (kind, message) => {
             this.lastRevertMessage = { kind, message };
           },
+          (shared) => (shared ? session.selfName : participantName(deps.settings)),
+          (edits) => {
+            for (const id of edits) this.revertedEdits.add(hunkOf(id));
+          },
         ),
       ),
     );
+  }
+
+  /**
+   * Whether an accepted hunk of a local file was taken back by Revert Assistant Edits: its edit was
+   * reverted and none of its records are back (Undo of the revert brings them back).
+   */
+  isReverted(hunkId: string): boolean {
+    const accepted = this.acceptedHunks.get(hunkId);
+    if (!accepted || !this.revertedEdits.has(accepted.edit)) return false;
+    const records = this.tracker.of(vscode.Uri.parse(accepted.uri))?.edits;
+    return ![...(records?.keys() ?? [])].some((id) => isPartOf(id, accepted.edit));
   }
 
   /** Follows the session this window is in (its shared files' marks, and Revert there). */

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { type AuthorshipMeta, type AuthorshipView, hunkOf } from '../authorship';
-import { planRevert } from '../revertPlan';
+import { askerName, type AuthorshipMeta, type AuthorshipView, hunkOf } from '../authorship';
+import { applyReplacements, planRevert } from '../revertPlan';
 import { lfLineCharacter } from '../sharedAuthorship';
 import type { AuthorshipTracker } from './authorshipTracker';
 import type { SessionAuthorship } from './sessionAuthorship';
@@ -40,6 +40,10 @@ export async function revertAssistantEdits(
   request: RevertRequest = {},
   session?: SessionAuthorship,
   report?: (kind: 'info' | 'error', message: string) => void,
+  /** The local participant's name as a shared file's (true) or a local file's marks carry it. */
+  selfName: (shared: boolean) => string | undefined = () => undefined,
+  /** Told the edits a revert took back, once VS Code applied it. */
+  onReverted?: (edits: readonly string[]) => void,
 ): Promise<number> {
   const tell = (kind: 'info' | 'error', message: string) => {
     report?.(kind, message);
@@ -71,13 +75,15 @@ export async function revertAssistantEdits(
     tell('info', 'Tandem: no assistant edits to revert.');
     return 0;
   }
-  const choice = await choose(files, request);
+  const choice = await choose(files, request, selfName);
   if (!choice) return 0;
   const edit = new vscode.WorkspaceEdit();
   let removed = 0;
   let restored = 0;
   let effective = 0;
   const done: [RevertFile, string[]][] = [];
+  /** Shared files' line breaks the revert keeps: in the shared text it leaves (`expected`). */
+  const keptBreaks: { uri: vscode.Uri; expected: string; offsets: number[] }[] = [];
   for (const file of files) {
     const { uri } = file;
     if (choice.uri && uri.toString() !== choice.uri.toString()) continue;
@@ -110,6 +116,12 @@ export async function revertAssistantEdits(
     for (const { offset, length, text } of plan.replacements)
       edit.replace(uri, new vscode.Range(positionAt(offset), positionAt(offset + length)), text);
     done.push([file, plan.edits]);
+    if (shared !== undefined && plan.keptLineBreaks.length > 0)
+      keptBreaks.push({
+        uri,
+        expected: applyReplacements(shared, plan.replacements),
+        offsets: plan.keptLineBreaks,
+      });
     effective += plan.effective;
     removed += plan.removed;
     restored += plan.restored;
@@ -135,6 +147,13 @@ export async function revertAssistantEdits(
   const sharedUrisDone = done.filter(([file]) => file.sharedText !== undefined).map(([file]) => file.uri);
   session?.separateUndo(sharedUrisDone);
   const applied = await vscode.workspace.applyEdit(edit);
+  // In the same undo step as the revert.
+  if (applied)
+    for (const { uri, expected, offsets } of keptBreaks)
+      if (!(await session?.markAsPeoples(uri, expected, offsets)))
+        log.warn(
+          `Revert: ${vscode.workspace.asRelativePath(uri)} changed meanwhile; the line breaks it kept still carry the assistant's mark`,
+        );
   session?.separateUndo(sharedUrisDone);
   if (!applied) {
     tell('error', 'Tandem: VS Code refused the revert; nothing was changed.');
@@ -142,6 +161,7 @@ export async function revertAssistantEdits(
   }
   for (const [file, edits] of done) file.forget(edits);
   remember(true);
+  onReverted?.(done.flatMap(([, edits]) => edits));
   const count = effective;
   log.info(
     `Reverted ${count} assistant edit(s) ${choice.what} in ${done.length} file(s): ${removed} character(s) removed, ${restored} replaced text(s) restored`,
@@ -153,7 +173,11 @@ export async function revertAssistantEdits(
   return count;
 }
 
-async function choose(files: readonly RevertFile[], request: RevertRequest): Promise<Choice | undefined> {
+async function choose(
+  files: readonly RevertFile[],
+  request: RevertRequest,
+  selfName: (shared: boolean) => string | undefined,
+): Promise<Choice | undefined> {
   if (request.proposal) {
     // With a file: that proposal's edits in that file only (the panel's per-file summary).
     const uri = request.uri ? vscode.Uri.parse(request.uri) : undefined;
@@ -163,8 +187,11 @@ async function choose(files: readonly RevertFile[], request: RevertRequest): Pro
       what: `of proposal ${request.proposal}${uri ? ` in ${vscode.workspace.asRelativePath(uri)}` : ''}`,
     };
   }
+  // One's own requests read as "you", as in the summary (their marks carry one's OS or session name).
+  const asker = (askedBy: string) =>
+    files.some((file) => askedBy === selfName(file.sharedText !== undefined)) ? 'you' : askedBy;
   if (request.askedBy)
-    return { choose: (m) => m.askedBy === request.askedBy, what: `asked for by ${request.askedBy}` };
+    return { choose: (m) => m.askedBy === request.askedBy, what: `asked for by ${asker(request.askedBy)}` };
   const active = vscode.window.activeTextEditor?.document.uri;
   if (request.scope === 'file') {
     const uri = request.uri ? vscode.Uri.parse(request.uri) : active;
@@ -185,16 +212,21 @@ async function choose(files: readonly RevertFile[], request: RevertRequest): Pro
   if (scope.id === 'file' && active)
     return { uri: active, choose: () => true, what: `in ${vscode.workspace.asRelativePath(active)}` };
   const key = scope.id === 'proposal' ? 'proposal' : 'askedBy';
-  const counts = new Map<string, { hunks: Set<string>; model: string; at: number; files: Set<string> }>();
-  for (const { uri, view } of files)
+  const counts = new Map<
+    string,
+    { hunks: Set<string>; model: string; at: number; files: Set<string>; askedBy: Set<string> }
+  >();
+  for (const { uri, view, sharedText } of files)
     for (const { meta } of view.edits.values()) {
       const entry = counts.get(meta[key]) ?? {
         hunks: new Set(),
         model: meta.model,
         at: meta.at,
         files: new Set(),
+        askedBy: new Set(),
       };
       entry.hunks.add(hunkOf(meta.edit));
+      entry.askedBy.add(askerName(meta.askedBy, selfName(sharedText !== undefined)));
       entry.at = Math.max(entry.at, meta.at);
       entry.files.add(vscode.workspace.asRelativePath(uri));
       counts.set(meta[key], entry);
@@ -203,8 +235,8 @@ async function choose(files: readonly RevertFile[], request: RevertRequest): Pro
     [...counts]
       .sort((a, b) => b[1].at - a[1].at)
       .map(([value, entry]) => ({
-        label: value,
-        description: `${entry.hunks.size} change${entry.hunks.size === 1 ? '' : 's'}${key === 'proposal' ? ` · ${entry.model}` : ''}`,
+        label: key === 'askedBy' ? [...entry.askedBy].join(', ') : value,
+        description: `${entry.hunks.size} change${entry.hunks.size === 1 ? '' : 's'}${key === 'proposal' ? ` · ${entry.model} · asked by ${[...entry.askedBy].join(', ')}` : ''}`,
         // Which files it touched and when: what tells two proposals (or people's requests) apart.
         detail: `${[...entry.files].sort().join(', ')} · ${new Date(entry.at).toLocaleString()}`,
         value,
@@ -220,5 +252,5 @@ async function choose(files: readonly RevertFile[], request: RevertRequest): Pro
   if (!picked) return undefined;
   return key === 'proposal'
     ? { choose: (m) => m.proposal === picked.value, what: `of proposal ${picked.value}` }
-    : { choose: (m) => m.askedBy === picked.value, what: `asked for by ${picked.value}` };
+    : { choose: (m) => m.askedBy === picked.value, what: `asked for by ${asker(picked.value)}` };
 }

@@ -1,9 +1,15 @@
 import * as vscode from 'vscode';
 import * as Y from 'yjs';
 import type { AuthoredRun, AuthorshipView } from '../authorship';
-import { lfLineCharacter, recordsToDrop, sharedAuthorshipView } from '../sharedAuthorship';
+import { type AuthoredDeletion, deletionsOf } from '../fileSummary';
+import { HUMAN_TEXT, lfLineCharacter, recordsToDrop, sharedAuthorshipView } from '../sharedAuthorship';
 import type { ActiveSession } from '../../collab/vscode/activeSession';
 import { stillBeingApplied } from '../../proposals/shared/sharedState';
+
+const EMPTY_VIEW: AuthorshipView = { runs: [], edits: new Map() };
+
+/** How long a revert waits for a binding to write it to the shared text before marking line breaks. */
+const BINDING_WAIT_MS = 2000;
 
 /** Origin of the host's removal of reverted edits' records (nobody's Undo brings them back). */
 const RECORDS_ORIGIN = 'tandem-authorship-records';
@@ -65,21 +71,34 @@ export class SessionAuthorship implements vscode.Disposable {
 
   /** The assistant runs of a shared file's editor, in that document's offsets; undefined if not shared. */
   runsOf(document: vscode.TextDocument): readonly AuthoredRun[] | undefined {
+    const found = this.viewIn(document);
+    if (!found) return undefined;
+    const { view, offsetOf } = found;
+    return view.runs.map((run) => ({ start: offsetOf(run.start), end: offsetOf(run.end), meta: run.meta }));
+  }
+
+  /** A shared file's accepted edits that only deleted text, in its editor's offsets. */
+  deletionsOf(document: vscode.TextDocument): readonly AuthoredDeletion[] {
+    const found = this.viewIn(document);
+    if (!found) return [];
+    return deletionsOf(found.view).map((deletion) => ({ ...deletion, at: found.offsetOf(deletion.at) }));
+  }
+
+  /** A shared file's authorship, and how its offsets map to the editor's (LF vs CRLF). */
+  private viewIn(
+    document: vscode.TextDocument,
+  ): { view: AuthorshipView; offsetOf: (offset: number) => number } | undefined {
     const path = this.active?.sharedPathOf(document.uri);
     const ytext = path === undefined ? undefined : this.active!.session.document.text(path);
     if (!ytext) return undefined;
     const lf = ytext.toString();
     // Mid-sync the editor may not hold the shared text yet: no marks rather than misplaced ones.
-    if (document.getText().replace(/\r\n/g, '\n') !== lf) return [];
+    if (document.getText().replace(/\r\n/g, '\n') !== lf) return { view: EMPTY_VIEW, offsetOf: (at) => at };
     const offsetOf = (offset: number) => {
       const { line, character } = lfLineCharacter(lf, offset);
       return document.offsetAt(new vscode.Position(line, character));
     };
-    return sharedAuthorshipView(ytext, this.active!.session.document.authorship).runs.map((run) => ({
-      start: offsetOf(run.start),
-      end: offsetOf(run.end),
-      meta: run.meta,
-    }));
+    return { view: sharedAuthorshipView(ytext, this.active!.session.document.authorship), offsetOf };
   }
 
   /** The session's shared files with assistant edits (none outside a session). */
@@ -131,6 +150,36 @@ export class SessionAuthorship implements vscode.Disposable {
       const text = path === undefined ? undefined : active.session.document.text(path);
       if (text) active.bindings.undo.stopCapturing(text);
     }
+  }
+
+  /**
+   * After a revert: the assistant line breaks it kept (`offsets` in the shared text it left, which is
+   * `expected`) become people's. VS Code reports the revert's '\n' -> '\n' replacements as no change
+   * (checked in the integration test), so the binding never rewrites them. Written with the
+   * binding's origin before the revert's undo step closes: one Undo takes both back. Skipped, with
+   * the marks left as they are, when the shared text moved on meanwhile (someone typed).
+   */
+  async markAsPeoples(uri: vscode.Uri, expected: string, offsets: readonly number[]): Promise<boolean> {
+    const active = this.active;
+    const path = active?.sharedPathOf(uri);
+    const ytext = path === undefined ? undefined : active!.session.document.text(path);
+    if (!active || !ytext || offsets.length === 0) return false;
+    const binding = active.bindings.bindingFor(uri);
+    // The revert reaches the shared text through the binding once it has written the editor's change.
+    if (binding) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        binding.whenIdle(),
+        new Promise((resolve) => (timer = setTimeout(resolve, BINDING_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
+    if (ytext.toString() !== expected) return false;
+    active.session.document.doc.transact(() => {
+      for (const offset of offsets)
+        if (expected.charAt(offset) === '\n') ytext.format(offset, 1, { ...HUMAN_TEXT });
+    }, active.session.origin);
+    return true;
   }
 
   /**

@@ -32,6 +32,8 @@ export interface NextEditDeps {
   readonly completion: Pick<CompletionService, 'ghostTextAt' | 'onDidChangeGhostText'>;
   /** The project's instruction files for a path (chat-format requests carry them). */
   readonly instructions?: (path: string) => ProjectInstructions | undefined;
+  /** Whether the assistant's accepted text is being written to a document now (not the user's edit). */
+  readonly assistantWriting?: (uri: vscode.Uri) => boolean;
 }
 
 /** What next-edit suggestions expose to the rest of the extension (and its tests). */
@@ -171,9 +173,12 @@ export function registerNextEdit(deps: NextEditDeps): NextEditService {
           text: change.text.replace(/\r\n/g, '\n'),
         }));
       const doc = docOf(document);
-      // Predictions follow the user's own typing: in the editor they are typing in, not undo or redo
-      // (the history still records every change, so offsets stay right).
-      const typing = event.reason === undefined && vscode.window.activeTextEditor?.document === document;
+      // Predictions follow the user's own typing: in the editor they are typing in, not undo or redo,
+      // nor an accepted proposal's hunk (the history still records every change, so offsets stay right).
+      const typing =
+        event.reason === undefined &&
+        vscode.window.activeTextEditor?.document === document &&
+        !deps.assistantWriting?.(document.uri);
       // The cursor after a keystroke: where the (first) change's text ends.
       const first = event.contentChanges.reduce((a, b) => (a.rangeOffset <= b.rangeOffset ? a : b));
       const cursor = document.positionAt(first.rangeOffset + first.text.length);

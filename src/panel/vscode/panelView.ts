@@ -9,6 +9,7 @@ import {
   type AuthorshipSummaryView,
   type ChipRef,
   type HostMessage,
+  type ProposalView,
   type WebviewMessage,
 } from '../protocol';
 import type { FileSummaryFeed } from '../../authorship/vscode';
@@ -42,6 +43,7 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
   private pendingFocus: { text?: string; chips?: ChipRef[] } | undefined;
   private ready = false;
   private authorship: FileSummaryFeed | undefined;
+  private reverts: { isReverted(hunkId: string): boolean } | undefined;
   /** The authorship summary last sent (or due once the panel is open), for the log and tests. */
   lastAuthorship: (HostMessage & { type: 'authorship' }) | undefined;
 
@@ -102,10 +104,21 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
     if (this.ready) this.flushFocus();
   }
 
-  /** Shows the active file's authorship summary, kept up to date as the feed changes. */
-  connectAuthorship(feed: FileSummaryFeed): void {
+  /**
+   * Shows the active file's authorship summary, kept up to date as the feed changes; and accepted
+   * hunks that a revert took back as reverted.
+   */
+  connectAuthorship(
+    feed: FileSummaryFeed,
+    reverts?: { isReverted(hunkId: string): boolean; readonly onDidChangeReverted: vscode.Event<unknown> },
+  ): void {
     this.authorship = feed;
+    this.reverts = reverts;
     this.disposables.push(feed.onDidChange(() => this.postAuthorship()));
+    if (reverts)
+      this.disposables.push(
+        reverts.onDidChangeReverted(() => this.later('proposals', () => this.postProposals())),
+      );
     this.postAuthorship();
   }
 
@@ -228,6 +241,7 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
       shared: this.authorship?.shared(document) ?? false,
       characters: summary.characters,
       lines: summary.lines,
+      removed: summary.removed,
       totalCharacters: summary.totalCharacters,
       totalLines: summary.totalLines,
       people: summary.people.map((person) => ({
@@ -235,11 +249,15 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
         model: person.model,
         characters: person.characters,
         lines: person.lines,
+        removed: person.removed,
         runs: person.proposals.map((run) => ({
           proposal: run.proposal,
           characters: run.characters,
           lines: run.lines,
           line: run.firstLine + 1,
+          removed: run.removed,
+          // What was deleted, shortened: the panel quotes it, it need not hold a whole removed block.
+          removedTexts: run.removedTexts.map((text) => (text.length > 80 ? `${text.slice(0, 79)}…` : text)),
           conversationId: this.conversationOf(run.proposal),
         })),
       })),
@@ -313,7 +331,7 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
       conversation: { id: current.id, title: current.title, messages: current.messages },
       conversations: store.summaries(),
       busy: assistant.busy,
-      proposals: proposalViews(this.deps.review.controller, assistant.redoing),
+      proposals: this.proposalViews(),
       chips: chips.available(),
       model: model.chatModel,
     });
@@ -322,8 +340,16 @@ export class PanelView implements vscode.WebviewViewProvider, vscode.Disposable 
   private postProposals(): void {
     this.post({
       type: 'proposals',
-      proposals: proposalViews(this.deps.review.controller, this.deps.assistant.redoing),
+      proposals: this.proposalViews(),
     });
+  }
+
+  /** The proposals as the panel lists them (also what a test reads). */
+  proposalViews(): ProposalView[] {
+    const reverts = this.reverts;
+    return proposalViews(this.deps.review.controller, this.deps.assistant.redoing, (hunkId) =>
+      reverts ? reverts.isReverted(hunkId) : false,
+    );
   }
 
   private flushFocus(): void {

@@ -4,7 +4,12 @@ import type { SharedHunkInfo } from '../../proposals/sessionProposalStore';
 import type { ProposalView } from '../protocol';
 
 /** The proposals as the panel lists them. */
-export function proposalViews(review: ReviewController, redoing: ReadonlySet<string>): ProposalView[] {
+/** `reverted`: whether an accepted hunk's text was taken back by Revert Assistant Edits since. */
+export function proposalViews(
+  review: ReviewController,
+  redoing: ReadonlySet<string>,
+  reverted: (hunkId: string) => boolean = () => false,
+): ProposalView[] {
   const session = review.proposals.session;
   return review.proposals.all().map((proposal) => {
     const origin = session?.originOf(proposal);
@@ -30,7 +35,7 @@ export function proposalViews(review: ReviewController, redoing: ReadonlySet<str
         protectedReasons: review.protectionOf(file),
         hunks: file.hunks.map((hunk) => ({
           id: hunk.id,
-          status: hunk.status,
+          status: hunk.status === 'accepted' && reverted(hunk.id) ? 'reverted' : hunk.status,
           line: hunk.line + 1,
           removed: hunk.removed.map(lineContent),
           added: hunk.added.map(lineContent),

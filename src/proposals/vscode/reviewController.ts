@@ -35,6 +35,8 @@ const encoder = new TextEncoder();
 export interface AppliedHunk {
   readonly uri: vscode.Uri;
   readonly proposal: Proposal;
+  /** The hunk accepted (or the part of it a partial accept took). */
+  readonly hunkId: string;
   /** First line of the replaced range, in the document before and after the edit. */
   readonly line: number;
   readonly replaced: string;
@@ -68,6 +70,8 @@ export class ReviewController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** Writes run one after another, so each plan is made against the text the previous one left. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Documents an accepted hunk is being written to right now. */
+  private readonly writing = new Set<string>();
 
   constructor(private readonly deps: ReviewDeps) {
     this.proposals = new ReviewProposals<SessionProposalStore>(deps.store ?? new ProposalSet());
@@ -195,6 +199,14 @@ export class ReviewController implements vscode.Disposable {
       }
     }
     return first;
+  }
+
+  /**
+   * Whether an accepted hunk is being written to this document now: its change event is the
+   * assistant's text, not the person's typing.
+   */
+  isWriting(uri: vscode.Uri): boolean {
+    return this.writing.has(uri.toString());
   }
 
   uriOf(file: FileReview): vscode.Uri {
@@ -459,12 +471,14 @@ export class ReviewController implements vscode.Disposable {
     file.beginApply(plan);
     let ok = false;
     let version = 0;
+    this.writing.add(uri.toString());
     try {
       ok = await vscode.workspace.applyEdit(edit);
       if (ok && !deletesFile) version = (await vscode.workspace.openTextDocument(uri)).version;
     } catch (error) {
       this.deps.log.error(`Applying a hunk to ${uri.toString()} failed: ${String(error)}`);
     } finally {
+      this.writing.delete(uri.toString());
       file.finishApply(plan, ok, version);
     }
     const proposal = ok && !deletesFile ? this.proposals.get(file.proposalId) : undefined;
@@ -472,6 +486,7 @@ export class ReviewController implements vscode.Disposable {
       this.applied.fire({
         uri,
         proposal,
+        hunkId: plan.hunkId,
         line: document ? plan.line : 0,
         replaced: document ? plan.expected : '',
         inserted: plan.text,

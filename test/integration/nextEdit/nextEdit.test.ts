@@ -179,6 +179,32 @@ describe('next-edit suggestions in VS Code', function () {
     assert.equal(shown.document.getText(), renamed);
   });
 
+  it("does not take an accepted proposal's hunk for the user's edit: no prediction until they type", async () => {
+    const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'nextEdit', 'accepted.ts');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(source('amount')));
+    const shown = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    shown.selection = new vscode.Selection(0, 28, 0, 28);
+    const review = api.assistant.review.controller;
+    const proposal = await review.propose(
+      'Rename.\n\nnextEdit/accepted.ts\n<<<<<<< SEARCH\nexport function price(amount: number) {\n=======\nexport function price(total: number) {\n>>>>>>> REPLACE\n',
+      { instruction: 'rename' },
+    );
+    assert.ok(proposal);
+    const before = nextEditRequests().length;
+    assert.equal(await review.acceptHunk(proposal.files[0].hunks[0].id), true);
+    assert.ok(shown.document.getText().startsWith('export function price(total: number)'));
+    // Far past the wait before a prediction (tens of ms): the assistant's own text asked for none.
+    await sleep(1500);
+    assert.equal(nextEditRequests().length, before, 'no prediction after accepting a hunk');
+    // The person's own edit right after still asks for one.
+    await shown.edit((builder) => builder.insert(new vscode.Position(1, 0), '  // checked\n'));
+    await eventually(
+      () => nextEditRequests().length > before,
+      "a prediction after the person's edit",
+      30_000,
+    );
+  });
+
   it('sends nothing while turned off, and says so in the status bar', async () => {
     await vscode.commands.executeCommand('tandem.nextEdit.toggle');
     await eventually(() => api.settings.get('nextEdit.enabled') === false, 'the setting to be off');

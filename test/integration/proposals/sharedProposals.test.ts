@@ -13,8 +13,9 @@ import { buildInviteLink } from '../../../src/collab/invite';
 import type { CollabSession } from '../../../src/collab/session';
 import type { TandemApi } from '../../../src/extension';
 import { HostApplier, SharedProposals } from '../../../src/proposals/shared';
+import { sharedAuthorshipView } from '../../../src/authorship/sharedAuthorship';
 import { startCollabServer, type CollabServer } from '../../../src/server';
-import { eventually, tandem } from '../tandem';
+import { eventually, sleep, tandem } from '../tandem';
 import { startHostSession } from '../collabPeers';
 
 describe('shared proposals in VS Code (a guest)', function () {
@@ -254,6 +255,60 @@ describe('shared proposals in VS Code (a guest)', function () {
     await api.collab.leave();
   });
 
+  it("writes an assistant line break a revert keeps (people's text on both sides) as people's in the shared text", async () => {
+    const document = await joinAndOpen('rw', 'Gwen');
+    const editor = await vscode.window.showTextDocument(document);
+    const start = document.getText();
+    const lines = start.split('\n');
+    const published = hostProposals.publish({
+      path: 'notes.txt',
+      reason: 'Two new lines',
+      model: 'scripted',
+      hunks: [{ line: 1, removed: [], added: ['A1\n', 'A2\n'] }],
+    });
+    const id = published.hunks[0].id;
+    await eventually(() => !!api.panel.review.controller.proposals.findHunk(id), 'the new shared hunk');
+    assert.equal(await api.panel.review.controller.acceptHunk(id), true);
+    const accepted = [lines[0], 'A1', 'A2', ...lines.slice(1)].join('\n');
+    await eventually(() => document.getText() === accepted, 'the accepted lines in the guest');
+    const shared = () => host.document.text('notes.txt')!;
+    const assistantText = () =>
+      sharedAuthorshipView(shared(), host.document.authorship)
+        .runs.filter((run) => run.meta.proposal === published.id)
+        .map((run) => shared().toString().slice(run.start, run.end));
+    await eventually(() => assistantText().join('|') === 'A1\nA2\n', 'the marks of the accepted lines');
+    // Gwen types at the end of both assistant lines: each line break stays, or her words would join.
+    await editor.edit((edit) => edit.insert(new vscode.Position(1, 2), 'x'));
+    await editor.edit((edit) => edit.insert(new vscode.Position(2, 2), 'y'));
+    const typed = [lines[0], 'A1x', 'A2y', ...lines.slice(1)].join('\n');
+    await eventually(() => shared().toString() === typed, "Gwen's typing at the host");
+    assert.deepEqual(assistantText(), ['A1', '\nA2', '\n']);
+
+    const reverted = await vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', {
+      proposal: published.id,
+      uri: uri.toString(),
+    });
+    assert.equal(reverted, 1);
+    const after = [lines[0], 'x', 'y', ...lines.slice(1)].join('\n');
+    await eventually(() => shared().toString() === after, 'the revert at the host');
+    assert.equal(document.getText(), after);
+    // The two line breaks kept are Gwen's now, for everyone: nothing of the proposal is left marked.
+    await eventually(
+      () => assistantText().length === 0,
+      `no assistant mark left (still marked: ${JSON.stringify(assistantText())})`,
+      5000,
+    );
+    // One undo step takes the whole revert back, the line breaks' marks with it.
+    await vscode.commands.executeCommand('tandem.collab.undo');
+    await eventually(() => shared().toString() === typed, 'the undone revert at the host');
+    await eventually(
+      () => assistantText().join('|') === 'A1|\nA2|\n',
+      `the marks back after undo (now: ${JSON.stringify(assistantText())})`,
+      5000,
+    );
+    await api.collab.leave();
+  });
+
   it('tells a read-only guest plainly that they cannot revert the assistant’s edits, and changes nothing', async () => {
     // The host accepts a proposal of its own: assistant text the read-only guest can see.
     const published = hostProposals.publish({
@@ -291,6 +346,36 @@ describe('shared proposals in VS Code (a guest)', function () {
     // The hover offers no revert link to a read-only participant: it says why instead.
     assert.match(hover, /You cannot revert it here: you joined this session read-only/);
     assert.ok(!hover.includes('command:tandem.revertAssistantEdits'), hover);
+    // The other ways in are refused the same: the proposal (as the panel's summary asks), everything
+    // the host asked for, and the palette's own choices.
+    const lastMessage = (): string => api.authorship.lastRevertMessage?.message ?? '';
+    const refusedWith = async (what: string, revert: () => Thenable<number | undefined>) => {
+      api.authorship.lastRevertMessage = undefined;
+      assert.equal(await revert(), 0, what);
+      assert.match(lastMessage(), /cannot revert: you joined this session read-only/, what);
+      assert.equal(document.getText(), before, what);
+      assert.equal(host.document.text('notes.txt')!.toString(), before, what);
+    };
+    await refusedWith('one proposal', () =>
+      vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', { proposal: published.id }),
+    );
+    await refusedWith('one person', () =>
+      vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', { askedBy: 'Host' }),
+    );
+    for (const choice of [0, 1, 2])
+      await refusedWith(`the palette's choice ${choice}`, async () => {
+        const running = vscode.commands.executeCommand<number>('tandem.revertAssistantEdits');
+        let done = false;
+        void running.then(() => (done = true));
+        await sleep(500);
+        for (let step = 0; step < choice; step++)
+          await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+        for (let attempt = 0; attempt < 20 && !done; attempt++) {
+          await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+          await sleep(250);
+        }
+        return running;
+      });
     await api.collab.leave();
   });
 });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { AuthoredRun, AuthorshipMeta } from '../../../src/authorship/authorship';
-import { percentOf, summarizeAuthorship } from '../../../src/authorship/fileSummary';
+import { deletionsOf, percentOf, summarizeAuthorship } from '../../../src/authorship/fileSummary';
 import { LocalAuthorship } from '../../../src/authorship/localAuthorship';
 
 const meta = (edit: string, proposal: string, askedBy = 'alice', model = 'm1', at = 1): AuthorshipMeta => ({
@@ -22,12 +22,71 @@ function runsOver(text: string, ...parts: [string, AuthorshipMeta][]): AuthoredR
   });
 }
 
+/** A proposal's figures when it deleted nothing on its own. */
+const figures = (proposal: string, characters: number, lines: number) => ({
+  proposal,
+  characters,
+  lines,
+  removed: 0,
+  removedTexts: [],
+});
+
 describe('authorship: per-file summary', () => {
+  it('counts what accepted edits that only deleted text removed, per proposal and person, where they removed it', () => {
+    const text = 'alpha\nBETA\ngamma\n';
+    const runs = runsOver(text, ['BETA', meta('e1', 'p1', 'alice', 'm1', 10)]);
+    const deletions = [
+      { at: text.indexOf('gamma'), text: 'two\nlines\n', meta: meta('e2', 'p2', 'alice', 'm1', 20) },
+      { at: 0, text: '\r\n', meta: meta('e3', 'p2', 'alice', 'm1', 20) },
+      { at: text.length, text: 'end', meta: meta('e4', 'p3', 'bob', 'm1', 30) },
+    ];
+    const summary = summarizeAuthorship(text, runs, 'alice', deletions);
+    assert.equal(summary.characters, 4, 'deletions leave no character of their own');
+    // Counted as characters are (no carriage return): 10 + 1 + 3.
+    assert.equal(summary.removed, 14);
+    assert.deepEqual(
+      summary.people.map((person) => [person.askedBy, person.mine, person.characters, person.removed]),
+      [
+        ['alice', true, 4, 11],
+        ['bob', false, 0, 3],
+      ],
+    );
+    // A deletion-only proposal is listed where it deleted, with what it removed in file order.
+    assert.deepEqual(summary.people[0].proposals, [
+      {
+        proposal: 'p2',
+        characters: 0,
+        lines: 0,
+        removed: 11,
+        removedTexts: ['\r\n', 'two\nlines\n'],
+        firstOffset: 0,
+        firstLine: 0,
+      },
+      { ...figures('p1', 4, 1), firstOffset: 6, firstLine: 1 },
+    ]);
+    assert.equal(summary.people[1].proposals[0].firstLine, 3, 'the end of the text: its last line');
+  });
+
+  it('lists the deletions of a view that still stand: not touched, not empty', () => {
+    const authorship = new LocalAuthorship();
+    authorship.attribute(3, 0, 'gone', meta('d1', 'p1'));
+    authorship.attribute(5, 0, 'typed over', meta('d2', 'p1'));
+    authorship.attribute(0, 2, '', meta('w1', 'p1'));
+    authorship.attribute(7, 0, '', meta('d3', 'p1'));
+    // Someone types where d2 deleted: putting its text back could clash, and it no longer stands.
+    authorship.applyChange({ offset: 5, deleted: 0, inserted: 1 });
+    assert.deepEqual(
+      deletionsOf(authorship).map((deletion) => [deletion.meta.edit, deletion.at, deletion.text]),
+      [['d1', 3, 'gone']],
+    );
+  });
+
   it('counts nothing in a file without marks, and the whole file', () => {
     const summary = summarizeAuthorship('one\ntwo\n', []);
     assert.deepEqual(summary, {
       characters: 0,
       lines: 0,
+      removed: 0,
       totalCharacters: 8,
       totalLines: 2,
       people: [],
@@ -78,11 +137,11 @@ describe('authorship: per-file summary', () => {
     );
     // Newest proposal first, each with where its first mark is.
     assert.deepEqual(summary.people[1].proposals, [
-      { proposal: 'p3', characters: 2, lines: 1, firstOffset: text.indexOf('ta\n'), firstLine: 5 },
-      { proposal: 'p1', characters: 4, lines: 1, firstOffset: 6, firstLine: 1 },
+      { ...figures('p3', 2, 1), firstOffset: text.indexOf('ta\n'), firstLine: 5 },
+      { ...figures('p1', 4, 1), firstOffset: 6, firstLine: 1 },
     ]);
     assert.deepEqual(summary.people[0].proposals, [
-      { proposal: 'p2', characters: 10, lines: 2, firstOffset: text.indexOf('DELTA'), firstLine: 3 },
+      { ...figures('p2', 10, 2), firstOffset: text.indexOf('DELTA'), firstLine: 3 },
     ]);
   });
 

@@ -111,6 +111,28 @@ describe('authorship: what a hunk marks, and reverting it after people typed', (
     );
   });
 
+  it('says where the line breaks it keeps are in the text it leaves', () => {
+    // Typed at the end of both lines of an inserted pair: both of the assistant's line breaks stay.
+    const text = 'one\nA1x\nA2y\ntwo\n';
+    const authorship = new LocalAuthorship();
+    authorship.attribute(4, 6, '', meta('e1'));
+    authorship.applyChange({ offset: 6, deleted: 0, inserted: 1 });
+    authorship.applyChange({ offset: 10, deleted: 0, inserted: 1 });
+    assert.deepEqual(
+      authorship.runs.map((run) => text.slice(run.start, run.end)),
+      ['A1', '\nA2', '\n'],
+    );
+    const plan = planRevert(authorship, () => true, text);
+    const reverted = applyReplacements(text, plan.replacements);
+    assert.equal(reverted, 'one\nx\ny\ntwo\n');
+    assert.deepEqual(plan.keptLineBreaks, [5, 7]);
+    // A text change that leaves a line break as it was (the one after "y") is no change to an editor:
+    // the plan names it so its mark can be changed apart.
+    assert.ok(
+      plan.replacements.some((r) => r.length === 1 && r.text === '\n' && text.charAt(r.offset) === '\n'),
+    );
+  });
+
   it("takes an inserted line whole, not from another line's indentation", () => {
     // A diff can place the new line after the next line's indentation; it is marked as whole lines.
     bothBackEnds(

@@ -125,5 +125,8 @@ describe('authorship: local files', () => {
     assert.deepEqual(changedPart('x', 'x'), { offset: 1, replaced: '', inserted: '' });
     assert.deepEqual(changedPart('a😀', 'a😃'), { offset: 1, replaced: '😀', inserted: '😃' });
     assert.match(describeAuthorship(meta('e1')), /model test-model.*asked by alice.*proposal p1/);
+    // The local participant's own request reads "you" (their marks carry their name).
+    assert.match(describeAuthorship(meta('e1'), 'alice'), /asked by you · proposal p1/);
+    assert.match(describeAuthorship(meta('e1'), 'bob'), /asked by alice ·/);
   });
 });

@@ -93,7 +93,14 @@ describe('panel: message protocol', () => {
       shared: { askedBy: 'Alice', model: 'm', canDecide: false, thread: { request: 'q', answer: 'a' } },
     };
     assert.ok(parseHostMessage({ type: 'proposals', proposals: [proposal] }));
+    // A hunk a revert took back.
+    const reverted = {
+      ...proposal,
+      files: [{ ...proposal.files[0], hunks: [{ ...hunk, status: 'reverted' }] }],
+    };
+    assert.ok(parseHostMessage({ type: 'proposals', proposals: [reverted] }));
     for (const broken of [
+      { ...proposal, files: [{ ...proposal.files[0], hunks: [{ ...hunk, status: 'undone' }] }] },
       { ...proposal, shared: { ...proposal.shared, canDecide: 'no' } },
       { ...proposal, shared: { ...proposal.shared, thread: { request: 'q' } } },
       { ...proposal, files: [{ ...proposal.files[0], hunks: [{ ...hunk, note: 3 }] }] },
@@ -109,16 +116,25 @@ describe('panel: message protocol', () => {
 });
 
 describe('panel: authorship summary protocol', () => {
-  const run = { proposal: 'p1', characters: 12, lines: 2, line: 4, conversationId: 'c1' };
+  const run = {
+    proposal: 'p1',
+    characters: 12,
+    lines: 2,
+    line: 4,
+    removed: 5,
+    removedTexts: ['gone\n'],
+    conversationId: 'c1',
+  };
   const summary = {
     uri: 'file:///w/a.ts',
     path: 'a.ts',
     shared: false,
     characters: 12,
     lines: 2,
+    removed: 5,
     totalCharacters: 100,
     totalLines: 10,
-    people: [{ askedBy: 'Alice', model: 'm', characters: 12, lines: 2, runs: [run] }],
+    people: [{ askedBy: 'Alice', model: 'm', characters: 12, lines: 2, removed: 5, runs: [run] }],
   };
 
   it("accepts the active file's summary, and none when no file is open", () => {
@@ -145,6 +161,9 @@ describe('panel: authorship summary protocol', () => {
       { ...summary, people: [{ ...person, runs: [{ ...run, line: 0 }] }] },
       { ...summary, people: [{ ...person, runs: [{ ...run, conversationId: 7 }] }] },
       { ...summary, people: [{ ...person, runs: [{ ...run, proposal: undefined }] }] },
+      { ...summary, removed: undefined },
+      { ...summary, people: [{ ...person, removed: -1 }] },
+      { ...summary, people: [{ ...person, runs: [{ ...run, removedTexts: [3] }] }] },
       'summary',
     ])
       assert.equal(
