@@ -26,6 +26,17 @@ const build = spawnSync(process.execPath, ['esbuild.js', '--tests', '--productio
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const machineAtStart = { loadavg: os.loadavg(), freemem_mb: Math.round(os.freemem() / 2 ** 20) };
+// The code measured: the commit, and whether the tree differed from it (a history record without a
+// commit was run outside a Git checkout).
+const git = (...args) => spawnSync('git', args, { encoding: 'utf8' });
+const head = git('rev-parse', 'HEAD');
+const code =
+  head.status === 0
+    ? {
+        commit: head.stdout.trim(),
+        modified: git('status', '--porcelain', '--untracked-files=no').stdout.trim() !== '',
+      }
+    : undefined;
 const startedAt = new Date();
 const seconds = {};
 let failed = 0;
@@ -49,7 +60,7 @@ const resultsPath = path.join('test', 'bench', 'out', 'results.json');
 const results = fs.existsSync(resultsPath) ? JSON.parse(fs.readFileSync(resultsPath, 'utf8')) : {};
 const targets = JSON.parse(fs.readFileSync(path.join('test', 'bench', 'targets.json'), 'utf8'));
 console.log('\n' + benchTable(results, targets, Object.keys(seconds)));
-const record = historyRecord({ results, suites: seconds, startedAt, machineAtStart, failed });
+const record = historyRecord({ results, suites: seconds, startedAt, machineAtStart, failed, code });
 const historyDir = path.join('test', 'bench', 'history');
 fs.mkdirSync(historyDir, { recursive: true });
 const historyPath = path.join(

@@ -25,7 +25,9 @@ export function historyRecord(input: {
   startedAt: Date;
   machineAtStart: { loadavg: number[]; freemem_mb: number };
   failed: number;
+  code?: { commit: string; modified: boolean };
 }): {
+  code?: { commit: string; modified: boolean };
   started: string;
   finished: string;
   machine: { cores: number; node: string; loadavg_start: number[]; loadavg_end: number[] };

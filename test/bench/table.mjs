@@ -97,8 +97,9 @@ export function benchTable(results, targets, suitesRun) {
 }
 
 /** What test/bench/history/<date>.json holds: the figures, and the machine and moment they come from. */
-export function historyRecord({ results, suites, startedAt, machineAtStart, failed }) {
+export function historyRecord({ results, suites, startedAt, machineAtStart, failed, code }) {
   return {
+    ...(code ? { code } : {}),
     started: startedAt.toISOString(),
     finished: new Date().toISOString(),
     suites_run: suites,

@@ -41,17 +41,21 @@ describe('bench table', () => {
   });
 
   it('records the machine with the results', () => {
-    const record = historyRecord({
+    const input = {
       results,
       suites: { completion: 1 },
       startedAt: new Date('2026-01-01T00:00:00Z'),
       machineAtStart: { loadavg: [1.234, 2, 3], freemem_mb: 100 },
       failed: 0,
-    });
+    };
+    const record = historyRecord(input);
     assert.equal(record.started, '2026-01-01T00:00:00.000Z');
     assert.ok(record.machine.cores >= 1);
     assert.equal(record.machine.node, process.version);
     assert.deepEqual(record.machine.loadavg_start, [1.23, 2, 3]);
     assert.equal(record.results, results);
+    assert.equal(record.code, undefined, 'a record run outside Git names no commit');
+    const code = { commit: 'a'.repeat(40), modified: true };
+    assert.deepEqual(historyRecord({ ...input, code }).code, code);
   });
 });
