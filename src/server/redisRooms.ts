@@ -108,6 +108,8 @@ export class RedisRooms implements SharedRooms {
   /** The instance id as stream entries carry it, to recognise this instance's own entries. */
   private readonly ownId = Buffer.from(this.instanceId);
   readonly kind = 'redis';
+  /** The outbox counts an update stored when Redis has it (append only queues it). */
+  readonly countsStoredUpdates = true;
   /** Commands, writes and snapshots. Fails fast while disconnected: the outbox retries. */
   private readonly commands: Redis;
   /** Blocking XREAD of every followed stream. */

@@ -12,7 +12,7 @@ import { signToken, type CollabRole } from '../../../src/server/token';
 import { type RunningRedis, startRedis } from '../../reliability/redis';
 import { runScaleoutFaults, storedRoom } from '../../reliability/scaleout';
 import { httpGet, reliabilitySecret, type RunningServer, startTandem } from '../../reliability/servers';
-import { connectClient, type TestClient, waitFor } from './harness';
+import { connectClient, metric, type TestClient, waitFor } from './harness';
 
 const secret = 'scaleout-secret-0123456789abcdef';
 
@@ -172,6 +172,29 @@ describe('server scale-out over Redis', function () {
     assert.match(metrics, /^tandem_redis_connected 1$/m);
     assert.match(metrics, /^tandem_redis_outbox_updates 0$/m);
     assert.match(metrics, /^tandem_redis_delivery_seconds_count [1-9]\d*$/m);
+  });
+
+  it('counts each update stored in Redis once, when it is written', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const room = 'counted';
+    const alice = client(a, room, token(room, 'rw', 'Alice'));
+    const bob = client(b, room, token(room, 'rw', 'Bob'));
+    await Promise.all([alice.synced, bob.synced]);
+    const stored = () => metric(a.metrics.render(), 'tandem_updates_stored_total');
+    const before = stored();
+    // Ten updates, each its own message (each waits for the last to cross).
+    for (let i = 0; i < 10; i++) {
+      alice.text.insert(alice.text.length, `${i}`);
+      await waitFor(() => bob.text.length === i + 1, `edit ${i} at Bob`);
+    }
+    await waitFor(
+      () => metric(a.metrics.render(), 'tandem_redis_outbox_updates') === 0,
+      'the outbox to empty',
+    );
+    const doc = await storedRoom(redis.url, room);
+    assert.equal(doc.getText('text').length, 10, 'Redis holds the ten edits');
+    doc.destroy();
+    assert.equal(stored() - before, 10, 'tandem_updates_stored_total counts each stored update once');
   });
 
   it('a room one instance serves alone does not wake its reader on its own writes; a second instance joining it is followed closely', async () => {
