@@ -192,6 +192,9 @@ export class RedisRooms implements SharedRooms {
     this.reader.on('close', () => {
       this.readerClientId = undefined;
       this.catchUpNeeded = true;
+      // The reader waits for its connection now, not for its next cycle: what this instance accepts
+      // goes to Redis at once meanwhile (the commands connection may well be up).
+      this.setCycling(false);
     });
     this.metrics.addFamily(
       this.reconnects,

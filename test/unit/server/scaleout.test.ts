@@ -285,6 +285,64 @@ describe('server scale-out over Redis', function () {
     );
   });
 
+  it("an instance whose reader lost Redis while it cycled still writes its clients' edits at once", async () => {
+    let shared: { instanceId: string } | undefined;
+    // A long cycle: the reader's connection drops while the reader waits for its next cycle.
+    const factory = redisRooms(redis.url, { cycleMs: 300 });
+    const a = await instance({
+      sharedRooms: async (context) => (shared = await factory(context)),
+    });
+    const b = await instance();
+    const room = 'reader-lost';
+    const alice = client(a, room, token(room, 'rw', 'Alice'));
+    const bob = client(b, room, token(room, 'rw', 'Bob'));
+    await Promise.all([alice.synced, bob.synced]);
+    alice.text.insert(0, 'a;');
+    await waitFor(() => bob.text.toString() === 'a;', 'the first edit across');
+    bob.text.insert(bob.text.length, 'b;');
+    await waitFor(() => alice.text.toString() === 'a;b;', 'the answer back');
+    const admin = new Redis(redis.url);
+    const [, maxclients] = (await admin.config('GET', 'maxclients')) as string[];
+    let typing = true;
+    try {
+      // Instance a's reader, found idle in its blocking read (the commands connection never blocks).
+      const clientList = async () =>
+        ((await admin.client('LIST')) as string)
+          .split('\n')
+          .filter((line) => line.includes(`name=tandem-${shared?.instanceId} `));
+      let readerId: string | undefined;
+      for (let tries = 0; readerId === undefined && tries < 100; tries++) {
+        readerId = (await clientList()).find((line) => / cmd=xread /.test(line))?.match(/^id=(\d+) /)?.[1];
+        if (readerId === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(readerId, "instance a's reader blocked in XREAD");
+      // Bob keeps typing: instance a reads his edits once a cycle.
+      const bobTyping = (async () => {
+        for (let i = 0; typing && i < 2000; i++) {
+          bob.doc.getArray<number>('keys').push([i]);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      const cycles = () => metric(a.metrics.render(), 'tandem_redis_cycles_total');
+      const cyclesBefore = cycles();
+      await waitFor(() => cycles() > cyclesBefore + 2, 'instance a to cycle');
+      // The reader's connection drops and cannot come back (Redis is full); the others stay up.
+      const connected = Number(/connected_clients:(\d+)/.exec(await admin.info('clients'))?.[1]);
+      await admin.config('SET', 'maxclients', String(connected - 1));
+      await admin.client('KILL', 'ID', readerId);
+      // The cycle under way when it dropped runs; Alice types after it.
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      alice.text.insert(alice.text.length, 'after;');
+      await waitFor(() => bob.text.toString().includes('after;'), "Alice's edit at Bob", 3000);
+      typing = false;
+      await bobTyping;
+    } finally {
+      typing = false;
+      await admin.config('SET', 'maxclients', maxclients);
+      admin.disconnect();
+    }
+  });
+
   it('an entry trimmed before an instance read it still reaches its clients, from the snapshot', async () => {
     const a = await instance();
     const room = 'overtaken';
