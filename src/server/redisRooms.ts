@@ -108,6 +108,8 @@ export class RedisRooms implements SharedRooms {
   /** The instance id as stream entries carry it, to recognise this instance's own entries. */
   private readonly ownId = Buffer.from(this.instanceId);
   readonly kind = 'redis';
+  /** The outbox counts an update stored when Redis has it (append only queues it). */
+  readonly countsStoredUpdates = true;
   /** Commands, writes and snapshots. Fails fast while disconnected: the outbox retries. */
   private readonly commands: Redis;
   /** Blocking XREAD of every followed stream. */
@@ -190,6 +192,9 @@ export class RedisRooms implements SharedRooms {
     this.reader.on('close', () => {
       this.readerClientId = undefined;
       this.catchUpNeeded = true;
+      // The reader waits for its connection now, not for its next cycle: what this instance accepts
+      // goes to Redis at once meanwhile (the commands connection may well be up).
+      this.setCycling(false);
     });
     this.metrics.addFamily(
       this.reconnects,

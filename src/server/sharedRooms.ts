@@ -55,6 +55,11 @@ export interface SharedRooms {
   /** Publishes updates this instance accepted (in order); never throws: what cannot go now goes later. */
   append(updates: readonly StoredUpdate[]): void;
   /**
+   * Set when the store counts `tandem_updates_stored_total` itself, once its writes land (`append`
+   * only queues them): the update batch then does not count them a second time.
+   */
+  readonly countsStoredUpdates?: boolean;
+  /**
    * Folds the room's stored log into a snapshot if no other instance is doing so (asynchronous).
    * `state` is `room.doc` encoded now (the room keeps that encoding for its sync replies too).
    */

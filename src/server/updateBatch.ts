@@ -70,7 +70,7 @@ export class UpdateBatch {
 
   constructor(
     /** Where accepted updates go: the room store, or the other instances' shared store. */
-    private readonly store: Pick<RoomStore, 'append'>,
+    private readonly store: Pick<RoomStore, 'append'> & { readonly countsStoredUpdates?: boolean },
     private readonly metrics: ServerMetrics,
     private readonly commitWindowMs = DEFAULT_COMMIT_WINDOW_MS,
   ) {}
@@ -126,7 +126,8 @@ export class UpdateBatch {
       return;
     }
     this.metrics.storageWriteSeconds.observe((performance.now() - started) / 1000);
-    this.metrics.storedUpdates.add(batch.length);
+    // A store that only queues (Redis) counts what it stores when the write lands.
+    if (!this.store.countsStoredUpdates) this.metrics.storedUpdates.add(batch.length);
   }
 
   /** Relays and stores everything pending now (before a snapshot, an unload or shutdown). */

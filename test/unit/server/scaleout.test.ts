@@ -12,7 +12,7 @@ import { signToken, type CollabRole } from '../../../src/server/token';
 import { type RunningRedis, startRedis } from '../../reliability/redis';
 import { runScaleoutFaults, storedRoom } from '../../reliability/scaleout';
 import { httpGet, reliabilitySecret, type RunningServer, startTandem } from '../../reliability/servers';
-import { connectClient, type TestClient, waitFor } from './harness';
+import { connectClient, metric, type TestClient, waitFor } from './harness';
 
 const secret = 'scaleout-secret-0123456789abcdef';
 
@@ -174,6 +174,28 @@ describe('server scale-out over Redis', function () {
     assert.match(metrics, /^tandem_redis_delivery_seconds_count [1-9]\d*$/m);
   });
 
+  it('counts each update stored in Redis once, when it is written', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const room = 'counted';
+    const alice = client(a, room, token(room, 'rw', 'Alice'));
+    const bob = client(b, room, token(room, 'rw', 'Bob'));
+    await Promise.all([alice.synced, bob.synced]);
+    const stored = () => metric(a.metrics.render(), 'tandem_updates_stored_total');
+    const before = stored();
+    // Ten updates, each its own message (each waits for the last to cross).
+    for (let i = 0; i < 10; i++) {
+      alice.text.insert(alice.text.length, `${i}`);
+      await waitFor(() => bob.text.length === i + 1, `edit ${i} at Bob`);
+    }
+    const doc = await storedRoom(redis.url, room);
+    assert.equal(doc.getText('text').length, 10, 'Redis holds the ten edits');
+    doc.destroy();
+    await waitFor(() => stored() - before >= 10, 'the ten writes to be counted');
+    // Whatever else would count them comes in the same turns; a pause leaves room for it.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(stored() - before, 10, 'tandem_updates_stored_total counts each stored update once');
+  });
+
   it('a room one instance serves alone does not wake its reader on its own writes; a second instance joining it is followed closely', async () => {
     const a = await instance();
     const room = 'alone';
@@ -261,6 +283,64 @@ describe('server scale-out over Redis', function () {
       [...alice.doc.getArray<number>('keys').toArray()].sort((x, y) => x - y),
       [...bob.doc.getArray<number>('keys').toArray()].sort((x, y) => x - y),
     );
+  });
+
+  it("an instance whose reader lost Redis while it cycled still writes its clients' edits at once", async () => {
+    let shared: { instanceId: string } | undefined;
+    // A long cycle: the reader's connection drops while the reader waits for its next cycle.
+    const factory = redisRooms(redis.url, { cycleMs: 300 });
+    const a = await instance({
+      sharedRooms: async (context) => (shared = await factory(context)),
+    });
+    const b = await instance();
+    const room = 'reader-lost';
+    const alice = client(a, room, token(room, 'rw', 'Alice'));
+    const bob = client(b, room, token(room, 'rw', 'Bob'));
+    await Promise.all([alice.synced, bob.synced]);
+    alice.text.insert(0, 'a;');
+    await waitFor(() => bob.text.toString() === 'a;', 'the first edit across');
+    bob.text.insert(bob.text.length, 'b;');
+    await waitFor(() => alice.text.toString() === 'a;b;', 'the answer back');
+    const admin = new Redis(redis.url);
+    const [, maxclients] = (await admin.config('GET', 'maxclients')) as string[];
+    let typing = true;
+    try {
+      // Instance a's reader, found idle in its blocking read (the commands connection never blocks).
+      const clientList = async () =>
+        ((await admin.client('LIST')) as string)
+          .split('\n')
+          .filter((line) => line.includes(`name=tandem-${shared?.instanceId} `));
+      let readerId: string | undefined;
+      for (let tries = 0; readerId === undefined && tries < 100; tries++) {
+        readerId = (await clientList()).find((line) => / cmd=xread /.test(line))?.match(/^id=(\d+) /)?.[1];
+        if (readerId === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(readerId, "instance a's reader blocked in XREAD");
+      // Bob keeps typing: instance a reads his edits once a cycle.
+      const bobTyping = (async () => {
+        for (let i = 0; typing && i < 2000; i++) {
+          bob.doc.getArray<number>('keys').push([i]);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      const cycles = () => metric(a.metrics.render(), 'tandem_redis_cycles_total');
+      const cyclesBefore = cycles();
+      await waitFor(() => cycles() > cyclesBefore + 2, 'instance a to cycle');
+      // The reader's connection drops and cannot come back (Redis is full); the others stay up.
+      const connected = Number(/connected_clients:(\d+)/.exec(await admin.info('clients'))?.[1]);
+      await admin.config('SET', 'maxclients', String(connected - 1));
+      await admin.client('KILL', 'ID', readerId);
+      // The cycle under way when it dropped runs; Alice types after it.
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      alice.text.insert(alice.text.length, 'after;');
+      await waitFor(() => bob.text.toString().includes('after;'), "Alice's edit at Bob", 3000);
+      typing = false;
+      await bobTyping;
+    } finally {
+      typing = false;
+      await admin.config('SET', 'maxclients', maxclients);
+      admin.disconnect();
+    }
   });
 
   it('an entry trimmed before an instance read it still reaches its clients, from the snapshot', async () => {
