@@ -31,6 +31,8 @@ export class RedisOutbox {
    * them with its read (one round trip, one wake-up, for both), instead of going at once.
    */
   private paced = false;
+  /** Batches taken into a pipeline (a flush's or a reader's cycle) whose replies have not come yet. */
+  private unsettled = 0;
 
   constructor(
     private readonly commands: Redis,
@@ -71,9 +73,10 @@ export class RedisOutbox {
   async drain(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
     this.paced = false;
-    while ((this.items.length > 0 || this.flushing) && Date.now() < deadline) {
+    // Batches a reader's cycle took and has not settled count too: one that fails comes back here.
+    while ((this.items.length > 0 || this.flushing || this.unsettled > 0) && Date.now() < deadline) {
       this.schedule(0);
-      await (this.flushing ?? sleep(50));
+      await (this.flushing ?? sleep(this.unsettled > 0 ? 5 : 50));
     }
     this.stopped = true;
     clearTimeout(this.retryTimer);
@@ -124,6 +127,7 @@ export class RedisOutbox {
   } {
     const batch = this.items;
     this.items = [];
+    if (batch.length > 0) this.unsettled++;
     // One entry per room per flush: the updates of one commit window, merged.
     const byRoom = new Map<string, Uint8Array[]>();
     for (const item of batch) {
@@ -143,13 +147,16 @@ export class RedisOutbox {
     }
     const commands = pipeline.length;
     let ok = batch.length === 0;
+    let settled = false;
     return {
       commands,
       get ok() {
         return ok;
       },
       settle: (replies) => {
-        if (batch.length === 0) return;
+        if (batch.length === 0 || settled) return;
+        settled = true;
+        this.unsettled--;
         const failed =
           replies instanceof Error ? replies : replies.slice(0, commands).find(([error]) => error)?.[0];
         if (!failed && !(replies instanceof Error) && replies.length >= commands) {
