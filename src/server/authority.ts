@@ -71,7 +71,7 @@ export type UpdateVerdict =
       readonly action: 'drop' | 'retry';
       readonly reason: string;
       /**
-       * With 'retry': the update without the structs under the ids another participant
+       * With 'retry' (or 'drop' of structs under held ids): the update without the structs under the ids another participant
        * holds (the sender's own and unclaimed ones, and its deletions). It is still checked like any
        * update; see checkUpdate.
        */
@@ -129,6 +129,16 @@ export function readControl(decoder: decoding.Decoder): ControlMessage | undefin
   return undefined;
 }
 
+/**
+ * An update refused for structs under an id another participant holds is closed with 1013, and the
+ * client resends; that participant's real edits arrive meanwhile (from Redis, or their own resend)
+ * and the next try goes through. Past this many refusals of one token's structs under one id within
+ * HELD_RETRY_WINDOW_MS, the connection is kept and only those structs are left out: closing again
+ * would make an honest client reconnect forever when the holder's edits are not coming.
+ */
+export const HELD_RETRIES = 3;
+const HELD_RETRY_WINDOW_MS = 60_000;
+
 const authorities = new WeakMap<Y.Doc, RoomAuthority>();
 
 /** The authority of the room whose document is `doc` (one per room, made on first use). */
@@ -151,6 +161,11 @@ export class RoomAuthority {
    * be writing through another, whose edits other clients can pass on before this one reads them.
    */
   acrossInstances = false;
+  /**
+   * `token:clientId` -> how often that token's updates were refused for structs under that held id,
+   * since when (see HELD_RETRIES).
+   */
+  private readonly heldRefusals = new Map<string, { count: number; since: number }>();
   /** Yjs client id -> the name the server last stamped on its presence. */
   private readonly stampedNames = new Map<number, string>();
   /** Yjs client id -> the stamped name its connection was told (it differed from the one it chose). */
@@ -190,6 +205,17 @@ export class RoomAuthority {
       // server lacks, others' edits included, and must not take their ids.
       const presence = this.announced.get(client);
       if (presence && this.isOwner(presence, member)) fresh.push(client);
+    }
+    if (refusal && this.refusedTooOften(member, held)) {
+      // The same edits refused again and again: that participant's own copy is not coming (they
+      // left, and the server lost their last edits). Closing once more would only make the client
+      // reconnect and resend them forever; they stay on its side, and the rest goes in.
+      return {
+        ok: false,
+        action: 'drop',
+        reason: `${refusal}; edits under that id are not shared`,
+        permitted: Y.diffUpdate(update, Y.encodeStateVector(held)),
+      };
     }
     if (refusal) {
       // Only the structs under those ids are refused, not the rest of the update with them: the rest
@@ -290,6 +316,24 @@ export class RoomAuthority {
       if (client !== except && owner.member !== undefined && this.stampedNames.get(client) === name)
         return client;
     return undefined;
+  }
+
+  /** Counts a refusal of `member`'s structs under each held id; true past HELD_RETRIES of one. */
+  private refusedTooOften(member: AuthorityMember, held: ReadonlyMap<number, number>): boolean {
+    const now = Date.now();
+    if (this.heldRefusals.size > 1000)
+      for (const [key, seen] of this.heldRefusals)
+        if (now - seen.since > HELD_RETRY_WINDOW_MS) this.heldRefusals.delete(key);
+    let tooOften = false;
+    for (const client of held.keys()) {
+      const key = `${member.identity.token ?? ''}:${client}`;
+      const seen = this.heldRefusals.get(key);
+      const fresh = !seen || now - seen.since > HELD_RETRY_WINDOW_MS;
+      const count = fresh ? 1 : seen.count + 1;
+      this.heldRefusals.set(key, { count, since: fresh ? now : seen.since });
+      if (count > HELD_RETRIES) tooOften = true;
+    }
+    return tooOften;
   }
 
   /** Records `clientId` as `member`'s unless someone else holds it. */

@@ -233,7 +233,7 @@ export class ClientConnection implements RoomMember {
     const verdict = authority.checkUpdate(this, update);
     if (verdict.ok) return true;
     this.context.metrics.updatesDropped.inc({
-      reason: { retry: 'held_client_id', drop: 'host_only' }[verdict.action],
+      reason: verdict.permitted ? 'held_client_id' : 'host_only',
     });
     this.context.log({
       level: 'warn',

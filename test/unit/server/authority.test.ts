@@ -76,6 +76,53 @@ describe('server process: authority is enforced, not assumed', function () {
     assert.equal(observer.text.toString(), 'alice: one; two;');
   });
 
+  it('stops closing a client whose resend keeps carrying a held id: its own edits go in, those structs never do', async () => {
+    const room = 'held-resend';
+    const alice = client(room, token(room, 'rw'));
+    const observer = client(room, token(room, 'rw'));
+    await Promise.all([alice.synced, observer.synced]);
+    alice.text.insert(0, 'alice;');
+    await waitFor(() => observer.text.toString() === 'alice;', 'alice to reach the observer');
+    // Bob's copy holds structs under Alice's id the server lacks (as after a crash that lost her last
+    // edit) beside his own edit, and his client resends both on every reconnect.
+    const bobToken = token(room, 'rw');
+    const bob = new Y.Doc();
+    Y.applyUpdate(bob, Y.encodeStateAsUpdate(observer.doc));
+    const before = Y.encodeStateVector(bob);
+    // Bob's edit first, at the end, so it does not depend on Alice's lost one.
+    bob.getText('text').insert(bob.getText('text').length, 'bob;');
+    bob.clientID = alice.doc.clientID;
+    bob.getText('text').insert(0, 'LOST;');
+    const resend = encodeUpdate(Y.encodeStateAsUpdate(bob, before));
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const socket = await rawSocket(server.url, room, bobToken);
+      const closing = closeEvent(socket);
+      socket.send(resend);
+      const closed = await closing;
+      assert.equal(closed.code, 1013, `attempt ${attempt} was not closed with "try again later"`);
+    }
+    // The fourth: kept open, told, and only Alice's structs left out.
+    const socket = await rawSocket(server.url, room, bobToken);
+    let closedCode: number | undefined;
+    const told = new Promise<string>((resolve, reject) => {
+      socket.on('message', (data: Buffer) => {
+        const text = Buffer.from(data).toString('latin1');
+        if (text.includes('not shared')) resolve(text);
+      });
+      socket.on('close', (code: number, reason: Buffer) => {
+        closedCode = code;
+        reject(new Error(`the fourth connection was closed: ${code} ${reason.toString()}`));
+      });
+    });
+    socket.send(resend);
+    assert.match(await told, /another participant/);
+    await waitFor(() => observer.text.toString().includes('bob;'), "bob's own edit at the observer");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(closedCode, undefined, 'the fourth connection was closed');
+    assert.doesNotMatch(observer.text.toString(), /LOST/);
+    socket.close();
+  });
+
   it('stamps presence with the token: a read-only token cannot claim to be the host', async () => {
     const room = 'presence';
     const host = client(room, token(room, 'host', 'Alice'));
