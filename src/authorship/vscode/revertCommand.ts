@@ -88,7 +88,7 @@ export async function revertAssistantEdits(
   /** Shared files' line breaks the revert keeps: in the shared text it leaves (`expected`). */
   const keptBreaks: { uri: vscode.Uri; expected: string; offsets: number[] }[] = [];
   /** Shared files whose revert restores more than a chunk of text: written in chunks. */
-  const chunked: { uri: vscode.Uri; expected: string; plan: RevertPlan }[] = [];
+  const chunked: { uri: vscode.Uri; plan: RevertPlan }[] = [];
   for (const file of files) {
     const { uri } = file;
     if (choice.uri && uri.toString() !== choice.uri.toString()) continue;
@@ -115,7 +115,7 @@ export async function revertAssistantEdits(
     }
     if (shared !== undefined && session?.isLargeRevert(plan.replacements)) {
       // Large: written into the shared text in chunks once the rest is applied (see below).
-      chunked.push({ uri, expected: shared, plan });
+      chunked.push({ uri, plan });
       done.push([file, plan.edits]);
       effective += plan.effective;
       removed += plan.removed;
@@ -175,7 +175,7 @@ export async function revertAssistantEdits(
   }
   // Large shared reverts, one file after another, in chunks (each one undo step in its file).
   const refused: string[] = [];
-  for (const { uri, expected, plan } of chunked) {
+  for (const { uri, plan } of chunked) {
     const name = vscode.workspace.asRelativePath(uri);
     const result = await vscode.window.withProgress(
       {
@@ -184,24 +184,30 @@ export async function revertAssistantEdits(
       },
       async (progress) => {
         let shown = 0;
-        return session!.revertInChunks(uri, expected, plan.replacements, plan.edits, (done, total) => {
+        return session!.revertInChunks(uri, choice.choose, (done, total) => {
           const now = total > 0 ? Math.floor((100 * done) / total) : 100;
           progress.report({ increment: now - shown, message: `${now}% written` });
           shown = now;
         });
       },
     );
+    // The figures (and edits to forget) are the plan it wrote, made again on the text as it was then.
+    const at = done.findIndex(([file]) => file.uri.toString() === uri.toString());
+    effective -= plan.effective;
+    removed -= plan.removed;
+    restored -= plan.restored;
     if ('refused' in result) {
       refused.push(`${name}: ${result.refused}`);
-      const at = done.findIndex(([file]) => file.uri.toString() === uri.toString());
       if (at !== -1) done.splice(at, 1);
-      effective -= plan.effective;
-      removed -= plan.removed;
-      restored -= plan.restored;
-    } else
+    } else {
+      if (at !== -1) done[at] = [done[at][0], result.plan.edits];
+      effective += result.plan.effective;
+      removed += result.plan.removed;
+      restored += result.plan.restored;
       log.info(
         `Revert: ${name} written in ${result.transactions} chunk(s) of at most ${DEFAULT_CHUNK_CHARS} characters`,
       );
+    }
   }
   if (refused.length > 0 && done.length === 0) {
     tell('error', `Tandem: cannot revert: ${refused.join('; ')}. Nothing was changed.`);

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import * as Y from 'yjs';
 import type { AuthoredRun, AuthorshipView } from '../authorship';
 import { type AuthoredDeletion, deletionsOf } from '../fileSummary';
-import { type TextReplacement } from '../revertPlan';
+import type { AuthorshipMeta } from '../authorship';
+import { planRevert, type RevertPlan, type TextReplacement } from '../revertPlan';
 import {
   applySharedRevertInChunks,
   HUMAN_TEXT,
@@ -167,25 +168,30 @@ export class SessionAuthorship implements vscode.Disposable {
    * Writes a large revert of a shared file straight into its shared text in chunks, as the host's
    * applier writes a large accept (src/collab/burstApply.ts): teammates' keystrokes pass between the
    * chunks, and text they type meanwhile stays where they typed it. Written with this participant's
-   * direct origin, so their Undo takes the whole revert back as one step and the editor's binding
-   * shows it like a teammate's edit. `expected` is the shared text the plan was made on: when the
-   * text moved on since, nothing is written and the reason is returned. Resolves once the last chunk
-   * is in and the editor has caught up (or after a short wait).
+   * direct origin, so their Undo takes the whole revert back as one step (keys they type themselves
+   * while it is written join that step) and the editor's binding shows it like a teammate's edit.
+   * The plan is made again from the shared text as it is now (teammates may have typed since the
+   * command looked), in the same tick as the first chunk. Resolves once the last chunk is in and the
+   * editor has caught up (or after a short wait).
    */
   async revertInChunks(
     uri: vscode.Uri,
-    expected: string,
-    replacements: readonly TextReplacement[],
-    edits: readonly string[],
+    choose: (meta: AuthorshipMeta) => boolean,
     progress?: (done: number, total: number) => void,
-  ): Promise<{ transactions: number } | { refused: string }> {
+  ): Promise<{ plan: RevertPlan; transactions: number } | { refused: string }> {
     const active = this.active;
     const path = active?.sharedPathOf(uri);
     const ytext = path === undefined ? undefined : active!.session.document.text(path);
     if (!active || path === undefined || !ytext) return { refused: `${uri.path} is no longer shared` };
     if (this.refusal) return { refused: this.refusal };
-    if (ytext.toString() !== expected)
-      return { refused: `${path} changed meanwhile; run Revert Assistant Edits again` };
+    const plan = planRevert(
+      sharedAuthorshipView(ytext, active.session.document.authorship),
+      choose,
+      ytext.toString(),
+    );
+    const busy = this.notYetRevertible(plan.edits, uri);
+    if (busy) return { refused: busy };
+    const { replacements, edits } = plan;
     const write = active.directWrites.start(
       path,
       "a revert of the assistant's edits",
@@ -216,7 +222,7 @@ export class SessionAuthorship implements vscode.Disposable {
       ]);
       clearTimeout(timer);
     }
-    return { transactions };
+    return { plan, transactions };
   }
 
   /**
