@@ -179,7 +179,7 @@ export async function revertAssistantEdits(
     const name = vscode.workspace.asRelativePath(uri);
     const result = await vscode.window.withProgress(
       {
-        location: vscode.ProgressLocation.Notification,
+        location: vscode.ProgressLocation.Window,
         title: `Tandem: reverting the assistant's edits in ${name}`,
       },
       async (progress) => {
