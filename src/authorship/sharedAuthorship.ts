@@ -18,7 +18,12 @@ import {
   isAuthorshipMeta,
   partEditId,
 } from './authorship';
-import { applyInChunks, type BurstOptions } from '../collab/burstApply';
+import {
+  applyInChunks,
+  type BurstOptions,
+  replaceInChunks,
+  type ReplacementBurstOptions,
+} from '../collab/burstApply';
 import type { TextReplacement } from './revertPlan';
 
 /** Attributes for text a person inserts: ends any assistant run at the insertion point. */
@@ -251,6 +256,29 @@ export function applySharedRevert(
     }
     for (const id of recordsToDrop(records, edits)) records.delete(id);
   }, origin);
+}
+
+/**
+ * Applies a revert plan as `applySharedRevert` does, in chunks (see `replaceInChunks`): every
+ * assistant character goes, and the records it can are dropped, in the first transaction; restored
+ * text longer than a chunk follows in later ones, each piece right after the one before, as people's
+ * text. With `undo` the whole revert is one undo step (Undo brings the assistant's text back marked).
+ * Resolves with how many transactions it took; the text is the same as the one-transaction revert's.
+ */
+export function applySharedRevertInChunks(
+  ytext: Y.Text,
+  records: Y.Map<SharedEditRecord> | undefined,
+  replacements: readonly TextReplacement[],
+  edits: readonly string[],
+  options: Omit<ReplacementBurstOptions, 'insert' | 'inFirstTransaction'> = {},
+): Promise<number> {
+  return replaceInChunks(ytext, replacements, {
+    ...options,
+    insert: insertHumanText,
+    inFirstTransaction: () => {
+      if (records) for (const id of recordsToDrop(records, edits)) records.delete(id);
+    },
+  });
 }
 
 function requireDoc(ytext: Y.Text): Y.Doc {

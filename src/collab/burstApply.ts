@@ -123,3 +123,109 @@ export async function applyInChunks(
   }
   return transactions;
 }
+
+/** Replace [offset, offset + length) of a text with `text` (offsets in the text before any of them). */
+export interface Replacement {
+  readonly offset: number;
+  readonly length: number;
+  readonly text: string;
+}
+
+export interface ReplacementBurstOptions extends Omit<BurstOptions, 'attributes' | 'inFirstTransaction'> {
+  /** Writes `text` at `index` (by default a plain insert, taking the format before it). */
+  readonly insert?: (ytext: Y.Text, index: number, text: string) => void;
+  /** Runs inside the first transaction, after every deletion. */
+  readonly inFirstTransaction?: () => void;
+  /** Told after each transaction how many code units of the inserted text are in, of how many. */
+  readonly progress?: (done: number, total: number) => void;
+}
+
+/** Code units of text several replacements insert. */
+export function insertedLength(replacements: readonly Replacement[]): number {
+  return replacements.reduce((sum, { text }) => sum + text.length, 0);
+}
+
+/**
+ * Applies several replacements (sorted by offset, not overlapping nor touching, as a revert plan's)
+ * in chunks: the first transaction makes every deletion (a deletion is a few bytes on the wire
+ * however long) and writes inserted text up to one chunk; later transactions, a pause apart, write
+ * the rest, each replacement's next chunk right after its previous one (a relative position, so
+ * text peers type meanwhile stays where they typed it). Text no longer than one chunk goes in a
+ * single transaction. With `undo`, the whole write is one undo step. Resolves with how many
+ * transactions it took. Without concurrent edits the result is the text the replacements describe.
+ */
+export async function replaceInChunks(
+  ytext: Y.Text,
+  replacements: readonly Replacement[],
+  options: ReplacementBurstOptions = {},
+): Promise<number> {
+  const doc = ytext.doc;
+  if (!doc) throw new Error('the shared text is not part of a Y.Doc');
+  let end = -1;
+  for (const { offset, length } of replacements) {
+    if (offset < 0 || length < 0 || offset <= end || offset + length > ytext.length)
+      throw new Error(
+        `cannot replace ${length} characters at ${offset} of a text of ${ytext.length} characters (replacements must be sorted and apart)`,
+      );
+    end = offset + length;
+  }
+  const max = options.maxChunkChars ?? DEFAULT_CHUNK_CHARS;
+  const insert =
+    options.insert ?? ((text: Y.Text, index: number, value: string) => text.insert(index, value));
+  const pause = options.pause ?? briefPause;
+  const total = insertedLength(replacements);
+  /** Per replacement with text: where its next chunk goes and the chunks still to write. */
+  const queue: { at: Y.RelativePosition; chunks: string[] }[] = [];
+  let done = 0;
+  // Writes queued chunks (left to right) until this transaction has a chunk's worth of text.
+  const writeSome = () => {
+    let budget = max;
+    while (queue.length > 0) {
+      const next = queue[0];
+      const chunk = next.chunks[0];
+      if (budget < chunk.length && budget < max) return;
+      const at = Y.createAbsolutePositionFromRelativePosition(next.at, doc);
+      if (!at || at.type !== ytext) throw new Error('the shared text was removed during the write');
+      insert(ytext, at.index, chunk);
+      budget -= chunk.length;
+      done += chunk.length;
+      next.chunks.shift();
+      if (next.chunks.length === 0) queue.shift();
+      else next.at = Y.createRelativePositionFromTypeIndex(ytext, at.index + chunk.length, -1);
+    }
+  };
+  const undo = options.undo;
+  const timeout = undo?.captureTimeout;
+  undo?.stopCapturing();
+  if (undo) undo.captureTimeout = Number.MAX_SAFE_INTEGER;
+  let transactions = 0;
+  try {
+    doc.transact(() => {
+      // Right to left: a deletion never moves the offsets of the replacements before it.
+      for (let i = replacements.length - 1; i >= 0; i--) {
+        const { offset, length, text } = replacements[i];
+        if (length > 0) ytext.delete(offset, length);
+        if (!text) continue;
+        // After the character before (it stays: replacements never touch), or before the first one.
+        const at = Y.createRelativePositionFromTypeIndex(ytext, offset, offset > 0 ? -1 : 0);
+        queue.unshift({ at, chunks: chunkLines(text, max) });
+      }
+      options.inFirstTransaction?.();
+      writeSome();
+    }, options.origin);
+    transactions++;
+    options.progress?.(done, total);
+    while (queue.length > 0) {
+      await pause();
+      doc.transact(writeSome, options.origin);
+      transactions++;
+      options.progress?.(done, total);
+    }
+  } finally {
+    if (undo) {
+      undo.captureTimeout = timeout!;
+      undo.stopCapturing();
+    }
+  }
+  return transactions;
+}

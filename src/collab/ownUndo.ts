@@ -8,6 +8,12 @@ import * as Y from 'yjs';
 
 export class OwnUndo {
   private readonly managers = new Map<Y.Text, Y.UndoManager>();
+  /**
+   * Origin of your edits written straight into the shared text rather than typed in the editor (a
+   * large revert written in chunks): your Undo takes them like typing, and the editor's binding,
+   * which skips its own origin's transactions, brings them into the editor like a teammate's.
+   */
+  readonly directOrigin: object = { direct: true };
 
   constructor(
     private readonly origin: unknown,
@@ -18,7 +24,7 @@ export class OwnUndo {
     let manager = this.managers.get(text);
     if (!manager) {
       manager = new Y.UndoManager(text, {
-        trackedOrigins: new Set([this.origin]),
+        trackedOrigins: new Set([this.origin, this.directOrigin]),
         captureTimeout: this.captureTimeoutMs,
       });
       this.managers.set(text, manager);

@@ -3,8 +3,11 @@
 // of the real server (dist/server.js, its own process, SQLite); a sixth client, the session's host,
 // has 2,000-line proposals shared in the session (before the phase) and accepts them one after the
 // other through the real path, a decision handled by the host's applier (HostApplier: the accepted
-// text written in chunks, marked as the assistant's), then reverts each (Revert Assistant Edits'
-// planner, one transaction), back to back for the whole phase.
+// text written in chunks, marked as the assistant's), then reverts each as Revert Assistant Edits
+// does in a session (its planner; the restored text written in chunks like an accept), back to back
+// for the whole phase. Every other proposal replaces a block of people's lines in a second file where
+// nobody types (a typist's key inside a block would make its proposal stale), so its revert restores
+// more than a chunk of text and is written in chunks too.
 // Phases alternate (idle, chunked, whole) in three orders, each kind once in each place, so load on
 // the machine falls on each alike:
 // - human_delivery_p99_ms_idle:            keystroke delivery (send to a peer's apply), nobody else writing;
@@ -19,7 +22,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as Y from 'yjs';
 import { planRevert } from '../../src/authorship/revertPlan';
-import { applySharedRevert, sharedAuthorshipView } from '../../src/authorship/sharedAuthorship';
+import { applySharedRevertInChunks, sharedAuthorshipView } from '../../src/authorship/sharedAuthorship';
 import { DEFAULT_CHUNK_CHARS, DEFAULT_CHUNK_PAUSE_MS } from '../../src/collab/burstApply';
 import { SessionDocument } from '../../src/collab/sessionDocument';
 import { lineStartOffset } from '../../src/proposals/shared/anchoring';
@@ -37,6 +40,12 @@ const PHASE_MS = 6_000;
 const ROUNDS = 3;
 const ROOM = 'authorship-bench';
 const FILE = 'src/bench.ts';
+/** The file of the proposals that replace people's lines (nobody types there). */
+const BLOCKS_FILE = 'src/blocks.ts';
+/** Blocks of people's lines in BLOCKS_FILE, each replaced by one proposal of a phase. */
+const BLOCKS = 12;
+/** Lines in a block: about 22 K characters, so restoring one takes two chunks. */
+const BLOCK_LINES = 300;
 /** Proposals shared before each writing phase (more than one phase accepts). */
 const POOL = 32;
 /** Chunk size and the pause between chunks (tunable to explore; the defaults are what Tandem uses). */
@@ -106,6 +115,16 @@ async function main(): Promise<void> {
     'connecting the assistant',
   );
   const text = session.seed(FILE, '', { eol: '\n', bom: false }).text;
+  const block = (b: number) =>
+    Array.from(
+      { length: BLOCK_LINES },
+      (_, i) => `  people(${b}, ${i}); // a line people wrote in block ${b}\n`,
+    );
+  const blocksText = session.seed(
+    BLOCKS_FILE,
+    Array.from({ length: BLOCKS }, (_, b) => `// block ${b}\n${block(b).join('')}`).join(''),
+    { eol: '\n', bom: false },
+  ).text;
   const records = session.authorship;
   const shared = new SharedProposals(session, {
     name: () => 'assistant',
@@ -127,11 +146,25 @@ async function main(): Promise<void> {
   };
   const applyMs: number[] = [];
   let applies = 0;
+  let chunkedReverts = 0;
 
-  /** Shares POOL proposals at random line starts (before a phase: sharing is not what is measured). */
+  /**
+   * Shares POOL proposals at random line starts, and between them one replacing each block of
+   * BLOCKS_FILE (before a phase: sharing is not what is measured).
+   */
   async function sharePool(): Promise<string[]> {
     const hunks: string[] = [];
     for (let i = 0; i < POOL; i++) {
+      if (i < BLOCKS) {
+        const record = shared.publish({
+          path: BLOCKS_FILE,
+          reason: 'bench proposal replacing a block',
+          model: 'bench-model',
+          hunks: [{ line: i * (BLOCK_LINES + 1) + 1, removed: block(i), added: proposalLines }],
+        });
+        hunks.push(record.hunks[0].id);
+        await pause();
+      }
       const content = text.toString();
       const lines = content.split('\n').length;
       let line = Math.floor(Math.random() * lines);
@@ -183,8 +216,17 @@ async function main(): Promise<void> {
           applies++;
         }
         await sleep(100);
-        const plan = planRevert(sharedAuthorshipView(text, records), () => true);
-        applySharedRevert(text, records, plan.replacements, plan.edits, 'assistant');
+        // Revert Assistant Edits in a session: restored text longer than a chunk goes in chunks (in
+        // the baseline phase, in one transaction like its accepts).
+        const proposal = hunk.slice(0, hunk.lastIndexOf('/'));
+        const target = shared.proposal(proposal)?.path === BLOCKS_FILE ? blocksText : text;
+        const plan = planRevert(sharedAuthorshipView(target, records), (m) => m.proposal === proposal);
+        await applySharedRevertInChunks(target, records, plan.replacements, plan.edits, {
+          origin: 'assistant',
+          maxChunkChars: phase === 'chunked' ? CHUNK_CHARS : Number.MAX_SAFE_INTEGER,
+          pause,
+        });
+        if (phase === 'chunked' && target === blocksText) chunkedReverts++;
         // Done with: taken out of the session, so the document does not grow phase after phase.
         shared.withdraw(hunk.slice(0, hunk.lastIndexOf('/')));
         await sleep(100);
@@ -271,6 +313,9 @@ async function main(): Promise<void> {
   server.process.kill();
   fs.rmSync(dataDir, { recursive: true, force: true });
 
+  // The chunked phases did revert restored text in chunks (what this bench is also about).
+  if (chunkedReverts === 0) throw new Error('no revert of a replaced block was written in chunks');
+  console.log(`${chunkedReverts} reverts restoring a ${BLOCK_LINES}-line block were written in chunks`);
   const p99 = (phase: Phase) => round(quantile(latencies[phase], 0.99));
   const fraction = (phase: Phase) => round(delivered[phase].received / Math.max(1, delivered[phase].sent));
   writeSuiteResult('authorship', {

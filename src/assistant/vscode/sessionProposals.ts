@@ -66,6 +66,8 @@ export class SessionProposals implements vscode.Disposable {
       // What the server stamps on this participant: a decision must be signed with it.
       name: () => session.selfName,
       canWrite: () => !session.readOnly,
+      // Not while this window's own large revert is being written into that file.
+      busy: (path) => active.directWrites.busy(path),
     });
     const store = new SessionProposalStore(
       shared,

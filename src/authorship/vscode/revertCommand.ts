@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { askerName, type AuthorshipMeta, type AuthorshipView, hunkOf } from '../authorship';
-import { applyReplacements, planRevert } from '../revertPlan';
+import { applyReplacements, planRevert, type RevertPlan } from '../revertPlan';
+import { DEFAULT_CHUNK_CHARS } from '../../collab/burstApply';
 import { lfLineCharacter } from '../sharedAuthorship';
 import type { AuthorshipTracker } from './authorshipTracker';
 import type { SessionAuthorship } from './sessionAuthorship';
@@ -30,7 +31,9 @@ type Choice = { uri?: vscode.Uri; choose: (meta: AuthorshipMeta) => boolean; wha
  * for: the assistant's surviving characters go, and the text an edit replaced comes back where
  * nobody has edited that edit since. People's text is untouched. One WorkspaceEdit: one undo step.
  * In a session, shared files take part too: the edit goes through their bindings like anyone's
- * typing, so it reaches everyone and the server holds it to the session's rules; a read-only
+ * typing, so it reaches everyone and the server holds it to the session's rules (a shared file's
+ * revert that restores more than a chunk of text is written into the shared text in chunks
+ * instead, with progress shown, still one undo step: see SessionAuthorship.revertInChunks); a read-only
  * participant is told plainly that they cannot revert there, and nobody reverts an accepted change
  * while the host's applier is still writing it in chunks (they are told to run it again after).
  */
@@ -84,6 +87,8 @@ export async function revertAssistantEdits(
   const done: [RevertFile, string[]][] = [];
   /** Shared files' line breaks the revert keeps: in the shared text it leaves (`expected`). */
   const keptBreaks: { uri: vscode.Uri; expected: string; offsets: number[] }[] = [];
+  /** Shared files whose revert restores more than a chunk of text: written in chunks. */
+  const chunked: { uri: vscode.Uri; plan: RevertPlan }[] = [];
   for (const file of files) {
     const { uri } = file;
     if (choice.uri && uri.toString() !== choice.uri.toString()) continue;
@@ -96,7 +101,7 @@ export async function revertAssistantEdits(
       tell('error', `Tandem: cannot revert: ${session.refusal}.`);
       return 0;
     }
-    const applying = shared !== undefined ? session?.notYetRevertible(plan.edits) : undefined;
+    const applying = shared !== undefined ? session?.notYetRevertible(plan.edits, uri) : undefined;
     if (applying) {
       tell('error', `Tandem: cannot revert yet: ${applying}. Nothing was changed.`);
       return 0;
@@ -107,6 +112,15 @@ export async function revertAssistantEdits(
         `Tandem: ${vscode.workspace.asRelativePath(uri)} is still catching up with the session; nothing was changed. Try again in a moment.`,
       );
       return 0;
+    }
+    if (shared !== undefined && session?.isLargeRevert(plan.replacements)) {
+      // Large: written into the shared text in chunks once the rest is applied (see below).
+      chunked.push({ uri, plan });
+      done.push([file, plan.edits]);
+      effective += plan.effective;
+      removed += plan.removed;
+      restored += plan.restored;
+      continue;
     }
     const positionAt = (offset: number) => {
       if (shared === undefined) return document.positionAt(offset);
@@ -146,7 +160,7 @@ export async function revertAssistantEdits(
   remember(false);
   const sharedUrisDone = done.filter(([file]) => file.sharedText !== undefined).map(([file]) => file.uri);
   session?.separateUndo(sharedUrisDone);
-  const applied = await vscode.workspace.applyEdit(edit);
+  const applied = edit.size === 0 || (await vscode.workspace.applyEdit(edit));
   // In the same undo step as the revert.
   if (applied)
     for (const { uri, expected, offsets } of keptBreaks)
@@ -159,6 +173,47 @@ export async function revertAssistantEdits(
     tell('error', 'Tandem: VS Code refused the revert; nothing was changed.');
     return 0;
   }
+  // Large shared reverts, one file after another, in chunks (each one undo step in its file).
+  const refused: string[] = [];
+  for (const { uri, plan } of chunked) {
+    const name = vscode.workspace.asRelativePath(uri);
+    const result = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Window,
+        title: `Tandem: reverting the assistant's edits in ${name}`,
+      },
+      async (progress) => {
+        let shown = 0;
+        return session!.revertInChunks(uri, choice.choose, (done, total) => {
+          const now = total > 0 ? Math.floor((100 * done) / total) : 100;
+          progress.report({ increment: now - shown, message: `${now}% written` });
+          shown = now;
+        });
+      },
+    );
+    // The figures (and edits to forget) are the plan it wrote, made again on the text as it was then.
+    const at = done.findIndex(([file]) => file.uri.toString() === uri.toString());
+    effective -= plan.effective;
+    removed -= plan.removed;
+    restored -= plan.restored;
+    if ('refused' in result) {
+      refused.push(`${name}: ${result.refused}`);
+      if (at !== -1) done.splice(at, 1);
+    } else {
+      if (at !== -1) done[at] = [done[at][0], result.plan.edits];
+      effective += result.plan.effective;
+      removed += result.plan.removed;
+      restored += result.plan.restored;
+      log.info(
+        `Revert: ${name} written in ${result.transactions} chunk(s) of at most ${DEFAULT_CHUNK_CHARS} characters`,
+      );
+    }
+  }
+  if (refused.length > 0 && done.length === 0) {
+    tell('error', `Tandem: cannot revert: ${refused.join('; ')}. Nothing was changed.`);
+    return 0;
+  }
+  if (refused.length > 0) tell('error', `Tandem: not reverted in ${refused.join('; ')}.`);
   for (const [file, edits] of done) file.forget(edits);
   remember(true);
   onReverted?.(done.flatMap(([, edits]) => edits));

@@ -2,7 +2,16 @@ import * as vscode from 'vscode';
 import * as Y from 'yjs';
 import type { AuthoredRun, AuthorshipView } from '../authorship';
 import { type AuthoredDeletion, deletionsOf } from '../fileSummary';
-import { HUMAN_TEXT, lfLineCharacter, recordsToDrop, sharedAuthorshipView } from '../sharedAuthorship';
+import type { AuthorshipMeta } from '../authorship';
+import { planRevert, type RevertPlan, type TextReplacement } from '../revertPlan';
+import {
+  applySharedRevertInChunks,
+  HUMAN_TEXT,
+  lfLineCharacter,
+  recordsToDrop,
+  sharedAuthorshipView,
+} from '../sharedAuthorship';
+import { DEFAULT_CHUNK_CHARS, insertedLength } from '../../collab/burstApply';
 import type { ActiveSession } from '../../collab/vscode/activeSession';
 import { stillBeingApplied } from '../../proposals/shared/sharedState';
 
@@ -34,6 +43,9 @@ export class SessionAuthorship implements vscode.Disposable {
   private detach: (() => void) | undefined;
   private readonly pending = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** `chunkChars`: restored text longer than this is written in chunks of whole lines this size. */
+  constructor(private readonly chunkChars = DEFAULT_CHUNK_CHARS) {}
 
   attach(active: ActiveSession | undefined): void {
     this.detach?.();
@@ -133,9 +145,84 @@ export class SessionAuthorship implements vscode.Disposable {
       : undefined;
   }
 
-  /** Why these edits cannot be reverted yet (one is still being written in chunks), if so. */
-  notYetRevertible(edits: readonly string[]): string | undefined {
-    return this.active ? stillBeingApplied(this.active.session.document, edits) : undefined;
+  /**
+   * Why these edits of `uri` cannot be reverted yet, if so: one is an accept still being written in
+   * chunks, or this window's own large revert of that file is still being written.
+   */
+  notYetRevertible(edits: readonly string[], uri?: vscode.Uri): string | undefined {
+    const active = this.active;
+    if (!active) return undefined;
+    const path = uri && active.sharedPathOf(uri);
+    return (
+      (path === undefined ? undefined : active.directWrites.busy(path)) ??
+      stillBeingApplied(active.session.document, edits)
+    );
+  }
+
+  /** Whether a revert of a shared file writing `replacements` is written in chunks (see `revertInChunks`). */
+  isLargeRevert(replacements: readonly TextReplacement[]): boolean {
+    return insertedLength(replacements) > this.chunkChars;
+  }
+
+  /**
+   * Writes a large revert of a shared file straight into its shared text in chunks, as the host's
+   * applier writes a large accept (src/collab/burstApply.ts): teammates' keystrokes pass between the
+   * chunks, and text they type meanwhile stays where they typed it. Written with this participant's
+   * direct origin, so their Undo takes the whole revert back as one step (keys they type themselves
+   * while it is written join that step) and the editor's binding shows it like a teammate's edit.
+   * The plan is made again from the shared text as it is now (teammates may have typed since the
+   * command looked), in the same tick as the first chunk. Resolves once the last chunk is in and the
+   * editor has caught up (or after a short wait).
+   */
+  async revertInChunks(
+    uri: vscode.Uri,
+    choose: (meta: AuthorshipMeta) => boolean,
+    progress?: (done: number, total: number) => void,
+  ): Promise<{ plan: RevertPlan; transactions: number } | { refused: string }> {
+    const active = this.active;
+    const path = active?.sharedPathOf(uri);
+    const ytext = path === undefined ? undefined : active!.session.document.text(path);
+    if (!active || path === undefined || !ytext) return { refused: `${uri.path} is no longer shared` };
+    if (this.refusal) return { refused: this.refusal };
+    const plan = planRevert(
+      sharedAuthorshipView(ytext, active.session.document.authorship),
+      choose,
+      ytext.toString(),
+    );
+    const busy = this.notYetRevertible(plan.edits, uri);
+    if (busy) return { refused: busy };
+    const { replacements, edits } = plan;
+    const write = active.directWrites.start(
+      path,
+      "a revert of the assistant's edits",
+      insertedLength(replacements),
+    );
+    if (!write) return { refused: active.directWrites.busy(path)! };
+    const undo = active.bindings.undo;
+    let transactions: number;
+    try {
+      transactions = await applySharedRevertInChunks(ytext, undefined, replacements, edits, {
+        origin: undo.directOrigin,
+        undo: undo.managerFor(ytext),
+        maxChunkChars: this.chunkChars,
+        progress: (done, total) => {
+          write.done = done;
+          progress?.(done, total);
+        },
+      });
+    } finally {
+      active.directWrites.end(path, write);
+    }
+    const binding = active.bindings.bindingFor(uri);
+    if (binding) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        binding.whenIdle(),
+        new Promise((resolve) => (timer = setTimeout(resolve, BINDING_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
+    return { plan, transactions };
   }
 
   /**

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SESSION_SCHEME } from '../../workspace/vscode/fileAddress';
+import { DirectWrites } from '../directWrites';
 import type { CollabSession } from '../session';
 import { CollabStatusItem } from './collabStatus';
 import { EditorBindings, type SharedPathOf } from './editorBindings';
@@ -48,6 +49,8 @@ export class ActiveSession implements vscode.Disposable {
   readonly bindings: EditorBindings;
   readonly follower: Follower;
   readonly status = new CollabStatusItem();
+  /** Chunked writes (a large revert) this window is making into shared texts. */
+  readonly directWrites = new DirectWrites();
   /** A document's path in the session, or undefined when it is not a shared file. */
   readonly sharedPathOf: SharedPathOf;
   private readonly disposables: vscode.Disposable[] = [];

@@ -58,6 +58,8 @@ export interface SharedProposalsOptions {
   readonly canWrite: () => boolean;
   /** Whether the local participant hosts the session (the host may withdraw anyone's proposal). */
   readonly isHost?: () => boolean;
+  /** Why this participant should not change a file's shared text now (its own chunked revert there). */
+  readonly busy?: (path: string) => string | undefined;
   readonly now?: () => number;
 }
 
@@ -174,6 +176,8 @@ export class SharedProposals {
       throw new SharedProposalError(
         `the change was already ${found.outcome.state}${found.outcome.by ? ` by ${found.outcome.by.name}` : ''}`,
       );
+    const busy = action === 'accept' ? this.options.busy?.(found.proposal.path) : undefined;
+    if (busy) throw new SharedProposalError(busy);
     if (selection && action === 'reject')
       throw new SharedProposalError('a rejection takes the whole change; accept the lines you want instead');
     if (action === 'accept') {
@@ -191,6 +195,8 @@ export class SharedProposals {
     if (outcome.state === 'applying')
       throw new SharedProposalError('the change is still being applied; undo it once it is in');
     if (outcome.state !== 'accepted') throw new SharedProposalError('only an accepted change can be undone');
+    const busy = this.options.busy?.(found.proposal.path);
+    if (busy) throw new SharedProposalError(busy);
     if (outcome.by?.clientId !== this.session.doc.clientID)
       throw new SharedProposalError(
         `only ${outcome.by?.name ?? 'whoever accepted it'}, who accepted it, can undo it`,

@@ -3,12 +3,14 @@
 // editor shows it with the session's CodeLens, a writer's accept comes back applied by the host and
 // can be undone, and a read-only guest sees the proposal but cannot decide. The accepted text is
 // marked as the assistant's in the guest's editor (hover), and Revert Assistant Edits there removes
-// only the assistant's characters, for everyone, as one undo step; a read-only guest is refused.
+// only the assistant's characters, for everyone, as one undo step (a large revert reaches the host in
+// several updates, written in chunks while the host types); a read-only guest is refused.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type * as Y from 'yjs';
 import { buildInviteLink } from '../../../src/collab/invite';
 import type { CollabSession } from '../../../src/collab/session';
 import type { TandemApi } from '../../../src/extension';
@@ -306,6 +308,124 @@ describe('shared proposals in VS Code (a guest)', function () {
       `the marks back after undo (now: ${JSON.stringify(assistantText())})`,
       5000,
     );
+    await api.collab.leave();
+  });
+
+  it('writes a large revert into the shared text in several updates while the host types, byte-identical everywhere, marks right, one undo step', async function () {
+    const document = await joinAndOpen('rw', 'Gwen');
+    const editor = await vscode.window.showTextDocument(document);
+    const shared = () => host.document.text('notes.txt')!;
+    // Gwen pastes 700 lines (35 K characters: three chunks); the assistant's proposal replaces them
+    // with 700 lines of its own. (Not 2,000: a VS Code guest takes a large accept in slowly.)
+    const start = document.getText().endsWith('\n') ? document.getText() : `${document.getText()}\n`;
+    const line = start.split('\n').length - 1;
+    const LINES = 700;
+    this.timeout(120_000);
+    const people = Array.from(
+      { length: LINES },
+      (_, i) => `people's line ${i} of the long file, as people wrote it\n`,
+    );
+    const assistant = Array.from(
+      { length: LINES },
+      (_, i) => `assistant's line ${i} of its rewrite, as the model wrote it\n`,
+    );
+    await editor.edit((edit) =>
+      edit.replace(
+        new vscode.Range(new vscode.Position(0, 0), document.positionAt(document.getText().length)),
+        start + people.join(''),
+      ),
+    );
+    const pasted = start + people.join('');
+    await eventually(() => shared().toString() === pasted, "Gwen's paste at the host", 10_000);
+    const published = hostProposals.publish({
+      path: 'notes.txt',
+      reason: 'Rewrite the long part',
+      model: 'scripted',
+      hunks: [{ line, removed: people, added: assistant }],
+    });
+    const id = published.hunks[0].id;
+    await eventually(() => !!api.panel.review.controller.proposals.findHunk(id), 'the large shared hunk');
+    assert.equal(await api.panel.review.controller.acceptHunk(id), true);
+    const accepted = start + assistant.join('');
+    await eventually(() => document.getText() === accepted, 'the accepted rewrite in the guest', 30_000);
+    const assistantText = () =>
+      sharedAuthorshipView(shared(), host.document.authorship)
+        .runs.filter((run) => run.meta.proposal === published.id)
+        .map((run) => shared().toString().slice(run.start, run.end));
+    await eventually(() => assistantText().join('').length > LINES * 20, 'the marks of the rewrite', 10_000);
+    const marksBefore = assistantText();
+
+    // The revert reaches the host as several updates; the host types between them.
+    const inserted: number[] = [];
+    const hostTyping = 'the host typed this meanwhile\n';
+    const watch = (event: Y.YTextEvent) => {
+      if (event.transaction.local) return;
+      const size = event.delta.reduce(
+        (sum, part) => sum + (typeof part.insert === 'string' ? part.insert.length : 0),
+        0,
+      );
+      if (size === 0) return;
+      inserted.push(size);
+      if (inserted.length === 1)
+        host.document.doc.transact(() => shared().insert(0, hostTyping), host.origin);
+    };
+    shared().observe(watch);
+    try {
+      const reverted = await vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', {
+        proposal: published.id,
+        uri: uri.toString(),
+      });
+      assert.equal(reverted, 1, api.authorship.lastRevertMessage?.message);
+      const after = hostTyping + pasted;
+      await eventually(
+        () => shared().toString() === after,
+        'the revert (and the host typing) at the host',
+        20_000,
+      );
+      await eventually(() => document.getText() === after, 'the same text in the guest', 10_000);
+    } finally {
+      shared().unobserve(watch);
+    }
+    const restored = people.join('').length;
+    assert.ok(inserted.length >= 3, `the restored text came in ${inserted.length} updates`);
+    assert.ok(
+      Math.max(...inserted) <= 16_384,
+      `the largest update inserted ${Math.max(...inserted)} characters`,
+    );
+    // Only the restored text came (what the rewrite replaced, less the ends both share), in pieces.
+    const total = inserted.reduce((sum, size) => sum + size, 0);
+    assert.ok(total > restored - 100 && total <= restored, `${total} characters restored of ${restored}`);
+    assert.deepEqual(assistantText(), [], 'nothing of the proposal is left marked');
+    assert.deepEqual(
+      sharedAuthorshipView(shared(), host.document.authorship).runs.filter(
+        (run) => run.meta.proposal === published.id,
+      ),
+      [],
+    );
+    // One undo step brings the whole rewrite back, marked again; the host's typing stays.
+    await vscode.commands.executeCommand('tandem.collab.undo');
+    await eventually(
+      () => shared().toString() === hostTyping + accepted,
+      'the undone revert at the host',
+      20_000,
+    );
+    await eventually(
+      () => document.getText() === hostTyping + accepted,
+      'the undone revert in the guest',
+      10_000,
+    );
+    await eventually(
+      () => JSON.stringify(assistantText()) === JSON.stringify(marksBefore),
+      'the marks back after undo',
+      10_000,
+    );
+    // The file as it was for the next test: the host takes out its line and the long part.
+    host.document.doc.transact(() => {
+      const text = shared();
+      text.delete(hostTyping.length + start.length, text.length - hostTyping.length - start.length);
+      text.delete(0, hostTyping.length);
+    }, host.origin);
+    await eventually(() => document.getText() === start, 'the file as it was', 30_000);
     await api.collab.leave();
   });
 

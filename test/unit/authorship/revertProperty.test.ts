@@ -9,6 +9,7 @@ import { LocalAuthorship } from '../../../src/authorship/localAuthorship';
 import { applyReplacements, planRevert } from '../../../src/authorship/revertPlan';
 import {
   applySharedRevert,
+  applySharedRevertInChunks,
   attributeInsert,
   insertHumanText,
   type SharedEditRecord,
@@ -97,7 +98,7 @@ function run(seed: number): { sequence: Sequence; choose: (m: AuthorshipMeta) =>
 }
 
 describe('authorship: revert against a reference model (property test)', () => {
-  it(`marks and reverts exactly what the reference says, over ${SEQUENCES} seeded sequences`, function () {
+  it(`marks and reverts exactly what the reference says, over ${SEQUENCES} seeded sequences`, async function () {
     this.timeout(120_000);
     for (let seed = 1; seed <= SEQUENCES; seed++) {
       const { sequence, choose, what } = run(seed);
@@ -117,8 +118,17 @@ describe('authorship: revert against a reference model (property test)', () => {
         `local revert, ${context}`,
       );
       const sharedPlan = planRevert(view, choose, ytext.toString());
+      // The same plan written in chunks (a large revert in a session), on a twin of the document built
+      // by the same sequence, gives the same text and marks as in one transaction.
+      const twin = run(seed).sequence;
+      await applySharedRevertInChunks(twin.ytext, twin.records, sharedPlan.replacements, sharedPlan.edits, {
+        maxChunkChars: 2,
+        pause: async () => {},
+      });
       applySharedRevert(ytext, records, sharedPlan.replacements, sharedPlan.edits);
       assert.equal(ytext.toString(), expected, `shared revert, ${context}`);
+      assert.equal(twin.ytext.toString(), expected, `chunked shared revert, ${context}`);
+      assert.deepEqual(twin.ytext.toDelta(), ytext.toDelta(), `chunked shared revert's marks, ${context}`);
       // Whatever the revert restored is people's text now; the edits not chosen keep their marks.
       const left = sharedAuthorshipView(ytext, records);
       assert.ok(
