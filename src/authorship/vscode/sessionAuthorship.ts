@@ -20,6 +20,18 @@ const EMPTY_VIEW: AuthorshipView = { runs: [], edits: new Map() };
 /** How long a revert waits for a binding to write it to the shared text before marking line breaks. */
 const BINDING_WAIT_MS = 2000;
 
+/** Waits until the file's binding has written what is pending between editor and shared text (2 s at most). */
+async function bindingIdle(active: ActiveSession, uri: vscode.Uri): Promise<void> {
+  const binding = active.bindings.bindingFor(uri);
+  if (!binding) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    binding.whenIdle(),
+    new Promise((resolve) => (timer = setTimeout(resolve, BINDING_WAIT_MS))),
+  ]);
+  clearTimeout(timer);
+}
+
 /** Origin of the host's removal of reverted edits' records (nobody's Undo brings them back). */
 const RECORDS_ORIGIN = 'tandem-authorship-records';
 
@@ -213,15 +225,7 @@ export class SessionAuthorship implements vscode.Disposable {
     } finally {
       active.directWrites.end(path, write);
     }
-    const binding = active.bindings.bindingFor(uri);
-    if (binding) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        binding.whenIdle(),
-        new Promise((resolve) => (timer = setTimeout(resolve, BINDING_WAIT_MS))),
-      ]);
-      clearTimeout(timer);
-    }
+    await bindingIdle(active, uri);
     return { plan, transactions };
   }
 
@@ -251,16 +255,8 @@ export class SessionAuthorship implements vscode.Disposable {
     const path = active?.sharedPathOf(uri);
     const ytext = path === undefined ? undefined : active!.session.document.text(path);
     if (!active || !ytext || offsets.length === 0) return false;
-    const binding = active.bindings.bindingFor(uri);
     // The revert reaches the shared text through the binding once it has written the editor's change.
-    if (binding) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        binding.whenIdle(),
-        new Promise((resolve) => (timer = setTimeout(resolve, BINDING_WAIT_MS))),
-      ]);
-      clearTimeout(timer);
-    }
+    await bindingIdle(active, uri);
     if (ytext.toString() !== expected) return false;
     active.session.document.doc.transact(() => {
       for (const offset of offsets)
