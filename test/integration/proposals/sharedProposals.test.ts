@@ -316,7 +316,7 @@ describe('shared proposals in VS Code (a guest)', function () {
     const editor = await vscode.window.showTextDocument(document);
     const shared = () => host.document.text('notes.txt')!;
     // Gwen pastes 700 lines (35 K characters: three chunks); the assistant's proposal replaces them
-    // with 700 lines of its own. (Not 2,000: a VS Code guest takes a large accept in slowly.)
+    // with 700 lines of its own. (700 keeps the test short; a 2,000-line accept reaching a guest is guestLargeInsert.test.ts.)
     const start = document.getText().endsWith('\n') ? document.getText() : `${document.getText()}\n`;
     const line = start.split('\n').length - 1;
     const LINES = 700;
