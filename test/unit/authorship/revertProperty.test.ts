@@ -48,7 +48,9 @@ function run(seed: number): { sequence: Sequence; choose: (m: AuthorshipMeta) =>
   const random = seededRandom(seed);
   const initial = randomText(random, 0, 20);
   const ydoc = new Y.Doc();
-  const ytext = ydoc.getText('t');
+  // Nested in a map, as a session's files are: a peer's copy of it is checked below.
+  const ytext = new Y.Text();
+  ydoc.getMap('texts').set('t', ytext);
   ytext.insert(0, initial);
   const sequence: Sequence = {
     reference: new ReferenceDocument(initial),
@@ -118,6 +120,15 @@ describe('authorship: revert against a reference model (property test)', () => {
         `local revert, ${context}`,
       );
       const sharedPlan = planRevert(view, choose, ytext.toString());
+      // A peer's copy (loaded from an update, as a guest's or a reloaded host's is) plans and reverts
+      // on its own to the same text and the same marks (Yjs may keep a redundant format item there,
+      // so marks are compared by owner, not as deltas).
+      const peer = new Y.Doc();
+      Y.applyUpdate(peer, Y.encodeStateAsUpdate(ytext.doc!));
+      const peerText = peer.getMap('texts').get('t') as Y.Text;
+      const peerRecords = peer.getMap<SharedEditRecord>('authorship');
+      const peerPlan = planRevert(sharedAuthorshipView(peerText, peerRecords), choose, peerText.toString());
+      applySharedRevert(peerText, peerRecords, peerPlan.replacements, peerPlan.edits);
       // The same plan written in chunks (a large revert in a session), on a twin of the document built
       // by the same sequence, gives the same text and marks as in one transaction.
       const twin = run(seed).sequence;
@@ -131,6 +142,12 @@ describe('authorship: revert against a reference model (property test)', () => {
       assert.deepEqual(twin.ytext.toDelta(), ytext.toDelta(), `chunked shared revert's marks, ${context}`);
       // Whatever the revert restored is people's text now; the edits not chosen keep their marks.
       const left = sharedAuthorshipView(ytext, records);
+      assert.equal(peerText.toString(), expected, `a peer copy's revert, ${context}`);
+      assert.deepEqual(
+        owners(sharedAuthorshipView(peerText, peerRecords).runs, expected.length),
+        owners(left.runs, expected.length),
+        `a peer copy's marks after its revert, ${context}`,
+      );
       assert.ok(
         left.runs.every((r) => !choose(r.meta)),
         `no chosen edit keeps a mark, ${context}`,
