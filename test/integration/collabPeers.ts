@@ -1,11 +1,15 @@
 // Peers outside VS Code for the integration suites: a Tandem host session in the test process (over a
 // folder of the test's own), and plain y-websocket clients with no Tandem code. Never import a
 // *.test.ts file for these: it would bundle, and run, that suite a second time.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { CollabSession } from '../../src/collab/session';
-import type { CollabServer } from '../../src/server';
+import { HostApplier, SharedProposals } from '../../src/proposals/shared';
+import { type CollabServer, startCollabServer } from '../../src/server';
 
 /** A Tandem host session sharing `root` as `folderName`, started (synced with the server). */
 export async function startHostSession(options: {
@@ -35,6 +39,48 @@ export async function startHostSession(options: {
   });
   await host.start();
   return host;
+}
+
+/** A collaboration server and a host sharing a folder of `files`, applying shared proposals' decisions. */
+export interface ProposalHost {
+  readonly server: CollabServer;
+  readonly root: string;
+  readonly host: CollabSession;
+  /** The host's applier, as a Tandem window runs it (started). */
+  readonly applier: HostApplier;
+  /** The host's side of the session's proposals (publishes as "Host"). */
+  readonly proposals: SharedProposals;
+  /** Stops all of it and removes the folder. */
+  close(): Promise<void>;
+}
+
+export async function startProposalHost(options: {
+  room: string;
+  secret: string;
+  files: Record<string, string>;
+}): Promise<ProposalHost> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), `tandem-${options.room}-`));
+  for (const [file, content] of Object.entries(options.files))
+    fs.writeFileSync(path.join(root, file), content);
+  const server = await startCollabServer({ secret: options.secret });
+  const host = await startHostSession({ server, room: options.room, root, folderName: 'project' });
+  const applier = new HostApplier(host.document);
+  applier.start();
+  const proposals = new SharedProposals(host.document, { name: () => 'Host', canWrite: () => true });
+  return {
+    server,
+    root,
+    host,
+    applier,
+    proposals,
+    close: async () => {
+      proposals.dispose();
+      applier.dispose();
+      host.dispose();
+      await server.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A plain y-websocket client: no Tandem code, only the room's document layout. */

@@ -5,17 +5,14 @@
 // each of its 2,000 removed lines (about 500 MB sent to the renderer on every redraw), and the
 // extension host was busy serialising that while the remote edits waited (reviewDecorationPlan.ts).
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { buildInviteLink } from '../../../src/collab/invite';
 import type { CollabSession } from '../../../src/collab/session';
 import type { TandemApi } from '../../../src/extension';
-import { HostApplier, SharedProposals } from '../../../src/proposals/shared';
-import { startCollabServer, type CollabServer } from '../../../src/server';
+import type { SharedProposals } from '../../../src/proposals/shared';
+import type { CollabServer } from '../../../src/server';
 import { eventually, tandem } from '../tandem';
-import { startHostSession } from '../collabPeers';
+import { type ProposalHost, startProposalHost } from '../collabPeers';
 
 describe('a large accepted proposal in a guest editor', function () {
   this.timeout(120_000);
@@ -23,30 +20,24 @@ describe('a large accepted proposal in a guest editor', function () {
   const uri = vscode.Uri.parse(`tandem://${room}/big.txt`);
   let api: TandemApi;
   let server: CollabServer;
-  let root: string;
+  let peers: ProposalHost;
   let host: CollabSession;
-  let applier: HostApplier;
   let hostProposals: SharedProposals;
 
   before(async () => {
     api = await tandem();
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-guest-large-'));
-    fs.writeFileSync(path.join(root, 'big.txt'), 'first\nlast\n');
-    server = await startCollabServer({ secret: 'guest-large-insert-secret-0123456789' });
-    host = await startHostSession({ server, room, root, folderName: 'project' });
-    applier = new HostApplier(host.document);
-    applier.start();
-    hostProposals = new SharedProposals(host.document, { name: () => 'Host', canWrite: () => true });
+    peers = await startProposalHost({
+      room,
+      secret: 'guest-large-insert-secret-0123456789',
+      files: { ['big.txt']: 'first\nlast\n' },
+    });
+    ({ server, host, proposals: hostProposals } = peers);
   });
 
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await api.collab.leave();
-    hostProposals.dispose();
-    applier.dispose();
-    host.dispose();
-    await server.close();
-    fs.rmSync(root, { recursive: true, force: true });
+    await peers.close();
   });
 
   it("shows a 2,000-line accepted proposal in the guest's editor within 10 s", async () => {

@@ -6,19 +6,16 @@
 // only the assistant's characters, for everyone, as one undo step (a large revert reaches the host in
 // several updates, written in chunks while the host types); a read-only guest is refused.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type * as Y from 'yjs';
 import { buildInviteLink } from '../../../src/collab/invite';
 import type { CollabSession } from '../../../src/collab/session';
 import type { TandemApi } from '../../../src/extension';
-import { HostApplier, SharedProposals } from '../../../src/proposals/shared';
+import type { SharedProposals } from '../../../src/proposals/shared';
 import { sharedAuthorshipView } from '../../../src/authorship/sharedAuthorship';
-import { startCollabServer, type CollabServer } from '../../../src/server';
+import type { CollabServer } from '../../../src/server';
 import { eventually, sleep, tandem } from '../tandem';
-import { startHostSession } from '../collabPeers';
+import { type ProposalHost, startProposalHost } from '../collabPeers';
 
 describe('shared proposals in VS Code (a guest)', function () {
   this.timeout(60_000);
@@ -26,30 +23,24 @@ describe('shared proposals in VS Code (a guest)', function () {
   const uri = vscode.Uri.parse(`tandem://${room}/notes.txt`);
   let api: TandemApi;
   let server: CollabServer;
-  let root: string;
+  let peers: ProposalHost;
   let host: CollabSession;
-  let applier: HostApplier;
   let hostProposals: SharedProposals;
 
   before(async () => {
     api = await tandem();
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-shared-proposals-'));
-    fs.writeFileSync(path.join(root, 'notes.txt'), 'one\ntwo\nthree\n');
-    server = await startCollabServer({ secret: 'shared-proposals-secret-0123456789' });
-    host = await startHostSession({ server, room, root, folderName: 'project' });
-    applier = new HostApplier(host.document);
-    applier.start();
-    hostProposals = new SharedProposals(host.document, { name: () => 'Host', canWrite: () => true });
+    peers = await startProposalHost({
+      room,
+      secret: 'shared-proposals-secret-0123456789',
+      files: { ['notes.txt']: 'one\ntwo\nthree\n' },
+    });
+    ({ server, host, proposals: hostProposals } = peers);
   });
 
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await api.collab.leave();
-    hostProposals.dispose();
-    applier.dispose();
-    host.dispose();
-    await server.close();
-    fs.rmSync(root, { recursive: true, force: true });
+    await peers.close();
   });
 
   async function joinAndOpen(role: 'rw' | 'ro', name: string): Promise<vscode.TextDocument> {
