@@ -87,13 +87,9 @@ export async function applyInChunks(
     );
   const chunks = chunkLines(text, options.maxChunkChars ?? DEFAULT_CHUNK_CHARS);
   const pause = options.pause ?? briefPause;
-  const undo = options.undo;
-  const timeout = undo?.captureTimeout;
-  undo?.stopCapturing();
-  if (undo) undo.captureTimeout = Number.MAX_SAFE_INTEGER;
   let transactions = 0;
   let after: Y.RelativePosition | undefined;
-  try {
+  await asOneUndoStep(options.undo, async () => {
     doc.transact(() => {
       const replaced = deleteLength > 0 ? ytext.toString().slice(index, index + deleteLength) : '';
       if (deleteLength > 0) ytext.delete(index, deleteLength);
@@ -115,13 +111,25 @@ export async function applyInChunks(
       }, options.origin);
       transactions++;
     }
-  } finally {
-    if (undo) {
-      undo.captureTimeout = timeout!;
-      undo.stopCapturing();
-    }
-  }
+  });
   return transactions;
+}
+
+/**
+ * Runs `write` as one undo step of `undo` (when given): what it writes in several transactions, a
+ * pause apart, is captured together, apart from what came before and what comes after.
+ */
+async function asOneUndoStep(undo: Y.UndoManager | undefined, write: () => Promise<void>): Promise<void> {
+  if (!undo) return write();
+  const timeout = undo.captureTimeout;
+  undo.stopCapturing();
+  undo.captureTimeout = Number.MAX_SAFE_INTEGER;
+  try {
+    await write();
+  } finally {
+    undo.captureTimeout = timeout;
+    undo.stopCapturing();
+  }
 }
 
 /** Replace [offset, offset + length) of a text with `text` (offsets in the text before any of them). */
@@ -194,12 +202,8 @@ export async function replaceInChunks(
       else next.at = Y.createRelativePositionFromTypeIndex(ytext, at.index + chunk.length, -1);
     }
   };
-  const undo = options.undo;
-  const timeout = undo?.captureTimeout;
-  undo?.stopCapturing();
-  if (undo) undo.captureTimeout = Number.MAX_SAFE_INTEGER;
   let transactions = 0;
-  try {
+  await asOneUndoStep(options.undo, async () => {
     doc.transact(() => {
       // Right to left: a deletion never moves the offsets of the replacements before it.
       for (let i = replacements.length - 1; i >= 0; i--) {
@@ -221,11 +225,6 @@ export async function replaceInChunks(
       transactions++;
       options.progress?.(done, total);
     }
-  } finally {
-    if (undo) {
-      undo.captureTimeout = timeout!;
-      undo.stopCapturing();
-    }
-  }
+  });
   return transactions;
 }
