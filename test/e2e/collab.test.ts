@@ -215,6 +215,9 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
     assert.notEqual(readOnlyLink, readWriteLink);
     const aliceText = await visibleEditorText(alice.page);
 
+    // Bob's last edits confirmed by the server first: while they are not, Leave rightly asks whether
+    // to leave them behind (a modal this test would wait behind).
+    await waitForStatus(bob.page, /connected, \d+ participants$/);
     await bob.runCommand('Tandem: Leave Session');
     await waitForStatus(alice.page, /connected, 1 participants/);
     // What Bob's read-write visit saved (the web workbench saves edited files after a delay) has
