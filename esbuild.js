@@ -2,6 +2,7 @@
 // - dist/extension.js  the extension (Node, CJS, `vscode` external)
 // - dist/webview.js    the side panel UI (browser)
 // - dist/server.js     the standalone collaboration server (Node)
+// - dist/compactor.js  its worker thread that folds rooms' logs into snapshots
 // - out/test/**        with --tests: every test, bench and fixture entry, dependencies left external
 const esbuild = require('esbuild');
 const fs = require('node:fs');
@@ -62,6 +63,17 @@ const targets = [
     format: 'iife',
     target: 'es2022',
     loader: { '.css': 'css' },
+  },
+  {
+    // The server's compaction worker (a thread of dist/server.js or of the extension's embedded server).
+    ...common,
+    entryPoints: ['src/server/compactorWorker.ts'],
+    outfile: 'dist/compactor.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    alias: oneYjs,
+    mainFields: ['module', 'main'],
   },
   {
     ...common,

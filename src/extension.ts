@@ -133,6 +133,10 @@ export function activate(context: vscode.ExtensionContext): TandemApi {
     completion,
     instructions: (path) => instructions.forFile(path),
     assistantWriting: (uri) => assistant.review.controller.isWriting(uri),
+    remoteChange: (event) =>
+      collab.active?.bindings
+        .bindingFor(event.document.uri)
+        ?.isRemoteApply(event.contentChanges, event.document.version) ?? false,
   });
   context.subscriptions.push(nextEdit);
 

@@ -106,6 +106,8 @@ export class DocumentBinding {
   private checkDeadline = 0;
   private echoTimer: ReturnType<typeof setTimeout> | undefined;
   private consecutiveRejects = 0;
+  /** The document version our last recognised echo (an apply of peers' changes) took it to. */
+  private lastEchoVersion = -1;
   private disposed = false;
   private idleWaiters: (() => void)[] = [];
   private readonly observer: (event: Y.YTextEvent, transaction: Y.Transaction) => void;
@@ -163,6 +165,17 @@ export class DocumentBinding {
     }
     this.applyLocal(event);
     this.afterLocalEvents();
+  }
+
+  /**
+   * Whether the document change event that took the document to `versionAfter` with `changes` is
+   * this binding writing peers' changes into the editor (not the user typing). Answers the same
+   * whether it is asked before or after `handleDocumentChange` saw the event.
+   */
+  isRemoteApply(changes: readonly DocumentContentChange[], versionAfter: number): boolean {
+    if (versionAfter === this.lastEchoVersion) return true;
+    const inflight = this.inflight;
+    return inflight !== undefined && isEchoOf({ changes, versionAfter, eol: this.doc.eol }, inflight);
   }
 
   /** Compares the document with the Y.Text now; repairs and returns false if they differ. */
@@ -384,6 +397,7 @@ export class DocumentBinding {
         this.scheduleFlush();
         return;
       }
+      this.lastEchoVersion = echo.versionAfter;
       this.shadowLength = inflight.operation.targetLength;
       this.pending = this.queuedAfterInflight;
     } else {

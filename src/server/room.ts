@@ -3,6 +3,7 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { authorityOf } from './authority';
+import type { Compactor } from './compactor';
 import type { CollabLimits } from './limits';
 import type { CollabLogger } from './log';
 import type { ServerMetrics } from './metrics';
@@ -15,7 +16,7 @@ import {
 } from './protocol';
 import { tokenId } from './revocations';
 import { REMOTE_ORIGIN, type SharedRoom, type SharedRooms } from './sharedRooms';
-import type { RoomStore } from './storage';
+import type { FoldableRoom, RoomStore } from './storage';
 import { documentDigest } from './syncDigest';
 import { type BatchedRoom, relayGroups, type UpdateBatch } from './updateBatch';
 
@@ -36,6 +37,11 @@ export interface RoomContext {
   readonly metrics: ServerMetrics;
   readonly log: CollabLogger;
   readonly seedRoom?: RoomSeeder;
+  /**
+   * Folds a stored log into a snapshot on a worker thread (undefined: rooms fold on the event loop).
+   * Called when a room needs it: the worker starts on the first fold.
+   */
+  readonly compactor?: () => Compactor | undefined;
   /** With several instances (--redis): the shared store, fan-out and presence; else the store above. */
   readonly shared?: SharedRooms;
   /** Called when the room leaves memory (idle unload or failure), so the server forgets it. */
@@ -64,6 +70,8 @@ export class Room implements BatchedRoom, SharedRoom {
   private logCount = 0;
   private logBytes = 0;
   private compactionQueued = false;
+  /** A fold on the compactor's worker is in progress (another waits until it is done). */
+  private folding = false;
   /** Folds the log once the room has been quiet a moment (see relayTurn). */
   private quietCompaction: NodeJS.Timeout | undefined;
   /** The whole document encoded, kept until the next update: new clients and compaction share it. */
@@ -382,10 +390,10 @@ export class Room implements BatchedRoom, SharedRoom {
     }
     const { compactAfterUpdates, compactAfterBytes } = this.context.limits;
     if (this.logCount < compactAfterUpdates && this.logBytes < compactAfterBytes) return;
-    // Folding encodes and writes the whole document on the event loop, holding every keystroke
-    // that arrives meanwhile (50-70 ms for a room with a few MB of proposals): past the limit, it
-    // waits for a quiet moment, as after a burst of assistant text; a room never quiet folds at
-    // COMPACT_BUSY_FACTOR times the limit anyway.
+    // Folding encodes the whole document (on the compactor's worker when there is one, else on the
+    // event loop, holding every keystroke that arrives meanwhile: 50-170 ms for a room with a few
+    // MB of proposals) and writes it: past the limit, it waits for a quiet moment, as after a burst
+    // of assistant text; a room never quiet folds at COMPACT_BUSY_FACTOR times the limit anyway.
     if (
       this.logCount >= compactAfterUpdates * COMPACT_BUSY_FACTOR ||
       this.logBytes >= compactAfterBytes * COMPACT_BUSY_FACTOR
@@ -420,8 +428,70 @@ export class Room implements BatchedRoom, SharedRoom {
     // After the current message, so relaying never waits for a snapshot to be encoded.
     setImmediate(() => {
       this.compactionQueued = false;
-      if (!this.gone && this.isReady) this.compact();
+      if (!this.gone && this.isReady) this.compactSoon();
     });
+  }
+
+  /**
+   * Folds the log into a snapshot, on the compactor's worker when there is one (the event loop only
+   * reads the stored log and writes the snapshot), else here and now (`compact`).
+   */
+  private compactSoon(): void {
+    const compactor = this.context.shared ? undefined : this.context.compactor?.();
+    if (!compactor) {
+      this.compact();
+      return;
+    }
+    if (this.folding) return;
+    // The store must hold everything the fold should take in.
+    this.context.batch.flush();
+    if (this.logCount === 0) return;
+    const { store, metrics, log } = this.context;
+    const started = performance.now();
+    let foldable: FoldableRoom | undefined;
+    try {
+      foldable = store.foldable(this.name);
+    } catch (error) {
+      metrics.storageErrors.inc();
+      log({ level: 'error', msg: 'compaction failed', room: this.name, error: String(error) });
+      return;
+    }
+    if (!foldable || foldable.logCount === 0) return;
+    const { mark } = foldable;
+    // What the room counted up to now is in the store (flushed above), so in the fold.
+    const folded = { count: this.logCount, bytes: this.logBytes };
+    const readMs = performance.now() - started;
+    this.folding = true;
+    compactor
+      .fold(foldable.updates)
+      .then((state) => {
+        const writeStarted = performance.now();
+        // A snapshot stored meanwhile (a compaction here, the room removed) has this fold's log.
+        if (!store.compactUpTo(this.name, state, mark)) return;
+        metrics.compactions.inc();
+        log({
+          level: 'debug',
+          msg: 'room compacted',
+          room: this.name,
+          updates: foldable.logCount,
+          // How long the event loop was held (reading the log, writing the snapshot); the worker's
+          // encoding apart.
+          ms: Math.round(readMs + performance.now() - writeStarted),
+          readMs: Math.round(readMs),
+          foldMs: Math.round(writeStarted - started - readMs),
+        });
+        if (this.gone) return;
+        this.logCount = Math.max(0, this.logCount - folded.count);
+        this.logBytes = Math.max(0, this.logBytes - folded.bytes);
+        this.storedBytes = state.byteLength + this.logBytes;
+      })
+      .catch((error: Error) => {
+        // The log is intact, so nothing is lost; the next trigger tries again.
+        if (compactor.closed) return;
+        metrics.storageErrors.inc();
+        log({ level: 'error', msg: 'compaction failed', room: this.name, error: String(error) });
+      })
+      .finally(() => (this.folding = false));
   }
 
   /** Folds the update log into one snapshot of the current document. */
@@ -465,14 +535,16 @@ export class Room implements BatchedRoom, SharedRoom {
 
   private unloadIfIdle(): void {
     if (this.members.size > 0 || this.gone || !this.isReady) return;
-    this.unload();
+    // Folded on the worker if there is one: the store, not this room, is what the fold changes.
+    this.compactSoon();
+    this.dispose();
     this.context.metrics.roomsUnloaded.inc();
     this.context.log({ level: 'info', msg: 'idle room unloaded', room: this.name });
   }
 
   /**
-   * Stores a snapshot and leaves memory; a room still loading is abandoned (its seed never stored).
-   * Members (if any) must have been closed by the caller.
+   * Stores a snapshot (now, on the event loop: the server is closing) and leaves memory; a room still
+   * loading is abandoned (its seed never stored). Members (if any) must have been closed by the caller.
    */
   unload(): void {
     if (this.gone) return;

@@ -12,6 +12,7 @@ import { ServerMetrics } from './metrics';
 import { Room, type RoomSeeder } from './room';
 import { type RevokedToken, Revocations, tokenId } from './revocations';
 import type { SharedRooms, SharedRoomsFactory } from './sharedRooms';
+import { Compactor, findCompactorScript } from './compactor';
 import { MemoryRoomStore, type RoomStore } from './storage';
 import type { Durability } from './sqliteStore';
 import { UpdateBatch } from './updateBatch';
@@ -52,6 +53,11 @@ export interface CollabServerOptions {
    * Passed as a factory so the embedded server (the extension bundle) never carries a Redis client.
    */
   sharedRooms?: SharedRoomsFactory;
+  /**
+   * The compaction worker's script (dist/compactor.js): rooms fold their logs into snapshots on a
+   * worker thread. Found beside the bundle by default; false folds on the event loop.
+   */
+  compactorScript?: string | false;
 }
 
 export interface CreateTokenOptions {
@@ -162,6 +168,11 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   }
   const storage = shared ? shared.kind : store.durable ? 'sqlite' : 'memory';
 
+  // Rooms without other instances fold their stored logs on a worker thread (started on first use).
+  const compactorScript =
+    options.compactorScript === false ? undefined : (options.compactorScript ?? findCompactorScript());
+  let compactor: Compactor | undefined;
+
   // With other instances the store only queues for Redis (the outbox times its writes: see
   // redisRooms.ts), so what a turn accepted goes to it in that turn: no commit window, no timer.
   const batch = new UpdateBatch(shared ?? store, metrics, options.commitWindowMs ?? (shared ? 0 : undefined));
@@ -173,6 +184,8 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     log,
     seedRoom: options.seedRoom,
     shared,
+    compactor: () =>
+      compactorScript && !closing ? (compactor ??= new Compactor(compactorScript)) : undefined,
     onGone: (room: Room) => {
       if (rooms.get(room.name) === room) rooms.delete(room.name);
     },
@@ -435,6 +448,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     for (const room of [...rooms.values()]) room.unload();
     rooms.clear();
     batch.dispose();
+    await compactor?.close();
     await shared?.shutdown();
     store.close();
     wss.close();

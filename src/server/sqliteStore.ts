@@ -4,7 +4,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { RoomStore, StoredRoom, StoredRoomInfo, StoredUpdate } from './storage';
+import {
+  type FoldableRoom,
+  type FoldMark,
+  nextGeneration,
+  type RoomStore,
+  type StoredRoom,
+  type StoredRoomInfo,
+  type StoredUpdate,
+} from './storage';
 
 export const DATABASE_FILE = 'tandem-rooms.sqlite';
 
@@ -26,6 +34,7 @@ export class SqliteRoomStore implements RoomStore {
     append: BetterSqlite3.Statement<[string, number, Buffer]>;
     setSnapshot: BetterSqlite3.Statement<[Buffer, number, string]>;
     clearLog: BetterSqlite3.Statement<[string]>;
+    clearLogUpTo: BetterSqlite3.Statement<[string, number]>;
     touch: BetterSqlite3.Statement<[number, string]>;
     deleteRoom: BetterSqlite3.Statement<[string]>;
     forgetUse: BetterSqlite3.Statement<[string]>;
@@ -36,6 +45,9 @@ export class SqliteRoomStore implements RoomStore {
   };
   private readonly deleteTransaction: (room: string) => boolean;
   private readonly compactTransaction: (room: string, state: Buffer) => void;
+  private readonly compactUpToTransaction: (room: string, state: Buffer, upTo: number) => void;
+  /** Each room's snapshot generation (see FoldMark), from the first time this store reads it. */
+  private readonly generations = new Map<string, number>();
   private readonly appendTransaction: (updates: readonly StoredUpdate[]) => void;
   /** The next log sequence number of each room this store has touched. */
   private readonly nextSeq = new Map<string, number>();
@@ -109,6 +121,7 @@ export class SqliteRoomStore implements RoomStore {
       append: this.db.prepare('INSERT INTO updates (room, seq, data) VALUES (?, ?, ?)'),
       setSnapshot: this.db.prepare('UPDATE rooms SET snapshot = ?, compacted_at = ? WHERE name = ?'),
       clearLog: this.db.prepare('DELETE FROM updates WHERE room = ?'),
+      clearLogUpTo: this.db.prepare('DELETE FROM updates WHERE room = ? AND seq <= ?'),
       touch: this.db.prepare(
         'INSERT INTO room_use (used_at, name) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET used_at = excluded.used_at',
       ),
@@ -138,6 +151,13 @@ export class SqliteRoomStore implements RoomStore {
       const changed = this.statements.setSnapshot.run(state, now, room).changes;
       if (changed !== 1) throw new Error(`room "${room}" was never created`);
       this.statements.clearLog.run(room);
+      this.statements.touch.run(now, room);
+    });
+    this.compactUpToTransaction = this.db.transaction((room: string, state: Buffer, upTo: number) => {
+      const now = Date.now();
+      const changed = this.statements.setSnapshot.run(state, now, room).changes;
+      if (changed !== 1) throw new Error(`room "${room}" was never created`);
+      this.statements.clearLogUpTo.run(room, upTo);
       this.statements.touch.run(now, room);
     });
     this.deleteTransaction = this.db.transaction((room: string) => {
@@ -172,10 +192,33 @@ export class SqliteRoomStore implements RoomStore {
 
   compact(room: string, state: Uint8Array): void {
     this.compactTransaction(room, toBuffer(state));
+    this.generations.set(room, nextGeneration());
+  }
+
+  foldable(room: string): FoldableRoom | undefined {
+    const row = this.statements.room.get(room);
+    if (!row) return undefined;
+    const rows = this.statements.log.all(room);
+    let generation = this.generations.get(room);
+    if (generation === undefined) this.generations.set(room, (generation = nextGeneration()));
+    return {
+      updates: [toBytes(row.snapshot), ...rows.map((entry) => toBytes(entry.data))],
+      mark: { generation, upTo: rows.length > 0 ? rows[rows.length - 1].seq : -1 },
+      logCount: rows.length,
+      logBytes: rows.reduce((sum, entry) => sum + entry.data.byteLength, 0),
+    };
+  }
+
+  compactUpTo(room: string, state: Uint8Array, mark: FoldMark): boolean {
+    if (this.generations.get(room) !== mark.generation) return false;
+    this.compactUpToTransaction(room, toBuffer(state), mark.upTo);
+    this.generations.set(room, nextGeneration());
+    return true;
   }
 
   delete(room: string): boolean {
     this.nextSeq.delete(room);
+    this.generations.delete(room);
     return this.deleteTransaction(room);
   }
 

@@ -15,6 +15,24 @@ export interface StoredUpdate {
   readonly update: Uint8Array;
 }
 
+/** Where a room's stored log ended when it was read to be folded (see `RoomStore.foldable`). */
+export interface FoldMark {
+  /** Changes whenever the room's snapshot is replaced or the room removed or created. */
+  readonly generation: number;
+  /** Log entries up to here (SQLite: a sequence number; memory: a count) are in the fold. */
+  readonly upTo: number;
+}
+
+/** A room's stored state, to be folded into one snapshot away from the event loop. */
+export interface FoldableRoom {
+  /** The snapshot first, then each logged update in order. */
+  readonly updates: Uint8Array[];
+  readonly mark: FoldMark;
+  /** Log entries and bytes the fold takes in. */
+  readonly logCount: number;
+  readonly logBytes: number;
+}
+
 export interface RoomStore {
   /** Whether the store outlives the process. */
   readonly durable: boolean;
@@ -26,6 +44,14 @@ export interface RoomStore {
   append(updates: readonly StoredUpdate[]): void;
   /** Replaces the room's snapshot and log with one state that contains both. */
   compact(room: string, state: Uint8Array): void;
+  /** The room's snapshot and log as stored now, with a mark for `compactUpTo`; undefined if no room. */
+  foldable(room: string): FoldableRoom | undefined;
+  /**
+   * Replaces the snapshot with `state`, the fold of what `foldable` gave with `mark`, and drops the
+   * log up to the mark: what was logged since stays. Returns false, changing nothing, when the
+   * snapshot was replaced (or the room removed) since the mark was taken.
+   */
+  compactUpTo(room: string, state: Uint8Array, mark: FoldMark): boolean;
   /** Removes a room and everything stored for it; false when there was no such room. */
   delete(room: string): boolean;
   /** Every stored room, with its size and when it was last loaded or written (ms since the epoch). */
@@ -42,12 +68,18 @@ export interface StoredRoomInfo {
   readonly usedAt: number;
 }
 
+let generations = 0;
+/** A fresh generation for a room whose snapshot changed (unique in the process). */
+export function nextGeneration(): number {
+  return ++generations;
+}
+
 /** Rooms kept in this process only: they survive unloading, not a restart. */
 export class MemoryRoomStore implements RoomStore {
   readonly durable = false;
   private readonly rooms = new Map<
     string,
-    { snapshot: Uint8Array; log: Uint8Array[]; logBytes: number; usedAt: number }
+    { snapshot: Uint8Array; log: Uint8Array[]; logBytes: number; usedAt: number; generation: number }
   >();
 
   load(room: string): StoredRoom | undefined {
@@ -62,7 +94,13 @@ export class MemoryRoomStore implements RoomStore {
 
   create(room: string, initialState: Uint8Array): void {
     if (this.rooms.has(room)) throw new Error(`room "${room}" already exists`);
-    this.rooms.set(room, { snapshot: initialState, log: [], logBytes: 0, usedAt: Date.now() });
+    this.rooms.set(room, {
+      snapshot: initialState,
+      log: [],
+      logBytes: 0,
+      usedAt: Date.now(),
+      generation: nextGeneration(),
+    });
   }
 
   append(updates: readonly StoredUpdate[]): void {
@@ -83,6 +121,28 @@ export class MemoryRoomStore implements RoomStore {
     stored.log = [];
     stored.logBytes = 0;
     stored.usedAt = Date.now();
+    stored.generation = nextGeneration();
+  }
+
+  foldable(room: string): FoldableRoom | undefined {
+    const stored = this.rooms.get(room);
+    if (!stored) return undefined;
+    return {
+      updates: [stored.snapshot, ...stored.log],
+      mark: { generation: stored.generation, upTo: stored.log.length },
+      logCount: stored.log.length,
+      logBytes: stored.logBytes,
+    };
+  }
+
+  compactUpTo(room: string, state: Uint8Array, mark: FoldMark): boolean {
+    const stored = this.rooms.get(room);
+    if (!stored || stored.generation !== mark.generation) return false;
+    stored.snapshot = state;
+    stored.log = stored.log.slice(mark.upTo);
+    stored.logBytes = stored.log.reduce((sum, update) => sum + update.byteLength, 0);
+    stored.generation = nextGeneration();
+    return true;
   }
 
   delete(room: string): boolean {

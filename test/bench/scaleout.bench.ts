@@ -64,6 +64,14 @@ function cpuMs(pid: number | undefined): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
+/** System (kernel) CPU time a process has used, in ms. */
+function systemMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[12]) * 1000) / TICKS_PER_SECOND;
+}
+
 /** Context switches (voluntary and not) a process has made: about one per wake-up. */
 function switches(pid: number | undefined): number {
   if (pid === undefined) return NaN;
@@ -76,6 +84,12 @@ function switches(pid: number | undefined): number {
 function totalSwitches(pids: readonly (number | undefined)[]): number {
   let total = 0;
   for (const pid of pids) total += switches(pid);
+  return total;
+}
+
+function totalSystemMs(pids: readonly (number | undefined)[]): number {
+  let total = 0;
+  for (const pid of pids) total += systemMs(pid);
   return total;
 }
 
@@ -103,6 +117,8 @@ interface RoundFigures {
   readonly samples: Sample[];
   readonly updates: number;
   readonly cpuMs: number;
+  /** The part of cpuMs spent in the kernel (system calls, wake-ups). */
+  readonly systemMs: number;
   readonly redisCpuMs: number;
   /** Context switches of the instances while measuring. */
   readonly switches: number;
@@ -160,6 +176,7 @@ async function runRound(
     );
     const pids = servers.map((server) => server.child.pid);
     const cpuBefore = totalCpuMs(pids);
+    const systemBefore = totalSystemMs(pids);
     const switchesBefore = totalSwitches(pids);
     const clientSwitchesBefore = switches(process.pid);
     const redisBefore = redis ? cpuMs(redis.pid()) : 0;
@@ -195,6 +212,7 @@ async function runRound(
     while (missing() > 0 && Date.now() < deadline) await sleep(50);
     measuring = false;
     const cpuAfter = totalCpuMs(pids);
+    const systemAfter = totalSystemMs(pids);
     const switchesAfter = totalSwitches(pids);
     const clientSwitchesAfter = switches(process.pid);
     const redisAfter = redis ? cpuMs(redis.pid()) : 0;
@@ -222,6 +240,7 @@ async function runRound(
       samples,
       updates,
       cpuMs: cpuAfter - cpuBefore,
+      systemMs: systemAfter - systemBefore,
       redisCpuMs: redisAfter - redisBefore,
       switches: switchesAfter - switchesBefore,
       clientSwitches: clientSwitchesAfter - clientSwitchesBefore,
@@ -272,7 +291,16 @@ async function main(): Promise<void> {
     const tally = new Map<Mode, RoundFigures>(
       rotation.map((mode) => [
         mode,
-        { samples: [], updates: 0, cpuMs: 0, redisCpuMs: 0, switches: 0, clientSwitches: 0, lost: 0 },
+        {
+          samples: [],
+          updates: 0,
+          cpuMs: 0,
+          systemMs: 0,
+          redisCpuMs: 0,
+          switches: 0,
+          clientSwitches: 0,
+          lost: 0,
+        },
       ]),
     );
     for (const mode of rotation) await modes[mode](`warmup-${mode}`, WARMUP_MS);
@@ -286,6 +314,7 @@ async function main(): Promise<void> {
           samples: sum.samples.concat(figures.samples),
           updates: sum.updates + figures.updates,
           cpuMs: sum.cpuMs + figures.cpuMs,
+          systemMs: sum.systemMs + figures.systemMs,
           redisCpuMs: sum.redisCpuMs + figures.redisCpuMs,
           switches: sum.switches + figures.switches,
           clientSwitches: sum.clientSwitches + figures.clientSwitches,
@@ -309,6 +338,8 @@ async function main(): Promise<void> {
         .map((mode) => `${mode} ${tally.get(mode)!.updates}`)
         .join(', ')}; context switches of the instances per update: ${rotation
         .map((mode) => `${mode} ${round(tally.get(mode)!.switches / tally.get(mode)!.updates)}`)
+        .join(', ')}; kernel share of the instances' CPU: ${rotation
+        .map((mode) => `${mode} ${round((100 * tally.get(mode)!.systemMs) / tally.get(mode)!.cpuMs)}%`)
         .join(', ')}; of the clients' process: ${rotation
         .map((mode) => `${mode} ${round(tally.get(mode)!.clientSwitches / tally.get(mode)!.updates)}`)
         .join(', ')}`,

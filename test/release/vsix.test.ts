@@ -37,6 +37,8 @@ describe('release: npm run package', function () {
       'extension/dist/extension.js',
       'extension/dist/webview.js',
       'extension/dist/server.js',
+      // The embedded server's compaction worker: without it, rooms fold on the extension host's thread.
+      'extension/dist/compactor.js',
       'extension/media/icon.png',
       // The walkthrough's pages: a missing one leaves an empty pane in the Welcome page.
       'extension/media/walkthrough/connect.md',

@@ -34,6 +34,8 @@ export interface NextEditDeps {
   readonly instructions?: (path: string) => ProjectInstructions | undefined;
   /** Whether the assistant's accepted text is being written to a document now (not the user's edit). */
   readonly assistantWriting?: (uri: vscode.Uri) => boolean;
+  /** Whether a change event is a shared session writing teammates' edits into the document. */
+  readonly remoteChange?: (event: vscode.TextDocumentChangeEvent) => boolean;
 }
 
 /** What next-edit suggestions expose to the rest of the extension (and its tests). */
@@ -174,11 +176,13 @@ export function registerNextEdit(deps: NextEditDeps): NextEditService {
         }));
       const doc = docOf(document);
       // Predictions follow the user's own typing: in the editor they are typing in, not undo or redo,
-      // nor an accepted proposal's hunk (the history still records every change, so offsets stay right).
+      // nor an accepted proposal's hunk, nor a teammate's edit arriving through a shared session (the
+      // history still records every change, so offsets stay right).
       const typing =
         event.reason === undefined &&
         vscode.window.activeTextEditor?.document === document &&
-        !deps.assistantWriting?.(document.uri);
+        !deps.assistantWriting?.(document.uri) &&
+        !deps.remoteChange?.(event);
       // The cursor after a keystroke: where the (first) change's text ends.
       const first = event.contentChanges.reduce((a, b) => (a.rangeOffset <= b.rangeOffset ? a : b));
       const cursor = document.positionAt(first.rangeOffset + first.text.length);

@@ -113,4 +113,42 @@ describe('next-edit suggestions in a shared session', function () {
       peer.dispose();
     }
   });
+
+  it("does not predict from a teammate's edit arriving in the open file, only from the user's own", async () => {
+    const uri = vscode.Uri.parse(`tandem://${room}/price.ts`);
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const peer = stockClient(collab.url, room, collab.createToken({ room, role: 'rw', name: 'peer' }));
+    try {
+      await eventually(
+        () => peer.text('price.ts')?.toString() === editor.document.getText(),
+        'the peer to sync',
+      );
+      const before = model.requests.length;
+      // The teammate renames the parameter's first use, as the user did in the test before: the kind
+      // of edit next-edit predicts from when the user makes it.
+      const shared = peer.text('price.ts')!;
+      const at = shared.toString().indexOf('total');
+      peer.doc.transact(() => {
+        shared.delete(at, 'total'.length);
+        shared.insert(at, 'amount');
+      });
+      await eventually(
+        () => editor.document.getText() === shared.toString(),
+        "the teammate's edit in the editor",
+      );
+      assert.equal(vscode.window.activeTextEditor?.document, editor.document);
+      // Predictions start 10-20 ms after an edit; a second is ample for one to have been asked for.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      assert.equal(model.requests.length, before, "a teammate's edit sent a next-edit request");
+      // The same kind of edit made by the user here does.
+      await editor.edit((builder) => builder.replace(new vscode.Range(0, 22, 0, 28), 'total'));
+      await eventually(
+        () => model.requests.length > before,
+        "a next-edit request for the user's own edit",
+        60_000,
+      );
+    } finally {
+      peer.dispose();
+    }
+  });
 });

@@ -236,4 +236,43 @@ describe('collab DocumentBinding', () => {
       binding.dispose();
     }
   });
+
+  it("tells a peer's change written into the editor from the user's typing, asked before or after it sees the event", async () => {
+    for (const eol of ['\n', '\r\n'] as const) {
+      const ydoc = new Y.Doc();
+      const ytext = ydoc.getText('t');
+      ytext.insert(0, 'abc\ndef\n');
+      const doc = new SimulatedDocument({ text: fromLf('abc\ndef\n', eol), eol, latency: 'manual' });
+      const asked: { before: boolean; after: boolean; text: string }[] = [];
+      let before = false;
+      doc.onDidChange((changes, version) => (before = binding.isRemoteApply(changes, version)));
+      const binding = new DocumentBinding(ytext, doc, {
+        origin: LOCAL,
+        checkDelayMs: 5,
+        checkMaxDelayMs: 20,
+      });
+      doc.onDidChange((changes, version) => binding.handleDocumentChange(changes, version));
+      doc.onDidChange((changes, version) =>
+        asked.push({ before, after: binding.isRemoteApply(changes, version), text: changes[0]?.text ?? '' }),
+      );
+      ydoc.transact(() => ytext.insert(4, 'PEER'), 'peer');
+      await settle(doc);
+      doc.userEdit(0, 0, 'Z');
+      await settle(doc);
+      // The user types right after a peer's change lands, before the binding learns the outcome.
+      ydoc.transact(() => ytext.insert(0, 'Q'), 'peer');
+      await tick(1);
+      doc.deliverToMain();
+      doc.userEdit(doc.mainText.length, 0, 'E');
+      await settle(doc);
+      assert.deepEqual(asked, [
+        { before: true, after: true, text: 'PEER' },
+        { before: false, after: false, text: 'Z' },
+        { before: true, after: true, text: 'Q' },
+        { before: false, after: false, text: 'E' },
+      ]);
+      assert.equal(toLf(doc.mainText), ytext.toString());
+      binding.dispose();
+    }
+  });
 });

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
+import { Compactor, findCompactorScript } from '../../../src/server/compactor';
 import { resolveLimits } from '../../../src/server/limits';
 import { ServerMetrics } from '../../../src/server/metrics';
 import { Room, type RoomMember } from '../../../src/server/room';
@@ -59,8 +60,82 @@ for (const [kind, makeStore] of [
       assert.equal(compacted.updates.length, 1);
       assert.equal(textOf(compacted.updates), 'one two three');
     });
+
+    it('folds what it gave to fold and keeps what was logged since; a fold overtaken by a compaction changes nothing', () => {
+      const source = new Y.Doc();
+      store.create('r', Y.encodeStateAsUpdate(source));
+      store.append(['one ', 'two '].map((word) => ({ room: 'r', update: updateInserting(source, word) })));
+      const foldable = store.foldable('r');
+      assert.ok(foldable);
+      assert.equal(foldable.logCount, 2);
+      assert.equal(textOf(foldable.updates), 'one two ');
+      // Logged while the fold is away (on the worker).
+      store.append([{ room: 'r', update: updateInserting(source, 'three') }]);
+      const folded = new Y.Doc();
+      for (const update of foldable.updates) Y.applyUpdate(folded, update);
+      assert.equal(store.compactUpTo('r', Y.encodeStateAsUpdate(folded), foldable.mark), true);
+      const after = store.load('r');
+      assert.equal(after?.logCount, 1, 'the update logged since the fold stays in the log');
+      assert.equal(textOf(after?.updates ?? []), 'one two three');
+      // The same fold again: its mark is stale now (the snapshot it would replace changed).
+      assert.equal(store.compactUpTo('r', Y.encodeStateAsUpdate(folded), foldable.mark), false);
+      assert.equal(textOf(store.load('r')?.updates ?? []), 'one two three');
+      // A compaction meanwhile (a room over its size limit compacts at once) overtakes a fold.
+      const second = store.foldable('r')!;
+      store.append([{ room: 'r', update: updateInserting(source, ' four') }]);
+      store.compact('r', Y.encodeStateAsUpdate(source));
+      assert.equal(store.compactUpTo('r', new Uint8Array([0, 0]), second.mark), false);
+      assert.equal(textOf(store.load('r')?.updates ?? []), 'one two three four');
+      // A room removed (and made again) meanwhile: the fold of the old one changes nothing.
+      const third = store.foldable('r')!;
+      store.delete('r');
+      store.create('r', Y.encodeStateAsUpdate(new Y.Doc()));
+      assert.equal(store.compactUpTo('r', Y.encodeStateAsUpdate(source), third.mark), false);
+      assert.equal(textOf(store.load('r')?.updates ?? []), '');
+      assert.equal(store.foldable('never-created'), undefined);
+    });
   });
 }
+
+describe('server: compaction worker', () => {
+  let compactor: Compactor;
+  beforeEach(() => {
+    const script = findCompactorScript();
+    assert.ok(script, 'dist/compactor.js is built');
+    compactor = new Compactor(script);
+  });
+  afterEach(() => compactor.close());
+
+  it('folds a snapshot and a log into the state a document loaded from them encodes, on its own thread', async () => {
+    const source = new Y.Doc();
+    const updates = [Y.encodeStateAsUpdate(source)];
+    for (let i = 0; i < 200; i++) updates.push(updateInserting(source, `word${i} `));
+    source.getText('text').delete(0, 50);
+    updates.push(Y.encodeStateAsUpdate(source, Y.encodeStateVector(source)));
+    const state = await compactor.fold(updates);
+    const loaded = new Y.Doc();
+    for (const update of updates) Y.applyUpdate(loaded, update);
+    assert.deepEqual(state, Y.encodeStateAsUpdate(loaded));
+    assert.equal(textOf([state]), source.getText('text').toString());
+    // The caller's bytes are its own still (copies went to the worker).
+    assert.equal(textOf(updates), source.getText('text').toString());
+  });
+
+  it('refuses a malformed log with an error, and folds the next one', async () => {
+    await assert.rejects(compactor.fold([new Uint8Array([200, 1, 2, 3])]));
+    const source = new Y.Doc();
+    assert.equal(textOf([await compactor.fold([updateInserting(source, 'fine')])]), 'fine');
+  });
+
+  it('fails the folds of a worker that dies, and starts a new one for the next', async () => {
+    const source = new Y.Doc();
+    const big = updateInserting(source, 'x'.repeat(1_000_000));
+    const lost = compactor.fold([big]);
+    await (compactor as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await assert.rejects(lost, /exited/);
+    assert.equal(textOf([await compactor.fold([big, updateInserting(source, '!')])]).length, 1_000_001);
+  });
+});
 
 describe('server: sqlite store durability', () => {
   it('reads back what another process instance wrote, without a clean close', () => {
@@ -210,31 +285,47 @@ describe('server: seeding and compaction', () => {
     await server.close();
   });
 
-  it('folds the update log into a snapshot as it grows, without losing an update', async () => {
-    const dataDir = tempDir();
-    server = await startCollabServer({ secret: testSecret, dataDir, limits: { compactAfterUpdates: 10 } });
-    const writer = client('compact');
-    await writer.synced;
-    const compactions = () => metric(server?.metrics.render() ?? '', 'tandem_compactions_total');
-    for (let batch = 1; batch <= 3; batch++) {
-      // A burst is compacted once, after the burst: the relay never waits for a snapshot.
-      for (let i = 0; i < 12; i++) writer.text.insert(writer.text.length, `${batch}.${i},`);
-      await waitFor(() => compactions() === batch, `compaction ${batch}`);
-    }
-    writer.text.insert(0, 'tail ');
-    const expected = writer.text.toString();
-    await waitFor(
-      () => metric(server?.metrics.render() ?? '', 'tandem_updates_stored_total') === 37,
-      'the last update to be stored',
-    );
-    writer.destroy();
-    await server.close();
-    const store = new SqliteRoomStore(dataDir);
-    const stored = store.load('compact');
-    store.close();
-    assert.equal(stored?.logCount, 0, 'shutdown folded the rest of the log');
-    assert.equal(textOf(stored?.updates ?? []), expected);
-  });
+  for (const onWorker of [true, false])
+    it(`folds the update log into a snapshot as it grows, without losing an update (${onWorker ? 'on the compaction worker' : 'on the event loop'})`, async () => {
+      const dataDir = tempDir();
+      const records: { msg: string; foldMs?: number }[] = [];
+      server = await startCollabServer({
+        secret: testSecret,
+        dataDir,
+        limits: { compactAfterUpdates: 10 },
+        compactorScript: onWorker ? undefined : false,
+        logger: (record) => records.push(record as { msg: string; foldMs?: number }),
+      });
+      const writer = client('compact');
+      await writer.synced;
+      const compactions = () => metric(server?.metrics.render() ?? '', 'tandem_compactions_total');
+      for (let batch = 1; batch <= 3; batch++) {
+        // A burst is compacted once, after the burst: the relay never waits for a snapshot.
+        for (let i = 0; i < 12; i++) writer.text.insert(writer.text.length, `${batch}.${i},`);
+        await waitFor(() => compactions() === batch, `compaction ${batch}`);
+      }
+      writer.text.insert(0, 'tail ');
+      const expected = writer.text.toString();
+      await waitFor(
+        () => metric(server?.metrics.render() ?? '', 'tandem_updates_stored_total') === 37,
+        'the last update to be stored',
+      );
+      writer.destroy();
+      await server.close();
+      const store = new SqliteRoomStore(dataDir);
+      const stored = store.load('compact');
+      store.close();
+      assert.equal(stored?.logCount, 0, 'shutdown folded the rest of the log');
+      assert.equal(textOf(stored?.updates ?? []), expected);
+      const folds = records.filter((record) => record.msg === 'room compacted');
+      assert.equal(folds.length, 4, 'three folds while the room was open, one at shutdown');
+      // The worker's folds say how long the worker took apart from the event loop's share; the
+      // shutdown's is on the event loop (nothing waits on it any more).
+      assert.deepEqual(
+        folds.map((record) => typeof record.foldMs === 'number'),
+        [onWorker, onWorker, onWorker, false],
+      );
+    });
 });
 
 describe('server: relay first, group commit', () => {
@@ -267,6 +358,47 @@ describe('server: relay first, group commit', () => {
     Y.applyUpdate(doc, payload(message));
     return doc.getText('text').toString();
   };
+
+  it('keeps the updates a room takes while its fold is on the worker, and counts only what was folded', async () => {
+    const store = new MemoryRoomStore();
+    const compactor = new Compactor(findCompactorScript()!);
+    const limits = resolveLimits({ compactAfterUpdates: 3 });
+    const metrics = new ServerMetrics({ connections: () => 0, roomsLoaded: () => 0 });
+    const batch = new UpdateBatch(store, metrics, 0);
+    const room = new Room('folding', {
+      store,
+      batch,
+      limits,
+      metrics,
+      log: () => undefined,
+      compactor: () => compactor,
+      onGone: () => undefined,
+    });
+    try {
+      await room.ready;
+      const member: RoomMember = { relay: () => undefined, close: () => undefined };
+      room.join(member);
+      const source = new Y.Doc();
+      for (const word of ['one ', 'two ', 'three ', 'four '])
+        room.applyUpdate(updateInserting(source, word), member);
+      // The fold goes to the worker; meanwhile the room takes more.
+      (room as unknown as { compactSoon(): void }).compactSoon();
+      room.applyUpdate(updateInserting(source, 'five'), member);
+      batch.flush();
+      await waitFor(
+        () => metric(metrics.render(), 'tandem_compactions_total') === 1,
+        'the fold to be stored',
+      );
+      const stored = store.load('folding');
+      assert.equal(stored?.logCount, 1, 'the update taken during the fold stays in the log');
+      assert.equal(textOf(stored?.updates ?? []), 'one two three four five');
+      const counts = room as unknown as { logCount: number };
+      assert.equal(counts.logCount, 1, 'the room counts the one update its snapshot lacks');
+    } finally {
+      room.unload();
+      await compactor.close();
+    }
+  });
 
   it('relays at the end of the turn as one merged message, then stores in one commit', async () => {
     const store = new MemoryRoomStore();

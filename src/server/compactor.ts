@@ -1,0 +1,112 @@
+// Folds rooms' stored logs into snapshots on a worker thread (compactorWorker.ts, built as
+// dist/compactor.js beside dist/server.js and dist/extension.js). One worker per server, started on
+// the first fold and left to idle (it does not keep the process alive). Without the worker script
+// (a build that lacks it), rooms fold on the event loop as before: `findCompactorScript` says which.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+export const COMPACTOR_FILE = 'compactor.js';
+
+export interface FoldRequest {
+  readonly id: number;
+  readonly updates: readonly Uint8Array[];
+}
+
+export type FoldReply =
+  | { readonly id: number; readonly state: Uint8Array; readonly error?: undefined }
+  | { readonly id: number; readonly error: string };
+
+/**
+ * The worker script: beside this bundle (dist/server.js, dist/extension.js), or the repository's
+ * dist/ for a test bundle somewhere under out/. Undefined when there is none.
+ */
+export function findCompactorScript(from = __dirname): string | undefined {
+  const beside = path.join(from, COMPACTOR_FILE);
+  if (fs.existsSync(beside)) return beside;
+  for (let dir = from; ;) {
+    const built = path.join(dir, 'dist', COMPACTOR_FILE);
+    if (fs.existsSync(built)) return built;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export class Compactor {
+  private worker: Worker | undefined;
+  private nextId = 0;
+  private readonly waiting = new Map<
+    number,
+    { resolve(state: Uint8Array): void; reject(error: Error): void }
+  >();
+  private isClosed = false;
+
+  constructor(private readonly script: string) {}
+
+  /** Folds `updates` (a snapshot, then the log after it) into one update, off the event loop. */
+  fold(updates: readonly Uint8Array[]): Promise<Uint8Array> {
+    if (this.isClosed) return Promise.reject(new Error('the compactor is closed'));
+    const worker = this.started();
+    const id = this.nextId++;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      // Copied once each into buffers of their own, which move to the worker: the store keeps its
+      // bytes, and an update that is a view of a larger buffer does not drag all of it along.
+      const copies = updates.map((update) => update.slice());
+      worker.postMessage(
+        { id, updates: copies } satisfies FoldRequest,
+        copies.map((copy) => copy.buffer),
+      );
+      // Only a fold in progress keeps the process alive.
+      worker.ref();
+    });
+  }
+
+  /** Folds waiting for the worker. */
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  /** Whether `close` was called (folds then fail, and their failure is no news). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  async close(): Promise<void> {
+    this.isClosed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    this.failAll(new Error('the compactor closed'));
+    if (worker) await worker.terminate();
+  }
+
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(this.script);
+    worker.unref();
+    worker.on('message', (reply: FoldReply) => {
+      const waiter = this.waiting.get(reply.id);
+      if (!waiter) return;
+      this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) worker.unref();
+      if (reply.error !== undefined) waiter.reject(new Error(reply.error));
+      else waiter.resolve(reply.state);
+    });
+    // A worker that dies takes its folds with it; the next fold starts a new one.
+    const lost = (error: Error) => {
+      if (this.worker === worker) this.worker = undefined;
+      this.failAll(error);
+    };
+    worker.on('error', lost);
+    worker.on('exit', (code) => lost(new Error(`the compaction worker exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private failAll(error: Error): void {
+    const waiters = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const waiter of waiters) waiter.reject(error);
+  }
+}
