@@ -33,7 +33,7 @@ export interface RevertPlan {
   /**
    * Where the assistant line breaks the plan keeps are in the text after it (ascending): they are to
    * be people's from then on. An editor may report their '\n' -> '\n' replacement as no change at
-   * all, so a shared text's marks on them are changed apart (see SessionAuthorship.markAsPeoples).
+   * all, so a shared text's marks on them are changed apart (see SessionAuthorship.finishRevert).
    */
   readonly keptLineBreaks: number[];
 }

@@ -25,6 +25,7 @@ import {
   type ReplacementBurstOptions,
 } from '../collab/burstApply';
 import type { TextReplacement } from './revertPlan';
+import { markReverted } from './revertMarks';
 
 /** Attributes for text a person inserts: ends any assistant run at the insertion point. */
 export const HUMAN_TEXT: Readonly<Record<string, null>> = Object.freeze({ [AUTHORSHIP_ATTRIBUTE]: null });
@@ -240,7 +241,9 @@ export function recordsToDrop(records: Y.Map<SharedEditRecord>, edits: readonly 
 /**
  * Applies a revert plan to the Y.Text in one transaction (one undo step for `origin`, synced to
  * every peer like any edit) and drops the records it can (see `recordsToDrop`): undoing it brings
- * the assistant's characters back marked. Restored text is people's text.
+ * the assistant's characters back marked. Restored text is people's text. With `revertedBy` (the
+ * reverter's session name), the edits it took back are marked as reverted in the same transaction
+ * (src/authorship/revertMarks.ts).
  */
 export function applySharedRevert(
   ytext: Y.Text,
@@ -248,6 +251,7 @@ export function applySharedRevert(
   replacements: readonly TextReplacement[],
   edits: readonly string[],
   origin?: unknown,
+  revertedBy?: string,
 ): void {
   requireDoc(ytext).transact(() => {
     for (const { offset, length, text } of [...replacements].reverse()) {
@@ -255,6 +259,7 @@ export function applySharedRevert(
       if (text) insertHumanText(ytext, offset, text);
     }
     for (const id of recordsToDrop(records, edits)) records.delete(id);
+    if (revertedBy !== undefined) markReverted(ytext, edits, revertedBy);
   }, origin);
 }
 
@@ -263,20 +268,27 @@ export function applySharedRevert(
  * assistant character goes, and the records it can are dropped, in the first transaction; restored
  * text longer than a chunk follows in later ones, each piece right after the one before, as people's
  * text. With `undo` the whole revert is one undo step (Undo brings the assistant's text back marked).
- * Resolves with how many transactions it took; the text is the same as the one-transaction revert's.
+ * With `revertedBy`, the edits it took back are marked as reverted in the first transaction, the one
+ * that removes their characters. Resolves with how many transactions it took; the text is the same
+ * as the one-transaction revert's.
  */
 export function applySharedRevertInChunks(
   ytext: Y.Text,
   records: Y.Map<SharedEditRecord> | undefined,
   replacements: readonly TextReplacement[],
   edits: readonly string[],
-  options: Omit<ReplacementBurstOptions, 'insert' | 'inFirstTransaction'> = {},
+  options: Omit<ReplacementBurstOptions, 'insert' | 'inFirstTransaction'> & {
+    /** The reverter's session name: mark the edits as reverted by them. */
+    readonly revertedBy?: string;
+  } = {},
 ): Promise<number> {
+  const { revertedBy, ...burst } = options;
   return replaceInChunks(ytext, replacements, {
-    ...options,
+    ...burst,
     insert: insertHumanText,
     inFirstTransaction: () => {
       if (records) for (const id of recordsToDrop(records, edits)) records.delete(id);
+      if (revertedBy !== undefined) markReverted(ytext, edits, revertedBy);
     },
   });
 }

@@ -11,6 +11,7 @@ import {
   recordsToDrop,
   sharedAuthorshipView,
 } from '../sharedAuthorship';
+import { markReverted } from '../revertMarks';
 import { DEFAULT_CHUNK_CHARS, insertedLength } from '../../collab/burstApply';
 import type { ActiveSession } from '../../collab/vscode/activeSession';
 import { stillBeingApplied } from '../../proposals/shared/sharedState';
@@ -217,6 +218,7 @@ export class SessionAuthorship implements vscode.Disposable {
         origin: undo.directOrigin,
         undo: undo.managerFor(ytext),
         maxChunkChars: this.chunkChars,
+        revertedBy: active.session.selfName,
         progress: (done, total) => {
           write.done = done;
           progress?.(done, total);
@@ -244,25 +246,35 @@ export class SessionAuthorship implements vscode.Disposable {
   }
 
   /**
-   * After a revert: the assistant line breaks it kept (`offsets` in the shared text it left, which is
-   * `expected`) become people's. VS Code reports the revert's '\n' -> '\n' replacements as no change
-   * (checked in the integration test), so the binding never rewrites them. Written with the
-   * binding's origin before the revert's undo step closes: one Undo takes both back. Skipped, with
-   * the marks left as they are, when the shared text moved on meanwhile (someone typed).
+   * After a revert written through the binding: the edits it took back (`edits`) are marked as
+   * reverted by this participant (src/authorship/revertMarks.ts: only those with no character left),
+   * and the assistant line breaks it kept (`offsets` in the shared text it left, which is `expected`)
+   * become people's. VS Code reports the revert's '\n' -> '\n' replacements as no change (checked in
+   * the integration test), so the binding never rewrites them. Written with the binding's origin
+   * before the revert's undo step closes: one Undo takes all of it back. The line breaks are skipped,
+   * with their marks left as they are, when the shared text moved on meanwhile (someone typed).
+   * Resolves with whether the line breaks were written (true when there were none).
    */
-  async markAsPeoples(uri: vscode.Uri, expected: string, offsets: readonly number[]): Promise<boolean> {
+  async finishRevert(
+    uri: vscode.Uri,
+    expected: string,
+    offsets: readonly number[],
+    edits: readonly string[],
+  ): Promise<boolean> {
     const active = this.active;
     const path = active?.sharedPathOf(uri);
     const ytext = path === undefined ? undefined : active!.session.document.text(path);
-    if (!active || !ytext || offsets.length === 0) return false;
+    if (!active || !ytext) return offsets.length === 0;
     // The revert reaches the shared text through the binding once it has written the editor's change.
     await bindingIdle(active, uri);
-    if (ytext.toString() !== expected) return false;
+    const breaks = offsets.length > 0 && ytext.toString() === expected;
     active.session.document.doc.transact(() => {
-      for (const offset of offsets)
-        if (expected.charAt(offset) === '\n') ytext.format(offset, 1, { ...HUMAN_TEXT });
+      if (breaks)
+        for (const offset of offsets)
+          if (expected.charAt(offset) === '\n') ytext.format(offset, 1, { ...HUMAN_TEXT });
+      markReverted(ytext, edits, active.session.selfName);
     }, active.session.origin);
-    return true;
+    return offsets.length === 0 || breaks;
   }
 
   /**
