@@ -169,11 +169,12 @@ describe('shared proposals in VS Code (a guest)', function () {
     await api.collab.leave();
   });
 
-  const hoverAt = async (line: number, character: number) =>
+  const hoverAt = (line: number, character: number) => hoverOn(uri, line, character);
+  const hoverOn = async (file: vscode.Uri, line: number, character: number) =>
     (
       (await vscode.commands.executeCommand<vscode.Hover[]>(
         'vscode.executeHoverProvider',
-        uri,
+        file,
         new vscode.Position(line, character),
       )) ?? []
     )
@@ -513,6 +514,13 @@ describe('shared proposals in VS Code (a guest)', function () {
     assert.equal(view.undoable, undefined, 'no undo of an accept whose text is gone');
     assert.equal(hostStatus(first), 'reverted by Gwen');
     assert.equal(hostStatus(second), 'reverted by Gwen');
+    // The summary and the hover of the file stay right: nothing of the assistant's is left.
+    const summary = () => {
+      const sent = api.panel.view.lastAuthorship?.summary;
+      return sent?.uri === card.toString() ? sent : undefined;
+    };
+    await eventually(() => summary()?.characters === 0, 'an empty summary after the revert', 5000);
+    assert.ok(!(await hoverOn(card, 1, 1)).includes('Written by the assistant'));
 
     // Gwen's Undo of the revert: accepted again, for her and at the host.
     await vscode.commands.executeCommand('tandem.collab.undo');
@@ -525,6 +533,8 @@ describe('shared proposals in VS Code (a guest)', function () {
     assert.equal(cardStatus(published.id, second), 'accepted');
     assert.equal(hostStatus(first), 'accepted');
     assert.equal(hostStatus(second), 'accepted');
+    await eventually(() => summary()?.characters === 'BETAGAMMA'.length, 'the summary after Undo', 5000);
+    assert.match(await hoverOn(card, 1, 1), /Written by the assistant/);
 
     // The revert of one proposal, from the panel's summary: the same, through that scope.
     assert.equal(
