@@ -218,5 +218,5 @@ function noteOf(hunk: SharedHunkView, self: number): string | undefined {
 function timeOfDay(at: number, now = Date.now()): string {
   const when = new Date(at);
   if (when.toDateString() !== new Date(now).toDateString()) return `on ${when.toLocaleDateString()}`;
-  return `at ${when.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`;
+  return `at ${when.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' })}`;
 }
