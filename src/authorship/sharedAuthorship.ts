@@ -238,12 +238,18 @@ export function recordsToDrop(records: Y.Map<SharedEditRecord>, edits: readonly 
   });
 }
 
+/** Who reverts (their session name) and the edits to mark as reverted (a plan's `takenBack`). */
+export interface RevertedBy {
+  readonly by: string;
+  readonly edits: readonly string[];
+}
+
 /**
  * Applies a revert plan to the Y.Text in one transaction (one undo step for `origin`, synced to
  * every peer like any edit) and drops the records it can (see `recordsToDrop`): undoing it brings
- * the assistant's characters back marked. Restored text is people's text. With `revertedBy` (the
- * reverter's session name), the edits it took back are marked as reverted in the same transaction
- * (src/authorship/revertMarks.ts).
+ * the assistant's characters back marked. Restored text is people's text. With `reverted` (the
+ * reverter's session name and the edits the plan takes back whole, its `takenBack`), those edits are
+ * marked as reverted in the same transaction (src/authorship/revertMarks.ts).
  */
 export function applySharedRevert(
   ytext: Y.Text,
@@ -251,7 +257,7 @@ export function applySharedRevert(
   replacements: readonly TextReplacement[],
   edits: readonly string[],
   origin?: unknown,
-  revertedBy?: string,
+  reverted?: RevertedBy,
 ): void {
   requireDoc(ytext).transact(() => {
     for (const { offset, length, text } of [...replacements].reverse()) {
@@ -259,7 +265,7 @@ export function applySharedRevert(
       if (text) insertHumanText(ytext, offset, text);
     }
     for (const id of recordsToDrop(records, edits)) records.delete(id);
-    if (revertedBy !== undefined) markReverted(ytext, edits, revertedBy);
+    if (reverted) markReverted(ytext, reverted.edits, reverted.by);
   }, origin);
 }
 
@@ -268,8 +274,8 @@ export function applySharedRevert(
  * assistant character goes, and the records it can are dropped, in the first transaction; restored
  * text longer than a chunk follows in later ones, each piece right after the one before, as people's
  * text. With `undo` the whole revert is one undo step (Undo brings the assistant's text back marked).
- * With `revertedBy`, the edits it took back are marked as reverted in the first transaction, the one
- * that removes their characters. Resolves with how many transactions it took; the text is the same
+ * With `reverted`, its edits are marked as reverted in the first transaction, the one that removes
+ * their characters. Resolves with how many transactions it took; the text is the same
  * as the one-transaction revert's.
  */
 export function applySharedRevertInChunks(
@@ -278,17 +284,16 @@ export function applySharedRevertInChunks(
   replacements: readonly TextReplacement[],
   edits: readonly string[],
   options: Omit<ReplacementBurstOptions, 'insert' | 'inFirstTransaction'> & {
-    /** The reverter's session name: mark the edits as reverted by them. */
-    readonly revertedBy?: string;
+    readonly reverted?: RevertedBy;
   } = {},
 ): Promise<number> {
-  const { revertedBy, ...burst } = options;
+  const { reverted, ...burst } = options;
   return replaceInChunks(ytext, replacements, {
     ...burst,
     insert: insertHumanText,
     inFirstTransaction: () => {
       if (records) for (const id of recordsToDrop(records, edits)) records.delete(id);
-      if (revertedBy !== undefined) markReverted(ytext, edits, revertedBy);
+      if (reverted) markReverted(ytext, reverted.edits, reverted.by);
     },
   });
 }

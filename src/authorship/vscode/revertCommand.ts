@@ -138,7 +138,7 @@ export async function revertAssistantEdits(
         uri,
         expected: applyReplacements(shared, plan.replacements),
         offsets: plan.keptLineBreaks,
-        edits: plan.edits,
+        edits: plan.takenBack,
       });
     effective += plan.effective;
     removed += plan.removed;

@@ -218,7 +218,7 @@ export class SessionAuthorship implements vscode.Disposable {
         origin: undo.directOrigin,
         undo: undo.managerFor(ytext),
         maxChunkChars: this.chunkChars,
-        revertedBy: active.session.selfName,
+        reverted: { by: active.session.selfName, edits: plan.takenBack },
         progress: (done, total) => {
           write.done = done;
           progress?.(done, total);
@@ -246,7 +246,8 @@ export class SessionAuthorship implements vscode.Disposable {
   }
 
   /**
-   * After a revert written through the binding: the edits it took back (`edits`) are marked as
+   * After a revert written through the binding: the edits it took back (`edits`: its plan's
+   * `takenBack`) are marked as
    * reverted by this participant (src/authorship/revertMarks.ts: only those with no character left),
    * and the assistant line breaks it kept (`offsets` in the shared text it left, which is `expected`)
    * become people's. VS Code reports the revert's '\n' -> '\n' replacements as no change (checked in

@@ -379,7 +379,9 @@ describe('server process: who may propose and decide', function () {
       () => true,
       bobText.toString(),
     );
-    await applySharedRevertInChunks(bobText, undefined, plan.replacements, plan.edits, { revertedBy: 'Bob' });
+    await applySharedRevertInChunks(bobText, undefined, plan.replacements, plan.edits, {
+      reverted: { by: 'Bob', edits: plan.takenBack },
+    });
     await waitFor(() => reverted() === 'Bob', 'the hunk reverted by Bob at the observer');
     assert.equal(observedDoc.text(FILE)!.toString(), CONTENT);
   });

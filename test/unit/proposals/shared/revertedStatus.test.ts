@@ -67,7 +67,7 @@ function revert(peer: Peer, choose: (proposal: string, edit: string) => boolean,
       if (length > 0) text.delete(offset, length);
       if (restored) text.insert(offset, restored);
     }
-    markReverted(text, plan.edits, peer.name);
+    markReverted(text, plan.takenBack, peer.name);
   }, origin);
 }
 
@@ -187,7 +187,7 @@ describe('shared proposals: a hunk that Revert Assistant Edits took back', () =>
       origin: 'bob',
       undo,
       maxChunkChars: 2,
-      revertedBy: 'Bob',
+      reverted: { by: 'Bob', edits: plan.takenBack },
       pause: async () => {
         syncAll([host, bob]);
         const text = host.session.text(FILE)!;
@@ -216,7 +216,7 @@ describe('shared proposals: a hunk that Revert Assistant Edits took back', () =>
     const edit = editOf(bob, first);
     await assert.rejects(
       applySharedRevertInChunks(bobText, undefined, [{ offset: 5, length: 10_000, text: 'x' }], [edit], {
-        revertedBy: 'Bob',
+        reverted: { by: 'Bob', edits: [edit] },
       }),
       /cannot replace/,
     );
@@ -247,7 +247,10 @@ describe('shared proposals: a hunk that Revert Assistant Edits took back', () =>
       () => true,
       hostText.toString(),
     );
-    applySharedRevert(hostText, host.session.authorship, plan.replacements, plan.edits, 'me', 'Host');
+    applySharedRevert(hostText, host.session.authorship, plan.replacements, plan.edits, 'me', {
+      by: 'Host',
+      edits: plan.takenBack,
+    });
     syncAll([host, alice, bob]);
     for (const peer of [host, alice, bob]) {
       assert.equal(peer.text(), CONTENT);
@@ -258,6 +261,48 @@ describe('shared proposals: a hunk that Revert Assistant Edits took back', () =>
     for (const peer of [host, alice, bob]) {
       assert.equal(peer.text(), 'alpha\nbeta\ndelta\nepsilon\n');
       assert.equal(revertedOf(peer, id), undefined, peer.name);
+    }
+  });
+
+  it('does not mark a deletion the revert could not put back (someone typed where it deleted), while the rest of the revert reads reverted', () => {
+    const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
+    const [alice, bob] = peers;
+    const record = alice.shared.publish({
+      path: FILE,
+      reason: 'shout one, drop one',
+      model: 'test-model',
+      hunks: [
+        { line: 1, removed: ['beta\n'], added: ['BETA\n'] },
+        { line: 2, removed: ['gamma\n'], added: [] },
+      ],
+    });
+    syncAll([host, alice, bob]);
+    const [shouted, dropped] = record.hunks.map((hunk) => hunk.id);
+    bob.shared.decide(shouted, 'accept');
+    bob.shared.decide(dropped, 'accept');
+    syncAll([host, alice, bob]);
+    assert.equal(host.text(), 'alpha\nBETA\ndelta\nepsilon\n');
+    // Alice types where the assistant deleted "gamma".
+    const aliceText = alice.session.text(FILE)!;
+    aliceText.insert(aliceText.toString().indexOf('delta'), 'mine\n');
+    syncAll([host, alice, bob]);
+    const hostText = host.session.text(FILE)!;
+    const plan = planRevert(
+      sharedAuthorshipView(hostText, host.session.authorship),
+      () => true,
+      hostText.toString(),
+    );
+    assert.equal(plan.edits.length, 2);
+    assert.deepEqual(plan.takenBack, [editOf(host, shouted)]);
+    applySharedRevert(hostText, host.session.authorship, plan.replacements, plan.edits, 'me', {
+      by: 'Host',
+      edits: plan.takenBack,
+    });
+    syncAll([host, alice, bob]);
+    for (const peer of [host, alice, bob]) {
+      assert.equal(peer.text(), 'alpha\nbeta\nmine\ndelta\nepsilon\n');
+      assert.deepEqual(revertedOf(peer, shouted), ['Host', host.doc.clientID], peer.name);
+      assert.equal(revertedOf(peer, dropped), undefined, `${peer.name}: its deletion stands`);
     }
   });
 
