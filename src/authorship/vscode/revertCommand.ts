@@ -163,16 +163,21 @@ export async function revertAssistantEdits(
   };
   remember(false);
   const sharedUrisDone = done.filter(([file]) => file.sharedText !== undefined).map(([file]) => file.uri);
-  session?.separateUndo(sharedUrisDone);
-  const applied = edit.size === 0 || (await vscode.workspace.applyEdit(edit));
-  // In the same undo step as the revert: its edits marked as reverted, the line breaks it kept as people's.
-  if (applied)
-    for (const { uri, expected, offsets, edits } of sharedReverts)
-      if (!(await session?.finishRevert(uri, expected, offsets, edits)))
-        log.warn(
-          `Revert: ${vscode.workspace.asRelativePath(uri)} changed meanwhile; the line breaks it kept still carry the assistant's mark`,
-        );
-  session?.separateUndo(sharedUrisDone);
+  // The revert in a shared file, its edits marked as reverted and the line breaks it kept as people's:
+  // one undo step.
+  const release = session?.oneUndoStep(sharedUrisDone);
+  let applied: boolean;
+  try {
+    applied = edit.size === 0 || (await vscode.workspace.applyEdit(edit));
+    if (applied)
+      for (const { uri, expected, offsets, edits } of sharedReverts)
+        if (!(await session?.finishRevert(uri, expected, offsets, edits)))
+          log.warn(
+            `Revert: ${vscode.workspace.asRelativePath(uri)} changed meanwhile; the line breaks it kept still carry the assistant's mark`,
+          );
+  } finally {
+    release?.();
+  }
   if (!applied) {
     tell('error', 'Tandem: VS Code refused the revert; nothing was changed.');
     return 0;

@@ -232,23 +232,35 @@ export class SessionAuthorship implements vscode.Disposable {
   }
 
   /**
-   * Closes this participant's current undo step on each shared file, so a revert (written through the
-   * binding) is an undo step of its own, not merged with typing just before or after it.
+   * Makes what this participant writes to these shared files from now until the returned function is
+   * called one undo step of its own: the revert the binding writes, then its marks (`finishRevert`),
+   * however long the binding takes to write it, and not merged with typing just before or after it.
    */
-  separateUndo(uris: readonly vscode.Uri[]): void {
+  oneUndoStep(uris: readonly vscode.Uri[]): () => void {
     const active = this.active;
-    if (!active) return;
+    if (!active) return () => undefined;
+    const held: { manager: Y.UndoManager; timeout: number }[] = [];
     for (const uri of uris) {
       const path = active.sharedPathOf(uri);
       const text = path === undefined ? undefined : active.session.document.text(path);
-      if (text) active.bindings.undo.stopCapturing(text);
+      if (!text) continue;
+      const manager = active.bindings.undo.managerFor(text);
+      manager.stopCapturing();
+      held.push({ manager, timeout: manager.captureTimeout });
+      manager.captureTimeout = Number.MAX_SAFE_INTEGER;
     }
+    return () => {
+      for (const { manager, timeout } of held.splice(0)) {
+        manager.captureTimeout = timeout;
+        manager.stopCapturing();
+      }
+    };
   }
 
   /**
    * After a revert written through the binding: the edits it took back (`edits`: its plan's
-   * `takenBack`) are marked as
-   * reverted by this participant (src/authorship/revertMarks.ts: only those with no character left),
+   * `takenBack`) are marked as reverted by this participant (src/authorship/revertMarks.ts: only
+   * those with no character left),
    * and the assistant line breaks it kept (`offsets` in the shared text it left, which is `expected`)
    * become people's. VS Code reports the revert's '\n' -> '\n' replacements as no change (checked in
    * the integration test), so the binding never rewrites them. Written with the binding's origin

@@ -13,6 +13,8 @@ import type { CollabSession } from '../../../src/collab/session';
 import type { TandemApi } from '../../../src/extension';
 import type { SharedProposals } from '../../../src/proposals/shared';
 import { sharedAuthorshipView } from '../../../src/authorship/sharedAuthorship';
+import { REVERT_MARK_PREFIX } from '../../../src/authorship/revertMarks';
+import { outcomeOf } from '../../../src/proposals/shared/sharedState';
 import type { CollabServer } from '../../../src/server';
 import { eventually, sleep, tandem } from '../tandem';
 import { type ProposalHost, startProposalHost } from '../collabPeers';
@@ -533,6 +535,14 @@ describe('shared proposals in VS Code (a guest)', function () {
     assert.equal(cardStatus(published.id, second), 'accepted');
     assert.equal(hostStatus(first), 'accepted');
     assert.equal(hostStatus(second), 'accepted');
+    // The marks went with the same undo step (not only outweighed by the characters being back).
+    for (const hunk of [first, second])
+      assert.equal(
+        host.document
+          .text('card.txt')!
+          .getAttribute(REVERT_MARK_PREFIX + outcomeOf(host.document, hunk).applied!.edit!),
+        undefined,
+      );
     await eventually(() => summary()?.characters === 'BETAGAMMA'.length, 'the summary after Undo', 5000);
     assert.match(await hoverOn(card, 1, 1), /Written by the assistant/);
 
