@@ -275,8 +275,8 @@ export function applySharedRevert(
  * text longer than a chunk follows in later ones, each piece right after the one before, as people's
  * text. With `undo` the whole revert is one undo step (Undo brings the assistant's text back marked).
  * With `reverted`, its edits are marked as reverted in the first transaction, the one that removes
- * their characters. Resolves with how many transactions it took; the text is the same
- * as the one-transaction revert's.
+ * their characters. Resolves with how many transactions it took; the text is the same as the
+ * one-transaction revert's.
  */
 export function applySharedRevertInChunks(
   ytext: Y.Text,

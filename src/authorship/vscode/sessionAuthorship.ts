@@ -260,9 +260,8 @@ export class SessionAuthorship implements vscode.Disposable {
   /**
    * After a revert written through the binding: the edits it took back (`edits`: its plan's
    * `takenBack`) are marked as reverted by this participant (src/authorship/revertMarks.ts: only
-   * those with no character left),
-   * and the assistant line breaks it kept (`offsets` in the shared text it left, which is `expected`)
-   * become people's. VS Code reports the revert's '\n' -> '\n' replacements as no change (checked in
+   * those with no character left), and the assistant line breaks it kept (`offsets` in the shared
+   * text it left, which is `expected`) become people's. VS Code reports the revert's '\n' -> '\n' replacements as no change (checked in
    * the integration test), so the binding never rewrites them. Written with the binding's origin
    * before the revert's undo step closes: one Undo takes all of it back. The line breaks are skipped,
    * with their marks left as they are, when the shared text moved on meanwhile (someone typed).
