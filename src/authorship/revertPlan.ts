@@ -22,6 +22,12 @@ export interface RevertPlan {
   /** The edits the plan reverts (to forget once it is applied). */
   readonly edits: string[];
   /**
+   * The edits of the hunks the plan takes back whole: all of `edits` but those of a hunk with a
+   * pure deletion it cannot put back (someone inserted text there since). What a revert marks as
+   * reverted (src/authorship/revertMarks.ts).
+   */
+  readonly takenBack: string[];
+  /**
    * How many accepted hunks the plan changes the text of (others left nothing: people deleted or
    * undid all of it); a hunk's separately marked parts count once.
    */
@@ -33,7 +39,7 @@ export interface RevertPlan {
   /**
    * Where the assistant line breaks the plan keeps are in the text after it (ascending): they are to
    * be people's from then on. An editor may report their '\n' -> '\n' replacement as no change at
-   * all, so a shared text's marks on them are changed apart (see SessionAuthorship.markAsPeoples).
+   * all, so a shared text's marks on them are changed apart (see SessionAuthorship.finishRevert).
    */
   readonly keptLineBreaks: number[];
 }
@@ -73,6 +79,8 @@ export function planRevert(
   let restored = 0;
   // Counted by accepted hunk: a hunk's parts are one change to the person who accepted it.
   const effectiveHunks = new Set<string>();
+  /** Hunks with a pure deletion the plan leaves in place. */
+  const leftHunks = new Set<string>();
   for (const id of chosen) {
     const edit = view.edits.get(id)!;
     const runs = runsByEdit.get(id) ?? [];
@@ -80,7 +88,10 @@ export function planRevert(
       edit.length === 0 ? !edit.touched : runs.length === 1 && runs[0].end - runs[0].start === edit.length;
     for (const run of runs) removed += run.end - run.start;
     if (runs.length > 0 || (edit.length === 0 && untouched && edit.replaced)) effectiveHunks.add(hunkOf(id));
-    if (edit.length === 0 && !untouched) continue;
+    if (edit.length === 0 && !untouched) {
+      leftHunks.add(hunkOf(id));
+      continue;
+    }
     if (untouched && edit.length === 0) {
       if (edit.replaced)
         raw.push({ offset: edit.anchor, length: 0, text: edit.replaced, order: edit.meta.at });
@@ -121,6 +132,7 @@ export function planRevert(
   return {
     replacements: replacements.filter((r) => r.length || r.text),
     edits: [...chosen],
+    takenBack: [...chosen].filter((id) => !leftHunks.has(hunkOf(id))),
     effective: effectiveHunks.size,
     removed,
     restored,

@@ -25,6 +25,7 @@ import {
   type ReplacementBurstOptions,
 } from '../collab/burstApply';
 import type { TextReplacement } from './revertPlan';
+import { markReverted } from './revertMarks';
 
 /** Attributes for text a person inserts: ends any assistant run at the insertion point. */
 export const HUMAN_TEXT: Readonly<Record<string, null>> = Object.freeze({ [AUTHORSHIP_ATTRIBUTE]: null });
@@ -237,10 +238,18 @@ export function recordsToDrop(records: Y.Map<SharedEditRecord>, edits: readonly 
   });
 }
 
+/** Who reverts (their session name) and the edits to mark as reverted (a plan's `takenBack`). */
+export interface RevertedBy {
+  readonly by: string;
+  readonly edits: readonly string[];
+}
+
 /**
  * Applies a revert plan to the Y.Text in one transaction (one undo step for `origin`, synced to
  * every peer like any edit) and drops the records it can (see `recordsToDrop`): undoing it brings
- * the assistant's characters back marked. Restored text is people's text.
+ * the assistant's characters back marked. Restored text is people's text. With `reverted` (the
+ * reverter's session name and the edits the plan takes back whole, its `takenBack`), those edits are
+ * marked as reverted in the same transaction (src/authorship/revertMarks.ts).
  */
 export function applySharedRevert(
   ytext: Y.Text,
@@ -248,6 +257,7 @@ export function applySharedRevert(
   replacements: readonly TextReplacement[],
   edits: readonly string[],
   origin?: unknown,
+  reverted?: RevertedBy,
 ): void {
   requireDoc(ytext).transact(() => {
     for (const { offset, length, text } of [...replacements].reverse()) {
@@ -255,6 +265,7 @@ export function applySharedRevert(
       if (text) insertHumanText(ytext, offset, text);
     }
     for (const id of recordsToDrop(records, edits)) records.delete(id);
+    if (reverted) markReverted(ytext, reverted.edits, reverted.by);
   }, origin);
 }
 
@@ -263,20 +274,26 @@ export function applySharedRevert(
  * assistant character goes, and the records it can are dropped, in the first transaction; restored
  * text longer than a chunk follows in later ones, each piece right after the one before, as people's
  * text. With `undo` the whole revert is one undo step (Undo brings the assistant's text back marked).
- * Resolves with how many transactions it took; the text is the same as the one-transaction revert's.
+ * With `reverted`, its edits are marked as reverted in the first transaction, the one that removes
+ * their characters. Resolves with how many transactions it took; the text is the same as the
+ * one-transaction revert's.
  */
 export function applySharedRevertInChunks(
   ytext: Y.Text,
   records: Y.Map<SharedEditRecord> | undefined,
   replacements: readonly TextReplacement[],
   edits: readonly string[],
-  options: Omit<ReplacementBurstOptions, 'insert' | 'inFirstTransaction'> = {},
+  options: Omit<ReplacementBurstOptions, 'insert' | 'inFirstTransaction'> & {
+    readonly reverted?: RevertedBy;
+  } = {},
 ): Promise<number> {
+  const { reverted, ...burst } = options;
   return replaceInChunks(ytext, replacements, {
-    ...options,
+    ...burst,
     insert: insertHumanText,
     inFirstTransaction: () => {
       if (records) for (const id of recordsToDrop(records, edits)) records.delete(id);
+      if (reverted) markReverted(ytext, reverted.edits, reverted.by);
     },
   });
 }

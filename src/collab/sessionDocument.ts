@@ -4,6 +4,8 @@
  * - `meta`      who hosts, which folder, when it started, and `ended` once the host leaves.
  * - `tree`      path -> {type, size, mtime}: the host's folder minus excluded files. Host writes.
  * - `texts`     path -> Y.Text (LF only) for every file someone has opened. Host writes the entry.
+ *               Its attributes `tandemReverted:<edit id>` say a revert took that accepted edit back
+ *               (src/authorship/revertMarks.ts); writers write them with the revert.
  * - `files`     path -> {eol, bom, ...}: how to write the text back to disk. Host writes.
  * - `requests`  id -> file operation a guest asks of the host (save, write, mkdir, delete, rename).
  * - `responses` id -> the host's answer.

@@ -25,6 +25,8 @@ export interface SharedHunkInfo {
   readonly note?: string;
   /** This participant accepted it and may ask to undo it. */
   readonly undoable: boolean;
+  /** Accepted, and Revert Assistant Edits took its text back since (set only then). */
+  readonly reverted?: true;
 }
 
 export class SessionProposalStore implements ProposalStore {
@@ -161,9 +163,12 @@ export class SessionProposalStore implements ProposalStore {
     for (const hunk of view.hunks) {
       const review = reviewHunkOf(hunk);
       file.hunks.push(review);
+      const reverted = hunk.status.state === 'accepted' && hunk.status.reverted !== undefined;
       this.info.set(review, {
         note: noteOf(hunk, self),
-        undoable: hunk.status.state === 'accepted' && hunk.status.by.clientId === self,
+        // Undoing an accept whose text a revert took back has nothing left to undo.
+        undoable: hunk.status.state === 'accepted' && hunk.status.by.clientId === self && !reverted,
+        ...(reverted ? { reverted: true as const } : {}),
       });
     }
     return proposal;
@@ -195,7 +200,9 @@ function noteOf(hunk: SharedHunkView, self: number): string | undefined {
   const who = (person: { name: string; clientId: number }) =>
     person.clientId === self ? 'you' : person.name;
   if (status.state === 'accepted')
-    return `accepted by ${who(status.by)}${status.partial ? ' (some lines)' : ''}`;
+    return `accepted by ${who(status.by)}${status.partial ? ' (some lines)' : ''}${
+      status.reverted ? ` · reverted by ${who(status.reverted.by)} ${timeOfDay(status.reverted.at)}` : ''
+    }`;
   if (status.state === 'applying')
     return `accepted by ${who(status.by)}, being applied (${status.total ? Math.floor((100 * status.done) / status.total) : 0}%)…`;
   if (status.state === 'rejected') return `rejected by ${who(status.by)}`;
@@ -205,4 +212,11 @@ function noteOf(hunk: SharedHunkView, self: number): string | undefined {
   const refused = hunk.log.at(-1);
   if (refused?.result === 'refused') return `not applied: ${refused.reason ?? 'refused'}`;
   return undefined;
+}
+
+/** "at 14:05" (the viewer's clock and locale), or "on <date>" when it was not today. */
+function timeOfDay(at: number, now = Date.now()): string {
+  const when = new Date(at);
+  if (when.toDateString() !== new Date(now).toDateString()) return `on ${when.toLocaleDateString()}`;
+  return `at ${when.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' })}`;
 }

@@ -2,7 +2,8 @@
 // model server. Alice asks her assistant for an edit of a shared file, Bob accepts it, and both
 // windows mark the accepted line in the gutter; Alice types inside the accepted text; Bob runs
 // "Tandem: Revert Assistant Edits": only the assistant's characters go, in both windows, and the
-// text is byte-identical (both editors, and Alice's disk once she saves).
+// text is byte-identical (both editors, and Alice's disk once she saves); the proposal's card says
+// reverted (by Bob) in both windows' panels, and accepted again in both after Bob's Undo.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -237,5 +238,41 @@ describe('e2e: what the assistant wrote in a shared session, and taking it back'
     );
     await alice.screenshot('reverted');
     await bob.screenshot('reverted');
+  });
+
+  it("says reverted, by Bob, on the proposal's card in both windows; Bob's Undo makes it accepted again in both", async () => {
+    const alicePanel = await alice.webviewFrame('#request');
+    await bob.runCommand('Tandem: New Conversation');
+    const bobPanel = await bob.webviewFrame('#request');
+    for (const [panel, who, bob] of [
+      [alicePanel, 'Alice', 'Bob'],
+      [bobPanel, 'Bob', 'you'],
+    ] as const) {
+      const reverted = panel.locator('.hunk.reverted').first();
+      await reverted.waitFor({ timeout: 20_000 });
+      const label = (await reverted.getAttribute('aria-label')) ?? '';
+      assert.match(label, new RegExp(`accepted by ${bob} · reverted by ${bob} (at|on) `), `${who}: ${label}`);
+      assert.equal(await panel.locator('.hunk.accepted').count(), 0, `${who}: no card says accepted`);
+    }
+    await dismissNotifications(alice.page);
+    await dismissNotifications(bob.page);
+    await alice.screenshot('card-reverted');
+    await bob.screenshot('card-reverted');
+    // Bob's Undo of his revert, in his editor: the assistant's characters come back, and both cards say accepted.
+    await bob.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await bob.page.keyboard.press('Control+Z');
+    const typedLine = ACCEPTED_LINE.replace("'es';", `'e${ALICE_TYPES}s';`);
+    for (const [page, panel, who] of [
+      [alice.page, alicePanel, 'Alice'],
+      [bob.page, bobPanel, 'Bob'],
+    ] as const) {
+      await waitUntil(
+        async () => (await rowOf(page, typedLine)) !== undefined,
+        `${who}'s editor shows the undone revert`,
+        20_000,
+      );
+      await panel.locator('.hunk.accepted').first().waitFor({ timeout: 20_000 });
+      assert.equal(await panel.locator('.hunk.reverted').count(), 0, `${who}: no card says reverted`);
+    }
   });
 });

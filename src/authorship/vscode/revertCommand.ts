@@ -85,8 +85,11 @@ export async function revertAssistantEdits(
   let restored = 0;
   let effective = 0;
   const done: [RevertFile, string[]][] = [];
-  /** Shared files' line breaks the revert keeps: in the shared text it leaves (`expected`). */
-  const keptBreaks: { uri: vscode.Uri; expected: string; offsets: number[] }[] = [];
+  /**
+   * Shared files reverted through their bindings: the edits taken back, and the line breaks the
+   * revert keeps (offsets in the shared text it leaves, `expected`).
+   */
+  const sharedReverts: { uri: vscode.Uri; expected: string; offsets: number[]; edits: string[] }[] = [];
   /** Shared files whose revert restores more than a chunk of text: written in chunks. */
   const chunked: { uri: vscode.Uri; plan: RevertPlan }[] = [];
   for (const file of files) {
@@ -130,11 +133,12 @@ export async function revertAssistantEdits(
     for (const { offset, length, text } of plan.replacements)
       edit.replace(uri, new vscode.Range(positionAt(offset), positionAt(offset + length)), text);
     done.push([file, plan.edits]);
-    if (shared !== undefined && plan.keptLineBreaks.length > 0)
-      keptBreaks.push({
+    if (shared !== undefined)
+      sharedReverts.push({
         uri,
         expected: applyReplacements(shared, plan.replacements),
         offsets: plan.keptLineBreaks,
+        edits: plan.takenBack,
       });
     effective += plan.effective;
     removed += plan.removed;
@@ -159,16 +163,21 @@ export async function revertAssistantEdits(
   };
   remember(false);
   const sharedUrisDone = done.filter(([file]) => file.sharedText !== undefined).map(([file]) => file.uri);
-  session?.separateUndo(sharedUrisDone);
-  const applied = edit.size === 0 || (await vscode.workspace.applyEdit(edit));
-  // In the same undo step as the revert.
-  if (applied)
-    for (const { uri, expected, offsets } of keptBreaks)
-      if (!(await session?.markAsPeoples(uri, expected, offsets)))
-        log.warn(
-          `Revert: ${vscode.workspace.asRelativePath(uri)} changed meanwhile; the line breaks it kept still carry the assistant's mark`,
-        );
-  session?.separateUndo(sharedUrisDone);
+  // The revert in a shared file, its edits marked as reverted and the line breaks it kept as people's:
+  // one undo step.
+  const release = session?.oneUndoStep(sharedUrisDone);
+  let applied: boolean;
+  try {
+    applied = edit.size === 0 || (await vscode.workspace.applyEdit(edit));
+    if (applied)
+      for (const { uri, expected, offsets, edits } of sharedReverts)
+        if (!(await session?.finishRevert(uri, expected, offsets, edits)))
+          log.warn(
+            `Revert: ${vscode.workspace.asRelativePath(uri)} changed meanwhile; the line breaks it kept still carry the assistant's mark`,
+          );
+  } finally {
+    release?.();
+  }
   if (!applied) {
     tell('error', 'Tandem: VS Code refused the revert; nothing was changed.');
     return 0;

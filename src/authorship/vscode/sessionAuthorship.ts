@@ -11,6 +11,7 @@ import {
   recordsToDrop,
   sharedAuthorshipView,
 } from '../sharedAuthorship';
+import { markReverted } from '../revertMarks';
 import { DEFAULT_CHUNK_CHARS, insertedLength } from '../../collab/burstApply';
 import type { ActiveSession } from '../../collab/vscode/activeSession';
 import { stillBeingApplied } from '../../proposals/shared/sharedState';
@@ -217,6 +218,7 @@ export class SessionAuthorship implements vscode.Disposable {
         origin: undo.directOrigin,
         undo: undo.managerFor(ytext),
         maxChunkChars: this.chunkChars,
+        reverted: { by: active.session.selfName, edits: plan.takenBack },
         progress: (done, total) => {
           write.done = done;
           progress?.(done, total);
@@ -230,39 +232,61 @@ export class SessionAuthorship implements vscode.Disposable {
   }
 
   /**
-   * Closes this participant's current undo step on each shared file, so a revert (written through the
-   * binding) is an undo step of its own, not merged with typing just before or after it.
+   * Makes what this participant writes to these shared files from now until the returned function is
+   * called one undo step of its own: the revert the binding writes, then its marks (`finishRevert`),
+   * however long the binding takes to write it, and not merged with typing just before or after it.
    */
-  separateUndo(uris: readonly vscode.Uri[]): void {
+  oneUndoStep(uris: readonly vscode.Uri[]): () => void {
     const active = this.active;
-    if (!active) return;
+    if (!active) return () => undefined;
+    const held: { manager: Y.UndoManager; timeout: number }[] = [];
     for (const uri of uris) {
       const path = active.sharedPathOf(uri);
       const text = path === undefined ? undefined : active.session.document.text(path);
-      if (text) active.bindings.undo.stopCapturing(text);
+      if (!text) continue;
+      const manager = active.bindings.undo.managerFor(text);
+      manager.stopCapturing();
+      held.push({ manager, timeout: manager.captureTimeout });
+      manager.captureTimeout = Number.MAX_SAFE_INTEGER;
     }
+    return () => {
+      for (const { manager, timeout } of held.splice(0)) {
+        manager.captureTimeout = timeout;
+        manager.stopCapturing();
+      }
+    };
   }
 
   /**
-   * After a revert: the assistant line breaks it kept (`offsets` in the shared text it left, which is
-   * `expected`) become people's. VS Code reports the revert's '\n' -> '\n' replacements as no change
-   * (checked in the integration test), so the binding never rewrites them. Written with the
-   * binding's origin before the revert's undo step closes: one Undo takes both back. Skipped, with
-   * the marks left as they are, when the shared text moved on meanwhile (someone typed).
+   * After a revert written through the binding: the edits it took back (`edits`: its plan's
+   * `takenBack`) are marked as reverted by this participant (src/authorship/revertMarks.ts: only
+   * those with no character left), and the assistant line breaks it kept (`offsets` in the shared
+   * text it left, which is `expected`) become people's. VS Code reports the revert's '\n' -> '\n' replacements as no change (checked in
+   * the integration test), so the binding never rewrites them. Written with the binding's origin
+   * before the revert's undo step closes: one Undo takes all of it back. The line breaks are skipped,
+   * with their marks left as they are, when the shared text moved on meanwhile (someone typed).
+   * Resolves with whether the line breaks were written (true when there were none).
    */
-  async markAsPeoples(uri: vscode.Uri, expected: string, offsets: readonly number[]): Promise<boolean> {
+  async finishRevert(
+    uri: vscode.Uri,
+    expected: string,
+    offsets: readonly number[],
+    edits: readonly string[],
+  ): Promise<boolean> {
     const active = this.active;
     const path = active?.sharedPathOf(uri);
     const ytext = path === undefined ? undefined : active!.session.document.text(path);
-    if (!active || !ytext || offsets.length === 0) return false;
+    if (!active || !ytext) return offsets.length === 0;
     // The revert reaches the shared text through the binding once it has written the editor's change.
     await bindingIdle(active, uri);
-    if (ytext.toString() !== expected) return false;
+    const breaks = offsets.length > 0 && ytext.toString() === expected;
     active.session.document.doc.transact(() => {
-      for (const offset of offsets)
-        if (expected.charAt(offset) === '\n') ytext.format(offset, 1, { ...HUMAN_TEXT });
+      if (breaks)
+        for (const offset of offsets)
+          if (expected.charAt(offset) === '\n') ytext.format(offset, 1, { ...HUMAN_TEXT });
+      markReverted(ytext, edits, active.session.selfName);
     }, active.session.origin);
-    return true;
+    return offsets.length === 0 || breaks;
   }
 
   /**

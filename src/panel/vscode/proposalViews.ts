@@ -3,8 +3,10 @@ import type { ReviewController } from '../../proposals/vscode';
 import type { SharedHunkInfo } from '../../proposals/sessionProposalStore';
 import type { ProposalView } from '../protocol';
 
-/** The proposals as the panel lists them. */
-/** `reverted`: whether an accepted hunk's text was taken back by Revert Assistant Edits since. */
+/**
+ * The proposals as the panel lists them. `reverted`: whether an accepted hunk of a local file had its
+ * text taken back by Revert Assistant Edits since; a shared hunk's comes from the session document.
+ */
 export function proposalViews(
   review: ReviewController,
   redoing: ReadonlySet<string>,
@@ -35,7 +37,10 @@ export function proposalViews(
         protectedReasons: review.protectionOf(file),
         hunks: file.hunks.map((hunk) => ({
           id: hunk.id,
-          status: hunk.status === 'accepted' && reverted(hunk.id) ? 'reverted' : hunk.status,
+          status:
+            hunk.status === 'accepted' && (session?.infoOf(hunk)?.reverted || reverted(hunk.id))
+              ? 'reverted'
+              : hunk.status,
           line: hunk.line + 1,
           removed: hunk.removed.map(lineContent),
           added: hunk.added.map(lineContent),

@@ -1,9 +1,10 @@
 /**
  * What everyone shows for shared proposals: each hunk's place in the text now and its status
- * (pending, stale, being applied for X, accepted by X, rejected by Y), the decisions still waiting for the host, and the
- * log of those it handled. Computed from the document alone, so every peer shows the same.
+ * (pending, stale, being applied for X, accepted by X and maybe reverted by Z since, rejected by Y),
+ * the decisions still waiting for the host, and the log of those it handled. Computed from the document alone, so every peer shows the same.
  */
 import type { SessionDocument } from '../../collab/sessionDocument';
+import { editsWithText, type RevertMark, revertMarkOf } from '../../authorship/revertMarks';
 import { lineOfOffset } from './anchoring';
 import {
   readDecision,
@@ -19,7 +20,14 @@ import { findHunk, regionAnchors, regionNow, STALE_REASON, type FoundHunk } from
 export type SharedHunkStatus =
   | { readonly state: 'pending' }
   | { readonly state: 'stale'; readonly reason: string }
-  | { readonly state: 'accepted'; readonly by: Person; readonly at: number; readonly partial: boolean }
+  | {
+      readonly state: 'accepted';
+      readonly by: Person;
+      readonly at: number;
+      readonly partial: boolean;
+      /** Revert Assistant Edits took its text back since (and nobody's Undo brought it back). */
+      readonly reverted?: RevertMark;
+    }
   /** Accepted, and a large text is still being written in chunks: `done` of `total` code units are in. */
   | {
       readonly state: 'applying';
@@ -86,10 +94,14 @@ export function waitingDecisions(session: SessionDocument): Map<string, Decision
 export function proposalView(session: SessionDocument, proposal: SharedProposalRecord): SharedProposalView {
   const waiting = waitingDecisions(session);
   const hunks: SharedHunkView[] = [];
+  // Which edits still have text in the file: read once per proposal, and only if a hunk needs it.
+  let withText: Set<string> | undefined;
+  const text = session.text(proposal.path);
+  const textEdits = () => (withText ??= text ? editsWithText(text) : new Set());
   const visit = (hunk: SharedHunkRecord) => {
     const found = findHunk(session, hunk.id);
     if (!found) return;
-    hunks.push(hunkView(session, found, waiting));
+    hunks.push(hunkView(session, found, waiting, textEdits));
     if (found.outcome.state === 'accepted') for (const rest of found.outcome.rest ?? []) visit(rest);
   };
   for (const hunk of proposal.hunks) visit(hunk);
@@ -110,6 +122,8 @@ export function hunkView(
   session: SessionDocument,
   found: FoundHunk,
   waiting: Map<string, DecisionRecord[]>,
+  /** The edits with text in the hunk's file now (see `editsWithText`), when the caller keeps them. */
+  textEdits?: () => ReadonlySet<string>,
 ): SharedHunkView {
   const { hunk, outcome, proposal } = found;
   const now = regionNow(session, proposal.path, regionAnchors(hunk, outcome));
@@ -124,14 +138,18 @@ export function hunkView(
     };
   }
   let status: SharedHunkStatus;
-  if (outcome.state === 'accepted' && outcome.by)
+  if (outcome.state === 'accepted' && outcome.by) {
+    const edit = outcome.applied?.edit;
+    const text = session.text(proposal.path);
+    const reverted = edit && text ? revertMarkOf(text, edit, textEdits) : undefined;
     status = {
       state: 'accepted',
       by: outcome.by,
       at: outcome.at ?? 0,
       partial: outcome.applied?.partial ?? false,
+      ...(reverted ? { reverted } : {}),
     };
-  else if (outcome.state === 'applying' && outcome.by)
+  } else if (outcome.state === 'applying' && outcome.by)
     // Never stale while it is written: the text changes under it by design.
     status = {
       state: 'applying',

@@ -13,6 +13,8 @@ import type { CollabSession } from '../../../src/collab/session';
 import type { TandemApi } from '../../../src/extension';
 import type { SharedProposals } from '../../../src/proposals/shared';
 import { sharedAuthorshipView } from '../../../src/authorship/sharedAuthorship';
+import { REVERT_MARK_PREFIX } from '../../../src/authorship/revertMarks';
+import { outcomeOf } from '../../../src/proposals/shared/sharedState';
 import type { CollabServer } from '../../../src/server';
 import { eventually, sleep, tandem } from '../tandem';
 import { type ProposalHost, startProposalHost } from '../collabPeers';
@@ -32,7 +34,7 @@ describe('shared proposals in VS Code (a guest)', function () {
     peers = await startProposalHost({
       room,
       secret: 'shared-proposals-secret-0123456789',
-      files: { ['notes.txt']: 'one\ntwo\nthree\n' },
+      files: { ['notes.txt']: 'one\ntwo\nthree\n', ['card.txt']: 'alpha\nbeta\ngamma\n' },
     });
     ({ server, host, proposals: hostProposals } = peers);
   });
@@ -58,6 +60,19 @@ describe('shared proposals in VS Code (a guest)', function () {
   }
 
   const hunksHere = () => api.panel.review.controller.hunksIn(uri);
+  /** A hunk's status on its card in this window's panel. */
+  const cardStatus = (proposal: string, hunk: string) =>
+    api.panel.view
+      .proposalViews()
+      .find((view) => view.id === proposal)
+      ?.files[0].hunks.find((view) => view.id === hunk)?.status;
+  /** A hunk's status as the host's panel reads it from the session: "accepted", "reverted by X", ... */
+  const hostStatus = (hunk: string) => {
+    const status = hostProposals.hunk(hunk)?.status;
+    return status?.state === 'accepted' && status.reverted
+      ? `reverted by ${status.reverted.by.name}`
+      : status?.state;
+  };
   const lensTitles = async () =>
     (
       (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? []
@@ -156,11 +171,12 @@ describe('shared proposals in VS Code (a guest)', function () {
     await api.collab.leave();
   });
 
-  const hoverAt = async (line: number, character: number) =>
+  const hoverAt = (line: number, character: number) => hoverOn(uri, line, character);
+  const hoverOn = async (file: vscode.Uri, line: number, character: number) =>
     (
       (await vscode.commands.executeCommand<vscode.Hover[]>(
         'vscode.executeHoverProvider',
-        uri,
+        file,
         new vscode.Position(line, character),
       )) ?? []
     )
@@ -387,6 +403,9 @@ describe('shared proposals in VS Code (a guest)', function () {
     const total = inserted.reduce((sum, size) => sum + size, 0);
     assert.ok(total > restored - 100 && total <= restored, `${total} characters restored of ${restored}`);
     assert.deepEqual(assistantText(), [], 'nothing of the proposal is left marked');
+    // Its card says reverted, by Gwen, in her panel and at the host (it was written in chunks).
+    await eventually(() => cardStatus(published.id, id) === 'reverted', "the reverted card in Gwen's panel");
+    assert.equal(hostStatus(id), 'reverted by Gwen');
     assert.deepEqual(
       sharedAuthorshipView(shared(), host.document.authorship).runs.filter(
         (run) => run.meta.proposal === published.id,
@@ -410,6 +429,11 @@ describe('shared proposals in VS Code (a guest)', function () {
       'the marks back after undo',
       10_000,
     );
+    await eventually(
+      () => cardStatus(published.id, id) === 'accepted',
+      "the card accepted again in Gwen's panel",
+    );
+    assert.equal(hostStatus(id), 'accepted');
     // The file as it was for the next test: the host takes out its line and the long part.
     host.document.doc.transact(() => {
       const text = shared();
@@ -417,6 +441,128 @@ describe('shared proposals in VS Code (a guest)', function () {
       text.delete(0, hostTyping.length);
     }, host.origin);
     await eventually(() => document.getText() === start, 'the file as it was', 30_000);
+    await api.collab.leave();
+  });
+
+  it("shows a hunk Gwen's revert took back as reverted on her panel's card and at the host, and accepted again for both after her Undo", async () => {
+    const link = buildInviteLink({
+      serverUrl: server.url,
+      room,
+      token: server.createToken({ room, role: 'rw', name: 'Gwen' }),
+    });
+    assert.equal(await api.collab.join(link, { addFolder: false }), true);
+    const card = vscode.Uri.parse(`tandem://${room}/card.txt`);
+    const document = await vscode.workspace.openTextDocument(card);
+    await vscode.window.showTextDocument(document);
+    await eventually(() => !!api.collab.bindings?.bindingFor(card), 'card.txt to be bound');
+    await eventually(() => host.document.text('card.txt') !== undefined, 'the host to share card.txt');
+    const published = hostProposals.publish({
+      path: 'card.txt',
+      reason: 'Shout two lines',
+      model: 'scripted',
+      hunks: [
+        { line: 1, removed: ['beta\n'], added: ['BETA\n'] },
+        { line: 2, removed: ['gamma\n'], added: ['GAMMA\n'] },
+      ],
+    });
+    const [first, second] = published.hunks.map((hunk) => hunk.id);
+    await eventually(() => !!api.panel.review.controller.proposals.findHunk(second), 'the shared hunks');
+    assert.equal(cardStatus(published.id, first), 'pending');
+    assert.equal(await api.panel.review.controller.acceptHunk(first), true);
+    assert.equal(await api.panel.review.controller.acceptHunk(second), true);
+    const accepted = 'alpha\nBETA\nGAMMA\n';
+    await eventually(() => document.getText() === accepted, 'the accepted hunks in the guest');
+    await eventually(() => cardStatus(published.id, second) === 'accepted', 'the accepted card');
+    assert.equal(hostStatus(first), 'accepted');
+    await eventually(
+      () => (api.authorship.session.runsOf(document)?.length ?? 0) === 2,
+      "the assistant's marks in Gwen's window",
+    );
+
+    // Text Gwen deletes by hand is not a revert: the card stays accepted.
+    const editor = await vscode.window.showTextDocument(document);
+    await editor.edit((edit) => edit.delete(new vscode.Range(2, 0, 2, 5)));
+    await eventually(
+      () => host.document.text('card.txt')!.toString() === 'alpha\nBETA\n\n',
+      'the deletion at the host',
+    );
+    await sleep(300);
+    assert.equal(cardStatus(published.id, second), 'accepted');
+    assert.equal(hostStatus(second), 'accepted');
+    await vscode.commands.executeCommand('tandem.collab.undo');
+    await eventually(() => host.document.text('card.txt')!.toString() === accepted, 'the deletion undone');
+
+    // The revert of one hunk's proposal in this file: its card says reverted, in Gwen's panel (with
+    // who and when) and at the host; the other hunk of another scope is not the question here.
+    const reverted = await vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', {
+      scope: 'file',
+      uri: card.toString(),
+    });
+    assert.equal(reverted, 2, api.authorship.lastRevertMessage?.message);
+    await eventually(
+      () => host.document.text('card.txt')!.toString() === 'alpha\nbeta\ngamma\n',
+      'the revert at the host',
+    );
+    await eventually(
+      () => cardStatus(published.id, first) === 'reverted',
+      "the reverted card in Gwen's panel",
+    );
+    assert.equal(cardStatus(published.id, second), 'reverted');
+    const view = api.panel.view
+      .proposalViews()
+      .find((proposal) => proposal.id === published.id)!
+      .files[0].hunks.find((hunk) => hunk.id === first)!;
+    assert.match(view.note ?? '', /^accepted by you · reverted by you (at|on) /);
+    assert.equal(view.undoable, undefined, 'no undo of an accept whose text is gone');
+    assert.equal(hostStatus(first), 'reverted by Gwen');
+    assert.equal(hostStatus(second), 'reverted by Gwen');
+    // The summary and the hover of the file stay right: nothing of the assistant's is left.
+    const summary = () => {
+      const sent = api.panel.view.lastAuthorship?.summary;
+      return sent?.uri === card.toString() ? sent : undefined;
+    };
+    await eventually(() => summary()?.characters === 0, 'an empty summary after the revert', 5000);
+    assert.ok(!(await hoverOn(card, 1, 1)).includes('Written by the assistant'));
+
+    // Gwen's Undo of the revert: accepted again, for her and at the host.
+    await vscode.commands.executeCommand('tandem.collab.undo');
+    await eventually(() => document.getText() === accepted, 'the undone revert in the guest');
+    await eventually(
+      () => host.document.text('card.txt')!.toString() === accepted,
+      'the undone revert at the host',
+    );
+    await eventually(() => cardStatus(published.id, first) === 'accepted', 'the card accepted again');
+    assert.equal(cardStatus(published.id, second), 'accepted');
+    assert.equal(hostStatus(first), 'accepted');
+    assert.equal(hostStatus(second), 'accepted');
+    // The marks went with the same undo step (not only outweighed by the characters being back).
+    for (const hunk of [first, second])
+      assert.equal(
+        host.document
+          .text('card.txt')!
+          .getAttribute(REVERT_MARK_PREFIX + outcomeOf(host.document, hunk).applied!.edit!),
+        undefined,
+      );
+    await eventually(() => summary()?.characters === 'BETAGAMMA'.length, 'the summary after Undo', 5000);
+    assert.match(await hoverOn(card, 1, 1), /Written by the assistant/);
+
+    // The revert of one proposal, from the panel's summary: the same, through that scope.
+    assert.equal(
+      await vscode.commands.executeCommand<number>('tandem.revertAssistantEdits', {
+        proposal: published.id,
+        uri: card.toString(),
+      }),
+      2,
+    );
+    await eventually(() => hostStatus(first) === 'reverted by Gwen', 'the reverted card at the host');
+    await eventually(
+      () => cardStatus(published.id, second) === 'reverted',
+      "the reverted card in Gwen's panel",
+    );
+    await vscode.commands.executeCommand('tandem.collab.undo');
+    await eventually(() => hostStatus(second) === 'accepted', 'accepted again at the host');
+    await eventually(() => cardStatus(published.id, first) === 'accepted', "accepted again in Gwen's panel");
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await api.collab.leave();
   });
 

@@ -1,13 +1,21 @@
 // Shared proposals against the real dist/server.js process, tried as an attacker would: a tampered
 // read-only client that proposes and decides anyway, writers forging a decision "by" someone else,
 // a writer writing the host's outcomes or removing others' entries, a writer forging or erasing
-// the record of what the assistant wrote, a reader showing an assistant.
+// the record of what the assistant wrote, a reader showing an assistant, a reader marking a hunk as
+// reverted.
 import * as assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { SessionConnection } from '../../../src/collab/connection';
 import { SessionDocument } from '../../../src/collab/sessionDocument';
-import { attributeInsert, sharedAuthorshipView } from '../../../src/authorship/sharedAuthorship';
+import {
+  applySharedRevertInChunks,
+  attributeInsert,
+  sharedAuthorshipView,
+} from '../../../src/authorship/sharedAuthorship';
+import { REVERT_MARK_PREFIX } from '../../../src/authorship/revertMarks';
+import { planRevert } from '../../../src/authorship/revertPlan';
+import { outcomeOf } from '../../../src/proposals/shared/sharedState';
 import { HostApplier } from '../../../src/proposals/shared/hostApplier';
 import { SharedProposals } from '../../../src/proposals/shared/sharedProposals';
 import { encodeUpdate } from '../../../src/server/protocol';
@@ -315,6 +323,67 @@ describe('server process: who may propose and decide', function () {
     assert.deepEqual([...observedDoc.authorship.keys()], [genuine]);
     assert.deepEqual(marks(), [['ONE', 'Bob']]);
     assert.equal(observedDoc.text(FILE)!.toString(), 'ONE\ntwo\nthree\nfour\n');
+  });
+
+  it('keeps a tampered read-only client from taking back an accepted hunk and marking it reverted; a writer only marks what it really reverted', async () => {
+    const room = 'reverted-marks';
+    const { bob, observer, proposal, observed } = await session(room);
+    const hunk = proposal.hunks[0].id;
+    sharedOf(bob, 'Bob').decide(hunk, 'accept');
+    const observedDoc = new SessionDocument(observer.doc);
+    await waitFor(() => observed.hunk(hunk)?.status.state === 'accepted', 'the accept at the observer');
+    const reverted = () => {
+      const status = observed.hunk(hunk)?.status;
+      return status?.state === 'accepted' ? status.reverted?.by.name : 'not accepted';
+    };
+    assert.equal(reverted(), undefined);
+    const edit = outcomeOf(observedDoc, hunk).applied!.edit!;
+    const key = REVERT_MARK_PREFIX + edit;
+    // Rita, read-only, takes the assistant's "ONE" out and marks the hunk reverted, as a revert would.
+    const rita = await client(room, token(room, 'ro', 'Rita'), 'Rita');
+    await waitFor(
+      () => new SessionDocument(rita.doc).text(FILE)?.toString().startsWith('ONE'),
+      'the text at Rita',
+    );
+    const ritaText = new SessionDocument(rita.doc).text(FILE)!;
+    rita.doc.transact(() => {
+      ritaText.delete(0, 3);
+      ritaText.insert(0, 'one');
+      ritaText.setAttribute(key, { by: { name: 'Rita', clientId: rita.doc.clientID }, at: 1 });
+    });
+    await waitFor(
+      () => server.logs().some((line) => line.msg === 'read-only update dropped' && line.name === 'Rita'),
+      "the server to drop Rita's update",
+    );
+    // Mallory, a writer, marks it without taking the text back: her mark arrives but counts for nothing.
+    const mallory = await client(room, token(room, 'rw', 'Mallory'), 'Mallory');
+    await waitFor(
+      () => new SessionDocument(mallory.doc).text(FILE)?.toString().startsWith('ONE'),
+      'the text at Mallory',
+    );
+    new SessionDocument(mallory.doc)
+      .text(FILE)!
+      .setAttribute(key, { by: { name: 'Mallory', clientId: mallory.doc.clientID }, at: 1 });
+    await waitFor(
+      () => observedDoc.text(FILE)!.getAttribute(key) !== undefined,
+      "Mallory's mark at the observer",
+    );
+    assert.equal(reverted(), undefined);
+    assert.equal(observedDoc.text(FILE)!.toString(), 'ONE\ntwo\nthree\n', 'nothing of Rita arrived');
+    // Bob's real revert: the text goes back and the hunk reads reverted by Bob for everyone.
+    const bobSession = new SessionDocument(bob.doc);
+    const bobText = bobSession.text(FILE)!;
+    await waitFor(() => bobText.getAttribute(key) !== undefined, "Mallory's mark at Bob");
+    const plan = planRevert(
+      sharedAuthorshipView(bobText, bobSession.authorship),
+      () => true,
+      bobText.toString(),
+    );
+    await applySharedRevertInChunks(bobText, undefined, plan.replacements, plan.edits, {
+      reverted: { by: 'Bob', edits: plan.takenBack },
+    });
+    await waitFor(() => reverted() === 'Bob', 'the hunk reverted by Bob at the observer');
+    assert.equal(observedDoc.text(FILE)!.toString(), CONTENT);
   });
 
   it("tells a guest the name it is stamped with, so a guest who chose the host's name can still decide", async () => {
