@@ -12,7 +12,7 @@
 import * as Y from 'yjs';
 import { AUTHORSHIP_ATTRIBUTE, hunkOf, isAuthorshipMeta } from './authorship';
 
-/** Prefix of the Y.Text attribute that marks an edit as reverted (src/server/authority.ts knows it too). */
+/** Prefix of the Y.Text attribute that marks an edit as reverted. */
 export const REVERT_MARK_PREFIX = 'tandemReverted:';
 
 /** Who ran a revert: their session name and the Yjs client id they wrote it under. */
