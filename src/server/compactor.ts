@@ -53,7 +53,8 @@ export class Compactor {
       this.waiting.set(id, { resolve, reject });
       // Copied once each into buffers of their own, which move to the worker: the store keeps its
       // bytes, and an update that is a view of a larger buffer does not drag all of it along.
-      const copies = updates.map((update) => update.slice());
+      // (new Uint8Array(view) copies; a Node Buffer's slice() would be a view of the same memory.)
+      const copies = updates.map((update) => new Uint8Array(update));
       worker.postMessage(
         { id, updates: copies } satisfies FoldRequest,
         copies.map((copy) => copy.buffer),

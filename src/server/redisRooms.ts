@@ -343,16 +343,50 @@ export class RedisRooms implements SharedRooms {
   }
 
   compact(room: SharedRoom, encoded: Uint8Array): void {
-    const followed = this.followed.get(room.name);
-    if (!followed || followed.room !== room || this.compacting.has(room.name)) return;
     // The state and the id it reaches are taken together (the caller encoded the document in this
     // same turn): the state holds every entry up to lastId.
+    const upto = this.followed.get(room.name)?.lastId ?? '0-0';
     const state = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-    const upto = followed.lastId;
+    this.compactUnderLease(room, async () => ({ state, upto }));
+  }
+
+  compactFolding(room: SharedRoom, fold: (updates: Uint8Array[]) => Promise<Uint8Array>): void {
+    this.compactUnderLease(room, async (keys) => {
+      // The stored snapshot and the stream after it, folded on the worker: the snapshot holds every
+      // entry up to the last one read here, whichever instance wrote it.
+      const loaded = await this.loadRoom(keys);
+      const last = loaded?.entries.at(-1);
+      if (!loaded || !last) return undefined;
+      const updates: Uint8Array[] = [loaded.state];
+      for (const [, raw] of loaded.entries) {
+        const update = fieldsOf(raw).get('u');
+        if (update) updates.push(update);
+      }
+      const folded = await fold(updates);
+      return {
+        state: Buffer.from(folded.buffer, folded.byteOffset, folded.byteLength),
+        upto: last[0].toString(),
+      };
+    });
+  }
+
+  /**
+   * Takes the room's compaction lease (no other instance folds it meanwhile) and stores the snapshot
+   * `snapshot` makes, trimming the stream of what it holds; without the lease, or with nothing to
+   * fold, nothing is done (the lease then lapses).
+   */
+  private compactUnderLease(
+    room: SharedRoom,
+    snapshot: (keys: RoomKeys) => Promise<{ state: Buffer; upto: string } | undefined>,
+  ): void {
+    const followed = this.followed.get(room.name);
+    if (!followed || followed.room !== room || this.compacting.has(room.name)) return;
     const { keys } = followed;
     const run = (async () => {
       const lease = await this.commands.set(keys.lease, this.instanceId, 'PX', LEASE_MS, 'NX');
       if (lease !== 'OK') return;
+      const made = await snapshot(keys);
+      if (!made) return;
       // EVAL through call(), as LOAD_ROOM is: a Redis Lua script, nothing evaluated in this process.
       const outcome = await this.commands.call(
         'EVAL',
@@ -362,8 +396,8 @@ export class RedisRooms implements SharedRooms {
         keys.updates,
         keys.lease,
         this.instanceId,
-        state,
-        upto,
+        made.state,
+        made.upto,
         this.retentionMs,
       );
       if (outcome === 1) this.metrics.compactions.inc();

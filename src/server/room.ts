@@ -437,8 +437,9 @@ export class Room implements BatchedRoom, SharedRoom {
    * reads the stored log and writes the snapshot), else here and now (`compact`).
    */
   private compactSoon(): void {
-    const compactor = this.context.shared ? undefined : this.context.compactor?.();
-    if (!compactor) {
+    const { shared } = this.context;
+    const compactor = this.context.compactor?.();
+    if (!compactor || (shared && !shared.compactFolding)) {
       this.compact();
       return;
     }
@@ -446,6 +447,13 @@ export class Room implements BatchedRoom, SharedRoom {
     // The store must hold everything the fold should take in.
     this.context.batch.flush();
     if (this.logCount === 0) return;
+    if (shared?.compactFolding) {
+      // One instance at a time folds the shared stream (a lease in Redis), from what Redis holds.
+      shared.compactFolding(this, (updates) => compactor.fold(updates));
+      this.logCount = 0;
+      this.logBytes = 0;
+      return;
+    }
     const { store, metrics, log } = this.context;
     const started = performance.now();
     let foldable: FoldableRoom | undefined;

@@ -448,8 +448,9 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     for (const room of [...rooms.values()]) room.unload();
     rooms.clear();
     batch.dispose();
-    await compactor?.close();
+    // Folds under way finish first (a shared room's for up to a few seconds), then the worker goes.
     await shared?.shutdown();
+    await compactor?.close();
     store.close();
     wss.close();
     await httpClosed;

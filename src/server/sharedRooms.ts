@@ -64,6 +64,11 @@ export interface SharedRooms {
    * `state` is `room.doc` encoded now (the room keeps that encoding for its sync replies too).
    */
   compact(room: SharedRoom, state: Uint8Array): void;
+  /**
+   * Folds the room's stored log into a snapshot if no other instance is doing so, as `compact`, but
+   * from the stored snapshot and log, which `fold` (the compaction worker) folds off the event loop.
+   */
+  compactFolding?(room: SharedRoom, fold: (updates: Uint8Array[]) => Promise<Uint8Array>): void;
   /** Publishes a change of this instance's own members' presence in a room. */
   publishAwareness(room: SharedRoom, clientIds: readonly number[]): void;
   /** Every revocation in force now (read at start). */

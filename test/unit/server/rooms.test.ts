@@ -121,6 +121,23 @@ describe('server: compaction worker', () => {
     assert.equal(textOf(updates), source.getText('text').toString());
   });
 
+  it('folds updates that are views of one buffer (as a Redis reply holds them) and leaves that buffer whole', async () => {
+    const source = new Y.Doc();
+    // Large enough (over 4 KB in all) that the reply has a buffer of its own, not Node's pool.
+    const words = ['one ', 'two ', 'three'].map((word) => word.repeat(1_000));
+    const parts = words.map((word) => updateInserting(source, word));
+    const reply = Buffer.concat(parts);
+    let at = 0;
+    const views = parts.map((part) => {
+      const view = reply.subarray(at, at + part.byteLength);
+      at += part.byteLength;
+      return view;
+    });
+    assert.equal(textOf([await compactor.fold(views)]), words.join(''));
+    assert.equal(reply.byteLength, at, 'the reply is not detached');
+    assert.equal(textOf(views), words.join(''));
+  });
+
   it('refuses a malformed log with an error, and folds the next one', async () => {
     await assert.rejects(compactor.fold([new Uint8Array([200, 1, 2, 3])]));
     const source = new Y.Doc();
