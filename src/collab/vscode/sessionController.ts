@@ -478,10 +478,20 @@ export class SessionController implements vscode.Disposable {
       return false;
     }
     if (restoredState) log.info(`[collab] merged edits kept from an earlier visit to this session`);
-    this.room = invite.room;
     this.rejoinRecords.remember(invite.room, link);
-    this.activate(session, invite.room, undefined, snapshotFile);
     const meta = session.document.readMeta();
+    if (options.addFolder !== false && (vscode.workspace.workspaceFolders ?? []).length === 0) {
+      // The session's folder is this window's first: adding it restarts the extension host (the
+      // window reloads into a workspace), which joins again from the record above as the Explorer
+      // reads the folder. This connection leaves first, cleanly: one the old extension host kept
+      // open (a web workbench may keep it a while) would count as a second participant meanwhile.
+      log.info(`[collab] joined; the window reloads to open the session's folder and joins again`);
+      session.dispose();
+      this.addSessionFolder(invite.room, meta?.hostName ?? 'host', meta?.folderName ?? 'shared');
+      return true;
+    }
+    this.room = invite.room;
+    this.activate(session, invite.room, undefined, snapshotFile);
     if (options.addFolder !== false)
       this.addSessionFolder(invite.room, meta?.hostName ?? 'host', meta?.folderName ?? 'shared');
     void vscode.window.showInformationMessage(
