@@ -450,6 +450,34 @@ describe('server scale-out over Redis', function () {
     assert.equal(carol.doc.getArray('numbers').length, 150);
   });
 
+  it('a shared room folded on the worker still takes an update its document has room for (the size limit counts what is stored, not the traffic)', async () => {
+    const maxDocumentBytes = 8000;
+    const a = await instance({ limits: { compactAfterUpdates: 3, maxDocumentBytes } });
+    const room = 'size-after-fold';
+    const alice = client(a, room, token(room, 'rw'));
+    const bob = client(a, room, token(room, 'rw'));
+    await Promise.all([alice.synced, bob.synced]);
+    // Text written and taken back: the traffic adds up, the document stays small.
+    for (let i = 0; i < 6; i++) {
+      alice.text.insert(0, 'x'.repeat(800));
+      alice.text.delete(0, 800);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await waitFor(() => metric(a.metrics.render(), 'tandem_compactions_total') >= 1, 'a fold', 10_000);
+    const words = 'y'.repeat(3000);
+    alice.text.insert(0, words);
+    const size = Y.encodeStateAsUpdate(alice.doc).byteLength;
+    assert.ok(size < maxDocumentBytes / 2, `the document takes ${size} bytes`);
+    await waitFor(() => bob.text.toString() === words, "Alice's words at Bob", 5000).catch((error) => {
+      const dropped = metric(
+        a.metrics.render(),
+        'tandem_updates_dropped_total',
+        '{reason="document_too_large"}',
+      );
+      throw new Error(`${(error as Error).message}; refused as too large: ${dropped}`);
+    });
+  });
+
   it('a revocation on one instance cuts off the participant on another, and every instance refuses the token', async () => {
     const [a, b] = [await instance(), await instance()];
     const room = 'revoke';
