@@ -152,6 +152,45 @@ describe('server: compaction worker', () => {
     await assert.rejects(lost, /exited/);
     assert.equal(textOf([await compactor.fold([big, updateInserting(source, '!')])]).length, 1_000_001);
   });
+
+  it("a worker that crashed fails only its own folds: its exit, coming after, leaves the next worker's alone", async () => {
+    // Each compactor's first worker throws on its first message (its 'error' comes, then its 'exit'
+    // a moment later); the next is the real worker, answering a little later. Its exit and the next
+    // fold race, so the test runs a few rounds.
+    const dir = tempDir();
+    const script = path.join(dir, 'worker.js');
+    fs.writeFileSync(
+      script,
+      [
+        "const fs = require('node:fs');",
+        "const { parentPort } = require('node:worker_threads');",
+        `const flag = require('node:path').join(${JSON.stringify(dir)}, String(process.env.TANDEM_ROUND));`,
+        'if (!fs.existsSync(flag)) {',
+        "  fs.writeFileSync(flag, '');",
+        "  parentPort.on('message', () => { throw new Error('crashed'); });",
+        `} else setTimeout(() => require(${JSON.stringify(findCompactorScript())}), 100);`,
+      ].join('\n'),
+    );
+    let spurious = 0;
+    for (let round = 0; round < 5; round++) {
+      process.env.TANDEM_ROUND = String(round);
+      const crashing = new Compactor(script);
+      try {
+        await crashing.fold([updateInserting(new Y.Doc(), 'lost')]).then(
+          () => assert.fail('the crashing worker answered'),
+          (error: Error) => assert.match(error.message, /crashed/),
+        );
+        // At once, as a busy room's next turn would.
+        const kept = await crashing.fold([updateInserting(new Y.Doc(), 'kept')]).catch(() => undefined);
+        if (kept === undefined) spurious++;
+        else assert.equal(textOf([kept]), 'kept');
+      } finally {
+        await crashing.close();
+      }
+    }
+    delete process.env.TANDEM_ROUND;
+    assert.equal(spurious, 0, "folds of the next worker failed by the crashed one's exit");
+  });
 });
 
 describe('server: sqlite store durability', () => {
