@@ -194,9 +194,10 @@ export class Room implements BatchedRoom, SharedRoom {
     if (this.storedBytes + update.byteLength > maxDocumentBytes) {
       // storedBytes over-counts between compactions: measure exactly before refusing.
       this.compact();
-      // Nothing left to fold, yet still over: the count may be the traffic since a shared room's
-      // fold on the worker (which cannot say what Redis then held), so measure the document itself.
-      if (this.logCount === 0 && this.storedBytes + update.byteLength > maxDocumentBytes)
+      // A shared room's fold on the worker leaves the count at the traffic since the room loaded (it
+      // cannot say what Redis held then): with nothing left to fold, measure the document itself.
+      const { shared } = this.context;
+      if (shared && this.logCount === 0 && this.storedBytes + update.byteLength > maxDocumentBytes)
         this.storedBytes = this.encodedState().byteLength;
       if (this.storedBytes + update.byteLength > maxDocumentBytes) return 'too-large';
     }
