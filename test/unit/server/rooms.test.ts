@@ -415,6 +415,52 @@ describe('server: relay first, group commit', () => {
     return doc.getText('text').toString();
   };
 
+  it('a room unloaded while its fold is on the worker loads again at once; the fold then keeps what the new room logged', async () => {
+    const store = new MemoryRoomStore();
+    const compactor = new Compactor(findCompactorScript()!);
+    const limits = resolveLimits({ compactAfterUpdates: 3 });
+    const metrics = new ServerMetrics({ connections: () => 0, roomsLoaded: () => 0 });
+    const batch = new UpdateBatch(store, metrics, 0);
+    const open = () =>
+      new Room('reloaded', {
+        store,
+        batch,
+        limits,
+        metrics,
+        log: () => undefined,
+        compactor: () => compactor,
+        onGone: () => undefined,
+      });
+    const member: RoomMember = { relay: () => undefined, close: () => undefined };
+    const source = new Y.Doc();
+    const first = open();
+    let second: Room | undefined;
+    try {
+      await first.ready;
+      for (const word of ['one ', 'two ', 'three ', 'four '])
+        first.applyUpdate(updateInserting(source, word), member);
+      batch.flush();
+      // Idle: the fold goes to the worker and the room leaves memory at once.
+      (first as unknown as { unloadIfIdle(): void }).unloadIfIdle();
+      assert.equal(first.loaded, false);
+      second = open();
+      await second.ready;
+      assert.equal(second.doc.getText('text').toString(), 'one two three four ');
+      second.applyUpdate(updateInserting(source, 'five'), member);
+      batch.flush();
+      await waitFor(
+        () => metric(metrics.render(), 'tandem_compactions_total') === 1,
+        'the fold to be stored',
+      );
+      const stored = store.load('reloaded');
+      assert.equal(stored?.logCount, 1, 'what the new room logged stays in the log');
+      assert.equal(textOf(stored?.updates ?? []), 'one two three four five');
+    } finally {
+      second?.unload();
+      await compactor.close();
+    }
+  });
+
   it('keeps the updates a room takes while its fold is on the worker, and counts only what was folded', async () => {
     const store = new MemoryRoomStore();
     const compactor = new Compactor(findCompactorScript()!);
