@@ -36,9 +36,10 @@ export function findCompactorScript(from = __dirname): string | undefined {
 export class Compactor {
   private worker: Worker | undefined;
   private nextId = 0;
+  /** Folds sent and not answered, with the worker each went to. */
   private readonly waiting = new Map<
     number,
-    { resolve(state: Uint8Array): void; reject(error: Error): void }
+    { worker: Worker; resolve(state: Uint8Array): void; reject(error: Error): void }
   >();
   private isClosed = false;
 
@@ -50,7 +51,7 @@ export class Compactor {
     const worker = this.started();
     const id = this.nextId++;
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, { worker, resolve, reject });
       // Copied once each into buffers of their own, which move to the worker: the store keeps its
       // bytes, and an update that is a view of a larger buffer does not drag all of it along.
       // (new Uint8Array(view) copies; a Node Buffer's slice() would be a view of the same memory.)
@@ -90,14 +91,15 @@ export class Compactor {
       const waiter = this.waiting.get(reply.id);
       if (!waiter) return;
       this.waiting.delete(reply.id);
-      if (this.waiting.size === 0) worker.unref();
+      if (!this.sentTo(worker)) worker.unref();
       if (reply.error !== undefined) waiter.reject(new Error(reply.error));
       else waiter.resolve(reply.state);
     });
-    // A worker that dies takes its folds with it; the next fold starts a new one.
+    // A worker that dies takes its folds with it; the next fold starts a new one. Its 'exit' comes a
+    // moment after its 'error': folds sent meanwhile to the next worker are not its to fail.
     const lost = (error: Error) => {
       if (this.worker === worker) this.worker = undefined;
-      this.failAll(error);
+      this.failAll(error, worker);
     };
     worker.on('error', lost);
     worker.on('exit', (code) => lost(new Error(`the compaction worker exited (code ${code})`)));
@@ -105,9 +107,15 @@ export class Compactor {
     return worker;
   }
 
-  private failAll(error: Error): void {
-    const waiters = [...this.waiting.values()];
-    this.waiting.clear();
-    for (const waiter of waiters) waiter.reject(error);
+  /** Fails the folds sent to `worker` (every fold without one). */
+  private failAll(error: Error, worker?: Worker): void {
+    const waiters = [...this.waiting].filter(([, waiter]) => !worker || waiter.worker === worker);
+    for (const [id] of waiters) this.waiting.delete(id);
+    for (const [, waiter] of waiters) waiter.reject(error);
+  }
+
+  private sentTo(worker: Worker): boolean {
+    for (const waiter of this.waiting.values()) if (waiter.worker === worker) return true;
+    return false;
   }
 }

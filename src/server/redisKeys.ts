@@ -88,6 +88,15 @@ return 1
 `;
 
 /**
+ * KEYS: lease. ARGV: instance id. Lets the compaction lease go if this instance still holds it (a
+ * compaction that found nothing to fold, or failed before COMPACT_ROOM, which lets it go itself).
+ */
+export const RELEASE_LEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/**
  * KEYS: snapshot and updates of each room, in pairs. ARGV: the last id read of each room, then the
  * most entries to return per room. Per room, `{0, entries after the id}`, or `{1}` when a compaction
  * may have trimmed entries after that id before the reader read them: its snapshot reaches past the

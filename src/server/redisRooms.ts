@@ -24,6 +24,7 @@ import {
   compareStreamIds,
   LOAD_ROOM,
   READ_CHECKED,
+  RELEASE_LEASE,
   REVOKED_KEY,
   type RoomKeys,
   roomKeys,
@@ -373,7 +374,8 @@ export class RedisRooms implements SharedRooms {
   /**
    * Takes the room's compaction lease (no other instance folds it meanwhile) and stores the snapshot
    * `snapshot` makes, trimming the stream of what it holds; without the lease, or with nothing to
-   * fold, nothing is done (the lease then lapses).
+   * fold, nothing is done (and a lease taken is let go: held, it would keep every instance from
+   * folding the room's next updates for LEASE_MS).
    */
   private compactUnderLease(
     room: SharedRoom,
@@ -385,7 +387,15 @@ export class RedisRooms implements SharedRooms {
     const run = (async () => {
       const lease = await this.commands.set(keys.lease, this.instanceId, 'PX', LEASE_MS, 'NX');
       if (lease !== 'OK') return;
-      const made = await snapshot(keys);
+      let made: { state: Buffer; upto: string } | undefined;
+      try {
+        made = await snapshot(keys);
+      } finally {
+        if (!made)
+          await this.commands
+            .call('EVAL', RELEASE_LEASE, 1, keys.lease, this.instanceId)
+            .catch(() => undefined);
+      }
       if (!made) return;
       // EVAL through call(), as LOAD_ROOM is: a Redis Lua script, nothing evaluated in this process.
       const outcome = await this.commands.call(
@@ -401,6 +411,12 @@ export class RedisRooms implements SharedRooms {
         this.retentionMs,
       );
       if (outcome === 1) this.metrics.compactions.inc();
+      else if (outcome === -1)
+        this.log({
+          level: 'warn',
+          msg: 'compaction dropped: its lease lapsed while it folded',
+          room: room.name,
+        });
     })()
       .catch((error: Error) => {
         // The stream still holds everything; the next trigger tries again.

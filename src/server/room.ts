@@ -194,6 +194,11 @@ export class Room implements BatchedRoom, SharedRoom {
     if (this.storedBytes + update.byteLength > maxDocumentBytes) {
       // storedBytes over-counts between compactions: measure exactly before refusing.
       this.compact();
+      // A shared room's fold on the worker leaves the count at the traffic since the room loaded (it
+      // cannot say what Redis held then): with nothing left to fold, measure the document itself.
+      const { shared } = this.context;
+      if (shared && this.logCount === 0 && this.storedBytes + update.byteLength > maxDocumentBytes)
+        this.storedBytes = this.encodedState().byteLength;
       if (this.storedBytes + update.byteLength > maxDocumentBytes) return 'too-large';
     }
     try {

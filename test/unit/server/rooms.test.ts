@@ -152,6 +152,45 @@ describe('server: compaction worker', () => {
     await assert.rejects(lost, /exited/);
     assert.equal(textOf([await compactor.fold([big, updateInserting(source, '!')])]).length, 1_000_001);
   });
+
+  it("a worker that crashed fails only its own folds: its exit, coming after, leaves the next worker's alone", async () => {
+    // Each compactor's first worker throws on its first message (its 'error' comes, then its 'exit'
+    // a moment later); the next is the real worker, answering a little later. Its exit and the next
+    // fold race, so the test runs a few rounds.
+    const dir = tempDir();
+    const script = path.join(dir, 'worker.js');
+    fs.writeFileSync(
+      script,
+      [
+        "const fs = require('node:fs');",
+        "const { parentPort } = require('node:worker_threads');",
+        `const flag = require('node:path').join(${JSON.stringify(dir)}, String(process.env.TANDEM_ROUND));`,
+        'if (!fs.existsSync(flag)) {',
+        "  fs.writeFileSync(flag, '');",
+        "  parentPort.on('message', () => { throw new Error('crashed'); });",
+        `} else setTimeout(() => require(${JSON.stringify(findCompactorScript())}), 100);`,
+      ].join('\n'),
+    );
+    let spurious = 0;
+    for (let round = 0; round < 5; round++) {
+      process.env.TANDEM_ROUND = String(round);
+      const crashing = new Compactor(script);
+      try {
+        await crashing.fold([updateInserting(new Y.Doc(), 'lost')]).then(
+          () => assert.fail('the crashing worker answered'),
+          (error: Error) => assert.match(error.message, /crashed/),
+        );
+        // At once, as a busy room's next turn would.
+        const kept = await crashing.fold([updateInserting(new Y.Doc(), 'kept')]).catch(() => undefined);
+        if (kept === undefined) spurious++;
+        else assert.equal(textOf([kept]), 'kept');
+      } finally {
+        await crashing.close();
+      }
+    }
+    delete process.env.TANDEM_ROUND;
+    assert.equal(spurious, 0, "folds of the next worker failed by the crashed one's exit");
+  });
 });
 
 describe('server: sqlite store durability', () => {
@@ -375,6 +414,52 @@ describe('server: relay first, group commit', () => {
     Y.applyUpdate(doc, payload(message));
     return doc.getText('text').toString();
   };
+
+  it('a room unloaded while its fold is on the worker loads again at once; the fold then keeps what the new room logged', async () => {
+    const store = new MemoryRoomStore();
+    const compactor = new Compactor(findCompactorScript()!);
+    const limits = resolveLimits({ compactAfterUpdates: 3 });
+    const metrics = new ServerMetrics({ connections: () => 0, roomsLoaded: () => 0 });
+    const batch = new UpdateBatch(store, metrics, 0);
+    const open = () =>
+      new Room('reloaded', {
+        store,
+        batch,
+        limits,
+        metrics,
+        log: () => undefined,
+        compactor: () => compactor,
+        onGone: () => undefined,
+      });
+    const member: RoomMember = { relay: () => undefined, close: () => undefined };
+    const source = new Y.Doc();
+    const first = open();
+    let second: Room | undefined;
+    try {
+      await first.ready;
+      for (const word of ['one ', 'two ', 'three ', 'four '])
+        first.applyUpdate(updateInserting(source, word), member);
+      batch.flush();
+      // Idle: the fold goes to the worker and the room leaves memory at once.
+      (first as unknown as { unloadIfIdle(): void }).unloadIfIdle();
+      assert.equal(first.loaded, false);
+      second = open();
+      await second.ready;
+      assert.equal(second.doc.getText('text').toString(), 'one two three four ');
+      second.applyUpdate(updateInserting(source, 'five'), member);
+      batch.flush();
+      await waitFor(
+        () => metric(metrics.render(), 'tandem_compactions_total') === 1,
+        'the fold to be stored',
+      );
+      const stored = store.load('reloaded');
+      assert.equal(stored?.logCount, 1, 'what the new room logged stays in the log');
+      assert.equal(textOf(stored?.updates ?? []), 'one two three four five');
+    } finally {
+      second?.unload();
+      await compactor.close();
+    }
+  });
 
   it('keeps the updates a room takes while its fold is on the worker, and counts only what was folded', async () => {
     const store = new MemoryRoomStore();

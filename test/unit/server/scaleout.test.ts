@@ -450,6 +450,83 @@ describe('server scale-out over Redis', function () {
     assert.equal(carol.doc.getArray('numbers').length, 150);
   });
 
+  it('a shared room folded on the worker still takes an update its document has room for (the size limit counts what is stored, not the traffic)', async () => {
+    const maxDocumentBytes = 8000;
+    const a = await instance({ limits: { compactAfterUpdates: 3, maxDocumentBytes } });
+    const room = 'size-after-fold';
+    const alice = client(a, room, token(room, 'rw'));
+    const bob = client(a, room, token(room, 'rw'));
+    await Promise.all([alice.synced, bob.synced]);
+    // Text written and taken back: the traffic adds up, the document stays small.
+    for (let i = 0; i < 6; i++) {
+      alice.text.insert(0, 'x'.repeat(800));
+      alice.text.delete(0, 800);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await waitFor(() => metric(a.metrics.render(), 'tandem_compactions_total') >= 1, 'a fold', 10_000);
+    const words = 'y'.repeat(3000);
+    alice.text.insert(0, words);
+    const size = Y.encodeStateAsUpdate(alice.doc).byteLength;
+    assert.ok(size < maxDocumentBytes / 2, `the document takes ${size} bytes`);
+    await waitFor(() => bob.text.toString() === words, "Alice's words at Bob", 5000).catch((error) => {
+      const dropped = metric(
+        a.metrics.render(),
+        'tandem_updates_dropped_total',
+        '{reason="document_too_large"}',
+      );
+      throw new Error(`${(error as Error).message}; refused as too large: ${dropped}`);
+    });
+  });
+
+  it('an instance that takes the compaction lease and finds nothing to fold lets it go, so the next burst is folded', async () => {
+    const a = await instance({ limits: { compactAfterUpdates: 20 } });
+    // B folds only when its room unloads (its own limit is never reached here).
+    const b = await instance({ limits: { compactAfterUpdates: 100_000, idleUnloadMs: 100 } });
+    const room = 'lease-nothing';
+    const alice = client(a, room, token(room, 'rw'));
+    const bob = client(b, room, token(room, 'rw'));
+    await Promise.all([alice.synced, bob.synced]);
+    const direct = new Redis(redis.url);
+    try {
+      const keys = roomKeys(room);
+      const burst = async (from: number) => {
+        for (let i = from; i < from + 30; i++) {
+          alice.doc.getArray<number>('numbers').push([i]);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      };
+      await burst(0);
+      await waitFor(() => bob.doc.getArray('numbers').length === 30, 'the burst at Bob', 5000);
+      // A folds it once quiet: the stream after its snapshot is empty then.
+      const firstUpto = await (async () => {
+        for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+          const upto = await direct.hget(keys.snapshot, 'upto');
+          if (upto && upto !== '0-0') return upto;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        throw new Error('A never folded the burst');
+      })();
+      // B's room unloads: it folds what it counted (the same burst, already in the snapshot).
+      bob.destroy();
+      await waitFor(() => !b.loadedRooms().includes(room), "B's room to unload", 5000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The next burst past A's limit is folded as the first was.
+      await burst(30);
+      let upto = firstUpto;
+      for (const deadline = Date.now() + 3000; Date.now() < deadline && upto === firstUpto;) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        upto = (await direct.hget(keys.snapshot, 'upto')) ?? firstUpto;
+      }
+      assert.notEqual(
+        upto,
+        firstUpto,
+        `the second burst was not folded within 3 s (the lease is held for ${await direct.pttl(keys.lease)} ms more)`,
+      );
+    } finally {
+      direct.disconnect();
+    }
+  });
+
   it('a revocation on one instance cuts off the participant on another, and every instance refuses the token', async () => {
     const [a, b] = [await instance(), await instance()];
     const room = 'revoke';
