@@ -18,15 +18,16 @@ export type FoldReply =
   | { readonly id: number; readonly error: string };
 
 /**
- * The worker script: beside this bundle (dist/server.js, dist/extension.js), or the repository's
- * dist/ for a test bundle somewhere under out/. Undefined when there is none.
+ * The worker script: beside this bundle (dist/server.js, dist/extension.js), or, for a test bundle
+ * somewhere under out/, the dist/ of the Tandem checkout it is in (the folder with esbuild.js), never
+ * some other dist/. Undefined when there is none.
  */
 export function findCompactorScript(from = __dirname): string | undefined {
   const beside = path.join(from, COMPACTOR_FILE);
   if (fs.existsSync(beside)) return beside;
   for (let dir = from; ;) {
     const built = path.join(dir, 'dist', COMPACTOR_FILE);
-    if (fs.existsSync(built)) return built;
+    if (fs.existsSync(path.join(dir, 'esbuild.js')) && fs.existsSync(built)) return built;
     const parent = path.dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;

@@ -470,7 +470,8 @@ export class Room implements BatchedRoom, SharedRoom {
       return;
     }
     if (!foldable || foldable.logCount === 0) return;
-    const { mark } = foldable;
+    // Only the mark and the count stay with the fold: the bytes read go to the worker as copies.
+    const { mark, logCount: rows } = foldable;
     // What the room counted up to now is in the store (flushed above), so in the fold.
     const folded = { count: this.logCount, bytes: this.logBytes };
     const readMs = performance.now() - started;
@@ -486,7 +487,7 @@ export class Room implements BatchedRoom, SharedRoom {
           level: 'debug',
           msg: 'room compacted',
           room: this.name,
-          updates: foldable.logCount,
+          updates: rows,
           // How long the event loop was held (reading the log, writing the snapshot); the worker's
           // encoding apart.
           ms: Math.round(readMs + performance.now() - writeStarted),

@@ -168,7 +168,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   }
   const storage = shared ? shared.kind : store.durable ? 'sqlite' : 'memory';
 
-  // Rooms without other instances fold their stored logs on a worker thread (started on first use).
+  // Rooms fold their stored logs (SQLite, memory or Redis) on a worker thread, started on first use.
   const compactorScript =
     options.compactorScript === false ? undefined : (options.compactorScript ?? findCompactorScript());
   let compactor: Compactor | undefined;

@@ -138,6 +138,21 @@ describe('server: compaction worker', () => {
     assert.equal(textOf(views), words.join(''));
   });
 
+  it("finds the worker beside the bundle, or in a Tandem checkout's dist/ for a test bundle, never in another dist/", () => {
+    const root = tempDir();
+    const bundleDir = path.join(root, 'app', 'out', 'test');
+    fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
+    fs.mkdirSync(bundleDir, { recursive: true });
+    fs.writeFileSync(path.join(root, 'dist', 'compactor.js'), '');
+    // Some project's dist/ above a server that lost its worker: not Tandem's, not run.
+    assert.equal(findCompactorScript(bundleDir), undefined);
+    fs.writeFileSync(path.join(root, 'esbuild.js'), '');
+    assert.equal(findCompactorScript(bundleDir), path.join(root, 'dist', 'compactor.js'));
+    fs.writeFileSync(path.join(bundleDir, 'compactor.js'), '');
+    assert.equal(findCompactorScript(bundleDir), path.join(bundleDir, 'compactor.js'));
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
   it('refuses a malformed log with an error, and folds the next one', async () => {
     await assert.rejects(compactor.fold([new Uint8Array([200, 1, 2, 3])]));
     const source = new Y.Doc();
