@@ -478,21 +478,10 @@ export class SessionController implements vscode.Disposable {
       return false;
     }
     if (restoredState) log.info(`[collab] merged edits kept from an earlier visit to this session`);
-    this.rejoinRecords.remember(invite.room, link);
-    const meta = session.document.readMeta();
-    if (options.addFolder !== false && vscode.workspace.workspaceFile === undefined) {
-      // An empty or single-folder window becomes a workspace when the session's folder is added:
-      // the extension host restarts (the window reloads into it) and joins again from the record
-      // above as the Explorer reads the folder. This connection leaves first, cleanly: one the old
-      // extension host kept open (a web workbench may keep it a while) would count as a second
-      // participant meanwhile.
-      log.info(`[collab] joined; the window reloads to open the session's folder and joins again`);
-      session.dispose();
-      this.addSessionFolder(invite.room, meta?.hostName ?? 'host', meta?.folderName ?? 'shared');
-      return true;
-    }
     this.room = invite.room;
+    this.rejoinRecords.remember(invite.room, link);
     this.activate(session, invite.room, undefined, snapshotFile);
+    const meta = session.document.readMeta();
     if (options.addFolder !== false)
       this.addSessionFolder(invite.room, meta?.hostName ?? 'host', meta?.folderName ?? 'shared');
     void vscode.window.showInformationMessage(
