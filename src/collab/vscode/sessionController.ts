@@ -39,6 +39,8 @@ export interface JoinOptions {
 }
 
 const HOST_TOKEN_TTL_MS = 30 * 86_400_000;
+/** How long an extension host waits to be told of the session's folder it added (see leaveIfLeftBehind). */
+export const LEFT_BEHIND_MS = 15_000;
 
 export interface ControllerDeps {
   context: vscode.ExtensionContext;
@@ -482,8 +484,11 @@ export class SessionController implements vscode.Disposable {
     this.rejoinRecords.remember(invite.room, link);
     this.activate(session, invite.room, undefined, snapshotFile);
     const meta = session.document.readMeta();
-    if (options.addFolder !== false)
+    if (options.addFolder !== false) {
+      const replaced = vscode.workspace.workspaceFile === undefined;
       this.addSessionFolder(invite.room, meta?.hostName ?? 'host', meta?.folderName ?? 'shared');
+      if (replaced) this.leaveIfLeftBehind(invite.room);
+    }
     void vscode.window.showInformationMessage(
       `Tandem: joined ${meta?.hostName ?? 'the host'}'s session${readOnly ? ' (read-only)' : ''}. The shared folder "${meta?.folderName ?? ''}" is in the Explorer.`,
     );
@@ -605,6 +610,37 @@ export class SessionController implements vscode.Disposable {
         }
       },
     });
+  }
+
+  /**
+   * Adding the session's folder to a window that is not yet a workspace makes it one: this extension
+   * host is replaced by a new one, which joins again by itself. The web workbench may keep the old one
+   * running a while after its page reloads, and its connection then counts as one more participant
+   * (CI saw one for over 90 s). An extension host that lives on is told of the new folder at once; one
+   * that is not within LEFT_BEHIND_MS was left behind, and leaves the session (for itself only).
+   */
+  private leaveIfLeftBehind(room: string): void {
+    const isOurs = (folder: vscode.WorkspaceFolder) =>
+      folder.uri.scheme === SESSION_SCHEME && folder.uri.authority === room;
+    const told = vscode.workspace.onDidChangeWorkspaceFolders((event) => {
+      if (!event.added.some(isOurs)) return;
+      clearTimeout(timer);
+      told.dispose();
+    });
+    const timer = setTimeout(() => {
+      told.dispose();
+      const active = this.active;
+      if (!active || this.room !== room || (vscode.workspace.workspaceFolders ?? []).some(isOurs)) return;
+      this.deps.log.info(
+        `[collab] the window reloaded into a workspace with the session's folder, and a new extension host joins there; this one leaves`,
+      );
+      this.active = undefined;
+      this.room = undefined;
+      this.activeChanged.fire(undefined);
+      active.dispose();
+      active.session.dispose();
+    }, LEFT_BEHIND_MS);
+    timer.unref();
   }
 
   private addSessionFolder(room: string, hostName: string, folderName: string): void {
