@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 export const COMPACTOR_FILE = 'compactor.js';
+/** A fold not answered in this long ends its worker (see Compactor). */
+export const FOLD_TIMEOUT_MS = 120_000;
 
 export interface FoldRequest {
   readonly id: number;
@@ -40,11 +42,24 @@ export class Compactor {
   /** Folds sent and not answered, with the worker each went to. */
   private readonly waiting = new Map<
     number,
-    { worker: Worker; resolve(state: Uint8Array): void; reject(error: Error): void }
+    {
+      worker: Worker;
+      timer?: NodeJS.Timeout;
+      resolve(state: Uint8Array): void;
+      reject(error: Error): void;
+    }
   >();
   private isClosed = false;
 
-  constructor(private readonly script: string) {}
+  /**
+   * `timeoutMs`: a fold not answered by then ends its worker (and the folds sent to it), so a worker
+   * that hangs never holds a room's folds, or the process, for good. Folding a 64 MiB document takes
+   * a few seconds.
+   */
+  constructor(
+    private readonly script: string,
+    private readonly timeoutMs = FOLD_TIMEOUT_MS,
+  ) {}
 
   /** Folds `updates` (a snapshot, then the log after it) into one update, off the event loop. */
   fold(updates: readonly Uint8Array[]): Promise<Uint8Array> {
@@ -63,6 +78,14 @@ export class Compactor {
       );
       // Only a fold in progress keeps the process alive.
       worker.ref();
+      const timer = setTimeout(() => {
+        if (!this.waiting.has(id)) return;
+        this.failAll(new Error(`the compaction worker did not answer within ${this.timeoutMs} ms`), worker);
+        if (this.worker === worker) this.worker = undefined;
+        void worker.terminate();
+      }, this.timeoutMs);
+      timer.unref();
+      this.waiting.get(id)!.timer = timer;
     });
   }
 
@@ -92,6 +115,7 @@ export class Compactor {
       const waiter = this.waiting.get(reply.id);
       if (!waiter) return;
       this.waiting.delete(reply.id);
+      clearTimeout(waiter.timer);
       if (!this.sentTo(worker)) worker.unref();
       if (reply.error !== undefined) waiter.reject(new Error(reply.error));
       else waiter.resolve(reply.state);
@@ -111,7 +135,10 @@ export class Compactor {
   /** Fails the folds sent to `worker` (every fold without one). */
   private failAll(error: Error, worker?: Worker): void {
     const waiters = [...this.waiting].filter(([, waiter]) => !worker || waiter.worker === worker);
-    for (const [id] of waiters) this.waiting.delete(id);
+    for (const [id, waiter] of waiters) {
+      this.waiting.delete(id);
+      clearTimeout(waiter.timer);
+    }
     for (const [, waiter] of waiters) waiter.reject(error);
   }
 

@@ -153,6 +153,31 @@ describe('server: compaction worker', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
+  it('ends a worker that does not answer, fails its fold, and folds the next on a new worker', async () => {
+    const dir = tempDir();
+    const silent = path.join(dir, 'silent.js');
+    // The first worker started from this script never answers; later ones fold as the real one does.
+    const marker = path.join(dir, 'started-once');
+    fs.writeFileSync(
+      silent,
+      `const fs = require('fs');
+      if (!fs.existsSync(${JSON.stringify(marker)})) {
+        fs.writeFileSync(${JSON.stringify(marker)}, '');
+        require('worker_threads').parentPort.on('message', () => undefined);
+      } else require(${JSON.stringify(findCompactorScript())});`,
+    );
+    const hanging = new Compactor(silent, 300);
+    try {
+      const source = new Y.Doc();
+      await assert.rejects(hanging.fold([updateInserting(source, 'lost')]), /did not answer within 300 ms/);
+      const again = new Y.Doc();
+      assert.equal(textOf([await hanging.fold([updateInserting(again, 'folded')])]), 'folded');
+    } finally {
+      await hanging.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a malformed log with an error, and folds the next one', async () => {
     await assert.rejects(compactor.fold([new Uint8Array([200, 1, 2, 3])]));
     const source = new Y.Doc();
