@@ -270,8 +270,10 @@ async function main(): Promise<void> {
     });
     const done = {
       latencies: answers.flatMap((answer) => [...answer.latencies]),
+      sentAts: answers.flatMap((answer) => [...answer.sentAts]),
       received: answers.reduce((sum, answer) => sum + answer.received, 0),
     };
+    if (process.env.TANDEM_BENCH_DEBUG_COMPACTIONS) slowNearCompactions(phase, done.latencies, done.sentAts);
     latencies[phase].push(...done.latencies);
     const sent = Object.values(sentById).reduce((sum, count) => sum + count, 0);
     delivered[phase].sent += sent * (TYPISTS - 1);
@@ -287,6 +289,30 @@ async function main(): Promise<void> {
     console.log(
       `${phase}: ${done.latencies.length} deliveries, p99 ${round(quantile([...done.latencies], 0.99))} ms; ` +
         `server so far: ${await serverStorage()}; document ${round(Y.encodeStateAsUpdate(doc).byteLength / 2 ** 20)} MB`,
+    );
+  }
+
+  /**
+   * Diagnostics (TANDEM_BENCH_DEBUG_COMPACTIONS=1): how many of a phase's slowest 1 % deliveries were
+   * in flight while the server compacted (from reading the log to writing the snapshot), against the
+   * share of all its deliveries that were.
+   */
+  function slowNearCompactions(phase: Phase, latencies: number[], sentAts: number[]): void {
+    const windows = server
+      .logs()
+      .filter((line) => line.msg === 'room compacted')
+      .map((line) => {
+        const end = Date.parse(String(line.time));
+        return [end - Number(line.ms) - Number(line.foldMs ?? 0), end] as const;
+      });
+    const during = (i: number) =>
+      windows.some(([from, to]) => sentAts[i] <= to && sentAts[i] + latencies[i] >= from);
+    const order = latencies.map((_, i) => i).sort((a, b) => latencies[b] - latencies[a]);
+    const slow = order.slice(0, Math.max(1, Math.ceil(order.length / 100)));
+    const share = (indices: number[]) =>
+      round((100 * indices.filter(during).length) / Math.max(1, indices.length));
+    console.log(
+      `  ${phase}: slowest 1 % (${slow.length}, from ${round(latencies[slow[slow.length - 1]])} ms): ${share(slow)} % in flight during a compaction; all deliveries: ${share(order)} %`,
     );
   }
 

@@ -51,6 +51,8 @@ export type FromTypists =
       readonly complete: boolean;
       readonly received: number;
       readonly latencies: Float64Array;
+      /** When each delivery in `latencies` was sent (epoch ms), in the same order. */
+      readonly sentAts: Float64Array;
       readonly firstSend: number;
       readonly lastReceive: number;
       readonly texts: Record<string, string[]>;
@@ -78,6 +80,7 @@ class Typist {
   readonly provider: WebsocketProvider;
   readonly random: () => number;
   latencies: number[] = [];
+  sentAts: number[] = [];
   sent = 0;
   /** Keystrokes stamped so far, over every phase: each one's stamp key. */
   stamped = 0;
@@ -103,6 +106,7 @@ class Typist {
         const sentAt = this.stamps.get(key);
         if (sentAt === undefined) continue;
         this.latencies.push(at - sentAt);
+        this.sentAts.push(sentAt);
         this.received++;
         this.lastReceive = at;
       }
@@ -175,22 +179,25 @@ async function main(): Promise<void> {
       const behind = () => typists.some((typist) => typist.received < (expected.get(typist) ?? 0));
       while (behind() && now() < deadline) await sleep(5);
       const latencies = Float64Array.from(typists.flatMap((typist) => typist.latencies));
+      const sentAts = Float64Array.from(typists.flatMap((typist) => typist.sentAts));
       port.postMessage(
         {
           type: 'human-done',
           complete: !behind(),
           received: typists.reduce((sum, typist) => sum + typist.received, 0),
           latencies,
+          sentAts,
           firstSend: Math.min(...typists.map((typist) => typist.firstSend)),
           lastReceive: Math.max(...typists.map((typist) => typist.lastReceive)),
           texts: textsByRoom(typists),
         } satisfies FromTypists,
-        [latencies.buffer],
+        [latencies.buffer, sentAts.buffer],
       );
       return;
     }
     for (const typist of typists) {
       typist.latencies = [];
+      typist.sentAts = [];
       typist.sent = 0;
       typist.received = 0;
       typist.lastReceive = 0;
