@@ -8,7 +8,7 @@ import { WebSocketServer } from 'ws';
 import { ClientConnection, CloseCode, type ConnectionIdentity } from './connection';
 import { type CollabLimits, resolveLimits } from './limits';
 import { type CollabLogger, silentLogger } from './log';
-import { ServerMetrics } from './metrics';
+import { Gauge, ServerMetrics } from './metrics';
 import { Room, type RoomSeeder } from './room';
 import { type RevokedToken, Revocations, tokenId } from './revocations';
 import type { SharedRooms, SharedRoomsFactory } from './sharedRooms';
@@ -172,6 +172,13 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   const compactorScript =
     options.compactorScript === false ? undefined : (options.compactorScript ?? findCompactorScript());
   let compactor: Compactor | undefined;
+  metrics.addFamily(
+    new Gauge(
+      'tandem_compactions_folding',
+      'Compactions folding on the worker thread now.',
+      () => compactor?.pending ?? 0,
+    ),
+  );
 
   // With other instances the store only queues for Redis (the outbox times its writes: see
   // redisRooms.ts), so what a turn accepted goes to it in that turn: no commit window, no timer.
