@@ -50,6 +50,7 @@ export class Compactor {
     }
   >();
   private isClosed = false;
+  private idleWaiters: (() => void)[] = [];
 
   /**
    * `timeoutMs`: a fold not answered by then ends its worker (and the folds sent to it), so a worker
@@ -94,6 +95,12 @@ export class Compactor {
     return this.waiting.size;
   }
 
+  /** Resolves once no fold waits for the worker (at once when none does, or once closed). */
+  whenIdle(): Promise<void> {
+    if (this.waiting.size === 0 || this.isClosed) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   /** Whether `close` was called (folds then fail, and their failure is no news). */
   get closed(): boolean {
     return this.isClosed;
@@ -119,6 +126,7 @@ export class Compactor {
       if (!this.sentTo(worker)) worker.unref();
       if (reply.error !== undefined) waiter.reject(new Error(reply.error));
       else waiter.resolve(reply.state);
+      this.settled();
     });
     // A worker that dies takes its folds with it; the next fold starts a new one. Its 'exit' comes a
     // moment after its 'error': folds sent meanwhile to the next worker are not its to fail.
@@ -140,6 +148,13 @@ export class Compactor {
       clearTimeout(waiter.timer);
     }
     for (const [, waiter] of waiters) waiter.reject(error);
+    this.settled();
+  }
+
+  /** Wakes `whenIdle`'s callers once nothing waits (their folds' own callbacks run first). */
+  private settled(): void {
+    if (this.waiting.size > 0 && !this.isClosed) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private sentTo(worker: Worker): boolean {

@@ -452,6 +452,16 @@ export class Room implements BatchedRoom, SharedRoom {
     // The store must hold everything the fold should take in.
     this.context.batch.flush();
     if (this.logCount === 0) return;
+    if (compactor.pending > 0) {
+      // One fold at a time: this room reads its stored state once the worker is free, so rooms
+      // folding together (many unloading at once) never hold all their states in memory at once.
+      this.folding = true;
+      void compactor.whenIdle().then(() => {
+        this.folding = false;
+        this.compactSoon();
+      });
+      return;
+    }
     if (shared?.compactFolding) {
       // One instance at a time folds the shared stream (a lease in Redis), from what Redis holds.
       shared.compactFolding(this, (updates) => compactor.fold(updates));

@@ -501,6 +501,55 @@ describe('server: relay first, group commit', () => {
     }
   });
 
+  it('folds one room at a time: a room reads its stored state only once the worker is free', async () => {
+    const store = new MemoryRoomStore();
+    const compactor = new Compactor(findCompactorScript()!);
+    const metrics = new ServerMetrics({ connections: () => 0, roomsLoaded: () => 0 });
+    const batch = new UpdateBatch(store, metrics, 0);
+    const context = {
+      store,
+      batch,
+      limits: resolveLimits({ compactAfterUpdates: 3 }),
+      metrics,
+      log: () => undefined,
+      compactor: () => compactor,
+      onGone: () => undefined,
+    };
+    const reads: number[] = [];
+    const foldable = store.foldable.bind(store);
+    store.foldable = (room: string) => {
+      // How many folds wait for the worker when a room reads its state.
+      reads.push(compactor.pending);
+      return foldable(room);
+    };
+    const rooms = ['a', 'b', 'c'].map((name) => new Room(name, context));
+    try {
+      const member: RoomMember = { relay: () => undefined, close: () => undefined };
+      const sources = rooms.map(() => new Y.Doc());
+      for (const [i, room] of rooms.entries()) {
+        await room.ready;
+        room.join(member);
+        for (const word of ['one ', 'two ', 'three ', 'four '])
+          room.applyUpdate(updateInserting(sources[i], `${room.name}${word}`), member);
+      }
+      batch.flush();
+      for (const room of rooms) (room as unknown as { compactSoon(): void }).compactSoon();
+      await waitFor(() => metric(metrics.render(), 'tandem_compactions_total') === 3, 'every room folded');
+      assert.deepEqual(reads, [0, 0, 0], 'each room read its state with no other fold waiting');
+      for (const room of rooms) {
+        const stored = store.load(room.name);
+        assert.equal(stored?.logCount, 0);
+        assert.equal(
+          textOf(stored?.updates ?? []),
+          ['one ', 'two ', 'three ', 'four '].map((w) => room.name + w).join(''),
+        );
+      }
+    } finally {
+      for (const room of rooms) room.unload();
+      await compactor.close();
+    }
+  });
+
   it('keeps the updates a room takes while its fold is on the worker, and counts only what was folded', async () => {
     const store = new MemoryRoomStore();
     const compactor = new Compactor(findCompactorScript()!);
