@@ -440,6 +440,26 @@ describe('server: relay first, group commit', () => {
     });
     return { room, batch, metrics, gone: () => gone };
   }
+  /** Rooms of one memory store that fold on a real compaction worker past 3 updates. */
+  function roomsOnWorker() {
+    const store = new MemoryRoomStore();
+    const compactor = new Compactor(findCompactorScript()!);
+    const metrics = new ServerMetrics({ connections: () => 0, roomsLoaded: () => 0 });
+    const batch = new UpdateBatch(store, metrics, 0);
+    const context = {
+      store,
+      batch,
+      limits: resolveLimits({ compactAfterUpdates: 3 }),
+      metrics,
+      log: () => undefined,
+      compactor: () => compactor,
+      onGone: () => undefined,
+    };
+    const open = (name: string) => new Room(name, context);
+    const folded = (count: number, what: string) =>
+      waitFor(() => metric(metrics.render(), 'tandem_compactions_total') === count, what);
+    return { store, compactor, batch, open, folded };
+  }
   const turn = () => new Promise((resolve) => setImmediate(resolve));
 
   // Each message is a y-websocket update message: skip its two type bytes and the length.
@@ -456,21 +476,8 @@ describe('server: relay first, group commit', () => {
   };
 
   it('a room unloaded while its fold is on the worker loads again at once; the fold then keeps what the new room logged', async () => {
-    const store = new MemoryRoomStore();
-    const compactor = new Compactor(findCompactorScript()!);
-    const limits = resolveLimits({ compactAfterUpdates: 3 });
-    const metrics = new ServerMetrics({ connections: () => 0, roomsLoaded: () => 0 });
-    const batch = new UpdateBatch(store, metrics, 0);
-    const open = () =>
-      new Room('reloaded', {
-        store,
-        batch,
-        limits,
-        metrics,
-        log: () => undefined,
-        compactor: () => compactor,
-        onGone: () => undefined,
-      });
+    const { store, compactor, batch, open: openRoom, folded } = roomsOnWorker();
+    const open = () => openRoom('reloaded');
     const member: RoomMember = { relay: () => undefined, close: () => undefined };
     const source = new Y.Doc();
     const first = open();
@@ -488,10 +495,7 @@ describe('server: relay first, group commit', () => {
       assert.equal(second.doc.getText('text').toString(), 'one two three four ');
       second.applyUpdate(updateInserting(source, 'five'), member);
       batch.flush();
-      await waitFor(
-        () => metric(metrics.render(), 'tandem_compactions_total') === 1,
-        'the fold to be stored',
-      );
+      await folded(1, 'the fold to be stored');
       const stored = store.load('reloaded');
       assert.equal(stored?.logCount, 1, 'what the new room logged stays in the log');
       assert.equal(textOf(stored?.updates ?? []), 'one two three four five');
@@ -502,19 +506,7 @@ describe('server: relay first, group commit', () => {
   });
 
   it('folds one room at a time: a room reads its stored state only once the worker is free', async () => {
-    const store = new MemoryRoomStore();
-    const compactor = new Compactor(findCompactorScript()!);
-    const metrics = new ServerMetrics({ connections: () => 0, roomsLoaded: () => 0 });
-    const batch = new UpdateBatch(store, metrics, 0);
-    const context = {
-      store,
-      batch,
-      limits: resolveLimits({ compactAfterUpdates: 3 }),
-      metrics,
-      log: () => undefined,
-      compactor: () => compactor,
-      onGone: () => undefined,
-    };
+    const { store, compactor, batch, open, folded } = roomsOnWorker();
     const reads: number[] = [];
     const foldable = store.foldable.bind(store);
     store.foldable = (room: string) => {
@@ -522,7 +514,7 @@ describe('server: relay first, group commit', () => {
       reads.push(compactor.pending);
       return foldable(room);
     };
-    const rooms = ['a', 'b', 'c'].map((name) => new Room(name, context));
+    const rooms = ['a', 'b', 'c'].map(open);
     try {
       const member: RoomMember = { relay: () => undefined, close: () => undefined };
       const sources = rooms.map(() => new Y.Doc());
@@ -534,7 +526,7 @@ describe('server: relay first, group commit', () => {
       }
       batch.flush();
       for (const room of rooms) (room as unknown as { compactSoon(): void }).compactSoon();
-      await waitFor(() => metric(metrics.render(), 'tandem_compactions_total') === 3, 'every room folded');
+      await folded(3, 'every room folded');
       assert.deepEqual(reads, [0, 0, 0], 'each room read its state with no other fold waiting');
       for (const room of rooms) {
         const stored = store.load(room.name);
@@ -551,20 +543,8 @@ describe('server: relay first, group commit', () => {
   });
 
   it('keeps the updates a room takes while its fold is on the worker, and counts only what was folded', async () => {
-    const store = new MemoryRoomStore();
-    const compactor = new Compactor(findCompactorScript()!);
-    const limits = resolveLimits({ compactAfterUpdates: 3 });
-    const metrics = new ServerMetrics({ connections: () => 0, roomsLoaded: () => 0 });
-    const batch = new UpdateBatch(store, metrics, 0);
-    const room = new Room('folding', {
-      store,
-      batch,
-      limits,
-      metrics,
-      log: () => undefined,
-      compactor: () => compactor,
-      onGone: () => undefined,
-    });
+    const { store, compactor, batch, open, folded } = roomsOnWorker();
+    const room = open('folding');
     try {
       await room.ready;
       const member: RoomMember = { relay: () => undefined, close: () => undefined };
@@ -576,10 +556,7 @@ describe('server: relay first, group commit', () => {
       (room as unknown as { compactSoon(): void }).compactSoon();
       room.applyUpdate(updateInserting(source, 'five'), member);
       batch.flush();
-      await waitFor(
-        () => metric(metrics.render(), 'tandem_compactions_total') === 1,
-        'the fold to be stored',
-      );
+      await folded(1, 'the fold to be stored');
       const stored = store.load('folding');
       assert.equal(stored?.logCount, 1, 'the update taken during the fold stays in the log');
       assert.equal(textOf(stored?.updates ?? []), 'one two three four five');
