@@ -5,22 +5,7 @@ import {
   applySharedRevert,
 } from '../../../../src/authorship/sharedAuthorship';
 import { planRevert } from '../../../../src/authorship/revertPlan';
-import { FILE, makeSession, syncAll, type Peer } from './peers';
-
-const CONTENT = 'alpha\nbeta\ngamma\ndelta\nepsilon\n';
-
-function propose(alice: Peer) {
-  const record = alice.shared.publish({
-    path: FILE,
-    reason: 'shout two words',
-    model: 'test-model',
-    hunks: [
-      { line: 1, removed: ['beta\n'], added: ['BETA\n'] },
-      { line: 3, removed: ['delta\n'], added: ['DELTA\n', 'DELTA AGAIN\n'] },
-    ],
-  });
-  return alice.shared.proposal(record.id)!;
-}
+import { CONTENT, FILE, makeSession, proposeTwoWords, syncAll, type Peer } from './peers';
 
 /** The assistant's characters as every peer sees them: [text, askedBy, model, proposal]. */
 function marked(peer: Peer): [string, string, string, string][] {
@@ -38,7 +23,7 @@ describe('shared proposals: authorship of accepted text', () => {
   it("marks what the host's applier writes with who asked, the model and the proposal, for every peer", () => {
     const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
     const [alice, bob] = peers;
-    const proposal = propose(alice);
+    const proposal = proposeTwoWords(alice);
     syncAll([host, ...peers]);
     bob.shared.decide(proposal.hunks[0].id, 'accept');
     bob.shared.decide(proposal.hunks[1].id, 'accept');
@@ -59,7 +44,7 @@ describe('shared proposals: authorship of accepted text', () => {
   it("keeps only the assistant's characters marked when a teammate types inside, and a revert takes back exactly those", () => {
     const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
     const [alice, bob] = peers;
-    const proposal = propose(alice);
+    const proposal = proposeTwoWords(alice);
     syncAll([host, ...peers]);
     bob.shared.decide(proposal.hunks[1].id, 'accept');
     syncAll([host, ...peers]);
@@ -87,7 +72,7 @@ describe('shared proposals: authorship of accepted text', () => {
   it("undo puts the replaced text back as people's text and forgets the edit for everyone", () => {
     const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
     const [alice, bob] = peers;
-    const proposal = propose(alice);
+    const proposal = proposeTwoWords(alice);
     syncAll([host, ...peers]);
     bob.shared.decide(proposal.hunks[0].id, 'accept');
     syncAll([host, ...peers]);

@@ -2,23 +2,16 @@ import * as assert from 'node:assert/strict';
 import * as Y from 'yjs';
 import { HostApplier } from '../../../../src/proposals/shared/hostApplier';
 import { DECISIONS_ROOT } from '../../../../src/proposals/shared/records';
-import type { SharedProposalView } from '../../../../src/proposals/shared/sharedProposals';
-import { changesSince, FILE, makePeer, makeSession, permutations, syncAll, type Peer } from './peers';
-
-const CONTENT = 'alpha\nbeta\ngamma\ndelta\nepsilon\n';
-
-function propose(alice: Peer): SharedProposalView {
-  const record = alice.shared.publish({
-    path: FILE,
-    reason: 'shout two words',
-    model: 'test-model',
-    hunks: [
-      { line: 1, removed: ['beta\n'], added: ['BETA\n'] },
-      { line: 3, removed: ['delta\n'], added: ['DELTA\n', 'DELTA AGAIN\n'] },
-    ],
-  });
-  return alice.shared.proposal(record.id)!;
-}
+import {
+  changesSince,
+  CONTENT,
+  FILE,
+  makePeer,
+  makeSession,
+  permutations,
+  proposeTwoWords,
+  syncAll,
+} from './peers';
 
 function occurrences(text: string, word: string): number {
   return text.split(word).length - 1;
@@ -28,7 +21,7 @@ describe('shared proposals: one decision for everyone, applied once', () => {
   it('applies a hunk exactly once when three peers accept it at the same moment, whatever order the host sees', () => {
     for (const order of permutations([0, 1, 2])) {
       const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob', 'Carol']);
-      const proposal = propose(peers[0]);
+      const proposal = proposeTwoWords(peers[0]);
       syncAll([host, ...peers]);
       const base = Y.encodeStateVector(host.doc);
       // Three clicks before anyone hears of the others; Carol also rejects hunk 2 while Alice accepts it.
@@ -74,7 +67,7 @@ describe('shared proposals: one decision for everyone, applied once', () => {
 
   it('decides ties in one update by time, then client id, the same on every run', () => {
     const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob', 'Carol']);
-    const proposal = propose(peers[0]);
+    const proposal = proposeTwoWords(peers[0]);
     syncAll([host, ...peers]);
     const base = Y.encodeStateVector(host.doc);
     const clocks = [7003, 7001, 7002];
@@ -97,7 +90,7 @@ describe('shared proposals: one decision for everyone, applied once', () => {
   it('shows a decision as waiting until the host has handled it, and handles those made while the host was away', () => {
     const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
     const [alice, bob] = peers;
-    const proposal = propose(alice);
+    const proposal = proposeTwoWords(alice);
     syncAll([host, ...peers]);
     host.applier!.dispose();
     bob.shared.decide(proposal.hunks[0].id, 'accept');
@@ -131,7 +124,7 @@ describe('shared proposals: one decision for everyone, applied once', () => {
     const bob = makePeer('Bob');
     syncAll([host, alice, bob]);
     const base = Y.encodeStateVector(host.doc);
-    const proposal = propose(alice);
+    const proposal = proposeTwoWords(alice);
     syncAll([alice, bob]);
     const afterProposal = Y.encodeStateVector(alice.doc);
     bob.shared.decide(proposal.hunks[1].id, 'accept');
@@ -148,7 +141,7 @@ describe('shared proposals: one decision for everyone, applied once', () => {
   it('refuses to apply an accept on a hunk that went stale before the host saw it', () => {
     const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob', 'Carol']);
     const [alice, bob, carol] = peers;
-    const proposal = propose(alice);
+    const proposal = proposeTwoWords(alice);
     syncAll([host, ...peers]);
     const base = Y.encodeStateVector(host.doc);
     bob.shared.decide(proposal.hunks[0].id, 'accept');
@@ -171,7 +164,7 @@ describe('shared proposals: one decision for everyone, applied once', () => {
   it('accepts some lines of a hunk and leaves the rest to review', () => {
     const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
     const [alice, bob] = peers;
-    const proposal = propose(alice);
+    const proposal = proposeTwoWords(alice);
     syncAll([host, ...peers]);
     // Hunk 2: take "DELTA AGAIN" only, keep "delta".
     bob.shared.decide(proposal.hunks[1].id, 'accept', { removed: [], added: [1] });
@@ -204,7 +197,7 @@ describe('shared proposals: one decision for everyone, applied once', () => {
   it('lets the author withdraw a proposal for everyone, and nobody else but the host', () => {
     const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
     const [alice, bob] = peers;
-    const proposal = propose(alice);
+    const proposal = proposeTwoWords(alice);
     syncAll([host, ...peers]);
     assert.throws(() => bob.shared.withdraw(proposal.id), /only Alice, who asked for it, or the host/);
     alice.shared.withdraw(proposal.id);
@@ -219,7 +212,7 @@ describe('shared proposals: one decision for everyone, applied once', () => {
   it('ignores records a peer wrote wrong, and keeps working for the right ones', () => {
     const { host, peers } = makeSession(CONTENT, ['Alice', 'Mallory']);
     const [alice, mallory] = peers;
-    const proposal = propose(alice);
+    const proposal = proposeTwoWords(alice);
     const hunk = proposal.hunks[0].id;
     const { proposals, decisions } = mallory.session;
     proposals.set('junk-1', 'not a record');
@@ -262,7 +255,7 @@ describe('shared proposals: one decision for everyone, applied once', () => {
 
   it('keeps read-only participants from deciding', () => {
     const { host, peers } = makeSession(CONTENT, ['Alice']);
-    const proposal = propose(peers[0]);
+    const proposal = proposeTwoWords(peers[0]);
     const reader = makePeer('Rita', { canWrite: false });
     syncAll([host, peers[0], reader]);
     assert.equal(reader.shared.list(FILE).length, 1, 'a reader sees the proposal');
@@ -278,7 +271,7 @@ describe('shared proposals: undo', () => {
   function accepted() {
     const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob', 'Carol']);
     const [alice, bob] = peers;
-    const proposal = propose(alice);
+    const proposal = proposeTwoWords(alice);
     syncAll([host, ...peers]);
     bob.shared.decide(proposal.hunks[1].id, 'accept');
     syncAll([host, ...peers]);
@@ -334,7 +327,7 @@ describe('shared proposals: undo', () => {
   it('undoes a partial accept as a whole, and what was left of it goes with it', () => {
     const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
     const [alice, bob] = peers;
-    const proposal = propose(alice);
+    const proposal = proposeTwoWords(alice);
     syncAll([host, ...peers]);
     const id = proposal.hunks[1].id;
     bob.shared.decide(id, 'accept', { removed: [0], added: [0] });

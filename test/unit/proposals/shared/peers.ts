@@ -3,7 +3,7 @@
 import * as Y from 'yjs';
 import { SessionDocument } from '../../../../src/collab/sessionDocument';
 import { HostApplier } from '../../../../src/proposals/shared/hostApplier';
-import { SharedProposals } from '../../../../src/proposals/shared/sharedProposals';
+import { SharedProposals, type SharedProposalView } from '../../../../src/proposals/shared/sharedProposals';
 
 export interface Peer {
   readonly name: string;
@@ -18,6 +18,23 @@ export interface Peer {
 }
 
 export const FILE = 'src/app.ts';
+
+/** The file most shared-proposal tests start from, and the proposal they make of it. */
+export const CONTENT = 'alpha\nbeta\ngamma\ndelta\nepsilon\n';
+
+/** `alice` proposes to shout two words of CONTENT: one line replaced, one replaced by two. */
+export function proposeTwoWords(alice: Peer): SharedProposalView {
+  const record = alice.shared.publish({
+    path: FILE,
+    reason: 'shout two words',
+    model: 'test-model',
+    hunks: [
+      { line: 1, removed: ['beta\n'], added: ['BETA\n'] },
+      { line: 3, removed: ['delta\n'], added: ['DELTA\n', 'DELTA AGAIN\n'] },
+    ],
+  });
+  return alice.shared.proposal(record.id)!;
+}
 
 export function makePeer(name: string, options: { canWrite?: boolean } = {}): Peer {
   const doc = new Y.Doc();

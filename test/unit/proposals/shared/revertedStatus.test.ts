@@ -18,24 +18,15 @@ import {
 } from '../../../../src/authorship/revertMarks';
 import { SessionProposalStore } from '../../../../src/proposals/sessionProposalStore';
 import { outcomeOf } from '../../../../src/proposals/shared/sharedState';
-import { FILE, makeSession, syncAll, type Peer } from './peers';
+import { CONTENT, FILE, makeSession, proposeTwoWords, syncAll, type Peer } from './peers';
 
-const CONTENT = 'alpha\nbeta\ngamma\ndelta\nepsilon\n';
 const ACCEPTED = 'alpha\nBETA\ngamma\nDELTA\nDELTA AGAIN\nepsilon\n';
 
 /** Alice asks, Bob accepts both hunks; the host's applier writes them. */
 function acceptedSession() {
   const { host, peers } = makeSession(CONTENT, ['Alice', 'Bob']);
   const [alice, bob] = peers;
-  const record = alice.shared.publish({
-    path: FILE,
-    reason: 'shout two words',
-    model: 'test-model',
-    hunks: [
-      { line: 1, removed: ['beta\n'], added: ['BETA\n'] },
-      { line: 3, removed: ['delta\n'], added: ['DELTA\n', 'DELTA AGAIN\n'] },
-    ],
-  });
+  const record = proposeTwoWords(alice);
   syncAll([host, alice, bob]);
   const [first, second] = record.hunks.map((hunk) => hunk.id);
   bob.shared.decide(first, 'accept');
