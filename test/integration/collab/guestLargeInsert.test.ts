@@ -34,6 +34,36 @@ describe('a large accepted proposal in a guest editor', function () {
     ({ server, host, proposals: hostProposals } = peers);
   });
 
+  /**
+   * Waits for `expected` in the shared text (the host's applier writes the accepted `what` there),
+   * then in the guest's editor within 10 s; a miss says how far the text and the binding got.
+   */
+  async function reachesGuest(
+    document: vscode.TextDocument,
+    expected: string,
+    what: string,
+    started: number,
+  ): Promise<void> {
+    await eventually(
+      () => host.document.text('big.txt')!.toString() === expected,
+      `the accepted ${what} in the shared text`,
+      60_000,
+    );
+    const inShared = Date.now() - started;
+    const binding = api.collab.bindings!.bindingFor(uri)!;
+    try {
+      await eventually(
+        () => document.getText() === expected,
+        `the accepted ${what} in the guest editor`,
+        10_000,
+      );
+    } catch (error) {
+      throw new Error(
+        `${String(error)} (shared text after ${inShared} ms; binding ${JSON.stringify(binding.stats)}, idle ${binding.idle}; editor has ${document.getText().length} of ${expected.length} characters)`,
+      );
+    }
+  }
+
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await api.collab.leave();
@@ -71,24 +101,8 @@ describe('a large accepted proposal in a guest editor', function () {
     const [{ hunk }] = api.panel.review.controller.hunksIn(uri);
     const started = Date.now();
     assert.equal(await api.panel.review.controller.acceptHunk(hunk.id), true);
-    await eventually(
-      () => host.document.text('big.txt')!.toString() === expected,
-      'the accepted text in the shared text',
-      60_000,
-    );
-    const inShared = Date.now() - started;
+    await reachesGuest(document, expected, 'text', started);
     const binding = api.collab.bindings!.bindingFor(uri)!;
-    try {
-      await eventually(
-        () => document.getText() === expected,
-        'the accepted text in the guest editor',
-        10_000,
-      );
-    } catch (error) {
-      throw new Error(
-        `${String(error)} (shared text after ${inShared} ms; binding ${JSON.stringify(binding.stats)}, idle ${binding.idle}; editor has ${document.getText().length} of ${expected.length} characters)`,
-      );
-    }
     assert.ok(binding.stats.remoteApplies > 0, JSON.stringify(binding.stats));
   });
 
@@ -130,23 +144,7 @@ describe('a large accepted proposal in a guest editor', function () {
     const started = Date.now();
     assert.equal(await api.panel.review.controller.acceptHunk(id), true);
     const expected = start + assistant.join('');
-    await eventually(
-      () => host.document.text('big.txt')!.toString() === expected,
-      'the accepted rewrite in the shared text',
-      60_000,
-    );
-    const inShared = Date.now() - started;
-    try {
-      await eventually(
-        () => document.getText() === expected,
-        'the accepted rewrite in the guest editor',
-        10_000,
-      );
-    } catch (error) {
-      throw new Error(
-        `${String(error)} (shared text after ${inShared} ms; binding ${JSON.stringify(binding.stats)}, idle ${binding.idle}; editor has ${document.getText().length} of ${expected.length} characters)`,
-      );
-    }
+    await reachesGuest(document, expected, 'rewrite', started);
     assert.ok(binding.stats.remoteApplies > before, JSON.stringify(binding.stats));
   });
 });
