@@ -196,17 +196,12 @@ export class SqliteRoomStore implements RoomStore {
   }
 
   foldable(room: string): FoldableRoom | undefined {
-    const row = this.statements.room.get(room);
-    if (!row) return undefined;
-    const rows = this.statements.log.all(room);
+    const loaded = this.load(room);
+    if (!loaded) return undefined;
     let generation = this.generations.get(room);
     if (generation === undefined) this.generations.set(room, (generation = nextGeneration()));
-    return {
-      updates: [toBytes(row.snapshot), ...rows.map((entry) => toBytes(entry.data))],
-      mark: { generation, upTo: rows.length > 0 ? rows[rows.length - 1].seq : -1 },
-      logCount: rows.length,
-      logBytes: rows.reduce((sum, entry) => sum + entry.data.byteLength, 0),
-    };
+    // `load` left the next sequence number just past the last logged update (0 with none logged).
+    return { ...loaded, mark: { generation, upTo: this.nextSeq.get(room)! - 1 } };
   }
 
   compactUpTo(room: string, state: Uint8Array, mark: FoldMark): boolean {

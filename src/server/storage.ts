@@ -24,13 +24,8 @@ export interface FoldMark {
 }
 
 /** A room's stored state, to be folded into one snapshot away from the event loop. */
-export interface FoldableRoom {
-  /** The snapshot first, then each logged update in order. */
-  readonly updates: Uint8Array[];
+export interface FoldableRoom extends StoredRoom {
   readonly mark: FoldMark;
-  /** Log entries and bytes the fold takes in. */
-  readonly logCount: number;
-  readonly logBytes: number;
 }
 
 export interface RoomStore {
@@ -126,13 +121,9 @@ export class MemoryRoomStore implements RoomStore {
 
   foldable(room: string): FoldableRoom | undefined {
     const stored = this.rooms.get(room);
-    if (!stored) return undefined;
-    return {
-      updates: [stored.snapshot, ...stored.log],
-      mark: { generation: stored.generation, upTo: stored.log.length },
-      logCount: stored.log.length,
-      logBytes: stored.logBytes,
-    };
+    const loaded = this.load(room);
+    if (!stored || !loaded) return undefined;
+    return { ...loaded, mark: { generation: stored.generation, upTo: loaded.logCount } };
   }
 
   compactUpTo(room: string, state: Uint8Array, mark: FoldMark): boolean {
