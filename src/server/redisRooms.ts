@@ -81,6 +81,23 @@ function fieldOf(raw: Buffer[], name: string): Buffer | undefined {
   return undefined;
 }
 
+/** A room as Redis holds it: its snapshot, the id the snapshot reaches, and the stream after it. */
+interface LoadedRoom {
+  readonly state: Uint8Array;
+  readonly upto: string;
+  readonly entries: StreamEntry[];
+}
+
+/** A loaded room's snapshot, then its entries' updates in order, and the stream id they reach. */
+function storedUpdates(loaded: LoadedRoom): { updates: Uint8Array[]; reaches: string } {
+  const updates = [loaded.state];
+  for (const [, raw] of loaded.entries) {
+    const update = fieldOf(raw, 'u');
+    if (update) updates.push(update);
+  }
+  return { updates, reaches: loaded.entries.at(-1)?.[0].toString() ?? loaded.upto };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface RedisRoomsOptions {
@@ -304,28 +321,18 @@ export class RedisRooms implements SharedRooms {
       loaded = created ? { state, upto: '0-0', entries: [] } : await this.loadRoom(keys);
       if (!loaded) throw new Error(`room "${room.name}" vanished from Redis while it was created`);
     }
-    let bytes = loaded.state.byteLength;
-    let lastId = loaded.upto;
+    const { updates, reaches } = storedUpdates(loaded);
     Y.transact(room.doc, () => {
-      Y.applyUpdate(room.doc, loaded.state);
-      for (const [id, raw] of loaded.entries) {
-        const update = fieldsOf(raw).get('u');
-        if (update) {
-          Y.applyUpdate(room.doc, update);
-          bytes += update.byteLength;
-        }
-        lastId = id.toString();
-      }
+      for (const update of updates) Y.applyUpdate(room.doc, update);
     });
-    this.followed.set(room.name, { room, keys, lastId });
+    const bytes = updates.reduce((sum, update) => sum + update.byteLength, 0);
+    this.followed.set(room.name, { room, keys, lastId: reaches });
     this.presence.follow(room, keys);
     this.wakeReader();
     return { created, bytes, tail: loaded.entries.length };
   }
 
-  private async loadRoom(
-    keys: RoomKeys,
-  ): Promise<{ state: Uint8Array; upto: string; entries: StreamEntry[] } | undefined> {
+  private async loadRoom(keys: RoomKeys): Promise<LoadedRoom | undefined> {
     const reply = (await this.commands.callBuffer('EVAL', LOAD_ROOM, 2, keys.snapshot, keys.updates)) as
       [] | [Buffer, Buffer, StreamEntry[]];
     if (reply.length === 0) return undefined;
@@ -356,18 +363,10 @@ export class RedisRooms implements SharedRooms {
       // The stored snapshot and the stream after it, folded on the worker: the snapshot holds every
       // entry up to the last one read here, whichever instance wrote it.
       const loaded = await this.loadRoom(keys);
-      const last = loaded?.entries.at(-1);
-      if (!loaded || !last) return undefined;
-      const updates: Uint8Array[] = [loaded.state];
-      for (const [, raw] of loaded.entries) {
-        const update = fieldsOf(raw).get('u');
-        if (update) updates.push(update);
-      }
+      if (!loaded || loaded.entries.length === 0) return undefined;
+      const { updates, reaches } = storedUpdates(loaded);
       const folded = await fold(updates);
-      return {
-        state: Buffer.from(folded.buffer, folded.byteOffset, folded.byteLength),
-        upto: last[0].toString(),
-      };
+      return { state: Buffer.from(folded.buffer, folded.byteOffset, folded.byteLength), upto: reaches };
     });
   }
 
@@ -673,13 +672,8 @@ export class RedisRooms implements SharedRooms {
       if (!upto || compareStreamIds(upto, followed.lastId) <= 0) continue;
       const loaded = await this.loadRoom(followed.keys);
       if (!loaded || this.followed.get(followed.room.name) !== followed) continue;
-      const updates: Uint8Array[] = [loaded.state];
-      followed.lastId = loaded.upto;
-      for (const [id, raw] of loaded.entries) {
-        const update = fieldsOf(raw).get('u');
-        if (update) updates.push(update);
-        followed.lastId = id.toString();
-      }
+      const { updates, reaches } = storedUpdates(loaded);
+      followed.lastId = reaches;
       followed.room.applyRemote(updates);
       this.log({ level: 'info', msg: 'room caught up from its snapshot', room: followed.room.name });
     }
