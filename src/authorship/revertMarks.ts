@@ -10,7 +10,8 @@
  * holds each client id to its owner, and drops whatever a read-only participant writes).
  */
 import * as Y from 'yjs';
-import { AUTHORSHIP_ATTRIBUTE, hunkOf, isAuthorshipMeta } from './authorship';
+import { hunkOf } from './authorship';
+import { sharedRuns } from './sharedAuthorship';
 
 /** Prefix of the Y.Text attribute that marks an edit as reverted. */
 export const REVERT_MARK_PREFIX = 'tandemReverted:';
@@ -29,12 +30,7 @@ export interface RevertMark {
 
 /** The accepted hunks' edit ids (parts folded into their hunk's) that have characters in `ytext` now. */
 export function editsWithText(ytext: Y.Text): Set<string> {
-  const edits = new Set<string>();
-  for (const op of ytext.toDelta() as { attributes?: Record<string, unknown> }[]) {
-    const meta = op.attributes?.[AUTHORSHIP_ATTRIBUTE];
-    if (isAuthorshipMeta(meta)) edits.add(hunkOf(meta.edit));
-  }
-  return edits;
+  return new Set(sharedRuns(ytext).map((run) => hunkOf(run.meta.edit)));
 }
 
 /**
