@@ -251,11 +251,14 @@ async function main(): Promise<void> {
    */
   async function serverSettled(): Promise<void> {
     await sleep(COMPACT_QUIET_MS + 200);
-    const folding = async () => {
-      const metrics = await (await fetch(server.url.replace(/^ws/, 'http') + '/metrics')).text();
-      return Number(/^tandem_compactions_folding (\S+)$/m.exec(metrics)?.[1] ?? NaN);
-    };
+    const folding = async () => (await serverMetrics())('tandem_compactions_folding');
     for (const until = now() + 30_000; (await folding()) !== 0 && now() < until;) await sleep(20);
+  }
+
+  /** The server's /metrics now, as a lookup of one figure by its name (a regular expression). */
+  async function serverMetrics(): Promise<(name: string) => number> {
+    const metrics = await (await fetch(server.url.replace(/^ws/, 'http') + '/metrics')).text();
+    return (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
   }
 
   async function run(phase: Phase): Promise<void> {
@@ -337,8 +340,7 @@ async function main(): Promise<void> {
   let compactionsSeen = 0;
   /** The server's storage figures from /metrics (commits over 25 ms hold its event loop that long). */
   async function serverStorage(): Promise<string> {
-    const metrics = await (await fetch(server.url.replace(/^ws/, 'http') + '/metrics')).text();
-    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const value = await serverMetrics();
     const commits = value('tandem_storage_write_seconds_count');
     const slow = commits - value('tandem_storage_write_seconds_bucket\\{le="0.025"\\}');
     const compactions = server.logs().filter((line) => line.msg === 'room compacted');
