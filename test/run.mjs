@@ -125,6 +125,17 @@ for (const [name, result] of results) {
     `${name.padEnd(12)} ${status.padEnd(5)} ${result.passed} passed, ${result.failed} failed  (${result.seconds.toFixed(1)} s)${result.error ? `  — ${result.error}` : ''}`,
   );
 }
+// The failures again, briefly, at the very end: a log cut to its tail still says what failed.
+const failures = results.flatMap(([name, result]) =>
+  (result.failures ?? []).map((failure) => [name, failure]),
+);
+if (failures.length > 0) {
+  console.log('failed:');
+  for (const [name, failure] of failures) {
+    const lines = failure.error.split('\n').slice(0, 6).join('\n');
+    console.log(`  ${name}: ${failure.title}\n${lines.replace(/^/gm, '      ')}`);
+  }
+}
 fs.rmSync(statsDir, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed`);
 // Exit now: a handle left by a layer that failed (a socket, a timer) must not keep the run alive.
