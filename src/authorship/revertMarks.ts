@@ -7,14 +7,16 @@
  * and so its attributes, takes mark and text back in one step. Read so it cannot disagree with the
  * text: an edit counts as reverted only while none of its characters is left (an Undo that brings
  * them back ends it however the mark fares), and only under the client id the mark names (the server
- * holds each client id to its owner, and drops whatever a read-only participant writes).
+ * holds each client id to its owner, takes a mark only with the name it stamped on its writer, as for
+ * a proposal or decision, and drops whatever a read-only participant writes).
  */
 import * as Y from 'yjs';
+import { REVERT_MARK_PREFIX } from '../server/authority';
 import { hunkOf } from './authorship';
 import { sharedRuns } from './sharedAuthorship';
 
-/** Prefix of the Y.Text attribute that marks an edit as reverted. */
-export const REVERT_MARK_PREFIX = 'tandemReverted:';
+/** Prefix of the Y.Text attribute that marks an edit as reverted (the server checks its signature). */
+export { REVERT_MARK_PREFIX };
 
 /** Who ran a revert: their session name and the Yjs client id they wrote it under. */
 export interface Reverter {

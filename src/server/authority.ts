@@ -8,7 +8,8 @@
 // - host-only state: the session's `meta`, `tree`, `files`, `responses`, `outcomes` and `authorship`
 //   maps (the last: records of the assistant's applied edits, written by the host's applier), and
 //   which files exist in `texts`, change only through a `host` token;
-// - signed entries: a proposal or decision (src/proposals/shared) names who made it; it is taken
+// - signed entries: a proposal or decision (src/proposals/shared), or a file text's mark of who
+//   reverted an assistant edit (src/authorship/revertMarks), names who made it; it is taken
 //   under the writer's own client id only with the name the server stamped on that writer's presence,
 //   so nobody records a decision "by" someone else. An entry passed on under another client id (a
 //   resend after a server restart) must carry the name of that id's presence (never a reader's),
@@ -43,6 +44,11 @@ export const SIGNED_ROOTS: ReadonlyMap<string, string> = new Map([
   ['proposals', 'askedBy'],
   ['decisions', 'by'],
 ]);
+/**
+ * Prefix of a file text's attribute saying who reverted an assistant edit (src/authorship/revertMarks):
+ * signed in its `by` field like a proposal or decision.
+ */
+export const REVERT_MARK_PREFIX = 'tandemReverted:';
 /** Signed roots whose entries their author may remove too (else only the host). */
 const AUTHOR_DELETABLE_ROOTS: ReadonlySet<string> = new Set(['proposals']);
 
@@ -259,11 +265,19 @@ export class RoomAuthority {
     fresh: readonly number[],
   ): string | undefined {
     for (const { item, place } of located.inserted) {
-      const field = place && SIGNED_ROOTS.get(place.root);
+      if (!place) continue;
+      // A file text's attribute saying who reverted an assistant edit is signed in `by`.
+      const revertMark =
+        place.root === 'texts' &&
+        !place.direct &&
+        typeof item.parentSub === 'string' &&
+        item.parentSub.startsWith(REVERT_MARK_PREFIX);
+      const field = revertMark ? 'by' : SIGNED_ROOTS.get(place.root);
       if (!field) continue;
+      const what = revertMark ? 'revert mark' : `${place.root} entry`;
       // What the room has already is a resend (a reconnect), not a write.
       if (item.id.clock + item.length <= Y.getState(this.doc.store, item.id.client)) continue;
-      if (!place.direct) return `a ${place.root} entry must be a plain record`;
+      if (!revertMark && !place.direct) return `a ${what} must be a plain record`;
       const content = item.content;
       const value = content instanceof Y.ContentAny ? (content.getContent()[0] as unknown) : undefined;
       const signer =
@@ -272,13 +286,13 @@ export class RoomAuthority {
         typeof signer === 'object' && signer !== null ? (signer as Record<string, unknown>) : {};
       const client = item.id.client;
       if (claimed.clientId !== client)
-        return `a ${place.root} entry must name its writer's own client id (${client}) in \`${field}\``;
+        return `a ${what} must name its writer's own client id (${client}) in \`${field}\``;
       const presence = this.announced.get(client) ?? this.owners.get(client);
       const own = fresh.includes(client) || (presence !== undefined && this.isOwner(presence, member));
       if (own) {
         const name = member.identity.name || this.stampedNames.get(client);
         if (name === undefined || claimed.name !== name)
-          return `a ${place.root} entry must carry the name the session knows you by (${name ?? 'publish your presence first'})`;
+          return `a ${what} must carry the name the session knows you by (${name ?? 'publish your presence first'})`;
         continue;
       }
       // Another's entry passed on: after a server restart every client sends back what the server
@@ -289,14 +303,14 @@ export class RoomAuthority {
       // who has not written since it started.
       if (presence !== undefined) {
         const author = presence.member?.identity.role;
-        if (author === 'ro') return `a ${place.root} entry cannot come from a read-only participant`;
+        if (author === 'ro') return `a ${what} cannot come from a read-only participant`;
         if (claimed.name !== this.stampedNames.get(client))
-          return `a ${place.root} entry under another participant's client id must carry their name`;
+          return `a ${what} under another participant's client id must carry their name`;
         continue;
       }
       const holder = this.presentUnder(claimed.name, client);
       if (holder !== undefined)
-        return `a ${place.root} entry may not name ${String(claimed.name)}, who is in the session under another client id`;
+        return `a ${what} may not name ${String(claimed.name)}, who is in the session under another client id`;
     }
     if (member.identity.role === 'host') return undefined;
     for (const { item, place } of located.deleted) {

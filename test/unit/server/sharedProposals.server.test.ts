@@ -386,6 +386,53 @@ describe('server process: who may propose and decide', function () {
     assert.equal(observedDoc.text(FILE)!.toString(), CONTENT);
   });
 
+  it('refuses a revert signed with someone else’s name: the card never says another person took the hunk back', async () => {
+    const room = 'reverted-forged-name';
+    const { bob, observer, proposal, observed } = await session(room);
+    const hunk = proposal.hunks[0].id;
+    sharedOf(bob, 'Bob').decide(hunk, 'accept');
+    const observedDoc = new SessionDocument(observer.doc);
+    await waitFor(() => observed.hunk(hunk)?.status.state === 'accepted', 'the accept at the observer');
+    const reverted = () => {
+      const status = observed.hunk(hunk)?.status;
+      return status?.state === 'accepted' ? status.reverted?.by.name : 'not accepted';
+    };
+    const key = REVERT_MARK_PREFIX + outcomeOf(observedDoc, hunk).applied!.edit!;
+    // Each try as a writer would make it: the assistant's "ONE" taken back and the hunk marked, in one
+    // transaction, from a connection of Mallory's own (the server closes one it refuses).
+    const revertAs = async (by: (doc: Y.Doc) => { name: string; clientId: number }, at: number) => {
+      const mallory = await client(room, token(room, 'rw', 'Mallory'), 'Mallory');
+      const text = new SessionDocument(mallory.doc).text(FILE)!;
+      await waitFor(() => text.toString().startsWith('ONE'), 'the text at Mallory');
+      mallory.doc.transact(() => {
+        text.delete(0, 3);
+        text.insert(0, 'one');
+        text.setAttribute(key, { by: by(mallory.doc), at });
+      });
+    };
+    // Signed as Bob's, under her own client id.
+    await revertAs((doc) => ({ name: 'Bob', clientId: doc.clientID }), 1);
+    await refused(/revert mark must carry the name the session knows you by \(Mallory\)/);
+    // Signed as Bob's, under Bob's client id: that id is not hers.
+    await revertAs(() => ({ name: 'Bob', clientId: bob.doc.clientID }), 2);
+    await refused(/revert mark must name its writer's own client id/);
+    assert.equal(reverted(), undefined);
+    assert.equal(
+      observedDoc.text(FILE)!.toString(),
+      'ONE\ntwo\nthree\n',
+      'nothing of the forged reverts arrived',
+    );
+    // Signed with her own name: it goes through, and the card says so.
+    await revertAs((doc) => ({ name: 'Mallory', clientId: doc.clientID }), 3);
+    await waitFor(() => reverted() === 'Mallory', 'the hunk reverted by Mallory at the observer');
+    assert.equal(observedDoc.text(FILE)!.toString(), CONTENT);
+    assert.equal(
+      (observedDoc.text(FILE)!.getAttribute(key) as { at: number }).at,
+      3,
+      'no forged mark arrived',
+    );
+  });
+
   it("tells a guest the name it is stamped with, so a guest who chose the host's name can still decide", async () => {
     const room = 'stamped-name';
     const { observer, proposal, observed } = await session(room);
