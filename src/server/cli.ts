@@ -19,6 +19,8 @@ export interface ServeCommand {
   readonly redisUrl: string | undefined;
   /** With --redis: the cycle of busy shared rooms (`--redis-cycle`), default in redisRooms.ts. */
   readonly redisCycleMs: number | undefined;
+  /** With --redis: how other instances reach this one (`--advertise`); false: `--advertise off`. */
+  readonly advertise: string | false | undefined;
 }
 
 /** `rooms ls` / `rooms rm <room>` on a data directory (with the server stopped). */
@@ -58,6 +60,10 @@ Options:
   --redis-cycle MS          with --redis: while rooms shared with other instances are busy, write
                             and read them once every MS ms, in one round trip (default 15): more
                             saves CPU, and an edit crosses instances within about twice that
+  --advertise HOST:PORT     with --redis: how the other instances reach this one (default: --host
+                            and --port when --host is one address). A room lives on the instance
+                            that loaded it, and the others pass its new connections through to it;
+                            off: every instance serves the rooms its clients ask for
   --max-message-bytes N     largest message accepted, else close 1009 (default ${16 * MiB})
   --messages-per-second N   per-connection message rate (default ${defaultLimits.messagesPerSecond})
   --bytes-per-second N      per-connection byte rate (default ${defaultLimits.bytesPerSecond})
@@ -152,6 +158,7 @@ export function parseCli(
     '--trust-proxy',
     '--redis',
     '--redis-cycle',
+    '--advertise',
     ...Object.keys(numericLimitFlags),
   ]);
   for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown option ${name}`);
@@ -194,6 +201,15 @@ export function parseCli(
   const redisCycleMs = redisCycle === undefined ? undefined : positiveInteger('--redis-cycle', redisCycle);
   if (redisCycleMs !== undefined && redisCycleMs > 1000)
     throw new Error(`--redis-cycle must be at most 1000 ms, got ${redisCycleMs}`);
+  const advertiseFlag = flags.get('--advertise');
+  if (advertiseFlag !== undefined && redisUrl === undefined) throw new Error('--advertise needs --redis');
+  if (
+    advertiseFlag !== undefined &&
+    advertiseFlag !== 'off' &&
+    !/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(advertiseFlag)
+  )
+    throw new Error(`--advertise needs HOST:PORT (or off), got "${advertiseFlag}"`);
+  const advertise = advertiseFlag === 'off' ? false : advertiseFlag;
   const deleteIdle = flags.get('--delete-idle-after');
   if (deleteIdle !== undefined && redisUrl !== undefined)
     throw new Error('--delete-idle-after works with --data only; with --redis, expire idle rooms in Redis');
@@ -213,6 +229,7 @@ export function parseCli(
     deleteIdleAfterMs: deleteIdle === undefined ? undefined : parseDuration(deleteIdle),
     redisUrl,
     redisCycleMs,
+    advertise,
   };
 }
 

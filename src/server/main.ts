@@ -100,6 +100,7 @@ async function main(): Promise<void> {
       trustProxy: command.trustProxy,
       deleteIdleAfterMs: command.deleteIdleAfterMs,
       metricsToken: process.env.TANDEM_METRICS_TOKEN || undefined,
+      advertise: command.advertise,
       sharedRooms: command.redisUrl
         ? redisRooms(command.redisUrl, { cycleMs: command.redisCycleMs })
         : undefined,

@@ -4,16 +4,21 @@
 //   tandem:{room}:updates    stream: every accepted update, field `u` = bytes, `i` = instance id
 //   tandem:{room}:snapshot   hash: `state` = the folded document, `upto` = the last stream id it holds
 //   tandem:{room}:lease      string: the instance compacting the room now (SET NX PX)
+//   tandem:{room}:home       string: "<instance id> <host:port>" of the instance the room lives on,
+//                            to which the others hand its new connections (HOLD_HOME, expiring)
 //   tandem:{room}:presence   pub/sub channel: awareness (ephemeral, repeated every heartbeat)
 // Shared by every room:
 //   tandem:revoked           hash: token id -> revocation record (JSON)
 //   tandem:control           stream: revocations, as they happen, for every instance to act on
+//   tandem:cluster-key       string: random, made by the first instance: signs the client address an
+//                            instance passes on with a connection it hands to another
 
 export interface RoomKeys {
   readonly updates: string;
   readonly snapshot: string;
   readonly lease: string;
   readonly presence: string;
+  readonly home: string;
 }
 
 export function roomKeys(room: string): RoomKeys {
@@ -23,10 +28,12 @@ export function roomKeys(room: string): RoomKeys {
     snapshot: `${base}:snapshot`,
     lease: `${base}:lease`,
     presence: `${base}:presence`,
+    home: `${base}:home`,
   };
 }
 
 export const REVOKED_KEY = 'tandem:revoked';
+export const CLUSTER_KEY = 'tandem:cluster-key';
 export const CONTROL_KEY = 'tandem:control';
 /** Never written: stands for the control stream's (missing) snapshot in READ_CHECKED. */
 export const CONTROL_NO_SNAPSHOT = 'tandem:control:no-snapshot';
@@ -88,7 +95,22 @@ return 1
 `;
 
 /**
- * KEYS: lease. ARGV: instance id. Lets the compaction lease go if this instance still holds it (a
+ * KEYS: home. ARGV: this instance's home value, the expiry in ms. Makes the room live on this instance
+ * if it lives nowhere, or keeps it so if it does; returns the home value it has now (this one's or
+ * another instance's).
+ */
+export const HOLD_HOME = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return ARGV[1]
+end
+if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return holder
+`;
+
+/**
+ * KEYS: lease (or home). ARGV: instance id (or home value). Lets the compaction lease go if this instance still holds it (a
  * compaction that found nothing to fold, or failed before COMPACT_ROOM, which lets it go itself).
  */
 export const RELEASE_LEASE = `

@@ -10,7 +10,7 @@
 // is not woken by its own writes. Once the presence beats show another instance serving the room,
 // the blocking reader takes its stream in (at once on the newcomer's first beat; within a heartbeat
 // if that beat was lost). Either way nothing is skipped: every read starts at the last id applied.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Redis } from 'ioredis';
 import * as Y from 'yjs';
 import type { CollabLogger } from './log';
@@ -18,8 +18,10 @@ import { Counter, Gauge, Histogram, type ServerMetrics } from './metrics';
 import { RedisOutbox, RETRY_MS } from './redisOutbox';
 import { RedisPresence } from './redisPresence';
 import {
+  CLUSTER_KEY,
   COMPACT_ROOM,
   CONTROL_KEY,
+  HOLD_HOME,
   CONTROL_NO_SNAPSHOT,
   compareStreamIds,
   LOAD_ROOM,
@@ -32,6 +34,7 @@ import {
 import type { RevokedToken } from './revocations';
 import type {
   OpenedRoom,
+  RoomHome,
   SharedRoom,
   SharedRooms,
   SharedRoomsContext,
@@ -55,6 +58,11 @@ const READ_COUNT = 1000;
 const LEASE_MS = 10_000;
 /** Entries a snapshot holds stay this long in the stream for readers a little behind. */
 const RETENTION_MS = 60_000;
+/**
+ * A room's home (the instance it lives on) lapses this long after that instance last renewed it
+ * (every heartbeat): a killed instance's rooms live nowhere again within this.
+ */
+export const HOME_TTL_MS = 3_000;
 
 type StreamEntry = [Buffer, Buffer[]];
 type StreamReply = [Buffer, StreamEntry[]][] | null;
@@ -151,6 +159,10 @@ export class RedisRooms implements SharedRooms {
   private quietRead: Promise<void> | undefined;
   /** The heartbeat's check for snapshots that overtook this instance's reading, while it runs. */
   private checking: Promise<void> | undefined;
+  /** "<instance id> <host:port>" once advertise() gave the address: rooms loaded here live here. */
+  private homeValue: string | undefined;
+  /** Signs the client addresses of connections handed to another instance (CLUSTER_KEY). */
+  private clusterKey: Buffer | undefined;
   private lastLagSeconds = 0;
   private streamEntries = { total: 0, max: 0 };
   private readonly metrics: ServerMetrics;
@@ -260,12 +272,16 @@ export class RedisRooms implements SharedRooms {
         `cannot reach Redis at ${this.url.replace(/\/\/[^@/]*@/, '//***@')}: ${(error as Error).message}`,
       );
     }
+    // The first instance makes the key; every other reads that one.
+    await this.commands.set(CLUSTER_KEY, randomBytes(32).toString('hex'), 'NX');
+    this.clusterKey = Buffer.from((await this.commands.get(CLUSTER_KEY)) ?? '', 'hex');
     this.presence.start(
       (entries) => this.measureStreams(entries),
       this.followedRooms(),
       () => {
         this.readQuietStreams();
         this.checkOvertaken();
+        this.holdHomes([...this.followed.values()].map((entry) => entry.keys));
       },
       () => this.wakeReader(),
     );
@@ -327,6 +343,7 @@ export class RedisRooms implements SharedRooms {
     });
     const bytes = updates.reduce((sum, update) => sum + update.byteLength, 0);
     this.followed.set(room.name, { room, keys, lastId: reaches });
+    this.holdHomes([keys]);
     this.presence.follow(room, keys);
     this.wakeReader();
     return { created, bytes, tail: loaded.entries.length };
@@ -344,6 +361,58 @@ export class RedisRooms implements SharedRooms {
     if (followed?.room !== room) return;
     this.followed.delete(room.name);
     this.presence.unfollow(room, followed.keys);
+    this.releaseHomes([followed.keys]);
+  }
+
+  advertise(address: string): void {
+    this.homeValue = `${this.instanceId} ${address}`;
+    this.holdHomes([...this.followed.values()].map((entry) => entry.keys));
+  }
+
+  async homeOf(room: string): Promise<RoomHome | undefined> {
+    if (!this.homeValue || this.followed.has(room) || this.commands.status !== 'ready') return undefined;
+    // A room that lives nowhere comes to live here (clients of a new room reaching several instances
+    // at once end up on one of them).
+    const holder = (await this.commands
+      .call('EVAL', HOLD_HOME, 1, roomKeys(room).home, this.homeValue, HOME_TTL_MS)
+      .catch(() => null)) as string | null;
+    const match = holder ? /^(\S+) (.+):(\d+)$/.exec(holder) : null;
+    if (!match || match[1] === this.instanceId) return undefined;
+    return { instance: match[1], host: match[2].replace(/^\[(.*)\]$/, '$1'), port: Number(match[3]) };
+  }
+
+  forwardedFor(address: string, url: string): string {
+    return `${address};${this.signForward(address, url)}`;
+  }
+
+  forwardedAddress(header: string, url: string): string | undefined {
+    const split = header.lastIndexOf(';');
+    if (split <= 0) return undefined;
+    const address = header.slice(0, split);
+    const given = Buffer.from(header.slice(split + 1), 'hex');
+    const expected = Buffer.from(this.signForward(address, url), 'hex');
+    return given.length === expected.length && timingSafeEqual(given, expected) ? address : undefined;
+  }
+
+  private signForward(address: string, url: string): string {
+    if (!this.clusterKey) throw new Error('not connected to Redis yet');
+    return createHmac('sha256', this.clusterKey).update(`${address}\n${url}`).digest('hex');
+  }
+
+  /** Announces (or keeps announcing) that these rooms live on this instance, where nobody else's do. */
+  private holdHomes(keys: readonly RoomKeys[]): void {
+    if (!this.homeValue || keys.length === 0 || this.commands.status !== 'ready') return;
+    const pipeline = this.commands.pipeline();
+    for (const each of keys) pipeline.call('EVAL', HOLD_HOME, 1, each.home, this.homeValue, HOME_TTL_MS);
+    pipeline.exec().catch(() => undefined);
+  }
+
+  /** These rooms no longer live here (unloaded, or this instance stops). */
+  private releaseHomes(keys: readonly RoomKeys[]): Promise<unknown> {
+    if (!this.homeValue || keys.length === 0 || this.commands.status !== 'ready') return Promise.resolve();
+    const pipeline = this.commands.pipeline();
+    for (const each of keys) pipeline.call('EVAL', RELEASE_LEASE, 1, each.home, this.homeValue);
+    return pipeline.exec().catch(() => undefined);
   }
 
   append(updates: readonly StoredUpdate[]): void {
@@ -680,7 +749,14 @@ export class RedisRooms implements SharedRooms {
     this.catchUpNeeded = false;
   }
 
+  async leaveHomes(): Promise<void> {
+    await this.releaseHomes([...this.followed.values()].map((entry) => entry.keys));
+    this.homeValue = undefined;
+  }
+
   async shutdown(): Promise<void> {
+    // Its rooms live nowhere now: their clients, reconnecting, are served where they land.
+    await this.leaveHomes();
     // What this instance accepted goes to Redis first (for a few seconds at most if Redis is away).
     await this.outbox.drain(3000);
     await Promise.race([Promise.allSettled([...this.compacting.values()]), sleep(3000)]);

@@ -3,15 +3,15 @@
 // close code without a single byte of document data.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, connect as connectTcp, type Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { ClientConnection, CloseCode, type ConnectionIdentity } from './connection';
 import { type CollabLimits, resolveLimits } from './limits';
 import { type CollabLogger, silentLogger } from './log';
-import { Gauge, ServerMetrics } from './metrics';
+import { Counter, Gauge, ServerMetrics } from './metrics';
 import { Room, type RoomSeeder } from './room';
 import { type RevokedToken, Revocations, tokenId } from './revocations';
-import type { SharedRooms, SharedRoomsFactory } from './sharedRooms';
+import { FORWARDED_HEADER, type RoomHome, type SharedRooms, type SharedRoomsFactory } from './sharedRooms';
 import { Compactor, findCompactorScript } from './compactor';
 import { MemoryRoomStore, type RoomStore } from './storage';
 import type { Durability } from './sqliteStore';
@@ -58,6 +58,14 @@ export interface CollabServerOptions {
    * worker thread. Found beside the bundle by default; false folds on the event loop.
    */
   compactorScript?: string | false;
+  /**
+   * With `sharedRooms`: this instance's address as the other instances reach it (`host:port`). A room
+   * then lives on the instance that loaded it first, and a connection for it reaching another
+   * instance is handed to that one (its bytes passed through), so one process serves each room.
+   * Default: the listening host and port when the host is one address (not 0.0.0.0 or ::); false:
+   * never (every instance serves the rooms its clients ask for, sharing them through Redis).
+   */
+  advertise?: string | false;
 }
 
 export interface CreateTokenOptions {
@@ -92,6 +100,9 @@ const SHUTDOWN_GRACE_MS = 2000;
 const REFUSED_GRACE_MS = 1000;
 /** How often stored rooms are checked for idle deletion. */
 const IDLE_SWEEP_MS = 3_600_000;
+
+/** How long an instance waits to reach the one a room lives on before serving the room itself. */
+const HAND_OVER_CONNECT_MS = 1000;
 
 /** The client's address: the socket's peer, or behind a trusted proxy the last X-Forwarded-For hop. */
 export function clientAddress(request: http.IncomingMessage, trustProxy: boolean): string {
@@ -144,8 +155,22 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   const revocations = new Revocations(options.dataDir);
   const rooms = new Map<string, Room>();
   const connections = new Set<ClientConnection>();
+  /** Client sockets this instance passes through to the instance their room lives on. */
+  const handedOver = new Set<Socket>();
   const roomsByAddress = new Map<string, Map<string, number>>();
   const metrics = new ServerMetrics({ connections: () => connections.size, roomsLoaded: () => rooms.size });
+  const handOvers = new Counter(
+    'tandem_connections_handed_over_total',
+    'Connections passed through to the instance their room lives on (with --redis).',
+  );
+  metrics.addFamily(
+    handOvers,
+    new Gauge(
+      'tandem_connections_handed_over',
+      'Connections this instance passes through to the instance their room lives on, now.',
+      () => handedOver.size,
+    ),
+  );
   const startedAt = Date.now();
   let closing = false;
 
@@ -218,7 +243,11 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
         reason: `the URL path must name a room (1-${MAX_ROOM_NAME_LENGTH} characters)`,
         metric: 'bad_room',
       };
-    const address = clientAddress(request, options.trustProxy ?? false);
+    // A connection another instance handed over: the client's address as that instance signed it.
+    const forwarded = request.headers[FORWARDED_HEADER];
+    const address =
+      (typeof forwarded === 'string' && shared?.forwardedAddress?.(forwarded, request.url ?? '')) ||
+      clientAddress(request, options.trustProxy ?? false);
     let identity: ConnectionIdentity = { role: 'rw', name: '', expiresAt: Infinity, address };
     if (auth) {
       const token = url.searchParams.get('token');
@@ -260,7 +289,8 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       reason,
       metric: 'capacity',
     });
-    if (connections.size >= limits.maxConnections) return capacity('server is at its connection limit');
+    if (connections.size + handedOver.size >= limits.maxConnections)
+      return capacity('server is at its connection limit');
     const existing = rooms.get(room);
     if (!existing && rooms.size >= limits.maxRooms) return capacity('server is at its room limit');
     if (existing && existing.members.size >= limits.maxConnectionsPerRoom) return capacity('room is full');
@@ -343,6 +373,85 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       return;
     }
     const admission = admit(request);
+    // A room loaded on another instance: the connection goes there, unless that one cannot be reached.
+    if (admission.ok && shared?.homeOf && !rooms.has(admission.room)) {
+      const asked = shared.homeOf(admission.room);
+      void asked.then(
+        (home) => {
+          if (!home || closing || socket.destroyed) serveHere(request, socket, head, admission);
+          else handOver(request, socket, head, admission, home);
+        },
+        () => serveHere(request, socket, head, admission),
+      );
+      return;
+    }
+    serveHere(request, socket, head, admission);
+  });
+
+  /**
+   * Passes the connection's bytes to the instance the room lives on, which serves it as its own
+   * client (the client's address goes with it, signed). If that instance cannot be reached within
+   * HAND_OVER_CONNECT_MS, this one serves the room itself (shared with it through Redis).
+   */
+  function handOver(
+    request: http.IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+    admission: Admission & { ok: true },
+    home: RoomHome,
+  ): void {
+    const upstream = connectTcp({ host: home.host, port: home.port });
+    let connected = false;
+    const timer = setTimeout(() => upstream.destroy(new Error('timed out')), HAND_OVER_CONNECT_MS);
+    upstream.on('error', (error) => {
+      if (connected) return;
+      clearTimeout(timer);
+      log({ level: 'warn', msg: 'room home unreachable', room: admission.room, error: error.message });
+      if (closing || socket.destroyed) socket.destroy();
+      else serveHere(request, socket, head, admission);
+    });
+    upstream.once('connect', () => {
+      connected = true;
+      clearTimeout(timer);
+      if (closing || socket.destroyed) {
+        upstream.destroy();
+        socket.destroy();
+        return;
+      }
+      upstream.setNoDelay(true);
+      socket.setNoDelay(true);
+      const lines = [`${request.method ?? 'GET'} ${request.url ?? '/'} HTTP/1.1`];
+      for (let i = 0; i + 1 < request.rawHeaders.length; i += 2)
+        if (request.rawHeaders[i].toLowerCase() !== FORWARDED_HEADER)
+          lines.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
+      lines.push(
+        `${FORWARDED_HEADER}: ${shared!.forwardedFor!(admission.identity.address, request.url ?? '')}`,
+      );
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length > 0) upstream.write(head);
+      socket.pipe(upstream);
+      upstream.pipe(socket);
+      handedOver.add(socket);
+      metrics.connectionsAccepted.inc();
+      handOvers.inc();
+      const done = () => {
+        handedOver.delete(socket);
+        socket.destroy();
+        upstream.destroy();
+      };
+      socket.once('close', done);
+      upstream.once('close', done);
+      upstream.on('error', () => undefined);
+      log({ level: 'info', msg: 'connection handed over', room: admission.room, to: home.instance });
+    });
+  }
+
+  function serveHere(
+    request: http.IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+    admission: Admission,
+  ): void {
     wss.handleUpgrade(request, socket, head, (ws) => {
       if (!admission.ok) {
         metrics.connectionsRefused.inc({ reason: admission.metric });
@@ -387,7 +496,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
         name: identity.name,
       });
     });
-  });
+  }
 
   const heartbeat = setInterval(() => {
     for (const connection of connections) connection.heartbeat();
@@ -436,6 +545,16 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   const port = (httpServer.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `ws://${urlHost}:${port}`;
+  if (shared?.advertise && options.advertise !== false) {
+    const everywhere = host === '0.0.0.0' || host === '::' || host === '';
+    const advertised = options.advertise ?? (everywhere ? undefined : `${urlHost}:${port}`);
+    if (advertised) shared.advertise(advertised);
+    else
+      log({
+        level: 'warn',
+        msg: 'rooms are served wherever their clients land: give --advertise HOST:PORT (how the other instances reach this one) to serve each room on one instance',
+      });
+  }
   log({ level: 'info', msg: 'listening', url, storage, auth, instance: shared?.instanceId });
 
   let closed: Promise<void> | undefined;
@@ -445,6 +564,9 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     clearInterval(idleSweep);
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeAllConnections();
+    // Rooms stop living here first: clients reconnecting elsewhere are served where they land.
+    await shared?.leaveHomes?.();
+    for (const socket of handedOver) socket.destroy();
     const open = [...connections];
     for (const connection of open) connection.close(CloseCode.goingAway, 'server shutting down');
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;

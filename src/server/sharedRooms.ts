@@ -77,7 +77,34 @@ export interface SharedRooms {
   revoke(entry: RevokedToken): void;
   /** Sends what is pending and disconnects. */
   shutdown(): Promise<void>;
+  /**
+   * This instance's address as the other instances reach it (`host:port`): rooms loaded here are
+   * announced as living here, and new connections for rooms living elsewhere are handed there
+   * (`homeOf`). Without it, every instance serves whatever rooms its clients ask for.
+   */
+  advertise?(address: string): void;
+  /**
+   * Where a room not loaded here lives now: the instance to hand a new connection for it to, or
+   * undefined to serve it here (it lives nowhere, or here, or its home cannot be asked now).
+   */
+  homeOf?(room: string): Promise<RoomHome | undefined>;
+  /** No room lives on this instance any more (it is stopping): their new connections stay where they land. */
+  leaveHomes?(): Promise<void>;
+  /** The signed value of FORWARDED_HEADER telling a room's home the address of a client handed to it. */
+  forwardedFor?(address: string, url: string): string;
+  /** The client address a FORWARDED_HEADER value names, when another instance signed it for `url`. */
+  forwardedAddress?(header: string, url: string): string | undefined;
 }
+
+/** The instance a room lives on, as the others reach it. */
+export interface RoomHome {
+  readonly instance: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Request header with the address of a client whose connection another instance handed over. */
+export const FORWARDED_HEADER = 'x-tandem-forwarded-for';
 
 /** What the server hands the fan-out when it starts. */
 export interface SharedRoomsContext {

@@ -22,6 +22,11 @@ export interface ScaleoutFaultOptions {
   readonly log: (line: string) => void;
   /** When the clients did not converge: each instance's log (its tail), to see why. */
   readonly instanceLogs?: (instance: number, output: string) => void;
+  /**
+   * False: `--advertise off`, every instance serves the rooms its clients ask for, shared through
+   * the streams. Default: each room lives on one instance, the others hand its connections there.
+   */
+  readonly handOver?: boolean;
 }
 
 export interface ScaleoutFaultResult {
@@ -96,8 +101,9 @@ export async function runScaleoutFaults(options: ScaleoutFaultOptions): Promise<
   const typists: Typist[] = [];
   let typing = true;
   const closes: string[] = [];
+  const args = ['--redis', redis.url, ...(options.handOver === false ? ['--advertise', 'off'] : [])];
   try {
-    for (const port of ports) servers.push(await startTandem(['--redis', redis.url], port));
+    for (const port of ports) servers.push(await startTandem(args, port));
     for (let r = 0; r < options.rooms; r++)
       for (let c = 0; c < options.clientsPerRoom; c++) {
         const instance = (r + c) % options.instances;
@@ -130,7 +136,7 @@ export async function runScaleoutFaults(options: ScaleoutFaultOptions): Promise<
     if (killed !== 'SIGKILL') throw new Error(`instance ${victim} had already exited (${killed})`);
     options.log(`instance ${victim} killed with SIGKILL`);
     await sleep(150 + random() * 200);
-    servers[victim] = await startTandem(['--redis', redis.url], ports[victim]);
+    servers[victim] = await startTandem(args, ports[victim]);
     options.log(`instance ${victim} restarted`);
     await sleep(options.phaseMs);
     await redis.restart('SIGKILL', 400);

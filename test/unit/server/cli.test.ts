@@ -73,6 +73,17 @@ describe('server command line', () => {
     assert.throws(() => parseCli(['--redis-cycle', '25']), /--redis-cycle needs --redis/);
     assert.throws(() => parseCli(['--redis', 'redis://h', '--redis-cycle', '0']), /positive integer/);
     assert.throws(() => parseCli(['--redis', 'redis://h', '--redis-cycle', '5000']), /at most 1000/);
+    const advertised = (...args: string[]) => {
+      const parsed = parseCli(['--redis', 'redis://h', ...args]);
+      return parsed.kind === 'serve' ? parsed.advertise : 'not serve';
+    };
+    assert.equal(advertised(), undefined);
+    assert.equal(advertised('--advertise', '10.0.0.5:1234'), '10.0.0.5:1234');
+    assert.equal(advertised('--advertise', 'tandem-2.internal:1234'), 'tandem-2.internal:1234');
+    assert.equal(advertised('--advertise', '[fd00::5]:1234'), '[fd00::5]:1234');
+    assert.equal(advertised('--advertise', 'off'), false);
+    assert.throws(() => advertised('--advertise', '10.0.0.5'), /--advertise needs HOST:PORT \(or off\)/);
+    assert.throws(() => parseCli(['--advertise', '10.0.0.5:1234']), /--advertise needs --redis/);
   });
 
   it('explains wrong values', () => {

@@ -1,12 +1,15 @@
 // Several server instances sharing rooms through one real Redis (--redis): faults, presence across
 // instances, revocations reaching every instance, one seed per room, and compaction with trimming.
 import * as assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import * as net from 'node:net';
+import WebSocket from 'ws';
 import { Redis } from 'ioredis';
 import * as Y from 'yjs';
 import { encodeRemoveParticipant } from '../../../src/server/authority';
-import { roomKeys } from '../../../src/server/redisKeys';
+import { CLUSTER_KEY, roomKeys } from '../../../src/server/redisKeys';
 import { DEFAULT_CYCLE_MS, redisRooms } from '../../../src/server/redisRooms';
+import { FORWARDED_HEADER } from '../../../src/server/sharedRooms';
 import { type CollabServer, startCollabServer } from '../../../src/server/server';
 import { signToken, type CollabRole } from '../../../src/server/token';
 import { type RunningRedis, startRedis } from '../../reliability/redis';
@@ -15,6 +18,8 @@ import { httpGet, reliabilitySecret, type RunningServer, startTandem } from '../
 import { connectClient, metric, type TestClient, waitFor } from './harness';
 
 const secret = 'scaleout-secret-0123456789abcdef';
+/** dist/server.js arguments of an instance that shares rooms through the streams (see instance()). */
+const STREAMS_ONLY = ['--advertise', 'off'];
 
 function token(room: string, role: CollabRole, name = ''): string {
   return signToken(secret, { room, role, name, exp: Date.now() + 3_600_000 });
@@ -69,8 +74,16 @@ describe('server scale-out over Redis', function () {
   const servers: CollabServer[] = [];
   const clients: TestClient[] = [];
 
+  // Every instance serves the rooms its clients ask for, sharing them through the streams (as with
+  // --advertise off, and wherever a room's home cannot be reached): handing connections over to a
+  // room's home is tested below, on its own.
   async function instance(options: Parameters<typeof startCollabServer>[0] = {}): Promise<CollabServer> {
-    const server = await startCollabServer({ secret, sharedRooms: redisRooms(redis.url), ...options });
+    const server = await startCollabServer({
+      secret,
+      sharedRooms: redisRooms(redis.url),
+      advertise: false,
+      ...options,
+    });
     servers.push(server);
     return server;
   }
@@ -94,32 +107,34 @@ describe('server scale-out over Redis', function () {
     await redis?.stop();
   });
 
-  it('3 instances: kill -9 of one, a Redis kill -9 and clients moving: all converge, nothing lost or doubled', async function () {
-    // Generous for a machine loaded by other jobs: it takes about 8 s on a quiet one.
-    this.timeout(120_000);
-    const lines: string[] = [];
-    const result = await runScaleoutFaults({
-      instances: 3,
-      rooms: 2,
-      clientsPerRoom: 6,
-      phaseMs: 700,
-      log: (line) => lines.push(line),
+  for (const handOver of [true, false])
+    it(`3 instances: kill -9 of one, a Redis kill -9 and clients moving: all converge, nothing lost or doubled (${handOver ? 'each room on its home, connections handed there' : 'rooms shared through the streams'})`, async function () {
+      // Generous for a machine loaded by other jobs: it takes about 8 s on a quiet one.
+      this.timeout(120_000);
+      const lines: string[] = [];
+      const result = await runScaleoutFaults({
+        instances: 3,
+        rooms: 2,
+        clientsPerRoom: 6,
+        phaseMs: 700,
+        handOver,
+        log: (line) => lines.push(line),
+      });
+      assert.ok(result.typed > 300, `typed ${result.typed} keystrokes`);
+      assert.equal(
+        result.converged,
+        true,
+        `the clients of a room did not reach one document:\n${lines.join('\n')}`,
+      );
+      assert.equal(result.updatesLost, 0);
+      assert.equal(result.duplicatedUpdates, 0);
+      assert.equal(result.storedLost, 0, 'Redis does not hold every keystroke');
+      assert.ok(result.clientsMoved >= 2);
+      assert.ok(
+        result.redisReconnects >= 2,
+        `${result.redisReconnects} Redis reconnections counted in /metrics`,
+      );
     });
-    assert.ok(result.typed > 300, `typed ${result.typed} keystrokes`);
-    assert.equal(
-      result.converged,
-      true,
-      `the clients of a room did not reach one document:\n${lines.join('\n')}`,
-    );
-    assert.equal(result.updatesLost, 0);
-    assert.equal(result.duplicatedUpdates, 0);
-    assert.equal(result.storedLost, 0, 'Redis does not hold every keystroke');
-    assert.ok(result.clientsMoved >= 2);
-    assert.ok(
-      result.redisReconnects >= 2,
-      `${result.redisReconnects} Redis reconnections counted in /metrics`,
-    );
-  });
 
   it('refuses to start when Redis cannot be reached, without repeating its password', async () => {
     await assert.rejects(
@@ -598,7 +613,10 @@ describe('server scale-out over Redis', function () {
     const relay = await cuttableRelay(redis.port);
     const processes: RunningServer[] = [];
     try {
-      const [x, y] = [await startTandem(['--redis', relay.url]), await startTandem(['--redis', redis.url])];
+      const [x, y] = [
+        await startTandem(['--redis', relay.url, ...STREAMS_ONLY]),
+        await startTandem(['--redis', redis.url, ...STREAMS_ONLY]),
+      ];
       processes.push(x, y);
       const room = 'lost-relay';
       const clientToken = (name: string) =>
@@ -665,7 +683,10 @@ describe('server scale-out over Redis', function () {
   it("presence crosses instances, and a killed instance's clients vanish from it within seconds", async () => {
     const processes: RunningServer[] = [];
     try {
-      processes.push(await startTandem(['--redis', redis.url]), await startTandem(['--redis', redis.url]));
+      processes.push(
+        await startTandem(['--redis', redis.url, ...STREAMS_ONLY]),
+        await startTandem(['--redis', redis.url, ...STREAMS_ONLY]),
+      );
       const room = 'presence';
       const clientToken = (name: string) =>
         signToken(reliabilitySecret, { room, role: 'rw', name, exp: Date.now() + 3_600_000 });
@@ -687,5 +708,114 @@ describe('server scale-out over Redis', function () {
     } finally {
       await Promise.all(processes.map((each) => each.stop('SIGTERM')));
     }
+  });
+
+  describe('each room on one instance (its home), connections handed there', () => {
+    /** An instance that announces its address: rooms loaded on it live there. */
+    const homed = (options: Parameters<typeof startCollabServer>[0] = {}) =>
+      instance({ advertise: undefined, ...options });
+
+    it('serves a room on the instance that loaded it: a client reaching another is handed there, edits and presence included', async () => {
+      const [a, b] = [await homed(), await homed()];
+      const room = 'homed-room';
+      const alice = client(a, room, token(room, 'rw', 'Alice'));
+      await alice.synced;
+      const bob = client(b, room, token(room, 'rw', 'Bob'));
+      await bob.synced;
+      // One document: Bob's connection is served by A; B only passes its bytes through.
+      assert.deepEqual(b.loadedRooms(), []);
+      assert.deepEqual(a.loadedRooms(), [room]);
+      assert.equal(a.connectionCount(), 2);
+      assert.equal(b.connectionCount(), 0);
+      assert.equal(metric(b.metrics.render(), 'tandem_connections_handed_over'), 1);
+      bob.doc.getText('t').insert(0, 'from Bob ');
+      alice.doc.getText('t').insert(0, 'from Alice ');
+      await waitFor(
+        () =>
+          bob.doc.getText('t').toString() === alice.doc.getText('t').toString() &&
+          alice.doc.getText('t').length === 'from Bob from Alice '.length,
+        'both edits at both clients',
+      );
+      bob.provider.awareness.setLocalStateField('cursor', 7);
+      await waitFor(() => presence(alice).some((state) => state.cursor === 7), "Bob's presence at Alice");
+      // Nothing crossed Redis to reach a client: A wrote the room's updates, B never read them.
+      assert.equal(metric(b.metrics.render(), 'tandem_redis_rooms_followed'), 0);
+    });
+
+    it("serves the room itself when the room's home is gone (kill -9), and loses nothing", async () => {
+      const processes: RunningServer[] = [];
+      try {
+        processes.push(await startTandem(['--redis', redis.url]), await startTandem(['--redis', redis.url]));
+        const [x, y] = processes;
+        const room = 'home-killed';
+        const tokenFor = (name: string) =>
+          signToken(reliabilitySecret, { room, role: 'rw', name, exp: Date.now() + 600_000 });
+        const alice = client({ url: x.url } as CollabServer, room, tokenFor('Alice'));
+        await alice.synced;
+        const bob = client({ url: y.url } as CollabServer, room, tokenFor('Bob'));
+        await bob.synced;
+        assert.equal(metric((await httpGet(y.port, '/metrics')).body, 'tandem_connections_handed_over'), 1);
+        alice.doc.getText('t').insert(0, 'a');
+        await waitFor(() => bob.doc.getText('t').toString() === 'a', "Alice's edit at Bob");
+        await x.stop('SIGKILL');
+        await waitFor(() => !bob.provider.wsconnected, "Bob's connection through Y to end with X");
+        // Bob types on while his connection is gone; it comes back on Y, which cannot reach the
+        // room's home (its record lasts a few seconds more) and serves the room itself.
+        bob.doc.getText('t').insert(1, 'b');
+        await waitFor(() => bob.provider.wsconnected && bob.provider.synced, 'Bob back on Y', 10_000);
+        assert.match(y.output(), /"msg":"connection accepted"/, 'Y served Bob itself');
+        alice.provider.serverUrl = y.url;
+        await waitFor(
+          () => alice.provider.synced && alice.doc.getText('t').toString() === 'ab',
+          'Alice on Y with both edits',
+          10_000,
+        );
+        assert.equal(bob.doc.getText('t').toString(), 'ab');
+        // Redis holds both edits (Bob's reached it from Y, which served him after the kill).
+        const deadline = Date.now() + 5_000;
+        let stored = '';
+        while (Date.now() < deadline) {
+          const doc = await storedRoom(redis.url, room);
+          stored = doc.getText('t').toString();
+          doc.destroy();
+          if (stored === 'ab') break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.equal(stored, 'ab', 'Redis holds both edits');
+      } finally {
+        await Promise.all(processes.map((each) => each.stop('SIGKILL')));
+      }
+    });
+
+    it('takes a client address only as an instance signed it: a forged forwarding header counts for nothing', async () => {
+      const a = await homed({ limits: { maxRoomsPerAddress: 1 } });
+      const key = Buffer.from((await new Redis(redis.url).get(CLUSTER_KEY).finally(() => undefined))!, 'hex');
+      const tokens = new Map(['fwd-1', 'fwd-2'].map((room) => [room, token(room, 'rw', 'Eve')]));
+      const path = (room: string) => `/${room}?token=${tokens.get(room)}`;
+      /** Opens a raw connection; resolves 'open' once served, or with the close code and reason. */
+      const attempt = (room: string, header?: string) =>
+        new Promise<string>((resolve) => {
+          const ws = new WebSocket(a.url + path(room), {
+            headers: header === undefined ? {} : { [FORWARDED_HEADER]: header },
+          });
+          // Served: it stays open (the room counts against its address) until the test ends.
+          ws.on('message', () => resolve('open'));
+          ws.on('close', (code, reason) => resolve(`${code} ${reason.toString()}`));
+          ws.on('error', () => undefined);
+          clients.push({ destroy: () => ws.terminate() } as unknown as TestClient);
+        });
+      /** The header an instance handing over a connection for `url` from `address` sends. */
+      const signed = (address: string, url: string) =>
+        `${address};${createHmac('sha256', key).update(`${address}\n${url}`).digest('hex')}`;
+      assert.equal(await attempt('fwd-1'), 'open');
+      // From the same address, a second room is refused by the limit; a made-up header changes nothing.
+      assert.match(await attempt('fwd-2'), /^1013 too many rooms open from this address/);
+      assert.match(await attempt('fwd-2', `10.9.8.7;${'ab'.repeat(32)}`), /^1013 too many rooms/);
+      assert.match(await attempt('fwd-2', '10.9.8.7'), /^1013 too many rooms/);
+      // Signed for another connection's URL, replayed on this one: refused as well.
+      assert.match(await attempt('fwd-2', signed('10.9.8.7', path('fwd-1'))), /^1013 too many rooms/);
+      // Signed by an instance for this very URL: the client's address counts, not the instance's.
+      assert.equal(await attempt('fwd-2', signed('10.9.8.7', path('fwd-2'))), 'open');
+    });
   });
 });
