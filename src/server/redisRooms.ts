@@ -378,6 +378,12 @@ export class RedisRooms implements SharedRooms {
       .catch(() => null)) as string | null;
     const match = holder ? /^(\S+) (.+):(\d+)$/.exec(holder) : null;
     if (!match || match[1] === this.instanceId) return undefined;
+    // This instance's own address under another id: a process that was here before this one (killed
+    // and restarted on the same address). The room is served here, and lives here from now on.
+    if (`${match[2]}:${match[3]}` === this.homeValue.slice(this.homeValue.indexOf(' ') + 1)) {
+      await this.commands.set(roomKeys(room).home, this.homeValue, 'PX', HOME_TTL_MS).catch(() => undefined);
+      return undefined;
+    }
     return { instance: match[1], host: match[2].replace(/^\[(.*)\]$/, '$1'), port: Number(match[3]) };
   }
 

@@ -127,7 +127,13 @@ function bearerMatches(header: string | undefined, expected: string): boolean {
 }
 
 type Admission =
-  | { readonly ok: true; readonly room: string; readonly identity: ConnectionIdentity }
+  | {
+      readonly ok: true;
+      readonly room: string;
+      readonly identity: ConnectionIdentity;
+      /** Another instance handed this connection here (its signed header says so): it is served here. */
+      readonly handedIn: boolean;
+    }
   | { readonly ok: false; readonly code: number; readonly reason: string; readonly metric: string };
 
 export async function startCollabServer(options: CollabServerOptions = {}): Promise<CollabServer> {
@@ -245,9 +251,9 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       };
     // A connection another instance handed over: the client's address as that instance signed it.
     const forwarded = request.headers[FORWARDED_HEADER];
-    const address =
-      (typeof forwarded === 'string' && shared?.forwardedAddress?.(forwarded, request.url ?? '')) ||
-      clientAddress(request, options.trustProxy ?? false);
+    const forwardedFrom =
+      typeof forwarded === 'string' ? shared?.forwardedAddress?.(forwarded, request.url ?? '') : undefined;
+    const address = forwardedFrom || clientAddress(request, options.trustProxy ?? false);
     let identity: ConnectionIdentity = { role: 'rw', name: '', expiresAt: Infinity, address };
     if (auth) {
       const token = url.searchParams.get('token');
@@ -297,7 +303,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     const open = roomsByAddress.get(address);
     if (open && !open.has(room) && open.size >= limits.maxRoomsPerAddress)
       return capacity('too many rooms open from this address');
-    return { ok: true, room, identity };
+    return { ok: true, room, identity, handedIn: Boolean(forwardedFrom) };
   }
 
   function trackAddress(address: string, room: string, delta: 1 | -1): void {
@@ -373,8 +379,9 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       return;
     }
     const admission = admit(request);
-    // A room loaded on another instance: the connection goes there, unless that one cannot be reached.
-    if (admission.ok && shared?.homeOf && !rooms.has(admission.room)) {
+    // A room loaded on another instance: the connection goes there, unless that one cannot be reached
+    // (or it comes from another instance already: it is never handed on twice).
+    if (admission.ok && !admission.handedIn && shared?.homeOf && !rooms.has(admission.room)) {
       const asked = shared.homeOf(admission.room);
       void asked.then(
         (home) => {
@@ -432,7 +439,6 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       socket.pipe(upstream);
       upstream.pipe(socket);
       handedOver.add(socket);
-      metrics.connectionsAccepted.inc();
       handOvers.inc();
       const done = () => {
         handedOver.delete(socket);

@@ -6,6 +6,12 @@
 // /proc), and keystrokes some client or Redis lacks at the end. Loopback only; the Redis server's own
 // CPU is printed but not counted (it is a shared service, not an instance).
 //
+// Each room lives on one instance (its home): a client reaching another instance is handed there, its
+// bytes passed through, so a cross-instance delivery is one such pass each way, not a trip through
+// Redis. `streams` runs the same spread load on 3 more instances with --advertise off: every instance
+// serves every room and they share updates through the Redis streams (the fallback when a room's home
+// cannot be reached).
+//
 // Three more modes in the same rounds take the cost apart: the same Redis instances with each room's
 // clients all on one of them (as a load balancer hashing the room path routes them: nothing crosses
 // an instance, only Redis' own cost remains); one of them alone with every client (Redis' cost to
@@ -44,6 +50,12 @@ if (ROUTING !== 'spread' && ROUTING !== 'room')
 const CYCLE_ARGS = process.env.TANDEM_BENCH_SCALEOUT_CYCLE_MS
   ? ['--redis-cycle', process.env.TANDEM_BENCH_SCALEOUT_CYCLE_MS]
   : [];
+/**
+ * Every instance unloads a room a second after its last client left: a round ends once its rooms are
+ * unloaded (stored, folded) everywhere, so each mode's CPU holds that work too, and none of it falls
+ * into another mode's round (instances serve several modes).
+ */
+const SETTLING = ['--idle-unload', '1s'];
 const ROOMS = 4;
 const CLIENTS_PER_ROOM = 9;
 /** Each client types one keystroke every 150-250 ms (about 180 updates/s in all). */
@@ -174,6 +186,15 @@ async function runRound(
       });
       clients.push({ id, room, instance, doc, provider, typed: [] });
     }
+  let left = false;
+  const leave = () => {
+    if (left) return;
+    left = true;
+    for (const client of clients) {
+      client.provider.destroy();
+      client.doc.destroy();
+    }
+  };
   try {
     await Promise.all(
       clients.map((client) => new Promise<void>((resolve) => client.provider.once('sync', () => resolve()))),
@@ -215,12 +236,14 @@ async function runRound(
     const deadline = Date.now() + SETTLE_TIMEOUT_MS;
     while (missing() > 0 && Date.now() < deadline) await sleep(50);
     measuring = false;
+    const clientsLacking = missing();
+    leave();
+    await settled(servers);
     const cpuAfter = totalCpuMs(pids);
     const systemAfter = totalSystemMs(pids);
     const switchesAfter = totalSwitches(pids);
     const clientSwitchesAfter = switches(process.pid);
     const redisAfter = redis ? cpuMs(redis.pid()) : 0;
-    const clientsLacking = missing();
     // Redis must hold every keystroke too (the last ones may still be on their way for a moment).
     let storedLacking = 0;
     if (redis) {
@@ -251,11 +274,19 @@ async function runRound(
       lost,
     };
   } finally {
-    for (const client of clients) {
-      client.provider.destroy();
-      client.doc.destroy();
-    }
+    leave();
   }
+}
+
+/** Waits (at most SETTLE_TIMEOUT_MS) until no server holds a room or folds one. */
+async function settled(servers: readonly RunningServer[]): Promise<void> {
+  const busy = async (server: RunningServer) => {
+    const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    const figure = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    return figure('tandem_rooms_loaded') !== 0 || figure('tandem_compactions_folding') !== 0;
+  };
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  while (Date.now() < deadline && (await Promise.all(servers.map(busy))).some(Boolean)) await sleep(50);
 }
 
 async function main(): Promise<void> {
@@ -265,16 +296,23 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-scaleout-'));
   const instances: RunningServer[] = [];
   const split: RunningServer[] = [];
+  const streams: RunningServer[] = [];
   let single: RunningServer | undefined;
   try {
     for (let i = 0; i < INSTANCES; i++)
-      instances.push(await startTandem(['--redis', redis.url, ...CYCLE_ARGS]));
-    single = await startTandem(['--data', path.join(dataDir, 'single')]);
+      instances.push(await startTandem(['--redis', redis.url, ...CYCLE_ARGS, ...SETTLING]));
     for (let i = 0; i < INSTANCES; i++)
-      split.push(await startTandem(['--data', path.join(dataDir, `split-${i}`)]));
+      streams.push(
+        await startTandem(['--redis', redis.url, '--advertise', 'off', ...CYCLE_ARGS, ...SETTLING]),
+      );
+    single = await startTandem(['--data', path.join(dataDir, 'single'), ...SETTLING]);
+    for (let i = 0; i < INSTANCES; i++)
+      split.push(await startTandem(['--data', path.join(dataDir, `split-${i}`), ...SETTLING]));
     const modes = {
       single: (label: string, ms: number) => runRound([single!], undefined, label, ms),
       scaleout: (label: string, ms: number) => runRound(instances, redis, label, ms),
+      // The same spread over instances that share every room through the streams (--advertise off).
+      streams: (label: string, ms: number) => runRound(streams, redis, label, ms),
       // The same Redis instances with each room's clients all on one instance, as a load balancer
       // hashing the room path routes them (only when the main mode spreads rooms).
       routed: (label: string, ms: number) => runRound(instances, redis, label, ms, 'room'),
@@ -285,8 +323,8 @@ async function main(): Promise<void> {
     type Mode = keyof typeof modes;
     const allModes: Mode[] =
       ROUTING === 'spread' && INSTANCES > 1
-        ? ['single', 'scaleout', 'routed', 'split', 'redisAlone']
-        : ['single', 'scaleout', 'split'];
+        ? ['single', 'scaleout', 'streams', 'routed', 'split', 'redisAlone']
+        : ['single', 'scaleout', 'streams', 'split'];
     // TANDEM_BENCH_SCALEOUT_MODES=single,scaleout runs only those (printed, not written).
     const chosen = process.env.TANDEM_BENCH_SCALEOUT_MODES?.split(',');
     const unknownMode = chosen?.find((mode) => !allModes.includes(mode as Mode));
@@ -334,7 +372,10 @@ async function main(): Promise<void> {
       const sum = tally.get(mode);
       return sum ? round((sum.cpuMs * 1000) / sum.updates) : undefined;
     };
-    const cross = cluster.samples.filter((sample) => !sample.sameInstance).map((sample) => sample.ms);
+    const crossOf = (mode: Mode) =>
+      (tally.get(mode)?.samples ?? []).filter((sample) => !sample.sameInstance).map((sample) => sample.ms);
+    const crossP99 = (mode: Mode) => (tally.has(mode) ? round(quantile(crossOf(mode), 0.99)) : undefined);
+    const cross = crossOf('scaleout');
     const singleMs = alone.samples.map((sample) => sample.ms);
     console.log(
       `${INSTANCES} instance(s) on Redis (routing: ${ROUTING}): ${cluster.updates} updates, ${cross.length} cross-instance deliveries, Redis CPU ${round(
@@ -358,6 +399,9 @@ async function main(): Promise<void> {
       single_instance_delivery_p99_ms: round(quantile(singleMs, 0.99)),
       server_cpu_ms_per_1k_updates: cpuPer1k('scaleout'),
       single_instance_cpu_ms_per_1k_updates: cpuPer1k('single'),
+      // The same spread, every instance serving every room, updates shared through the streams.
+      streams_cpu_ms_per_1k_updates: cpuPer1k('streams'),
+      streams_cross_instance_delivery_p99_ms: crossP99('streams'),
       // The same Redis instances, each room on one of them (no update crosses an instance).
       room_routed_cpu_ms_per_1k_updates: cpuPer1k('routed'),
       // One instance on Redis with the whole load.
@@ -375,7 +419,9 @@ async function main(): Promise<void> {
       );
   } finally {
     await Promise.all(
-      [...instances, ...split, ...(single ? [single] : [])].map((server) => server.stop('SIGTERM')),
+      [...instances, ...streams, ...split, ...(single ? [single] : [])].map((server) =>
+        server.stop('SIGTERM'),
+      ),
     );
     await redis.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -787,6 +787,31 @@ describe('server scale-out over Redis', function () {
       }
     });
 
+    it('serves a room on an instance restarted on the address of its home, never handing it to itself', async () => {
+      const processes: RunningServer[] = [];
+      try {
+        const first = await startTandem(['--redis', redis.url]);
+        processes.push(first);
+        const room = 'home-restarted';
+        const tokenFor = (name: string) =>
+          signToken(reliabilitySecret, { room, role: 'rw', name, exp: Date.now() + 600_000 });
+        const alice = client({ url: first.url } as CollabServer, room, tokenFor('Alice'));
+        await alice.synced;
+        alice.doc.getText('t').insert(0, 'kept');
+        await first.stop('SIGKILL');
+        // Back on the same port at once: the room's home (the killed process) has not lapsed yet.
+        const second = await startTandem(['--redis', redis.url], first.port);
+        processes.push(second);
+        const carol = client({ url: second.url } as CollabServer, room, tokenFor('Carol'));
+        await carol.synced;
+        await waitFor(() => carol.doc.getText('t').toString() === 'kept', "Alice's edit at Carol", 10_000);
+        const metrics = (await httpGet(second.port, '/metrics')).body;
+        assert.equal(metric(metrics, 'tandem_connections_handed_over_total'), 0);
+      } finally {
+        await Promise.all(processes.map((each) => each.stop('SIGKILL')));
+      }
+    });
+
     it('takes a client address only as an instance signed it: a forged forwarding header counts for nothing', async () => {
       const a = await homed({ limits: { maxRoomsPerAddress: 1 } });
       const key = Buffer.from((await new Redis(redis.url).get(CLUSTER_KEY).finally(() => undefined))!, 'hex');
