@@ -110,8 +110,9 @@ return holder
 `;
 
 /**
- * KEYS: lease (or home). ARGV: instance id (or home value). Lets the compaction lease go if this instance still holds it (a
- * compaction that found nothing to fold, or failed before COMPACT_ROOM, which lets it go itself).
+ * KEYS: lease (or home). ARGV: instance id (or home value). Lets the compaction lease go if this
+ * instance still holds it (a compaction that found nothing to fold, or failed before COMPACT_ROOM,
+ * which lets it go itself); a room's home the same way, when the room leaves this instance.
  */
 export const RELEASE_LEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
