@@ -163,6 +163,11 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   const connections = new Set<ClientConnection>();
   /** Client sockets this instance passes through to the instance their room lives on. */
   const handedOver = new Set<Socket>();
+  /**
+   * Client sockets admitted but not yet served here nor handed over (asking Redis where their room
+   * lives, or reaching its home): they count against the connection limit like the others.
+   */
+  const onTheirWay = new Set<Socket>();
   const roomsByAddress = new Map<string, Map<string, number>>();
   const metrics = new ServerMetrics({ connections: () => connections.size, roomsLoaded: () => rooms.size });
   const handOvers = new Counter(
@@ -295,7 +300,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       reason,
       metric: 'capacity',
     });
-    if (connections.size + handedOver.size >= limits.maxConnections)
+    if (connections.size + handedOver.size + onTheirWay.size >= limits.maxConnections)
       return capacity('server is at its connection limit');
     const existing = rooms.get(room);
     if (!existing && rooms.size >= limits.maxRooms) return capacity('server is at its room limit');
@@ -382,18 +387,29 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     // A room loaded on another instance: the connection goes there, unless that one cannot be reached
     // (or it comes from another instance already: it is never handed on twice).
     if (admission.ok && !admission.handedIn && shared?.homeOf && !rooms.has(admission.room)) {
+      onTheirWay.add(socket);
       const asked = shared.homeOf(admission.room);
       void asked.then(
         (home) => {
-          if (!home || closing || socket.destroyed) serveHere(request, socket, head, admission);
-          else handOver(request, socket, head, admission, home);
+          if (home && !closing && !socket.destroyed) handOver(request, socket, head, admission, home);
+          else serveAfterAll(request, socket, head);
         },
-        () => serveHere(request, socket, head, admission),
+        () => serveAfterAll(request, socket, head),
       );
       return;
     }
     serveHere(request, socket, head, admission);
   });
+
+  /**
+   * Serves here a connection that waited to be handed over: admitted again, as the rooms, connections
+   * and addresses counted here may have changed while it waited (many arriving at once all passed the
+   * first admission).
+   */
+  function serveAfterAll(request: http.IncomingMessage, socket: Socket, head: Buffer): void {
+    onTheirWay.delete(socket);
+    serveHere(request, socket, head, admit(request));
+  }
 
   /**
    * Passes the connection's bytes to the instance the room lives on, which serves it as its own
@@ -414,12 +430,15 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       if (connected) return;
       clearTimeout(timer);
       log({ level: 'warn', msg: 'room home unreachable', room: admission.room, error: error.message });
-      if (closing || socket.destroyed) socket.destroy();
-      else serveHere(request, socket, head, admission);
+      if (closing || socket.destroyed) {
+        onTheirWay.delete(socket);
+        socket.destroy();
+      } else serveAfterAll(request, socket, head);
     });
     upstream.once('connect', () => {
       connected = true;
       clearTimeout(timer);
+      onTheirWay.delete(socket);
       if (closing || socket.destroyed) {
         upstream.destroy();
         socket.destroy();

@@ -812,6 +812,56 @@ describe('server scale-out over Redis', function () {
       }
     });
 
+    /** Opens `count` raw connections at once; each resolves 'open' once served, or with its close code. */
+    function burst(server: CollabServer, room: string, count: number): Promise<string[]> {
+      const url = `${server.url}/${room}?token=${token(room, 'rw', 'Mallory')}`;
+      return Promise.all(
+        Array.from(
+          { length: count },
+          () =>
+            new Promise<string>((resolve) => {
+              const ws = new WebSocket(url);
+              ws.on('message', () => resolve('open'));
+              ws.on('close', (code) => resolve(String(code)));
+              ws.on('error', () => undefined);
+              clients.push({ destroy: () => ws.terminate() } as unknown as TestClient);
+            }),
+        ),
+      );
+    }
+
+    it("counts connections on their way to a room's home against the connection limit: a burst is not all handed over", async () => {
+      const a = await homed();
+      const b = await homed({ limits: { maxConnections: 2 } });
+      const room = 'burst-handed';
+      const alice = client(a, room, token(room, 'rw', 'Alice'));
+      await alice.synced;
+      const outcomes = await burst(b, room, 6);
+      assert.equal(outcomes.filter((outcome) => outcome === 'open').length, 2, outcomes.join(' '));
+      assert.equal(outcomes.filter((outcome) => outcome === '1013').length, 4, outcomes.join(' '));
+      assert.equal(metric(b.metrics.render(), 'tandem_connections_handed_over'), 2);
+    });
+
+    it("admits a connection again when its room's home cannot be reached: a burst served here keeps the limits", async () => {
+      const b = await homed({ limits: { maxConnections: 2 } });
+      const room = 'burst-home-gone';
+      // The room's home is an instance nothing answers for any more (a port nobody listens on).
+      const gone = net.createServer();
+      await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+      const port = (gone.address() as net.AddressInfo).port;
+      await new Promise((resolve) => gone.close(resolve));
+      const commands = new Redis(redis.url);
+      try {
+        await commands.set(roomKeys(room).home, `gone 127.0.0.1:${port}`, 'PX', 60_000);
+      } finally {
+        commands.disconnect();
+      }
+      const outcomes = await burst(b, room, 6);
+      assert.equal(outcomes.filter((outcome) => outcome === 'open').length, 2, outcomes.join(' '));
+      assert.equal(outcomes.filter((outcome) => outcome === '1013').length, 4, outcomes.join(' '));
+      assert.equal(b.connectionCount(), 2);
+    });
+
     it('takes a client address only as an instance signed it: a forged forwarding header counts for nothing', async () => {
       const a = await homed({ limits: { maxRoomsPerAddress: 1 } });
       const key = Buffer.from((await new Redis(redis.url).get(CLUSTER_KEY).finally(() => undefined))!, 'hex');
