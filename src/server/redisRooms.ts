@@ -369,18 +369,21 @@ export class RedisRooms implements SharedRooms {
     this.holdHomes([...this.followed.values()].map((entry) => entry.keys));
   }
 
-  async homeOf(room: string): Promise<RoomHome | undefined> {
+  async homeOf(room: string, claim = true): Promise<RoomHome | undefined> {
     if (!this.homeValue || this.followed.has(room) || this.commands.status !== 'ready') return undefined;
     // A room that lives nowhere comes to live here (clients of a new room reaching several instances
-    // at once end up on one of them).
-    const holder = (await this.commands
-      .call('EVAL', HOLD_HOME, 1, roomKeys(room).home, this.homeValue, HOME_TTL_MS)
-      .catch(() => null)) as string | null;
+    // at once end up on one of them), unless this instance cannot take it.
+    const key = roomKeys(room).home;
+    const holder = (await (
+      claim
+        ? this.commands.call('EVAL', HOLD_HOME, 1, key, this.homeValue, HOME_TTL_MS)
+        : this.commands.get(key)
+    ).catch(() => null)) as string | null;
     const match = holder ? /^(\S+) (.+):(\d+)$/.exec(holder) : null;
     if (!match || match[1] === this.instanceId) return undefined;
     // This instance's own address under another id: a process that was here before this one (killed
     // and restarted on the same address). The room is served here, and lives here from now on.
-    if (`${match[2]}:${match[3]}` === this.homeValue.slice(this.homeValue.indexOf(' ') + 1)) {
+    if (claim && `${match[2]}:${match[3]}` === this.homeValue.slice(this.homeValue.indexOf(' ') + 1)) {
       await this.commands.set(roomKeys(room).home, this.homeValue, 'PX', HOME_TTL_MS).catch(() => undefined);
       return undefined;
     }

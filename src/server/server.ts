@@ -133,6 +133,8 @@ type Admission =
       readonly identity: ConnectionIdentity;
       /** Another instance handed this connection here (its signed header says so): it is served here. */
       readonly handedIn: boolean;
+      /** Admitted only to be handed over: the room limits here would refuse to serve it here. */
+      readonly notHere?: boolean;
     }
   | { readonly ok: false; readonly code: number; readonly reason: string; readonly metric: string };
 
@@ -234,7 +236,11 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     },
   };
 
-  function admit(request: http.IncomingMessage): Admission {
+  /**
+   * Whether the request may connect (`final` false: before its room's home is asked, when it may yet
+   * be handed to another instance).
+   */
+  function admit(request: http.IncomingMessage, final: boolean): Admission {
     const url = new URL(request.url ?? '/', 'http://localhost');
     let room: string;
     try {
@@ -303,12 +309,20 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     if (connections.size + handedOver.size + onTheirWay.size >= limits.maxConnections)
       return capacity('server is at its connection limit');
     const existing = rooms.get(room);
-    if (!existing && rooms.size >= limits.maxRooms) return capacity('server is at its room limit');
-    if (existing && existing.members.size >= limits.maxConnectionsPerRoom) return capacity('room is full');
+    // A room not loaded here may live on another instance: the room limits here count it only if it
+    // is served here after all (serveAfterAll admits it again), not when it is handed over.
+    const mayGoElsewhere = !final && !forwardedFrom && shared?.homeOf !== undefined && !existing;
     const open = roomsByAddress.get(address);
-    if (open && !open.has(room) && open.size >= limits.maxRoomsPerAddress)
-      return capacity('too many rooms open from this address');
-    return { ok: true, room, identity, handedIn: Boolean(forwardedFrom) };
+    const roomRefusal =
+      !existing && rooms.size >= limits.maxRooms
+        ? 'server is at its room limit'
+        : existing && existing.members.size >= limits.maxConnectionsPerRoom
+          ? 'room is full'
+          : open && !open.has(room) && open.size >= limits.maxRoomsPerAddress
+            ? 'too many rooms open from this address'
+            : undefined;
+    if (roomRefusal && !mayGoElsewhere) return capacity(roomRefusal);
+    return { ok: true, room, identity, handedIn: Boolean(forwardedFrom), notHere: Boolean(roomRefusal) };
   }
 
   function trackAddress(address: string, room: string, delta: 1 | -1): void {
@@ -383,12 +397,13 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return;
     }
-    const admission = admit(request);
+    const admission = admit(request, false);
     // A room loaded on another instance: the connection goes there, unless that one cannot be reached
     // (or it comes from another instance already: it is never handed on twice).
     if (admission.ok && !admission.handedIn && shared?.homeOf && !rooms.has(admission.room)) {
       onTheirWay.add(socket);
-      const asked = shared.homeOf(admission.room);
+      // A room living nowhere comes to live here only if this instance can take it.
+      const asked = shared.homeOf(admission.room, !admission.notHere);
       void asked.then(
         (home) => {
           if (home && !closing && !socket.destroyed) handOver(request, socket, head, admission, home);
@@ -408,7 +423,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
    */
   function serveAfterAll(request: http.IncomingMessage, socket: Socket, head: Buffer): void {
     onTheirWay.delete(socket);
-    serveHere(request, socket, head, admit(request));
+    serveHere(request, socket, head, admit(request, true));
   }
 
   /**

@@ -862,6 +862,24 @@ describe('server scale-out over Redis', function () {
       assert.equal(b.connectionCount(), 2);
     });
 
+    it("hands a connection to its room's home even when this instance is at its room limit (the room is not loaded here)", async () => {
+      const a = await homed();
+      const b = await homed({ limits: { maxRooms: 1 } });
+      const alice = client(a, 'far-room', token('far-room', 'rw', 'Alice'));
+      await alice.synced;
+      const carol = client(b, 'near-room', token('near-room', 'rw', 'Carol'));
+      await carol.synced;
+      const outcomes = await burst(b, 'far-room', 1);
+      assert.deepEqual(outcomes, ['open']);
+      assert.deepEqual(b.loadedRooms(), ['near-room']);
+      assert.equal(a.connectionCount(), 2);
+      // A room living nowhere is still refused at the limit, and does not come to live here: its
+      // clients reaching another instance are served there, not handed here to be refused.
+      assert.deepEqual(await burst(b, 'third-room', 1), ['1013']);
+      assert.deepEqual(await burst(a, 'third-room', 1), ['open']);
+      assert.deepEqual(a.loadedRooms().sort(), ['far-room', 'third-room']);
+    });
+
     it('takes a client address only as an instance signed it: a forged forwarding header counts for nothing', async () => {
       const a = await homed({ limits: { maxRoomsPerAddress: 1 } });
       const key = Buffer.from((await new Redis(redis.url).get(CLUSTER_KEY).finally(() => undefined))!, 'hex');
