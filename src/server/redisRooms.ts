@@ -64,6 +64,11 @@ const RETENTION_MS = 60_000;
  */
 export const HOME_TTL_MS = 3_000;
 
+/** Whether a TCP connection can be made to `port` (1-65535). */
+export function validPort(port: number): boolean {
+  return Number.isInteger(port) && port > 0 && port < 65_536;
+}
+
 type StreamEntry = [Buffer, Buffer[]];
 type StreamReply = [Buffer, StreamEntry[]][] | null;
 /** READ_CHECKED's reply: per stream, {0, entries} or {1} (overtaken by a trim). */
@@ -379,8 +384,8 @@ export class RedisRooms implements SharedRooms {
         ? this.commands.call('EVAL', HOLD_HOME, 1, key, this.homeValue, HOME_TTL_MS)
         : this.commands.get(key)
     ).catch(() => null)) as string | null;
-    const match = holder ? /^(\S+) (.+):(\d+)$/.exec(holder) : null;
-    if (!match || match[1] === this.instanceId) return undefined;
+    const match = holder ? /^(\S+) (.+):(\d{1,5})$/.exec(holder) : null;
+    if (!match || match[1] === this.instanceId || !validPort(Number(match[3]))) return undefined;
     // This instance's own address under another id: a process that was here before this one (killed
     // and restarted on the same address). The room is served here, and lives here from now on.
     if (claim && `${match[2]}:${match[3]}` === this.homeValue.slice(this.homeValue.indexOf(' ') + 1)) {

@@ -83,6 +83,9 @@ describe('server command line', () => {
     assert.equal(advertised('--advertise', '[fd00::5]:1234'), '[fd00::5]:1234');
     assert.equal(advertised('--advertise', 'off'), false);
     assert.throws(() => advertised('--advertise', '10.0.0.5'), /--advertise needs HOST:PORT \(or off\)/);
+    // A port no instance can connect to is refused here, not met when another instance hands over.
+    assert.throws(() => advertised('--advertise', '10.0.0.5:70000'), /--advertise needs a port 1-65535/);
+    assert.throws(() => advertised('--advertise', '10.0.0.5:0'), /--advertise needs a port 1-65535/);
     assert.throws(() => parseCli(['--advertise', '10.0.0.5:1234']), /--advertise needs --redis/);
   });
 

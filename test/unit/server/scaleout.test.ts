@@ -862,6 +862,20 @@ describe('server scale-out over Redis', function () {
       assert.equal(b.connectionCount(), 2);
     });
 
+    it('serves a room itself when its home record names a port nothing can connect to, and stays up', async () => {
+      const b = await homed();
+      const room = 'home-bad-port';
+      const commands = new Redis(redis.url);
+      try {
+        await commands.set(roomKeys(room).home, 'elsewhere 127.0.0.1:70000', 'PX', 60_000);
+      } finally {
+        commands.disconnect();
+      }
+      const outcomes = await burst(b, room, 1);
+      assert.deepEqual(outcomes, ['open']);
+      assert.deepEqual(b.loadedRooms(), [room]);
+    });
+
     it("hands a connection to its room's home even when this instance is at its room limit (the room is not loaded here)", async () => {
       const a = await homed();
       const b = await homed({ limits: { maxRooms: 1 } });
