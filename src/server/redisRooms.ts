@@ -168,6 +168,8 @@ export class RedisRooms implements SharedRooms {
   private homeValue: string | undefined;
   /** Signs the client addresses of connections handed to another instance (CLUSTER_KEY). */
   private clusterKey: Buffer | undefined;
+  /** The key this instance signed with before it took another from Redis: still accepted. */
+  private previousClusterKey: Buffer | undefined;
   private lastLagSeconds = 0;
   private streamEntries = { total: 0, max: 0 };
   private readonly metrics: ServerMetrics;
@@ -279,7 +281,9 @@ export class RedisRooms implements SharedRooms {
     }
     // The first instance makes the key; every other reads that one.
     await this.commands.set(CLUSTER_KEY, randomBytes(32).toString('hex'), 'NX');
-    this.clusterKey = Buffer.from((await this.commands.get(CLUSTER_KEY)) ?? '', 'hex');
+    const clusterKey = await this.commands.get(CLUSTER_KEY);
+    if (!clusterKey) throw new Error(`Redis did not keep ${CLUSTER_KEY}`);
+    this.clusterKey = Buffer.from(clusterKey, 'hex');
     this.presence.start(
       (entries) => this.measureStreams(entries),
       this.followedRooms(),
@@ -287,6 +291,7 @@ export class RedisRooms implements SharedRooms {
         this.readQuietStreams();
         this.checkOvertaken();
         this.holdHomes([...this.followed.values()].map((entry) => entry.keys));
+        this.keepClusterKey();
       },
       () => this.wakeReader(),
     );
@@ -404,13 +409,37 @@ export class RedisRooms implements SharedRooms {
     if (split <= 0) return undefined;
     const address = header.slice(0, split);
     const given = Buffer.from(header.slice(split + 1), 'hex');
-    const expected = Buffer.from(this.signForward(address, url), 'hex');
-    return given.length === expected.length && timingSafeEqual(given, expected) ? address : undefined;
+    const signedWith = (key: Buffer | undefined) => {
+      if (!key) return false;
+      const expected = Buffer.from(this.signForward(address, url, key), 'hex');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    };
+    return signedWith(this.clusterKey) || signedWith(this.previousClusterKey) ? address : undefined;
   }
 
-  private signForward(address: string, url: string): string {
-    if (!this.clusterKey) throw new Error('not connected to Redis yet');
-    return createHmac('sha256', this.clusterKey).update(`${address}\n${url}`).digest('hex');
+  private signForward(address: string, url: string, key = this.clusterKey): string {
+    if (!key) throw new Error('not connected to Redis yet');
+    return createHmac('sha256', key).update(`${address}\n${url}`).digest('hex');
+  }
+
+  /**
+   * Every heartbeat: puts the key back if Redis lost it (restarted without its data, flushed), so an
+   * instance started since signs with the key of those running; takes the one Redis holds if another
+   * instance's landed first.
+   */
+  private keepClusterKey(): void {
+    const current = this.clusterKey?.toString('hex');
+    if (!current || this.commands.status !== 'ready') return;
+    this.commands
+      .set(CLUSTER_KEY, current, 'NX')
+      .then(() => this.commands.get(CLUSTER_KEY))
+      .then((held) => {
+        if (!held || held === this.clusterKey?.toString('hex')) return;
+        this.previousClusterKey = this.clusterKey;
+        this.clusterKey = Buffer.from(held, 'hex');
+        this.log({ level: 'warn', msg: 'cluster key replaced in Redis: signing with the new one' });
+      })
+      .catch(() => undefined);
   }
 
   /** Announces (or keeps announcing) that these rooms live on this instance, where nobody else's do. */

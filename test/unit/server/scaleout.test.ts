@@ -894,6 +894,42 @@ describe('server scale-out over Redis', function () {
       assert.deepEqual(a.loadedRooms().sort(), ['far-room', 'third-room']);
     });
 
+    it('signs client addresses with one key on every instance even after Redis lost it (an instance started since takes the one the others use)', async () => {
+      const a = await homed({ limits: { maxRoomsPerAddress: 1 } });
+      // Redis loses the key (restarted without its data, flushed), then another instance starts.
+      const commands = new Redis(redis.url);
+      try {
+        await commands.del(CLUSTER_KEY);
+        const b = await homed({ trustProxy: true });
+        const alice = client(a, 'kept-1', token('kept-1', 'rw', 'Alice'));
+        await alice.synced;
+        // A room living on A (as its record says), reached through B by a client at 10.0.0.7: A counts
+        // that client's rooms, not those of B's address (Alice's, here: at her limit of one room).
+        const instance = (JSON.parse((await httpGet(a.port, '/healthz')).body) as { instance: string })
+          .instance;
+        await commands.set(roomKeys('kept-2').home, `${instance} 127.0.0.1:${a.port}`, 'PX', 60_000);
+        const attempt = () =>
+          new Promise<string>((resolve) => {
+            const ws = new WebSocket(`${b.url}/kept-2?token=${token('kept-2', 'rw', 'Eve')}`, {
+              headers: { 'x-forwarded-for': '10.0.0.7' },
+            });
+            ws.on('message', () => resolve('open'));
+            ws.on('close', (code, reason) => resolve(`${code} ${reason.toString()}`));
+            ws.on('error', () => undefined);
+            clients.push({ destroy: () => ws.terminate() } as unknown as TestClient);
+          });
+        let outcome = '';
+        for (const deadline = Date.now() + 5000; outcome !== 'open' && Date.now() < deadline;) {
+          outcome = await attempt();
+          if (outcome !== 'open') await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        assert.equal(outcome, 'open');
+        assert.equal(metric(b.metrics.render(), 'tandem_connections_handed_over'), 1);
+      } finally {
+        commands.disconnect();
+      }
+    });
+
     it('takes a client address only as an instance signed it: a forged forwarding header counts for nothing', async () => {
       const a = await homed({ limits: { maxRoomsPerAddress: 1 } });
       const key = Buffer.from((await new Redis(redis.url).get(CLUSTER_KEY).finally(() => undefined))!, 'hex');
