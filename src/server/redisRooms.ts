@@ -451,10 +451,10 @@ export class RedisRooms implements SharedRooms {
   }
 
   /** These rooms no longer live here (unloaded, or this instance stops). */
-  private releaseHomes(keys: readonly RoomKeys[]): Promise<unknown> {
-    if (!this.homeValue || keys.length === 0 || this.commands.status !== 'ready') return Promise.resolve();
+  private releaseHomes(keys: readonly RoomKeys[], homeValue = this.homeValue): Promise<unknown> {
+    if (!homeValue || keys.length === 0 || this.commands.status !== 'ready') return Promise.resolve();
     const pipeline = this.commands.pipeline();
-    for (const each of keys) pipeline.call('EVAL', RELEASE_LEASE, 1, each.home, this.homeValue);
+    for (const each of keys) pipeline.call('EVAL', RELEASE_LEASE, 1, each.home, homeValue);
     return pipeline.exec().catch(() => undefined);
   }
 
@@ -793,8 +793,13 @@ export class RedisRooms implements SharedRooms {
   }
 
   async leaveHomes(): Promise<void> {
-    await this.releaseHomes([...this.followed.values()].map((entry) => entry.keys));
+    // No room comes to live here from now on, even while Redis has not answered yet.
+    const homeValue = this.homeValue;
     this.homeValue = undefined;
+    await this.releaseHomes(
+      [...this.followed.values()].map((entry) => entry.keys),
+      homeValue,
+    );
   }
 
   async shutdown(): Promise<void> {

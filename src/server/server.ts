@@ -103,6 +103,8 @@ const IDLE_SWEEP_MS = 3_600_000;
 
 /** How long an instance waits to reach the one a room lives on before serving the room itself. */
 const HAND_OVER_CONNECT_MS = 1000;
+/** How long a stopping instance waits for Redis to take its rooms' homes back before it goes on. */
+const LEAVE_HOMES_MS = 1000;
 
 /** The client's address: the socket's peer, or behind a trusted proxy the last X-Forwarded-For hop. */
 export function clientAddress(request: http.IncomingMessage, trustProxy: boolean): string {
@@ -604,8 +606,14 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     clearInterval(idleSweep);
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeAllConnections();
-    // Rooms stop living here first: clients reconnecting elsewhere are served where they land.
-    await shared?.leaveHomes?.();
+    // Rooms stop living here first: clients reconnecting elsewhere are served where they land. Redis
+    // not answering (dropped packets) holds the shutdown up for a second at most.
+    let leaving: NodeJS.Timeout | undefined;
+    await Promise.race([
+      shared?.leaveHomes?.(),
+      new Promise((resolve) => (leaving = setTimeout(resolve, LEAVE_HOMES_MS))),
+    ]);
+    clearTimeout(leaving);
     for (const socket of handedOver) socket.destroy();
     const open = [...connections];
     for (const connection of open) connection.close(CloseCode.goingAway, 'server shutting down');

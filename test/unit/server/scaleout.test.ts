@@ -32,9 +32,15 @@ function presence(client: TestClient): Record<string, unknown>[] {
     .filter((state) => state.user !== undefined);
 }
 
-/** A TCP relay to Redis that the test can cut, as a network fault would (the instance stays up). */
-async function cuttableRelay(port: number): Promise<{ url: string; cut(): void }> {
+/**
+ * A TCP relay to Redis that the test can cut, as a network fault would (the instance stays up), or
+ * hold: nothing passes (as when a network drops packets) until it lets go.
+ */
+async function cuttableRelay(
+  port: number,
+): Promise<{ url: string; cut(): void; hold(): void; letGo(): void }> {
   const sockets = new Set<net.Socket>();
+  let held: (() => void)[] | undefined;
   const relay = net.createServer((incoming) => {
     const outgoing = net.connect(port, '127.0.0.1');
     for (const [from, to] of [
@@ -42,7 +48,10 @@ async function cuttableRelay(port: number): Promise<{ url: string; cut(): void }
       [outgoing, incoming],
     ]) {
       sockets.add(from);
-      from.pipe(to);
+      from.on('data', (chunk: Buffer) => {
+        if (held) held.push(() => to.write(chunk));
+        else to.write(chunk);
+      });
       from.on('error', () => to.destroy());
       from.on('close', () => {
         sockets.delete(from);
@@ -56,6 +65,14 @@ async function cuttableRelay(port: number): Promise<{ url: string; cut(): void }
     cut() {
       relay.close();
       for (const socket of sockets) socket.destroy();
+    },
+    hold() {
+      held ??= [];
+    },
+    letGo() {
+      const waiting = held ?? [];
+      held = undefined;
+      for (const send of waiting) send();
     },
   };
 }
@@ -927,6 +944,23 @@ describe('server scale-out over Redis', function () {
         assert.equal(metric(b.metrics.render(), 'tandem_connections_handed_over'), 1);
       } finally {
         commands.disconnect();
+      }
+    });
+
+    it('closes its connections at shutdown when Redis does not answer (packets dropped), not waiting on it to leave its homes', async () => {
+      const relay = await cuttableRelay(redis.port);
+      const a = await homed({ sharedRooms: redisRooms(relay.url) });
+      servers.splice(servers.indexOf(a), 1);
+      const alice = client(a, 'held-home', token('held-home', 'rw', 'Alice'));
+      await alice.synced;
+      relay.hold();
+      const closed = a.close();
+      try {
+        await waitFor(() => !alice.provider.wsconnected, "Alice's connection to close", 4000);
+      } finally {
+        relay.letGo();
+        await closed;
+        relay.cut();
       }
     });
 
