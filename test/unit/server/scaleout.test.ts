@@ -147,6 +147,9 @@ describe('server scale-out over Redis', function () {
       assert.equal(result.duplicatedUpdates, 0);
       assert.equal(result.storedLost, 0, 'Redis does not hold every keystroke');
       assert.ok(result.clientsMoved >= 2);
+      // The newcomers that read each room at the end reach every instance: all but its home hand them on.
+      if (handOver) assert.ok(result.handedOver > 0, `${result.handedOver} connections handed over`);
+      else assert.equal(result.handedOver, 0);
       assert.ok(
         result.redisReconnects >= 2,
         `${result.redisReconnects} Redis reconnections counted in /metrics`,
