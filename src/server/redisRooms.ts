@@ -380,21 +380,23 @@ export class RedisRooms implements SharedRooms {
   }
 
   async homeOf(room: string, claim = true): Promise<RoomHome | undefined> {
-    if (!this.homeValue || this.followed.has(room) || this.commands.status !== 'ready') return undefined;
+    const homeValue = this.homeValue;
+    if (!homeValue || this.followed.has(room) || this.commands.status !== 'ready') return undefined;
     // A room that lives nowhere comes to live here (clients of a new room reaching several instances
     // at once end up on one of them), unless this instance cannot take it.
     const key = roomKeys(room).home;
     const holder = (await (
-      claim
-        ? this.commands.call('EVAL', HOLD_HOME, 1, key, this.homeValue, HOME_TTL_MS)
-        : this.commands.get(key)
+      claim ? this.commands.call('EVAL', HOLD_HOME, 1, key, homeValue, HOME_TTL_MS) : this.commands.get(key)
     ).catch(() => null)) as string | null;
     const match = holder ? /^(\S+) (.+):(\d{1,5})$/.exec(holder) : null;
     if (!match || match[1] === this.instanceId || !validPort(Number(match[3]))) return undefined;
     // This instance's own address under another id: a process that was here before this one (killed
     // and restarted on the same address). The room is served here, and lives here from now on.
-    if (claim && `${match[2]}:${match[3]}` === this.homeValue.slice(this.homeValue.indexOf(' ') + 1)) {
-      await this.commands.set(roomKeys(room).home, this.homeValue, 'PX', HOME_TTL_MS).catch(() => undefined);
+    // (Unless this instance cannot take the room: then it is only never handed to itself.)
+    if (`${match[2]}:${match[3]}` === homeValue.slice(homeValue.indexOf(' ') + 1)) {
+      // (Not once this instance started leaving its homes, while Redis answered.)
+      if (claim && this.homeValue === homeValue)
+        await this.commands.set(key, homeValue, 'PX', HOME_TTL_MS).catch(() => undefined);
       return undefined;
     }
     return { instance: match[1], host: match[2].replace(/^\[(.*)\]$/, '$1'), port: Number(match[3]) };
