@@ -216,6 +216,10 @@ export function parseCli(
     !(Number(advertisedPort) >= 1 && Number(advertisedPort) <= 65_535)
   )
     throw new Error(`--advertise needs a port 1-65535, got ${advertisedPort}`);
+  if (advertiseFlag !== undefined && /^(0\.0\.0\.0|\[[0:]+\]):/.test(advertiseFlag))
+    throw new Error(
+      `--advertise needs an address the other instances reach this one at, not every interface (${advertiseFlag})`,
+    );
   const advertise = advertiseFlag === 'off' ? false : advertiseFlag;
   const deleteIdle = flags.get('--delete-idle-after');
   if (deleteIdle !== undefined && redisUrl !== undefined)
