@@ -762,6 +762,18 @@ describe('server scale-out over Redis', function () {
       assert.equal(metric(b.metrics.render(), 'tandem_redis_rooms_followed'), 0);
     });
 
+    it('hands connections over between instances listening on IPv6 (the address advertised in brackets)', async () => {
+      const [a, b] = [await homed({ host: '::1' }), await homed({ host: '::1' })];
+      const room = 'homed-v6';
+      const alice = client(a, room, token(room, 'rw', 'Alice'));
+      await alice.synced;
+      const bob = client(b, room, token(room, 'rw', 'Bob'));
+      await bob.synced;
+      assert.deepEqual(b.loadedRooms(), []);
+      assert.equal(a.connectionCount(), 2);
+      assert.equal(metric(b.metrics.render(), 'tandem_connections_handed_over'), 1);
+    });
+
     it("serves the room itself when the room's home is gone (kill -9), and loses nothing", async () => {
       const processes: RunningServer[] = [];
       try {
