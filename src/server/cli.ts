@@ -209,6 +209,17 @@ export function parseCli(
     !/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(advertiseFlag)
   )
     throw new Error(`--advertise needs HOST:PORT (or off), got "${advertiseFlag}"`);
+  const advertisedPort = advertiseFlag?.slice(advertiseFlag.lastIndexOf(':') + 1);
+  if (
+    advertiseFlag !== undefined &&
+    advertiseFlag !== 'off' &&
+    !(Number(advertisedPort) >= 1 && Number(advertisedPort) <= 65_535)
+  )
+    throw new Error(`--advertise needs a port 1-65535, got ${advertisedPort}`);
+  if (advertiseFlag !== undefined && /^(0\.0\.0\.0|\[[0:]+\]):/.test(advertiseFlag))
+    throw new Error(
+      `--advertise needs an address the other instances reach this one at, not every interface (${advertiseFlag})`,
+    );
   const advertise = advertiseFlag === 'off' ? false : advertiseFlag;
   const deleteIdle = flags.get('--delete-idle-after');
   if (deleteIdle !== undefined && redisUrl !== undefined)

@@ -64,6 +64,11 @@ const RETENTION_MS = 60_000;
  */
 export const HOME_TTL_MS = 3_000;
 
+/** Whether a TCP connection can be made to `port` (1-65535). */
+export function validPort(port: number): boolean {
+  return Number.isInteger(port) && port > 0 && port < 65_536;
+}
+
 type StreamEntry = [Buffer, Buffer[]];
 type StreamReply = [Buffer, StreamEntry[]][] | null;
 /** READ_CHECKED's reply: per stream, {0, entries} or {1} (overtaken by a trim). */
@@ -163,6 +168,8 @@ export class RedisRooms implements SharedRooms {
   private homeValue: string | undefined;
   /** Signs the client addresses of connections handed to another instance (CLUSTER_KEY). */
   private clusterKey: Buffer | undefined;
+  /** The key this instance signed with before it took another from Redis: still accepted. */
+  private previousClusterKey: Buffer | undefined;
   private lastLagSeconds = 0;
   private streamEntries = { total: 0, max: 0 };
   private readonly metrics: ServerMetrics;
@@ -274,7 +281,9 @@ export class RedisRooms implements SharedRooms {
     }
     // The first instance makes the key; every other reads that one.
     await this.commands.set(CLUSTER_KEY, randomBytes(32).toString('hex'), 'NX');
-    this.clusterKey = Buffer.from((await this.commands.get(CLUSTER_KEY)) ?? '', 'hex');
+    const clusterKey = await this.commands.get(CLUSTER_KEY);
+    if (!clusterKey) throw new Error(`Redis did not keep ${CLUSTER_KEY}`);
+    this.clusterKey = Buffer.from(clusterKey, 'hex');
     this.presence.start(
       (entries) => this.measureStreams(entries),
       this.followedRooms(),
@@ -282,6 +291,7 @@ export class RedisRooms implements SharedRooms {
         this.readQuietStreams();
         this.checkOvertaken();
         this.holdHomes([...this.followed.values()].map((entry) => entry.keys));
+        this.keepClusterKey();
       },
       () => this.wakeReader(),
     );
@@ -369,19 +379,24 @@ export class RedisRooms implements SharedRooms {
     this.holdHomes([...this.followed.values()].map((entry) => entry.keys));
   }
 
-  async homeOf(room: string): Promise<RoomHome | undefined> {
-    if (!this.homeValue || this.followed.has(room) || this.commands.status !== 'ready') return undefined;
+  async homeOf(room: string, claim = true): Promise<RoomHome | undefined> {
+    const homeValue = this.homeValue;
+    if (!homeValue || this.followed.has(room) || this.commands.status !== 'ready') return undefined;
     // A room that lives nowhere comes to live here (clients of a new room reaching several instances
-    // at once end up on one of them).
-    const holder = (await this.commands
-      .call('EVAL', HOLD_HOME, 1, roomKeys(room).home, this.homeValue, HOME_TTL_MS)
-      .catch(() => null)) as string | null;
-    const match = holder ? /^(\S+) (.+):(\d+)$/.exec(holder) : null;
-    if (!match || match[1] === this.instanceId) return undefined;
+    // at once end up on one of them), unless this instance cannot take it.
+    const key = roomKeys(room).home;
+    const holder = (await (
+      claim ? this.commands.call('EVAL', HOLD_HOME, 1, key, homeValue, HOME_TTL_MS) : this.commands.get(key)
+    ).catch(() => null)) as string | null;
+    const match = holder ? /^(\S+) (.+):(\d{1,5})$/.exec(holder) : null;
+    if (!match || match[1] === this.instanceId || !validPort(Number(match[3]))) return undefined;
     // This instance's own address under another id: a process that was here before this one (killed
     // and restarted on the same address). The room is served here, and lives here from now on.
-    if (`${match[2]}:${match[3]}` === this.homeValue.slice(this.homeValue.indexOf(' ') + 1)) {
-      await this.commands.set(roomKeys(room).home, this.homeValue, 'PX', HOME_TTL_MS).catch(() => undefined);
+    // (Unless this instance cannot take the room: then it is only never handed to itself.)
+    if (`${match[2]}:${match[3]}` === homeValue.slice(homeValue.indexOf(' ') + 1)) {
+      // (Not once this instance started leaving its homes, while Redis answered.)
+      if (claim && this.homeValue === homeValue)
+        await this.commands.set(key, homeValue, 'PX', HOME_TTL_MS).catch(() => undefined);
       return undefined;
     }
     return { instance: match[1], host: match[2].replace(/^\[(.*)\]$/, '$1'), port: Number(match[3]) };
@@ -396,13 +411,37 @@ export class RedisRooms implements SharedRooms {
     if (split <= 0) return undefined;
     const address = header.slice(0, split);
     const given = Buffer.from(header.slice(split + 1), 'hex');
-    const expected = Buffer.from(this.signForward(address, url), 'hex');
-    return given.length === expected.length && timingSafeEqual(given, expected) ? address : undefined;
+    const signedWith = (key: Buffer | undefined) => {
+      if (!key) return false;
+      const expected = Buffer.from(this.signForward(address, url, key), 'hex');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    };
+    return signedWith(this.clusterKey) || signedWith(this.previousClusterKey) ? address : undefined;
   }
 
-  private signForward(address: string, url: string): string {
-    if (!this.clusterKey) throw new Error('not connected to Redis yet');
-    return createHmac('sha256', this.clusterKey).update(`${address}\n${url}`).digest('hex');
+  private signForward(address: string, url: string, key = this.clusterKey): string {
+    if (!key) throw new Error('not connected to Redis yet');
+    return createHmac('sha256', key).update(`${address}\n${url}`).digest('hex');
+  }
+
+  /**
+   * Every heartbeat: puts the key back if Redis lost it (restarted without its data, flushed), so an
+   * instance started since signs with the key of those running; takes the one Redis holds if another
+   * instance's landed first.
+   */
+  private keepClusterKey(): void {
+    const current = this.clusterKey?.toString('hex');
+    if (!current || this.commands.status !== 'ready') return;
+    this.commands
+      .set(CLUSTER_KEY, current, 'NX')
+      .then(() => this.commands.get(CLUSTER_KEY))
+      .then((held) => {
+        if (!held || held === this.clusterKey?.toString('hex')) return;
+        this.previousClusterKey = this.clusterKey;
+        this.clusterKey = Buffer.from(held, 'hex');
+        this.log({ level: 'warn', msg: 'cluster key replaced in Redis: signing with the new one' });
+      })
+      .catch(() => undefined);
   }
 
   /** Announces (or keeps announcing) that these rooms live on this instance, where nobody else's do. */
@@ -414,10 +453,10 @@ export class RedisRooms implements SharedRooms {
   }
 
   /** These rooms no longer live here (unloaded, or this instance stops). */
-  private releaseHomes(keys: readonly RoomKeys[]): Promise<unknown> {
-    if (!this.homeValue || keys.length === 0 || this.commands.status !== 'ready') return Promise.resolve();
+  private releaseHomes(keys: readonly RoomKeys[], homeValue = this.homeValue): Promise<unknown> {
+    if (!homeValue || keys.length === 0 || this.commands.status !== 'ready') return Promise.resolve();
     const pipeline = this.commands.pipeline();
-    for (const each of keys) pipeline.call('EVAL', RELEASE_LEASE, 1, each.home, this.homeValue);
+    for (const each of keys) pipeline.call('EVAL', RELEASE_LEASE, 1, each.home, homeValue);
     return pipeline.exec().catch(() => undefined);
   }
 
@@ -756,8 +795,13 @@ export class RedisRooms implements SharedRooms {
   }
 
   async leaveHomes(): Promise<void> {
-    await this.releaseHomes([...this.followed.values()].map((entry) => entry.keys));
+    // No room comes to live here from now on, even while Redis has not answered yet.
+    const homeValue = this.homeValue;
     this.homeValue = undefined;
+    await this.releaseHomes(
+      [...this.followed.values()].map((entry) => entry.keys),
+      homeValue,
+    );
   }
 
   async shutdown(): Promise<void> {

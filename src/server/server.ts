@@ -103,6 +103,8 @@ const IDLE_SWEEP_MS = 3_600_000;
 
 /** How long an instance waits to reach the one a room lives on before serving the room itself. */
 const HAND_OVER_CONNECT_MS = 1000;
+/** How long a stopping instance waits for Redis to take its rooms' homes back before it goes on. */
+const LEAVE_HOMES_MS = 1000;
 
 /** The client's address: the socket's peer, or behind a trusted proxy the last X-Forwarded-For hop. */
 export function clientAddress(request: http.IncomingMessage, trustProxy: boolean): string {
@@ -133,6 +135,8 @@ type Admission =
       readonly identity: ConnectionIdentity;
       /** Another instance handed this connection here (its signed header says so): it is served here. */
       readonly handedIn: boolean;
+      /** Admitted only to be handed over: the room limits here would refuse to serve it here. */
+      readonly notHere?: boolean;
     }
   | { readonly ok: false; readonly code: number; readonly reason: string; readonly metric: string };
 
@@ -163,6 +167,11 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
   const connections = new Set<ClientConnection>();
   /** Client sockets this instance passes through to the instance their room lives on. */
   const handedOver = new Set<Socket>();
+  /**
+   * Client sockets admitted but not yet served here nor handed over (asking Redis where their room
+   * lives, or reaching its home): they count against the connection limit like the others.
+   */
+  const onTheirWay = new Set<Socket>();
   const roomsByAddress = new Map<string, Map<string, number>>();
   const metrics = new ServerMetrics({ connections: () => connections.size, roomsLoaded: () => rooms.size });
   const handOvers = new Counter(
@@ -229,7 +238,11 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     },
   };
 
-  function admit(request: http.IncomingMessage): Admission {
+  /**
+   * Whether the request may connect (`final` false: before its room's home is asked, when it may yet
+   * be handed to another instance).
+   */
+  function admit(request: http.IncomingMessage, final: boolean): Admission {
     const url = new URL(request.url ?? '/', 'http://localhost');
     let room: string;
     try {
@@ -295,15 +308,23 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       reason,
       metric: 'capacity',
     });
-    if (connections.size + handedOver.size >= limits.maxConnections)
+    if (connections.size + handedOver.size + onTheirWay.size >= limits.maxConnections)
       return capacity('server is at its connection limit');
     const existing = rooms.get(room);
-    if (!existing && rooms.size >= limits.maxRooms) return capacity('server is at its room limit');
-    if (existing && existing.members.size >= limits.maxConnectionsPerRoom) return capacity('room is full');
+    // A room not loaded here may live on another instance: the room limits here count it only if it
+    // is served here after all (serveAfterAll admits it again), not when it is handed over.
+    const mayGoElsewhere = !final && !forwardedFrom && shared?.homeOf !== undefined && !existing;
     const open = roomsByAddress.get(address);
-    if (open && !open.has(room) && open.size >= limits.maxRoomsPerAddress)
-      return capacity('too many rooms open from this address');
-    return { ok: true, room, identity, handedIn: Boolean(forwardedFrom) };
+    const roomRefusal =
+      !existing && rooms.size >= limits.maxRooms
+        ? 'server is at its room limit'
+        : existing && existing.members.size >= limits.maxConnectionsPerRoom
+          ? 'room is full'
+          : open && !open.has(room) && open.size >= limits.maxRoomsPerAddress
+            ? 'too many rooms open from this address'
+            : undefined;
+    if (roomRefusal && !mayGoElsewhere) return capacity(roomRefusal);
+    return { ok: true, room, identity, handedIn: Boolean(forwardedFrom), notHere: Boolean(roomRefusal) };
   }
 
   function trackAddress(address: string, room: string, delta: 1 | -1): void {
@@ -378,22 +399,34 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return;
     }
-    const admission = admit(request);
+    const admission = admit(request, false);
     // A room loaded on another instance: the connection goes there, unless that one cannot be reached
     // (or it comes from another instance already: it is never handed on twice).
     if (admission.ok && !admission.handedIn && shared?.homeOf && !rooms.has(admission.room)) {
-      const asked = shared.homeOf(admission.room);
+      onTheirWay.add(socket);
+      // A room living nowhere comes to live here only if this instance can take it.
+      const asked = shared.homeOf(admission.room, !admission.notHere);
       void asked.then(
         (home) => {
-          if (!home || closing || socket.destroyed) serveHere(request, socket, head, admission);
-          else handOver(request, socket, head, admission, home);
+          if (home && !closing && !socket.destroyed) handOver(request, socket, head, admission, home);
+          else serveAfterAll(request, socket, head);
         },
-        () => serveHere(request, socket, head, admission),
+        () => serveAfterAll(request, socket, head),
       );
       return;
     }
     serveHere(request, socket, head, admission);
   });
+
+  /**
+   * Serves here a connection that waited to be handed over: admitted again, as the rooms, connections
+   * and addresses counted here may have changed while it waited (many arriving at once all passed the
+   * first admission).
+   */
+  function serveAfterAll(request: http.IncomingMessage, socket: Socket, head: Buffer): void {
+    onTheirWay.delete(socket);
+    serveHere(request, socket, head, admit(request, true));
+  }
 
   /**
    * Passes the connection's bytes to the instance the room lives on, which serves it as its own
@@ -414,12 +447,15 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       if (connected) return;
       clearTimeout(timer);
       log({ level: 'warn', msg: 'room home unreachable', room: admission.room, error: error.message });
-      if (closing || socket.destroyed) socket.destroy();
-      else serveHere(request, socket, head, admission);
+      if (closing || socket.destroyed) {
+        onTheirWay.delete(socket);
+        socket.destroy();
+      } else serveAfterAll(request, socket, head);
     });
     upstream.once('connect', () => {
       connected = true;
       clearTimeout(timer);
+      onTheirWay.delete(socket);
       if (closing || socket.destroyed) {
         upstream.destroy();
         socket.destroy();
@@ -570,8 +606,14 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     clearInterval(idleSweep);
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeAllConnections();
-    // Rooms stop living here first: clients reconnecting elsewhere are served where they land.
-    await shared?.leaveHomes?.();
+    // Rooms stop living here first: clients reconnecting elsewhere are served where they land. Redis
+    // not answering (dropped packets) holds the shutdown up for a second at most.
+    let leaving: NodeJS.Timeout | undefined;
+    await Promise.race([
+      shared?.leaveHomes?.(),
+      new Promise((resolve) => (leaving = setTimeout(resolve, LEAVE_HOMES_MS))),
+    ]);
+    clearTimeout(leaving);
     for (const socket of handedOver) socket.destroy();
     const open = [...connections];
     for (const connection of open) connection.close(CloseCode.goingAway, 'server shutting down');

@@ -85,9 +85,10 @@ export interface SharedRooms {
   advertise?(address: string): void;
   /**
    * Where a room not loaded here lives now: the instance to hand a new connection for it to, or
-   * undefined to serve it here (it lives nowhere, or here, or its home cannot be asked now).
+   * undefined to serve it here (it lives nowhere, or here, or its home cannot be asked now). A room
+   * living nowhere comes to live here unless `claim` is false (this instance cannot take the room).
    */
-  homeOf?(room: string): Promise<RoomHome | undefined>;
+  homeOf?(room: string, claim?: boolean): Promise<RoomHome | undefined>;
   /** No room lives on this instance any more (it is stopping): their new connections stay where they land. */
   leaveHomes?(): Promise<void>;
   /** The signed value of FORWARDED_HEADER telling a room's home the address of a client handed to it. */

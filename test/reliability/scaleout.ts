@@ -40,6 +40,8 @@ export interface ScaleoutFaultResult {
   readonly clientsMoved: number;
   /** Reconnections to Redis the last instance's /metrics counted (Redis was restarted once). */
   readonly redisReconnects: number;
+  /** Connections the instances running at the end handed to a room's home (their /metrics). */
+  readonly handedOver: number;
   readonly seconds: number;
 }
 
@@ -218,7 +220,13 @@ export async function runScaleoutFaults(options: ScaleoutFaultOptions): Promise<
     let redisReconnects = 0;
     for (const match of metrics.matchAll(/^tandem_redis_reconnects_total\{[^}]*\} (\d+)$/gm))
       redisReconnects += Number(match[1]);
+    let handedOver = 0;
+    for (const server of servers) {
+      const text = (await httpGet(server.port, '/metrics')).body;
+      handedOver += Number(/^tandem_connections_handed_over_total (\d+)$/m.exec(text)?.[1] ?? 0);
+    }
     return {
+      handedOver,
       typed,
       updatesLost,
       redisReconnects,

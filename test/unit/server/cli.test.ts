@@ -83,6 +83,12 @@ describe('server command line', () => {
     assert.equal(advertised('--advertise', '[fd00::5]:1234'), '[fd00::5]:1234');
     assert.equal(advertised('--advertise', 'off'), false);
     assert.throws(() => advertised('--advertise', '10.0.0.5'), /--advertise needs HOST:PORT \(or off\)/);
+    // A port no instance can connect to is refused here, not met when another instance hands over.
+    assert.throws(() => advertised('--advertise', '10.0.0.5:70000'), /--advertise needs a port 1-65535/);
+    assert.throws(() => advertised('--advertise', '10.0.0.5:0'), /--advertise needs a port 1-65535/);
+    // Every interface is no address to reach: another instance would connect to its own machine.
+    assert.throws(() => advertised('--advertise', '0.0.0.0:1234'), /--advertise needs an address/);
+    assert.throws(() => advertised('--advertise', '[::]:1234'), /--advertise needs an address/);
     assert.throws(() => parseCli(['--advertise', '10.0.0.5:1234']), /--advertise needs --redis/);
   });
 

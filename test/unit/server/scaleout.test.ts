@@ -32,9 +32,15 @@ function presence(client: TestClient): Record<string, unknown>[] {
     .filter((state) => state.user !== undefined);
 }
 
-/** A TCP relay to Redis that the test can cut, as a network fault would (the instance stays up). */
-async function cuttableRelay(port: number): Promise<{ url: string; cut(): void }> {
+/**
+ * A TCP relay to Redis that the test can cut, as a network fault would (the instance stays up), or
+ * hold: nothing passes (as when a network drops packets) until it lets go.
+ */
+async function cuttableRelay(
+  port: number,
+): Promise<{ url: string; cut(): void; hold(): void; letGo(): void }> {
   const sockets = new Set<net.Socket>();
+  let held: (() => void)[] | undefined;
   const relay = net.createServer((incoming) => {
     const outgoing = net.connect(port, '127.0.0.1');
     for (const [from, to] of [
@@ -42,7 +48,10 @@ async function cuttableRelay(port: number): Promise<{ url: string; cut(): void }
       [outgoing, incoming],
     ]) {
       sockets.add(from);
-      from.pipe(to);
+      from.on('data', (chunk: Buffer) => {
+        if (held) held.push(() => to.write(chunk));
+        else to.write(chunk);
+      });
       from.on('error', () => to.destroy());
       from.on('close', () => {
         sockets.delete(from);
@@ -56,6 +65,14 @@ async function cuttableRelay(port: number): Promise<{ url: string; cut(): void }
     cut() {
       relay.close();
       for (const socket of sockets) socket.destroy();
+    },
+    hold() {
+      held ??= [];
+    },
+    letGo() {
+      const waiting = held ?? [];
+      held = undefined;
+      for (const send of waiting) send();
     },
   };
 }
@@ -130,6 +147,9 @@ describe('server scale-out over Redis', function () {
       assert.equal(result.duplicatedUpdates, 0);
       assert.equal(result.storedLost, 0, 'Redis does not hold every keystroke');
       assert.ok(result.clientsMoved >= 2);
+      // The newcomers that read each room at the end reach every instance: all but its home hand them on.
+      if (handOver) assert.ok(result.handedOver > 0, `${result.handedOver} connections handed over`);
+      else assert.equal(result.handedOver, 0);
       assert.ok(
         result.redisReconnects >= 2,
         `${result.redisReconnects} Redis reconnections counted in /metrics`,
@@ -742,6 +762,18 @@ describe('server scale-out over Redis', function () {
       assert.equal(metric(b.metrics.render(), 'tandem_redis_rooms_followed'), 0);
     });
 
+    it('hands connections over between instances listening on IPv6 (the address advertised in brackets)', async () => {
+      const [a, b] = [await homed({ host: '::1' }), await homed({ host: '::1' })];
+      const room = 'homed-v6';
+      const alice = client(a, room, token(room, 'rw', 'Alice'));
+      await alice.synced;
+      const bob = client(b, room, token(room, 'rw', 'Bob'));
+      await bob.synced;
+      assert.deepEqual(b.loadedRooms(), []);
+      assert.equal(a.connectionCount(), 2);
+      assert.equal(metric(b.metrics.render(), 'tandem_connections_handed_over'), 1);
+    });
+
     it("serves the room itself when the room's home is gone (kill -9), and loses nothing", async () => {
       const processes: RunningServer[] = [];
       try {
@@ -809,6 +841,141 @@ describe('server scale-out over Redis', function () {
         assert.equal(metric(metrics, 'tandem_connections_handed_over_total'), 0);
       } finally {
         await Promise.all(processes.map((each) => each.stop('SIGKILL')));
+      }
+    });
+
+    /** Opens `count` raw connections at once; each resolves 'open' once served, or with its close code. */
+    function burst(server: CollabServer, room: string, count: number): Promise<string[]> {
+      const url = `${server.url}/${room}?token=${token(room, 'rw', 'Mallory')}`;
+      return Promise.all(
+        Array.from(
+          { length: count },
+          () =>
+            new Promise<string>((resolve) => {
+              const ws = new WebSocket(url);
+              ws.on('message', () => resolve('open'));
+              ws.on('close', (code) => resolve(String(code)));
+              ws.on('error', () => undefined);
+              clients.push({ destroy: () => ws.terminate() } as unknown as TestClient);
+            }),
+        ),
+      );
+    }
+
+    it("counts connections on their way to a room's home against the connection limit: a burst is not all handed over", async () => {
+      const a = await homed();
+      const b = await homed({ limits: { maxConnections: 2 } });
+      const room = 'burst-handed';
+      const alice = client(a, room, token(room, 'rw', 'Alice'));
+      await alice.synced;
+      const outcomes = await burst(b, room, 6);
+      assert.equal(outcomes.filter((outcome) => outcome === 'open').length, 2, outcomes.join(' '));
+      assert.equal(outcomes.filter((outcome) => outcome === '1013').length, 4, outcomes.join(' '));
+      assert.equal(metric(b.metrics.render(), 'tandem_connections_handed_over'), 2);
+    });
+
+    it("admits a connection again when its room's home cannot be reached: a burst served here keeps the limits", async () => {
+      const b = await homed({ limits: { maxConnections: 2 } });
+      const room = 'burst-home-gone';
+      // The room's home is an instance nothing answers for any more (a port nobody listens on).
+      const gone = net.createServer();
+      await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+      const port = (gone.address() as net.AddressInfo).port;
+      await new Promise((resolve) => gone.close(resolve));
+      const commands = new Redis(redis.url);
+      try {
+        await commands.set(roomKeys(room).home, `gone 127.0.0.1:${port}`, 'PX', 60_000);
+      } finally {
+        commands.disconnect();
+      }
+      const outcomes = await burst(b, room, 6);
+      assert.equal(outcomes.filter((outcome) => outcome === 'open').length, 2, outcomes.join(' '));
+      assert.equal(outcomes.filter((outcome) => outcome === '1013').length, 4, outcomes.join(' '));
+      assert.equal(b.connectionCount(), 2);
+    });
+
+    it('serves a room itself when its home record names a port nothing can connect to, and stays up', async () => {
+      const b = await homed();
+      const room = 'home-bad-port';
+      const commands = new Redis(redis.url);
+      try {
+        await commands.set(roomKeys(room).home, 'elsewhere 127.0.0.1:70000', 'PX', 60_000);
+      } finally {
+        commands.disconnect();
+      }
+      const outcomes = await burst(b, room, 1);
+      assert.deepEqual(outcomes, ['open']);
+      assert.deepEqual(b.loadedRooms(), [room]);
+    });
+
+    it("hands a connection to its room's home even when this instance is at its room limit (the room is not loaded here)", async () => {
+      const a = await homed();
+      const b = await homed({ limits: { maxRooms: 1 } });
+      const alice = client(a, 'far-room', token('far-room', 'rw', 'Alice'));
+      await alice.synced;
+      const carol = client(b, 'near-room', token('near-room', 'rw', 'Carol'));
+      await carol.synced;
+      const outcomes = await burst(b, 'far-room', 1);
+      assert.deepEqual(outcomes, ['open']);
+      assert.deepEqual(b.loadedRooms(), ['near-room']);
+      assert.equal(a.connectionCount(), 2);
+      // A room living nowhere is still refused at the limit, and does not come to live here: its
+      // clients reaching another instance are served there, not handed here to be refused.
+      assert.deepEqual(await burst(b, 'third-room', 1), ['1013']);
+      assert.deepEqual(await burst(a, 'third-room', 1), ['open']);
+      assert.deepEqual(a.loadedRooms().sort(), ['far-room', 'third-room']);
+    });
+
+    it('signs client addresses with one key on every instance even after Redis lost it (an instance started since takes the one the others use)', async () => {
+      const a = await homed({ limits: { maxRoomsPerAddress: 1 } });
+      // Redis loses the key (restarted without its data, flushed), then another instance starts.
+      const commands = new Redis(redis.url);
+      try {
+        await commands.del(CLUSTER_KEY);
+        const b = await homed({ trustProxy: true });
+        const alice = client(a, 'kept-1', token('kept-1', 'rw', 'Alice'));
+        await alice.synced;
+        // A room living on A (as its record says), reached through B by a client at 10.0.0.7: A counts
+        // that client's rooms, not those of B's address (Alice's, here: at her limit of one room).
+        const instance = (JSON.parse((await httpGet(a.port, '/healthz')).body) as { instance: string })
+          .instance;
+        await commands.set(roomKeys('kept-2').home, `${instance} 127.0.0.1:${a.port}`, 'PX', 60_000);
+        const attempt = () =>
+          new Promise<string>((resolve) => {
+            const ws = new WebSocket(`${b.url}/kept-2?token=${token('kept-2', 'rw', 'Eve')}`, {
+              headers: { 'x-forwarded-for': '10.0.0.7' },
+            });
+            ws.on('message', () => resolve('open'));
+            ws.on('close', (code, reason) => resolve(`${code} ${reason.toString()}`));
+            ws.on('error', () => undefined);
+            clients.push({ destroy: () => ws.terminate() } as unknown as TestClient);
+          });
+        let outcome = '';
+        for (const deadline = Date.now() + 5000; outcome !== 'open' && Date.now() < deadline;) {
+          outcome = await attempt();
+          if (outcome !== 'open') await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        assert.equal(outcome, 'open');
+        assert.equal(metric(b.metrics.render(), 'tandem_connections_handed_over'), 1);
+      } finally {
+        commands.disconnect();
+      }
+    });
+
+    it('closes its connections at shutdown when Redis does not answer (packets dropped), not waiting on it to leave its homes', async () => {
+      const relay = await cuttableRelay(redis.port);
+      const a = await homed({ sharedRooms: redisRooms(relay.url) });
+      servers.splice(servers.indexOf(a), 1);
+      const alice = client(a, 'held-home', token('held-home', 'rw', 'Alice'));
+      await alice.synced;
+      relay.hold();
+      const closed = a.close();
+      try {
+        await waitFor(() => !alice.provider.wsconnected, "Alice's connection to close", 4000);
+      } finally {
+        relay.letGo();
+        await closed;
+        relay.cut();
       }
     });
 
