@@ -406,13 +406,20 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
       onTheirWay.add(socket);
       // A room living nowhere comes to live here only if this instance can take it.
       const asked = shared.homeOf(admission.room, !admission.notHere);
-      void asked.then(
-        (home) => {
-          if (home && !closing && !socket.destroyed) handOver(request, socket, head, admission, home);
-          else serveAfterAll(request, socket, head);
-        },
-        () => serveAfterAll(request, socket, head),
-      );
+      void asked
+        .then(
+          (home) => {
+            if (home && !closing && !socket.destroyed) handOver(request, socket, head, admission, home);
+            else serveAfterAll(request, socket, head);
+          },
+          () => serveAfterAll(request, socket, head),
+        )
+        .catch((error: Error) => {
+          // Whatever went wrong, the connection ends (the client retries) and the server goes on.
+          onTheirWay.delete(socket);
+          socket.destroy();
+          log({ level: 'error', msg: 'connection failed on its way', error: error.message });
+        });
       return;
     }
     serveHere(request, socket, head, admission);
