@@ -290,7 +290,7 @@ export class RedisRooms implements SharedRooms {
       () => {
         this.readQuietStreams();
         this.checkOvertaken();
-        this.holdHomes([...this.followed.values()].map((entry) => entry.keys));
+        this.holdHomes();
         this.keepClusterKey();
       },
       () => this.wakeReader(),
@@ -376,7 +376,7 @@ export class RedisRooms implements SharedRooms {
 
   advertise(address: string): void {
     this.homeValue = `${this.instanceId} ${address}`;
-    this.holdHomes([...this.followed.values()].map((entry) => entry.keys));
+    this.holdHomes();
   }
 
   async homeOf(room: string, claim = true): Promise<RoomHome | undefined> {
@@ -444,8 +444,16 @@ export class RedisRooms implements SharedRooms {
       .catch(() => undefined);
   }
 
-  /** Announces (or keeps announcing) that these rooms live on this instance, where nobody else's do. */
-  private holdHomes(keys: readonly RoomKeys[]): void {
+  /** The keys of every room loaded here. */
+  private followedKeys(): RoomKeys[] {
+    return [...this.followed.values()].map((entry) => entry.keys);
+  }
+
+  /**
+   * Announces (or keeps announcing) that these rooms (by default every room loaded here) live on this
+   * instance, where nobody else's do.
+   */
+  private holdHomes(keys: readonly RoomKeys[] = this.followedKeys()): void {
     if (!this.homeValue || keys.length === 0 || this.commands.status !== 'ready') return;
     const pipeline = this.commands.pipeline();
     for (const each of keys) pipeline.call('EVAL', HOLD_HOME, 1, each.home, this.homeValue, HOME_TTL_MS);
@@ -798,10 +806,7 @@ export class RedisRooms implements SharedRooms {
     // No room comes to live here from now on, even while Redis has not answered yet.
     const homeValue = this.homeValue;
     this.homeValue = undefined;
-    await this.releaseHomes(
-      [...this.followed.values()].map((entry) => entry.keys),
-      homeValue,
-    );
+    await this.releaseHomes(this.followedKeys(), homeValue);
   }
 
   async shutdown(): Promise<void> {
