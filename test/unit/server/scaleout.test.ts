@@ -734,14 +734,19 @@ describe('server scale-out over Redis', function () {
     /** An instance that announces its address: rooms loaded on it live there. */
     const homed = (options: Parameters<typeof startCollabServer>[0] = {}) =>
       instance({ advertise: undefined, ...options });
-
-    it('serves a room on the instance that loaded it: a client reaching another is handed there, edits and presence included', async () => {
-      const [a, b] = [await homed(), await homed()];
-      const room = 'homed-room';
+    /** Alice connects to `a` (the room comes to live there), then Bob to `b`; both synced. */
+    async function aliceThenBob(a: CollabServer, b: CollabServer, room: string) {
       const alice = client(a, room, token(room, 'rw', 'Alice'));
       await alice.synced;
       const bob = client(b, room, token(room, 'rw', 'Bob'));
       await bob.synced;
+      return { alice, bob };
+    }
+
+    it('serves a room on the instance that loaded it: a client reaching another is handed there, edits and presence included', async () => {
+      const [a, b] = [await homed(), await homed()];
+      const room = 'homed-room';
+      const { alice, bob } = await aliceThenBob(a, b, room);
       // One document: Bob's connection is served by A; B only passes its bytes through.
       assert.deepEqual(b.loadedRooms(), []);
       assert.deepEqual(a.loadedRooms(), [room]);
@@ -765,10 +770,7 @@ describe('server scale-out over Redis', function () {
     it('hands connections over between instances listening on IPv6 (the address advertised in brackets)', async () => {
       const [a, b] = [await homed({ host: '::1' }), await homed({ host: '::1' })];
       const room = 'homed-v6';
-      const alice = client(a, room, token(room, 'rw', 'Alice'));
-      await alice.synced;
-      const bob = client(b, room, token(room, 'rw', 'Bob'));
-      await bob.synced;
+      await aliceThenBob(a, b, room);
       assert.deepEqual(b.loadedRooms(), []);
       assert.equal(a.connectionCount(), 2);
       assert.equal(metric(b.metrics.render(), 'tandem_connections_handed_over'), 1);

@@ -88,6 +88,23 @@ describe('server process: who may propose and decide', function () {
     return { host, bob, observer, proposal, observed: sharedOf(observer, 'Olga') };
   }
 
+  /**
+   * `session(room)` with Bob's accept of the first hunk applied for everyone; `reverted()` says who
+   * the observer's card names as having reverted it (undefined: nobody; 'not accepted').
+   */
+  async function acceptedHunk(room: string) {
+    const started = await session(room);
+    const { bob, observer, proposal, observed } = started;
+    const hunk = proposal.hunks[0].id;
+    sharedOf(bob, 'Bob').decide(hunk, 'accept');
+    await waitFor(() => observed.hunk(hunk)?.status.state === 'accepted', 'the accept at the observer');
+    const reverted = () => {
+      const status = observed.hunk(hunk)?.status;
+      return status?.state === 'accepted' ? status.reverted?.by.name : 'not accepted';
+    };
+    return { ...started, observedDoc: new SessionDocument(observer.doc), hunk, reverted };
+  }
+
   before(async () => {
     server = await startServerProcess();
   });
@@ -327,15 +344,7 @@ describe('server process: who may propose and decide', function () {
 
   it('keeps a tampered read-only client from taking back an accepted hunk and marking it reverted; a writer only marks what it really reverted', async () => {
     const room = 'reverted-marks';
-    const { bob, observer, proposal, observed } = await session(room);
-    const hunk = proposal.hunks[0].id;
-    sharedOf(bob, 'Bob').decide(hunk, 'accept');
-    const observedDoc = new SessionDocument(observer.doc);
-    await waitFor(() => observed.hunk(hunk)?.status.state === 'accepted', 'the accept at the observer');
-    const reverted = () => {
-      const status = observed.hunk(hunk)?.status;
-      return status?.state === 'accepted' ? status.reverted?.by.name : 'not accepted';
-    };
+    const { bob, observedDoc, hunk, reverted } = await acceptedHunk(room);
     assert.equal(reverted(), undefined);
     const edit = outcomeOf(observedDoc, hunk).applied!.edit!;
     const key = REVERT_MARK_PREFIX + edit;
@@ -388,15 +397,7 @@ describe('server process: who may propose and decide', function () {
 
   it('refuses a revert signed with someone else’s name: the card never says another person took the hunk back', async () => {
     const room = 'reverted-forged-name';
-    const { bob, observer, proposal, observed } = await session(room);
-    const hunk = proposal.hunks[0].id;
-    sharedOf(bob, 'Bob').decide(hunk, 'accept');
-    const observedDoc = new SessionDocument(observer.doc);
-    await waitFor(() => observed.hunk(hunk)?.status.state === 'accepted', 'the accept at the observer');
-    const reverted = () => {
-      const status = observed.hunk(hunk)?.status;
-      return status?.state === 'accepted' ? status.reverted?.by.name : 'not accepted';
-    };
+    const { bob, observedDoc, hunk, reverted } = await acceptedHunk(room);
     const key = REVERT_MARK_PREFIX + outcomeOf(observedDoc, hunk).applied!.edit!;
     // Each try as a writer would make it: the assistant's "ONE" taken back and the hunk marked, in one
     // transaction, from a connection of Mallory's own (the server closes one it refuses).
