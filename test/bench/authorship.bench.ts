@@ -30,7 +30,8 @@ import { HostApplier } from '../../src/proposals/shared/hostApplier';
 import { SharedProposals } from '../../src/proposals/shared/sharedProposals';
 import { COMPACT_QUIET_MS } from '../../src/server/room';
 import { signToken } from '../../src/server/token';
-import { startServerProcess, testSecret } from '../unit/server/harness';
+import { httpGet } from '../reliability/servers';
+import { metric, startServerProcess, testSecret } from '../unit/server/harness';
 import { connect, nextMessage, within } from './collabClients';
 import type { FromTypists, ToTypists, TypistSpec, TypistsData } from './collabTypists';
 import { quantile, round, writeSuiteResult } from './results';
@@ -255,10 +256,10 @@ async function main(): Promise<void> {
     for (const until = now() + 30_000; (await folding()) !== 0 && now() < until;) await sleep(20);
   }
 
-  /** The server's /metrics now, as a lookup of one figure by its name (a regular expression). */
-  async function serverMetrics(): Promise<(name: string) => number> {
-    const metrics = await (await fetch(server.url.replace(/^ws/, 'http') + '/metrics')).text();
-    return (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+  /** The server's /metrics now, as a lookup of one figure by its name and labels. */
+  async function serverMetrics(): Promise<(name: string, labels?: string) => number> {
+    const { body } = await httpGet(server.port, '/metrics');
+    return (name, labels) => metric(body, name, labels);
   }
 
   async function run(phase: Phase): Promise<void> {
@@ -342,7 +343,7 @@ async function main(): Promise<void> {
   async function serverStorage(): Promise<string> {
     const value = await serverMetrics();
     const commits = value('tandem_storage_write_seconds_count');
-    const slow = commits - value('tandem_storage_write_seconds_bucket\\{le="0.025"\\}');
+    const slow = commits - value('tandem_storage_write_seconds_bucket', '{le="0.025"}');
     const compactions = server.logs().filter((line) => line.msg === 'room compacted');
     const recent = compactions.slice(compactionsSeen);
     const longest = Math.max(0, ...recent.map((line) => Number(line.ms)));

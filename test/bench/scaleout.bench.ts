@@ -27,7 +27,8 @@ import * as Y from 'yjs';
 import { signToken } from '../../src/server/token';
 import { type RunningRedis, startRedis } from '../reliability/redis';
 import { storedRoom } from '../reliability/scaleout';
-import { reliabilitySecret, type RunningServer, startTandem } from '../reliability/servers';
+import { httpGet, reliabilitySecret, type RunningServer, startTandem } from '../reliability/servers';
+import { metric } from '../unit/server/harness';
 import { quantile, round, writeSuiteResult } from './results';
 
 /**
@@ -281,9 +282,8 @@ async function runRound(
 /** Waits (at most SETTLE_TIMEOUT_MS) until no server holds a room or folds one. */
 async function settled(servers: readonly RunningServer[]): Promise<void> {
   const busy = async (server: RunningServer) => {
-    const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
-    const figure = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-    return figure('tandem_rooms_loaded') !== 0 || figure('tandem_compactions_folding') !== 0;
+    const { body } = await httpGet(server.port, '/metrics');
+    return metric(body, 'tandem_rooms_loaded') !== 0 || metric(body, 'tandem_compactions_folding') !== 0;
   };
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   while (Date.now() < deadline && (await Promise.all(servers.map(busy))).some(Boolean)) await sleep(50);
