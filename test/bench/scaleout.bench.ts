@@ -146,6 +146,8 @@ interface RoundFigures {
   readonly switches: number;
   /** Context switches of this process (every client's socket) while measuring. */
   readonly clientSwitches: number;
+  /** Each instance's CPU time, the busiest first (with rooms spread, the first is mostly the homes'). */
+  readonly instanceCpuMs: number[];
   readonly lost: number;
 }
 
@@ -211,6 +213,7 @@ async function runRound(
     );
     const pids = servers.map((server) => server.child.pid);
     const cpuBefore = totalCpuMs(pids);
+    const eachBefore = pids.map(cpuMs);
     const systemBefore = totalSystemMs(pids);
     const switchesBefore = totalSwitches(pids);
     const clientSwitchesBefore = switches(process.pid);
@@ -250,6 +253,7 @@ async function runRound(
     leave();
     await settled(servers);
     const cpuAfter = totalCpuMs(pids);
+    const instanceCpuMs = pids.map((pid, i) => cpuMs(pid) - eachBefore[i]).sort((a, b) => b - a);
     const systemAfter = totalSystemMs(pids);
     const switchesAfter = totalSwitches(pids);
     const clientSwitchesAfter = switches(process.pid);
@@ -281,6 +285,7 @@ async function runRound(
       redisCpuMs: redisAfter - redisBefore,
       switches: switchesAfter - switchesBefore,
       clientSwitches: clientSwitchesAfter - clientSwitchesBefore,
+      instanceCpuMs,
       lost,
     };
   } finally {
@@ -356,6 +361,7 @@ async function main(): Promise<void> {
           redisCpuMs: 0,
           switches: 0,
           clientSwitches: 0,
+          instanceCpuMs: [],
           lost: 0,
         },
       ]),
@@ -375,6 +381,7 @@ async function main(): Promise<void> {
           redisCpuMs: sum.redisCpuMs + figures.redisCpuMs,
           switches: sum.switches + figures.switches,
           clientSwitches: sum.clientSwitches + figures.clientSwitches,
+          instanceCpuMs: figures.instanceCpuMs.map((ms, i) => ms + (sum.instanceCpuMs[i] ?? 0)),
           lost: sum.lost + figures.lost,
         });
         console.log(`round ${round + 1} ${mode} done`);
@@ -402,6 +409,11 @@ async function main(): Promise<void> {
         .map((mode) => `${mode} ${round((100 * tally.get(mode)!.systemMs) / tally.get(mode)!.cpuMs)}%`)
         .join(', ')}; of the clients' process: ${rotation
         .map((mode) => `${mode} ${round(tally.get(mode)!.clientSwitches / tally.get(mode)!.updates)}`)
+        .join(', ')}; each instance's CPU per 1k updates, the busiest of each round first: ${rotation
+        .map((mode) => {
+          const sum = tally.get(mode)!;
+          return `${mode} ${sum.instanceCpuMs.map((ms) => Math.round((ms * 1000) / sum.updates)).join('/')}`;
+        })
         .join(', ')}`,
     );
     const figures = {
