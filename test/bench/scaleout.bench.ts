@@ -17,7 +17,9 @@
 // an instance, only Redis' own cost remains); one of them alone with every client (Redis' cost to
 // one instance); and the floor any multi-instance figure stands on here: as many plain instances
 // (`--data`, no Redis), rooms apart the same way, which is the same work as one instance split over
-// processes that share the machine's cores.
+// processes that share the machine's cores. And the one plain instance with a quarter of the load (one
+// room's clients): what an update costs a process that is woken a quarter as often, which is what each
+// of several instances sharing a load is.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -59,7 +61,10 @@ const CYCLE_ARGS = process.env.TANDEM_BENCH_SCALEOUT_CYCLE_MS
 const SETTLING = ['--idle-unload', '1s'];
 const ROOMS = 4;
 const CLIENTS_PER_ROOM = 9;
-/** Each client types one keystroke every 150-250 ms (about 180 updates/s in all). */
+/**
+ * Each client types one keystroke every 150-250 ms (about 180 updates/s in all), or at the pace
+ * TANDEM_BENCH_SCALEOUT_KEYSTROKE_MS names ("40,60": about 720 updates/s; printed, not written).
+ */
 const KEYSTROKE_MS = (process.env.TANDEM_BENCH_SCALEOUT_KEYSTROKE_MS ?? '150,250').split(',').map(Number) as [
   number,
   number,
@@ -141,21 +146,27 @@ interface RoundFigures {
   readonly switches: number;
   /** Context switches of this process (every client's socket) while measuring. */
   readonly clientSwitches: number;
+  /** Each instance's CPU time, the busiest first (with rooms spread, the first is mostly the homes'). */
+  readonly instanceCpuMs: number[];
   readonly lost: number;
 }
 
-/** Connects the clients (client i of a room to instance i mod n), types for `ms`, and checks every copy. */
+/**
+ * Connects the clients of `rooms` rooms (client i of a room to instance i mod n), types for `ms`, and
+ * checks every copy.
+ */
 async function runRound(
   servers: RunningServer[],
   redis: RunningRedis | undefined,
   label: string,
   ms: number,
   routing: Routing = ROUTING,
+  rooms = ROOMS,
 ): Promise<RoundFigures> {
   const clients: BenchClient[] = [];
   const samples: Sample[] = [];
   let measuring = false;
-  for (let r = 0; r < ROOMS; r++)
+  for (let r = 0; r < rooms; r++)
     for (let c = 0; c < CLIENTS_PER_ROOM; c++) {
       const room = `${label}-room-${r}`;
       const instance = (routing === 'room' ? r : c) % servers.length;
@@ -202,6 +213,7 @@ async function runRound(
     );
     const pids = servers.map((server) => server.child.pid);
     const cpuBefore = totalCpuMs(pids);
+    const eachBefore = pids.map(cpuMs);
     const systemBefore = totalSystemMs(pids);
     const switchesBefore = totalSwitches(pids);
     const clientSwitchesBefore = switches(process.pid);
@@ -241,6 +253,7 @@ async function runRound(
     leave();
     await settled(servers);
     const cpuAfter = totalCpuMs(pids);
+    const instanceCpuMs = pids.map((pid, i) => cpuMs(pid) - eachBefore[i]).sort((a, b) => b - a);
     const systemAfter = totalSystemMs(pids);
     const switchesAfter = totalSwitches(pids);
     const clientSwitchesAfter = switches(process.pid);
@@ -272,6 +285,7 @@ async function runRound(
       redisCpuMs: redisAfter - redisBefore,
       switches: switchesAfter - switchesBefore,
       clientSwitches: clientSwitchesAfter - clientSwitchesBefore,
+      instanceCpuMs,
       lost,
     };
   } finally {
@@ -319,17 +333,22 @@ async function main(): Promise<void> {
       split: (label: string, ms: number) => runRound(split, undefined, label, ms, 'room'),
       // One of the Redis instances alone with every client: what Redis costs one instance.
       redisAlone: (label: string, ms: number) => runRound(instances.slice(0, 1), redis, label, ms),
+      // The single instance with one room's clients: the same work per update, woken a quarter as often.
+      quarter: (label: string, ms: number) => runRound([single!], undefined, label, ms, ROUTING, 1),
     };
     type Mode = keyof typeof modes;
     const allModes: Mode[] =
       ROUTING === 'spread' && INSTANCES > 1
-        ? ['single', 'scaleout', 'streams', 'routed', 'split', 'redisAlone']
-        : ['single', 'scaleout', 'streams', 'split'];
+        ? ['single', 'scaleout', 'streams', 'routed', 'split', 'redisAlone', 'quarter']
+        : ['single', 'scaleout', 'streams', 'split', 'quarter'];
     // TANDEM_BENCH_SCALEOUT_MODES=single,scaleout runs only those (printed, not written).
     const chosen = process.env.TANDEM_BENCH_SCALEOUT_MODES?.split(',');
     const unknownMode = chosen?.find((mode) => !allModes.includes(mode as Mode));
     if (unknownMode)
       throw new Error(`TANDEM_BENCH_SCALEOUT_MODES: no mode ${unknownMode} (${allModes.join(', ')})`);
+    // The figures compare against these two: a choice without them has nothing to report.
+    if (chosen && !(chosen.includes('single') && chosen.includes('scaleout')))
+      throw new Error('TANDEM_BENCH_SCALEOUT_MODES must include single and scaleout');
     const rotation = chosen ? (chosen as Mode[]) : allModes;
     const tally = new Map<Mode, RoundFigures>(
       rotation.map((mode) => [
@@ -342,6 +361,7 @@ async function main(): Promise<void> {
           redisCpuMs: 0,
           switches: 0,
           clientSwitches: 0,
+          instanceCpuMs: [],
           lost: 0,
         },
       ]),
@@ -361,6 +381,7 @@ async function main(): Promise<void> {
           redisCpuMs: sum.redisCpuMs + figures.redisCpuMs,
           switches: sum.switches + figures.switches,
           clientSwitches: sum.clientSwitches + figures.clientSwitches,
+          instanceCpuMs: figures.instanceCpuMs.map((ms, i) => ms + (sum.instanceCpuMs[i] ?? 0)),
           lost: sum.lost + figures.lost,
         });
         console.log(`round ${round + 1} ${mode} done`);
@@ -388,6 +409,11 @@ async function main(): Promise<void> {
         .map((mode) => `${mode} ${round((100 * tally.get(mode)!.systemMs) / tally.get(mode)!.cpuMs)}%`)
         .join(', ')}; of the clients' process: ${rotation
         .map((mode) => `${mode} ${round(tally.get(mode)!.clientSwitches / tally.get(mode)!.updates)}`)
+        .join(', ')}; each instance's CPU per 1k updates, the busiest of each round first: ${rotation
+        .map((mode) => {
+          const sum = tally.get(mode)!;
+          return `${mode} ${sum.instanceCpuMs.map((ms) => Math.round((ms * 1000) / sum.updates)).join('/')}`;
+        })
         .join(', ')}`,
     );
     const figures = {
@@ -408,10 +434,19 @@ async function main(): Promise<void> {
       one_redis_instance_cpu_ms_per_1k_updates: cpuPer1k('redisAlone'),
       // The floor: the same load on as many plain instances, no update crossing one (see the top).
       split_instances_cpu_ms_per_1k_updates: cpuPer1k('split'),
+      // The single instance with a quarter of the load (one room): CPU per update as a process idles more.
+      single_instance_quarter_load_cpu_ms_per_1k_updates: cpuPer1k('quarter'),
       updates_lost: [...tally.values()].reduce((sum, each) => sum + each.lost, 0),
     };
-    // Only the issue's setting (3 instances, rooms spread) goes to results.json; others are printed.
-    if (INSTANCES === 3 && ROUTING === 'spread' && !chosen && CYCLE_ARGS.length === 0)
+    // Only the issue's setting (3 instances, rooms spread, the default pace) goes to results.json; others
+    // are printed.
+    if (
+      INSTANCES === 3 &&
+      ROUTING === 'spread' &&
+      !chosen &&
+      CYCLE_ARGS.length === 0 &&
+      !process.env.TANDEM_BENCH_SCALEOUT_KEYSTROKE_MS
+    )
       writeSuiteResult('scaleout', figures);
     else
       console.log(
