@@ -12,14 +12,18 @@
 // serves every room and they share updates through the Redis streams (the fallback when a room's home
 // cannot be reached).
 //
-// Three more modes in the same rounds take the cost apart: the same Redis instances with each room's
+// More modes in the same rounds take the cost apart: the same Redis instances with each room's
 // clients all on one of them (as a load balancer hashing the room path routes them: nothing crosses
 // an instance, only Redis' own cost remains); one of them alone with every client (Redis' cost to
 // one instance); and the floor any multi-instance figure stands on here: as many plain instances
 // (`--data`, no Redis), rooms apart the same way, which is the same work as one instance split over
-// processes that share the machine's cores. And the one plain instance with a quarter of the load (one
-// room's clients): what an update costs a process that is woken a quarter as often, which is what each
-// of several instances sharing a load is.
+// processes that share the machine's cores. The one plain instance behind two prototypes of the
+// cheapest pass-throughs, clients spread over it and them as over the instances: bare TCP relays
+// (scaleoutRelay.ts) and processes holding one upstream per room that fan its messages out to their
+// own clients (scaleoutFanout.ts; each update crosses once per process), with no Redis and no checks:
+// the floors of handing bytes on and of instances passing updates between them. And the one plain
+// instance with a quarter of the load (one room's clients): what an update costs a process that is
+// woken a quarter as often, which is what each of several instances sharing a load is.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -29,7 +33,13 @@ import * as Y from 'yjs';
 import { signToken } from '../../src/server/token';
 import { type RunningRedis, startRedis } from '../reliability/redis';
 import { storedRoom } from '../reliability/scaleout';
-import { httpGet, reliabilitySecret, type RunningServer, startTandem } from '../reliability/servers';
+import {
+  httpGet,
+  reliabilitySecret,
+  type RunningServer,
+  startRelay,
+  startTandem,
+} from '../reliability/servers';
 import { metric } from '../unit/server/harness';
 import { quantile, round, writeSuiteResult } from './results';
 
@@ -71,7 +81,10 @@ const KEYSTROKE_MS = (process.env.TANDEM_BENCH_SCALEOUT_KEYSTROKE_MS ?? '150,250
 ];
 const WARMUP_MS = 2_000;
 const ROUND_MS = 8_000;
-const ROUNDS = 2;
+/** Measured rounds per mode; TANDEM_BENCH_SCALEOUT_ROUNDS sets another number (printed, not written). */
+const ROUNDS = Number(process.env.TANDEM_BENCH_SCALEOUT_ROUNDS ?? 4);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
+  throw new Error(`TANDEM_BENCH_SCALEOUT_ROUNDS must be a whole number from 1: ${ROUNDS}`);
 const SETTLE_TIMEOUT_MS = 20_000;
 const TICKS_PER_SECOND = 100;
 
@@ -296,6 +309,7 @@ async function runRound(
 /** Waits (at most SETTLE_TIMEOUT_MS) until no server holds a room or folds one. */
 async function settled(servers: readonly RunningServer[]): Promise<void> {
   const busy = async (server: RunningServer) => {
+    if (server.kind === 'relay') return false;
     const { body } = await httpGet(server.port, '/metrics');
     return metric(body, 'tandem_rooms_loaded') !== 0 || metric(body, 'tandem_compactions_folding') !== 0;
   };
@@ -311,6 +325,8 @@ async function main(): Promise<void> {
   const instances: RunningServer[] = [];
   const split: RunningServer[] = [];
   const streams: RunningServer[] = [];
+  const relays: RunningServer[] = [];
+  const fanouts: RunningServer[] = [];
   let single: RunningServer | undefined;
   try {
     for (let i = 0; i < INSTANCES; i++)
@@ -322,6 +338,8 @@ async function main(): Promise<void> {
     single = await startTandem(['--data', path.join(dataDir, 'single'), ...SETTLING]);
     for (let i = 0; i < INSTANCES; i++)
       split.push(await startTandem(['--data', path.join(dataDir, `split-${i}`), ...SETTLING]));
+    for (let i = 1; i < INSTANCES; i++) relays.push(await startRelay(single.port));
+    for (let i = 1; i < INSTANCES; i++) fanouts.push(await startRelay(single.port, 'fanout'));
     const modes = {
       single: (label: string, ms: number) => runRound([single!], undefined, label, ms),
       scaleout: (label: string, ms: number) => runRound(instances, redis, label, ms),
@@ -333,14 +351,20 @@ async function main(): Promise<void> {
       split: (label: string, ms: number) => runRound(split, undefined, label, ms, 'room'),
       // One of the Redis instances alone with every client: what Redis costs one instance.
       redisAlone: (label: string, ms: number) => runRound(instances.slice(0, 1), redis, label, ms),
+      // The single instance with bare relays in front, clients spread over it and them as over the
+      // instances: the cheapest pass-through (no Redis, no checks), the floor of any.
+      relayed: (label: string, ms: number) => runRound([single!, ...relays], undefined, label, ms),
+      // The same with one upstream per room in each pass-through, fanned out there: each update
+      // crosses once per process, the floor of instances passing updates between them.
+      fanout: (label: string, ms: number) => runRound([single!, ...fanouts], undefined, label, ms),
       // The single instance with one room's clients: the same work per update, woken a quarter as often.
       quarter: (label: string, ms: number) => runRound([single!], undefined, label, ms, ROUTING, 1),
     };
     type Mode = keyof typeof modes;
     const allModes: Mode[] =
       ROUTING === 'spread' && INSTANCES > 1
-        ? ['single', 'scaleout', 'streams', 'routed', 'split', 'redisAlone', 'quarter']
-        : ['single', 'scaleout', 'streams', 'split', 'quarter'];
+        ? ['single', 'scaleout', 'streams', 'routed', 'split', 'redisAlone', 'relayed', 'fanout', 'quarter']
+        : ['single', 'scaleout', 'streams', 'split', 'relayed', 'fanout', 'quarter'];
     // TANDEM_BENCH_SCALEOUT_MODES=single,scaleout runs only those (printed, not written).
     const chosen = process.env.TANDEM_BENCH_SCALEOUT_MODES?.split(',');
     const unknownMode = chosen?.find((mode) => !allModes.includes(mode as Mode));
@@ -434,18 +458,23 @@ async function main(): Promise<void> {
       one_redis_instance_cpu_ms_per_1k_updates: cpuPer1k('redisAlone'),
       // The floor: the same load on as many plain instances, no update crossing one (see the top).
       split_instances_cpu_ms_per_1k_updates: cpuPer1k('split'),
+      // The single instance behind bare relays, clients spread as in the first figure: pass-through's floor.
+      relayed_cpu_ms_per_1k_updates: cpuPer1k('relayed'),
+      // The same behind pass-throughs holding one upstream per room: the floor of a fan-out protocol.
+      fanout_relayed_cpu_ms_per_1k_updates: cpuPer1k('fanout'),
       // The single instance with a quarter of the load (one room): CPU per update as a process idles more.
       single_instance_quarter_load_cpu_ms_per_1k_updates: cpuPer1k('quarter'),
       updates_lost: [...tally.values()].reduce((sum, each) => sum + each.lost, 0),
     };
-    // Only the issue's setting (3 instances, rooms spread, the default pace) goes to results.json; others
-    // are printed.
+    // Only the issue's setting (3 instances, rooms spread, the default pace and rounds) goes to
+    // results.json; others are printed.
     if (
       INSTANCES === 3 &&
       ROUTING === 'spread' &&
       !chosen &&
       CYCLE_ARGS.length === 0 &&
-      !process.env.TANDEM_BENCH_SCALEOUT_KEYSTROKE_MS
+      !process.env.TANDEM_BENCH_SCALEOUT_KEYSTROKE_MS &&
+      !process.env.TANDEM_BENCH_SCALEOUT_ROUNDS
     )
       writeSuiteResult('scaleout', figures);
     else
@@ -454,7 +483,7 @@ async function main(): Promise<void> {
       );
   } finally {
     await Promise.all(
-      [...instances, ...streams, ...split, ...(single ? [single] : [])].map((server) =>
+      [...instances, ...streams, ...split, ...relays, ...fanouts, ...(single ? [single] : [])].map((server) =>
         server.stop('SIGTERM'),
       ),
     );

@@ -20,7 +20,7 @@ export const referenceScript = path.join(root, 'node_modules', '@y', 'websocket-
 export const reliabilitySecret = 'reliability-secret-0123456789abcdef';
 
 export interface RunningServer {
-  readonly kind: 'tandem' | 'reference';
+  readonly kind: 'tandem' | 'reference' | 'relay';
   readonly url: string;
   readonly port: number;
   readonly child: ChildProcess;
@@ -118,6 +118,23 @@ export async function startTandem(args: string[], port?: number): Promise<Runnin
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+}
+
+/**
+ * One of the scale-out bench's pass-throughs in front of the server on port `target`: a bare TCP relay
+ * (`bytes`, out/test/bench/scaleoutRelay.js) or one upstream per room fanned out here (`fanout`,
+ * scaleoutFanout.js).
+ */
+export async function startRelay(target: number, kind: 'bytes' | 'fanout' = 'bytes'): Promise<RunningServer> {
+  const port = await freePort();
+  const script = path.join(
+    root,
+    'out',
+    'test',
+    'bench',
+    kind === 'bytes' ? 'scaleoutRelay.js' : 'scaleoutFanout.js',
+  );
+  return launch('relay', [script, String(port), String(target)], process.env, port, /listening/);
 }
 
 /** The reference server: `HOST=127.0.0.1 PORT=<port> node node_modules/@y/websocket-server/src/server.js`. */
