@@ -9,6 +9,7 @@ import type { CollabLogger } from './log';
 import type { ServerMetrics } from './metrics';
 import { CONTROL_KEY, REVOKED_KEY, roomKeys } from './redisKeys';
 import type { RevokedToken } from './revocations';
+import { sleep, within } from './wait';
 
 /** Retry pause while Redis is unreachable. */
 export const RETRY_MS = 250;
@@ -19,7 +20,6 @@ type OutboxItem =
   | { readonly kind: 'update'; readonly room: string; readonly update: Uint8Array }
   | { readonly kind: 'revoke'; readonly entry: RevokedToken };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class RedisOutbox {
   private items: OutboxItem[] = [];
@@ -69,14 +69,17 @@ export class RedisOutbox {
     this.schedule(0);
   }
 
-  /** Writes what waits, trying for at most `ms` (Redis may be away); then stops retrying. */
+  /**
+   * Writes what waits, trying for at most `ms` (Redis may be away, or connected and not answering: a
+   * write it never acknowledges is not waited on past the deadline); then stops retrying.
+   */
   async drain(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
     this.paced = false;
     // Batches a reader's cycle took and has not settled count too: one that fails comes back here.
     while ((this.items.length > 0 || this.flushing || this.unsettled > 0) && Date.now() < deadline) {
       this.schedule(0);
-      await (this.flushing ?? sleep(this.unsettled > 0 ? 5 : 50));
+      await within(this.flushing ?? sleep(this.unsettled > 0 ? 5 : 50), deadline - Date.now());
     }
     this.stopped = true;
     clearTimeout(this.retryTimer);

@@ -41,6 +41,7 @@ import type {
   SharedRoomsFactory,
 } from './sharedRooms';
 import type { StoredUpdate } from './storage';
+import { sleep, within } from './wait';
 
 /** How long a reader blocks waiting for entries before it looks at its list of rooms again. */
 const BLOCK_MS = 1000;
@@ -111,7 +112,12 @@ function storedUpdates(loaded: LoadedRoom): { updates: Uint8Array[]; reaches: st
   return { updates, reaches: loaded.entries.at(-1)?.[0].toString() ?? loaded.upto };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * The longest a stopping instance waits on Redis for each of giving up its homes, quitting its
+ * connections and its reader ending: a Redis that is connected but not answering (stopped, or its
+ * replies dropped) must not keep the instance from stopping.
+ */
+const STOP_STEP_MS = 1000;
 
 export interface RedisRoomsOptions {
   /** How long entries a snapshot holds stay in the stream (default a minute). */
@@ -811,19 +817,20 @@ export class RedisRooms implements SharedRooms {
 
   async shutdown(): Promise<void> {
     // Its rooms live nowhere now: their clients, reconnecting, are served where they land.
-    await this.leaveHomes();
+    await within(this.leaveHomes(), STOP_STEP_MS);
     // What this instance accepted goes to Redis first (for a few seconds at most if Redis is away).
     await this.outbox.drain(3000);
-    await Promise.race([Promise.allSettled([...this.compacting.values()]), sleep(3000)]);
+    await within(Promise.allSettled([...this.compacting.values()]), 3000);
     this.stopped = true;
     this.presence.stop();
     await this.disconnectAll();
-    await this.readLoop;
+    await within(this.readLoop, STOP_STEP_MS);
   }
 
   private async disconnectAll(): Promise<void> {
     this.reader.disconnect();
-    await Promise.allSettled([this.commands.quit(), this.presence.disconnect()]);
+    // QUIT waits for Redis' answer; without one the connection is dropped all the same.
+    await within(Promise.allSettled([this.commands.quit(), this.presence.disconnect()]), STOP_STEP_MS);
     this.commands.disconnect();
   }
 }

@@ -16,6 +16,7 @@ import { Compactor, findCompactorScript } from './compactor';
 import { MemoryRoomStore, type RoomStore } from './storage';
 import type { Durability } from './sqliteStore';
 import { UpdateBatch } from './updateBatch';
+import { within } from './wait';
 import { type CollabRole, MAX_ROOM_NAME_LENGTH, signToken, verifyToken } from './token';
 
 export interface CollabServerOptions {
@@ -615,12 +616,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     httpServer.closeAllConnections();
     // Rooms stop living here first: clients reconnecting elsewhere are served where they land. Redis
     // not answering (dropped packets) holds the shutdown up for a second at most.
-    let leaving: NodeJS.Timeout | undefined;
-    await Promise.race([
-      shared?.leaveHomes?.(),
-      new Promise((resolve) => (leaving = setTimeout(resolve, LEAVE_HOMES_MS))),
-    ]);
-    clearTimeout(leaving);
+    await within(shared?.leaveHomes?.(), LEAVE_HOMES_MS);
     for (const socket of handedOver) socket.destroy();
     const open = [...connections];
     for (const connection of open) connection.close(CloseCode.goingAway, 'server shutting down');

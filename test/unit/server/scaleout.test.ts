@@ -964,16 +964,27 @@ describe('server scale-out over Redis', function () {
       }
     });
 
-    it('closes its connections at shutdown when Redis does not answer (packets dropped), not waiting on it to leave its homes', async () => {
+    it('stops when Redis does not answer (packets dropped): it closes its connections without waiting to leave its homes, and gives up on writing, folding and quitting', async () => {
       const relay = await cuttableRelay(redis.port);
       const a = await homed({ sharedRooms: redisRooms(relay.url) });
       servers.splice(servers.indexOf(a), 1);
       const alice = client(a, 'held-home', token('held-home', 'rw', 'Alice'));
       await alice.synced;
       relay.hold();
-      const closed = a.close();
+      // An edit Redis never acknowledges: the outbox still holds it when the instance stops.
+      const received = metric(a.metrics.render(), 'tandem_updates_in_total');
+      alice.doc.getText('t').insert(0, 'unacknowledged');
+      await waitFor(
+        () => metric(a.metrics.render(), 'tandem_updates_in_total') > received,
+        'the edit to reach the instance',
+        2000,
+      );
+      let stopped = false;
+      const closed = a.close().then(() => (stopped = true));
       try {
         await waitFor(() => !alice.provider.wsconnected, "Alice's connection to close", 4000);
+        // Every wait on the silent Redis gives up (homes, the outbox, folds, QUIT, the reader).
+        await waitFor(() => stopped, 'the instance to stop while Redis stays silent', 15_000);
       } finally {
         relay.letGo();
         await closed;
