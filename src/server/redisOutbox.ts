@@ -20,7 +20,6 @@ type OutboxItem =
   | { readonly kind: 'update'; readonly room: string; readonly update: Uint8Array }
   | { readonly kind: 'revoke'; readonly entry: RevokedToken };
 
-
 export class RedisOutbox {
   private items: OutboxItem[] = [];
   private flushing: Promise<void> | undefined;
