@@ -12,16 +12,16 @@
 // serves every room and they share updates through the Redis streams (the fallback when a room's home
 // cannot be reached).
 //
-// More modes in the same rounds take the cost apart: the same Redis instances with each room's
-// clients all on one of them (as a load balancer hashing the room path routes them: nothing crosses
-// an instance, only Redis' own cost remains); one of them alone with every client (Redis' cost to
-// one instance); and the floor any multi-instance figure stands on here: as many plain instances
+// More modes in the same rounds take the cost apart, each on processes of its own: 3 more Redis
+// instances with each room's clients all on one of them (as a load balancer hashing the room path
+// routes them: nothing crosses an instance, only Redis' own cost remains); one more alone with every
+// client (Redis' cost to one instance); and the floor any multi-instance figure stands on here: as many plain instances
 // (`--data`, no Redis), rooms apart the same way, which is the same work as one instance split over
-// processes that share the machine's cores. The one plain instance behind two prototypes of the
+// processes that share the machine's cores. A plain instance behind two prototypes of the
 // cheapest pass-throughs, clients spread over it and them as over the instances: bare TCP relays
 // (scaleoutRelay.ts) and processes holding one upstream per room that fan its messages out to their
 // own clients (scaleoutFanout.ts; each update crosses once per process), with no Redis and no checks:
-// the floors of handing bytes on and of instances passing updates between them. And the one plain
+// the floors of handing bytes on and of instances passing updates between them. And a plain
 // instance with a quarter of the load (one room's clients): what an update costs a process that is
 // woken a quarter as often, which is what each of several instances sharing a load is.
 import * as fs from 'node:fs';
@@ -322,43 +322,53 @@ async function main(): Promise<void> {
   process.setMaxListeners(200);
   const redis = await startRedis();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-scaleout-'));
-  const instances: RunningServer[] = [];
-  const split: RunningServer[] = [];
-  const streams: RunningServer[] = [];
-  const relays: RunningServer[] = [];
-  const fanouts: RunningServer[] = [];
-  let single: RunningServer | undefined;
+  // Every mode has processes of its own, started alike, so each gets the same warm-up and rounds as
+  // the others: a process that served more modes would have run its code more (its JIT warmer).
+  const started: RunningServer[] = [];
+  const start = async (count: number, launch: () => Promise<RunningServer>) => {
+    const servers: RunningServer[] = [];
+    for (let i = 0; i < count; i++) {
+      const server = await launch();
+      started.push(server);
+      servers.push(server);
+    }
+    return servers;
+  };
+  let plainCount = 0;
+  const plain = () => startTandem(['--data', path.join(dataDir, `plain-${plainCount++}`), ...SETTLING]);
+  const onRedis = (...args: string[]) =>
+    startTandem(['--redis', redis.url, ...args, ...CYCLE_ARGS, ...SETTLING]);
   try {
-    for (let i = 0; i < INSTANCES; i++)
-      instances.push(await startTandem(['--redis', redis.url, ...CYCLE_ARGS, ...SETTLING]));
-    for (let i = 0; i < INSTANCES; i++)
-      streams.push(
-        await startTandem(['--redis', redis.url, '--advertise', 'off', ...CYCLE_ARGS, ...SETTLING]),
-      );
-    single = await startTandem(['--data', path.join(dataDir, 'single'), ...SETTLING]);
-    for (let i = 0; i < INSTANCES; i++)
-      split.push(await startTandem(['--data', path.join(dataDir, `split-${i}`), ...SETTLING]));
-    for (let i = 1; i < INSTANCES; i++) relays.push(await startRelay(single.port));
-    for (let i = 1; i < INSTANCES; i++) fanouts.push(await startRelay(single.port, 'fanout'));
+    const instances = await start(INSTANCES, () => onRedis());
+    const streams = await start(INSTANCES, () => onRedis('--advertise', 'off'));
+    const routedInstances = await start(INSTANCES, () => onRedis());
+    const [redisAlone] = await start(1, () => onRedis());
+    const [single] = await start(1, plain);
+    const split = await start(INSTANCES, plain);
+    const [relayed] = await start(1, plain);
+    const relays = await start(INSTANCES - 1, () => startRelay(relayed.port));
+    const [fannedOut] = await start(1, plain);
+    const fanouts = await start(INSTANCES - 1, () => startRelay(fannedOut.port, 'fanout'));
+    const [quartered] = await start(1, plain);
     const modes = {
-      single: (label: string, ms: number) => runRound([single!], undefined, label, ms),
+      single: (label: string, ms: number) => runRound([single], undefined, label, ms),
       scaleout: (label: string, ms: number) => runRound(instances, redis, label, ms),
       // The same spread over instances that share every room through the streams (--advertise off).
       streams: (label: string, ms: number) => runRound(streams, redis, label, ms),
       // The same Redis instances with each room's clients all on one instance, as a load balancer
       // hashing the room path routes them (only when the main mode spreads rooms).
-      routed: (label: string, ms: number) => runRound(instances, redis, label, ms, 'room'),
+      routed: (label: string, ms: number) => runRound(routedInstances, redis, label, ms, 'room'),
       split: (label: string, ms: number) => runRound(split, undefined, label, ms, 'room'),
-      // One of the Redis instances alone with every client: what Redis costs one instance.
-      redisAlone: (label: string, ms: number) => runRound(instances.slice(0, 1), redis, label, ms),
-      // The single instance with bare relays in front, clients spread over it and them as over the
-      // instances: the cheapest pass-through (no Redis, no checks), the floor of any.
-      relayed: (label: string, ms: number) => runRound([single!, ...relays], undefined, label, ms),
+      // One Redis instance alone with every client: what Redis costs one instance.
+      redisAlone: (label: string, ms: number) => runRound([redisAlone], redis, label, ms),
+      // A plain instance with bare relays in front, clients spread over it and them as over the
+      // instances: the cheapest pass-through (no Redis, no checks).
+      relayed: (label: string, ms: number) => runRound([relayed, ...relays], undefined, label, ms),
       // The same with one upstream per room in each pass-through, fanned out there: each update
-      // crosses once per process, the floor of instances passing updates between them.
-      fanout: (label: string, ms: number) => runRound([single!, ...fanouts], undefined, label, ms),
-      // The single instance with one room's clients: the same work per update, woken a quarter as often.
-      quarter: (label: string, ms: number) => runRound([single!], undefined, label, ms, ROUTING, 1),
+      // crosses once per process, as with instances passing updates between them.
+      fanout: (label: string, ms: number) => runRound([fannedOut, ...fanouts], undefined, label, ms),
+      // A plain instance with one room's clients: the same work per update, woken a quarter as often.
+      quarter: (label: string, ms: number) => runRound([quartered], undefined, label, ms, ROUTING, 1),
     };
     type Mode = keyof typeof modes;
     const allModes: Mode[] =
@@ -482,11 +492,7 @@ async function main(): Promise<void> {
         `scaleout (${INSTANCES} instance(s), routing ${ROUTING}, not written): ${JSON.stringify(figures)}`,
       );
   } finally {
-    await Promise.all(
-      [...instances, ...streams, ...split, ...relays, ...fanouts, ...(single ? [single] : [])].map((server) =>
-        server.stop('SIGTERM'),
-      ),
-    );
+    await Promise.all(started.map((server) => server.stop('SIGTERM')));
     await redis.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
