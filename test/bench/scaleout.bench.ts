@@ -12,18 +12,19 @@
 // serves every room and they share updates through the Redis streams (the fallback when a room's home
 // cannot be reached).
 //
-// More modes in the same rounds take the cost apart, each on processes of its own: 3 more Redis
-// instances with each room's clients all on one of them (as a load balancer hashing the room path
-// routes them: nothing crosses an instance, only Redis' own cost remains); one more alone with every
-// client (Redis' cost to one instance); and the floor any multi-instance figure stands on here: as many plain instances
-// (`--data`, no Redis), rooms apart the same way, which is the same work as one instance split over
-// processes that share the machine's cores. A plain instance behind two prototypes of the
-// cheapest pass-throughs, clients spread over it and them as over the instances: bare TCP relays
-// (scaleoutRelay.ts) and processes holding one upstream per room that fan its messages out to their
-// own clients (scaleoutFanout.ts; each update crosses once per process), with no Redis and no checks:
-// the floors of handing bytes on and of instances passing updates between them. And a plain
-// instance with a quarter of the load (one room's clients): what an update costs a process that is
-// woken a quarter as often, which is what each of several instances sharing a load is.
+// More modes in the same rounds take the cost apart, each on processes of its own:
+// - 3 more Redis instances with each room's clients all on one of them (as a load balancer hashing
+//   the room path routes them: nothing crosses an instance, only Redis' own cost remains);
+// - one more alone with every client (Redis' cost to one instance);
+// - as many plain instances (`--data`, no Redis), rooms apart the same way: the same work as one
+//   instance, split over processes that share the machine's cores;
+// - a plain instance behind two prototypes of the cheapest pass-throughs, clients spread over it and
+//   them as over the instances: bare TCP relays (scaleoutRelay.ts), and processes holding one
+//   upstream per room that fan its messages out to their own clients (scaleoutFanout.ts; each update
+//   crosses once per process). No Redis and no checks: the floors of handing bytes on and of
+//   instances passing updates between them;
+// - a plain instance with a quarter of the load (one room's clients): what an update costs a process
+//   woken a quarter as often, as each of several instances sharing a load is.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -355,7 +356,7 @@ async function main(): Promise<void> {
       scaleout: (label: string, ms: number) => runRound(instances, redis, label, ms),
       // The same spread over instances that share every room through the streams (--advertise off).
       streams: (label: string, ms: number) => runRound(streams, redis, label, ms),
-      // The same Redis instances with each room's clients all on one instance, as a load balancer
+      // 3 more Redis instances with each room's clients all on one of them, as a load balancer
       // hashing the room path routes them (only when the main mode spreads rooms).
       routed: (label: string, ms: number) => runRound(routedInstances, redis, label, ms, 'room'),
       split: (label: string, ms: number) => runRound(split, undefined, label, ms, 'room'),
@@ -462,17 +463,17 @@ async function main(): Promise<void> {
       // The same spread, every instance serving every room, updates shared through the streams.
       streams_cpu_ms_per_1k_updates: cpuPer1k('streams'),
       streams_cross_instance_delivery_p99_ms: crossP99('streams'),
-      // The same Redis instances, each room on one of them (no update crosses an instance).
+      // 3 more Redis instances, each room on one of them (no update crosses an instance).
       room_routed_cpu_ms_per_1k_updates: cpuPer1k('routed'),
       // One instance on Redis with the whole load.
       one_redis_instance_cpu_ms_per_1k_updates: cpuPer1k('redisAlone'),
       // The floor: the same load on as many plain instances, no update crossing one (see the top).
       split_instances_cpu_ms_per_1k_updates: cpuPer1k('split'),
-      // The single instance behind bare relays, clients spread as in the first figure: pass-through's floor.
+      // A plain instance behind bare relays, clients spread as in the first figure: pass-through's floor.
       relayed_cpu_ms_per_1k_updates: cpuPer1k('relayed'),
       // The same behind pass-throughs holding one upstream per room: the floor of a fan-out protocol.
       fanout_relayed_cpu_ms_per_1k_updates: cpuPer1k('fanout'),
-      // The single instance with a quarter of the load (one room): CPU per update as a process idles more.
+      // A plain instance with a quarter of the load (one room): CPU per update as a process idles more.
       single_instance_quarter_load_cpu_ms_per_1k_updates: cpuPer1k('quarter'),
       updates_lost: [...tally.values()].reduce((sum, each) => sum + each.lost, 0),
     };
