@@ -32,6 +32,8 @@ export interface PresenceState {
   want?: string[];
   /** Set while the assistant generates an answer this participant asked for. */
   assistant?: AssistantPresenceState;
+  /** This client's claim of its window's seat, with when it joined (src/collab/seat). */
+  seat?: string;
 }
 
 /** Where the assistant is working for the participant who publishes it. */

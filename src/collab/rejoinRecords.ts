@@ -12,6 +12,8 @@ import * as path from 'node:path';
 export interface RejoinRecord {
   link: string;
   joinedAt: number;
+  /** The window's seat, drawn by the join that reloaded it (src/collab/seat), for the rejoins after. */
+  seat?: string;
 }
 
 /** Links expire anyway; older records are dropped when a new one is written. */
@@ -36,7 +38,11 @@ export class RejoinRecords {
     for (const [room, value] of Object.entries(parsed as Record<string, unknown>)) {
       const record = value as Partial<RejoinRecord> | null;
       if (record && typeof record.link === 'string' && typeof record.joinedAt === 'number')
-        records[room] = { link: record.link, joinedAt: record.joinedAt };
+        records[room] = {
+          link: record.link,
+          joinedAt: record.joinedAt,
+          ...(typeof record.seat === 'string' ? { seat: record.seat } : {}),
+        };
     }
     return records;
   }
@@ -46,11 +52,11 @@ export class RejoinRecords {
     return record && this.now() - record.joinedAt < REJOIN_RECORD_TTL_MS ? record : undefined;
   }
 
-  remember(room: string, link: string): void {
+  remember(room: string, link: string, seat?: string): void {
     const records = Object.fromEntries(
       Object.entries(this.all()).filter(([, record]) => this.now() - record.joinedAt < REJOIN_RECORD_TTL_MS),
     );
-    records[room] = { link, joinedAt: this.now() };
+    records[room] = { link, joinedAt: this.now(), ...(seat !== undefined ? { seat } : {}) };
     this.write(records);
   }
 

@@ -11,6 +11,7 @@ import { GuestFiles } from './guestFiles';
 import { HostFiles, type OpenDocumentAccess } from './hostFiles';
 import { HostTree } from './hostTree';
 import { type Participant, participantsOf, type PresenceState } from './presence';
+import { seatClaim } from './seat';
 import { SessionDocument } from './sessionDocument';
 
 export type SessionRole = 'host' | 'guest';
@@ -40,6 +41,11 @@ export interface SessionOptions {
   };
   /** Guest only: updates saved from an earlier visit to this room, merged before connecting. */
   restoredState?: Uint8Array;
+  /**
+   * Guest only: the seat of the window this participant joins from (src/collab/seat), claimed in its
+   * presence so that an extension host the window replaced, if still running, leaves.
+   */
+  seat?: string;
 }
 
 type Listener<T> = (value: T) => void;
@@ -78,6 +84,9 @@ export class CollabSession {
       user: { name: options.name, color: options.color },
       role: this.role,
       active: Date.now(),
+      ...(options.seat !== undefined
+        ? { seat: seatClaim(options.seat, this.ydoc.clientID, Date.now()) }
+        : {}),
     });
     this.connection.awareness.on('change', this.onAwareness);
     this.document.meta.observe(this.onMeta);

@@ -114,3 +114,66 @@ export function keepDiagnosticsOnFailure(windows: () => readonly (Workbench | un
     await Promise.all(windows().map((window) => window?.saveDiagnostics(label)));
   };
 }
+
+/**
+ * Makes `page` leave its extension hosts running when it reloads, as the web workbench sometimes
+ * does: of what the page sends code-server over its WebSockets, VS Code's "terminate" message to an
+ * extension host (a regular protocol message of one byte, 3) and protocol "disconnect" messages
+ * (type 5) are taken out. Everything else passes both ways unchanged.
+ */
+export async function keepReplacedExtensionHosts(page: Page): Promise<void> {
+  await page.routeWebSocket(
+    () => true,
+    (socket) => {
+      const server = socket.connectToServer();
+      const filter = goodbyeFilter();
+      socket.onMessage((message) => {
+        if (typeof message === 'string') return server.send(message);
+        const rest = filter(message);
+        if (rest.length > 0) server.send(rest);
+      });
+    },
+  );
+}
+
+/**
+ * Reads one direction of VS Code's remote protocol (messages of a 13-byte header — type, id, ack,
+ * body length — and a body, cut into WebSocket messages anywhere) and passes on all but goodbyes.
+ */
+function goodbyeFilter(): (chunk: Buffer) => Buffer {
+  const HEADER = 13;
+  const REGULAR = 1;
+  const DISCONNECT = 5;
+  const TERMINATE = 3;
+  let held = Buffer.alloc(0);
+  let bodyLeft = 0;
+  let dropping = false;
+  return (chunk) => {
+    const data = held.length > 0 ? Buffer.concat([held, chunk]) : chunk;
+    held = Buffer.alloc(0);
+    const out: Buffer[] = [];
+    for (let at = 0; at < data.length;) {
+      if (bodyLeft > 0) {
+        const take = Math.min(bodyLeft, data.length - at);
+        if (!dropping) out.push(data.subarray(at, at + take));
+        bodyLeft -= take;
+        at += take;
+        continue;
+      }
+      const type = data.length - at >= HEADER ? data.readUInt8(at) : -1;
+      const length = type >= 0 ? data.readUInt32BE(at + 9) : 0;
+      // A header (and the body byte that tells a terminate) not all here yet: wait for the rest.
+      if (type < 0 || (type === REGULAR && length === 1 && data.length - at < HEADER + 1)) {
+        held = Buffer.from(data.subarray(at));
+        break;
+      }
+      dropping =
+        type === DISCONNECT ||
+        (type === REGULAR && length === 1 && data.readUInt8(at + HEADER) === TERMINATE);
+      if (!dropping) out.push(data.subarray(at, at + HEADER));
+      bodyLeft = length;
+      at += HEADER;
+    }
+    return Buffer.concat(out);
+  };
+}

@@ -14,6 +14,7 @@ import { type CollabServer, signToken, startCollabServer } from '../../server';
 import { approveGuestChange } from './approveGuestChange';
 import { buildInviteLink, describeExpiry, type Invite, parseInviteLink, readTokenClaims } from '../invite';
 import { RejoinRecords } from '../rejoinRecords';
+import { newSeat, watchForLaterSeatHolder } from '../seat';
 import { CollabSession } from '../session';
 import { ActiveSession } from './activeSession';
 import { participantColor, participantName } from './collabSettings';
@@ -39,8 +40,10 @@ export interface JoinOptions {
 }
 
 const HOST_TOKEN_TTL_MS = 30 * 86_400_000;
-/** How long an extension host waits to be told of the session's folder it added (see leaveIfLeftBehind). */
+/** How long an extension host waits to be told of the session's folder it added (see watchForReplacement). */
 export const LEFT_BEHIND_MS = 15_000;
+/** How long after joining an extension host gives way to a later one claiming its window's seat. */
+export const SEAT_WATCH_MS = 300_000;
 
 export interface ControllerDeps {
   context: vscode.ExtensionContext;
@@ -63,6 +66,8 @@ export class SessionController implements vscode.Disposable {
     { serverUrl: string; room: string; sign?: (role: 'rw' | 'ro') => string; token?: string } | undefined;
   private pending: Promise<unknown> | undefined;
   private rejoining: Promise<boolean> | undefined;
+  /** Rooms this extension host left to a later one of its window (watchForReplacement): no rejoining. */
+  private readonly continuedElsewhere = new Set<string>();
   private room: string | undefined;
   readonly rejoinRecords: RejoinRecords;
 
@@ -123,7 +128,11 @@ export class SessionController implements vscode.Disposable {
   async explainFailedRejoin(room: string, why: string): Promise<void> {
     const choice = await vscode.window.showWarningMessage(`Tandem: ${why}`, 'Join Again…', 'Remove Folder');
     if (choice === 'Remove Folder') this.removeSessionFolder(room);
-    else if (choice === 'Join Again…') await this.join(undefined, { addFolder: false }, true);
+    else if (choice === 'Join Again…') {
+      // A window that gave its place to a later one takes it back with the link it joined with.
+      const link = this.continuedElsewhere.has(room) ? this.rejoinRecords.get(room)?.link : undefined;
+      await this.join(link, { addFolder: false }, true);
+    }
   }
 
   /** Joins with an invite link (asks for one when not given). */
@@ -297,6 +306,10 @@ export class SessionController implements vscode.Disposable {
     if (this.rejoining) await this.rejoining;
     else if (this.pending) await this.pending.catch(() => undefined);
     if (live()) return live()!;
+    if (this.continuedElsewhere.has(room))
+      throw new Error(
+        `This window's place in the Tandem session "${room.slice(0, 8)}…" went to a window that joined it later (after a reload, or in another tab). Join again to take it back here.`,
+      );
     const record = this.rejoinRecords.get(room);
     if (!record || this.current)
       throw new Error(
@@ -453,12 +466,22 @@ export class SessionController implements vscode.Disposable {
     } catch {
       restoredState = undefined;
     }
+    // A join that makes the window a workspace reloads it: it draws the window's seat, which the
+    // extension hosts rejoining from the record after the reload claim too (see watchForReplacement).
+    const reloads = options.addFolder !== false && vscode.workspace.workspaceFile === undefined;
+    const earlier = this.rejoinRecords.get(invite.room);
+    const seat = reloads
+      ? newSeat()
+      : options.addFolder === false && earlier?.link === link
+        ? earlier.seat
+        : undefined;
     const session = new CollabSession({
       role: 'guest',
       serverUrl: invite.serverUrl,
       room: invite.room,
       token: invite.token,
       readOnly,
+      seat,
       name,
       color: participantColor(settings, name),
       WebSocketPolyfill: WebSocket,
@@ -481,14 +504,13 @@ export class SessionController implements vscode.Disposable {
     }
     if (restoredState) log.info(`[collab] merged edits kept from an earlier visit to this session`);
     this.room = invite.room;
-    this.rejoinRecords.remember(invite.room, link);
+    this.rejoinRecords.remember(invite.room, link, seat);
+    this.continuedElsewhere.delete(invite.room);
     this.activate(session, invite.room, undefined, snapshotFile);
     const meta = session.document.readMeta();
-    if (options.addFolder !== false) {
-      const replaced = vscode.workspace.workspaceFile === undefined;
+    if (options.addFolder !== false)
       this.addSessionFolder(invite.room, meta?.hostName ?? 'host', meta?.folderName ?? 'shared');
-      if (replaced) this.leaveIfLeftBehind(invite.room);
-    }
+    if (seat !== undefined) this.watchForReplacement(invite.room, seat, reloads);
     void vscode.window.showInformationMessage(
       `Tandem: joined ${meta?.hostName ?? 'the host'}'s session${readOnly ? ' (read-only)' : ''}. The shared folder "${meta?.folderName ?? ''}" is in the Explorer.`,
     );
@@ -614,33 +636,79 @@ export class SessionController implements vscode.Disposable {
 
   /**
    * Adding the session's folder to a window that is not yet a workspace makes it one: this extension
-   * host is replaced by a new one, which joins again by itself. The web workbench may keep the old one
-   * running a while after its page reloads, and its connection then counts as one more participant
-   * (CI saw one for over 90 s). An extension host that lives on is told of the new folder at once; one
-   * that is not within LEFT_BEHIND_MS was left behind, and leaves the session (for itself only).
+   * host is replaced by a new one, which joins again by itself (and that one may be replaced once more
+   * when the reloaded page lost its folders). The web workbench may keep a replaced one running a
+   * while, and its connection then counts as one more participant (CI saw one for over 90 s, twice).
+   * So, for SEAT_WATCH_MS after joining, this extension host leaves the session (for itself only) as
+   * soon as another claims the window's seat later than it did (src/collab/seat); and one whose join
+   * reloads the window leaves when it is not told of the new folder within LEFT_BEHIND_MS (one that
+   * lives on, as no reload came, is told of it at once).
    */
-  private leaveIfLeftBehind(room: string): void {
+  private watchForReplacement(room: string, seat: string, reloads: boolean): void {
+    const active = this.active;
+    if (!active) return;
     const isOurs = (folder: vscode.WorkspaceFolder) =>
       folder.uri.scheme === SESSION_SCHEME && folder.uri.authority === room;
-    const told = vscode.workspace.onDidChangeWorkspaceFolders((event) => {
-      if (!event.added.some(isOurs)) return;
-      clearTimeout(timer);
-      told.dispose();
-    });
-    const timer = setTimeout(() => {
-      told.dispose();
-      const active = this.active;
-      if (!active || this.room !== room || (vscode.workspace.workspaceFolders ?? []).some(isOurs)) return;
-      this.deps.log.info(
-        `[collab] the window reloaded into a workspace with the session's folder, and a new extension host joins there; this one leaves`,
-      );
+    const watches: vscode.Disposable[] = [];
+    const timers: NodeJS.Timeout[] = [];
+    const stop = () => {
+      for (const timer of timers.splice(0)) clearTimeout(timer);
+      for (const watch of watches.splice(0)) watch.dispose();
+    };
+    const leave = (why: string) => {
+      stop();
+      if (this.active !== active) return;
+      this.deps.log.info(`[collab] ${why}; this extension host leaves the session`);
       this.active = undefined;
       this.room = undefined;
       this.activeChanged.fire(undefined);
       active.dispose();
       active.session.dispose();
-    }, LEFT_BEHIND_MS);
-    timer.unref();
+    };
+    const after = (ms: number, action: () => void) => {
+      const timer = setTimeout(action, ms);
+      timer.unref();
+      timers.push(timer);
+      return timer;
+    };
+    after(SEAT_WATCH_MS, stop);
+    if (reloads) {
+      const untold = after(LEFT_BEHIND_MS, () => {
+        if ((vscode.workspace.workspaceFolders ?? []).some(isOurs)) return;
+        leave(
+          `the window reloaded into a workspace with the session's folder, and a new extension host joins there`,
+        );
+      });
+      watches.push(
+        vscode.workspace.onDidChangeWorkspaceFolders((event) => {
+          if (event.added.some(isOurs)) clearTimeout(untold);
+        }),
+      );
+    }
+    // This session ending any other way ends the watch too.
+    watches.push(
+      this.activeChanged.event((now) => {
+        if (now !== active) stop();
+      }),
+    );
+    // Last: it may find a later claim at once, and leaving stops everything above.
+    watches.push(
+      watchForLaterSeatHolder(active.session.connection.awareness, seat, (clientId) => {
+        // Not rejoined by itself (a file request would): the window's place is the later one's now.
+        this.continuedElsewhere.add(room);
+        leave(`a later extension host of this window joined the session (as client ${clientId})`);
+        // Seen only where a window is still open on this extension host (another tab, say).
+        void vscode.window
+          .showInformationMessage(
+            'Tandem: this window left the session, which continues in a window of yours that joined it later.',
+            'Join Here',
+          )
+          .then((choice) => {
+            const link = this.rejoinRecords.get(room)?.link;
+            if (choice === 'Join Here' && link) void this.join(link, { addFolder: false }, true);
+          });
+      }),
+    );
   }
 
   private addSessionFolder(room: string, hostName: string, folderName: string): void {

@@ -23,6 +23,16 @@ describe('collab rejoin records', () => {
     assert.equal(afterReload.get('room-b'), undefined);
   });
 
+  it('keep the seat a join that reloads the window drew, for the rejoin after the reload', () => {
+    records.remember('room-a', 'link-a', 'seat-a');
+    records.remember('room-b', 'link-b');
+    const afterReload = new RejoinRecords(path.join(dir, 'sessions', 'rejoin.json'), () => now);
+    assert.equal(afterReload.get('room-a')?.seat, 'seat-a');
+    assert.equal(afterReload.get('room-b')?.seat, undefined);
+    const mode = fs.statSync(path.join(dir, 'sessions', 'rejoin.json')).mode & 0o777;
+    assert.equal(mode, 0o600, 'only this user reads the seat');
+  });
+
   it('forget removes one room and keeps the others', () => {
     records.remember('room-a', 'link-a');
     records.remember('room-b', 'link-b');
