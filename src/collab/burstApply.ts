@@ -89,7 +89,7 @@ export async function applyInChunks(
   const pause = options.pause ?? briefPause;
   let transactions = 0;
   let after: Y.RelativePosition | undefined;
-  await asOneUndoStep(options.undo, async () => {
+  await asOneUndoStep(options.undo, options.origin, async () => {
     doc.transact(() => {
       const replaced = deleteLength > 0 ? ytext.toString().slice(index, index + deleteLength) : '';
       if (deleteLength > 0) ytext.delete(index, deleteLength);
@@ -117,19 +117,101 @@ export async function applyInChunks(
 
 /**
  * Runs `write` as one undo step of `undo` (when given): what it writes in several transactions, a
- * pause apart, is captured together, apart from what came before and what comes after.
+ * pause apart, is captured together, apart from what came before and what comes after. Edits with
+ * another origin `undo` tracks (the writer's own typing meanwhile) become an undo step of their own,
+ * right after it: Undo takes them back first, and the burst on its own after.
  */
-async function asOneUndoStep(undo: Y.UndoManager | undefined, write: () => Promise<void>): Promise<void> {
+async function asOneUndoStep(
+  undo: Y.UndoManager | undefined,
+  origin: unknown,
+  write: () => Promise<void>,
+): Promise<void> {
   if (!undo) return write();
   const timeout = undo.captureTimeout;
   undo.stopCapturing();
   undo.captureTimeout = Number.MAX_SAFE_INTEGER;
+  // The undo manager captures everything of its origins into the burst's stack item (that keeps
+  // what the typing deletes from garbage collection); what the typing did is noted here and moved
+  // to an item of its own afterwards.
+  let burstItem: unknown;
+  const onAdded = (event: { stackItem: unknown }) => (burstItem ??= event.stackItem);
+  const typed = { insertions: [] as DeleteSet[], deletions: [] as DeleteSet[] };
+  const onTransaction = (transaction: Y.Transaction) => {
+    if (transaction.origin === origin || !capturedBy(undo, transaction)) return;
+    const insertions = Y.createDeleteSet();
+    transaction.afterState.forEach((end, client) => {
+      const start = transaction.beforeState.get(client) ?? 0;
+      if (end > start) clientRanges(insertions, client).push({ clock: start, len: end - start });
+    });
+    typed.insertions.push(insertions);
+    typed.deletions.push(transaction.deleteSet);
+  };
+  undo.on('stack-item-added', onAdded);
+  undo.doc.on('afterTransaction', onTransaction);
   try {
     await write();
   } finally {
+    undo.off('stack-item-added', onAdded);
+    undo.doc.off('afterTransaction', onTransaction);
     undo.captureTimeout = timeout;
     undo.stopCapturing();
+    const top = undo.undoStack[undo.undoStack.length - 1];
+    // Only when the burst's item is still the last (an Undo meanwhile took it, say, leaves it be).
+    if (typed.insertions.length + typed.deletions.length > 0 && top !== undefined && top === burstItem) {
+      const insertions = Y.mergeDeleteSets(typed.insertions);
+      const deletions = Y.mergeDeleteSets(typed.deletions);
+      top.insertions = withoutRanges(top.insertions, insertions);
+      top.deletions = withoutRanges(top.deletions, deletions);
+      const StackItem = top.constructor as new (deletions: DeleteSet, insertions: DeleteSet) => typeof top;
+      undo.undoStack.push(new StackItem(deletions, insertions));
+    }
   }
+}
+
+type DeleteSet = ReturnType<typeof Y.createDeleteSet>;
+type ParentType = Parameters<Y.Transaction['changedParentTypes']['has']>[0];
+type Range = { clock: number; len: number };
+
+/** Whether `undo` captures `transaction`, by the rules Y.UndoManager applies itself. */
+function capturedBy(undo: Y.UndoManager, transaction: Y.Transaction): boolean {
+  const origin = transaction.origin as { constructor?: unknown } | null | undefined;
+  if (origin === undo) return false;
+  const tracked =
+    undo.trackedOrigins.has(origin) || (origin != null && undo.trackedOrigins.has(origin.constructor));
+  return (
+    tracked &&
+    undo.captureTransaction(transaction) &&
+    undo.scope.some((type) => type === undo.doc || transaction.changedParentTypes.has(type as ParentType))
+  );
+}
+
+function clientRanges(set: DeleteSet, client: number): Range[] {
+  const clients = set.clients as Map<number, Range[]>;
+  let ranges = clients.get(client);
+  if (!ranges) clients.set(client, (ranges = []));
+  return ranges;
+}
+
+/** `from` without what `remove` holds (both sorted and merged, as Yjs keeps them). */
+function withoutRanges(from: DeleteSet, remove: DeleteSet): DeleteSet {
+  const result = Y.createDeleteSet();
+  for (const [client, ranges] of from.clients as Map<number, Range[]>) {
+    const removed = (remove.clients as Map<number, Range[]>).get(client) ?? [];
+    const kept = clientRanges(result, client);
+    for (const { clock, len } of ranges) {
+      let start = clock;
+      const end = clock + len;
+      for (const cut of removed) {
+        const cutEnd = cut.clock + cut.len;
+        if (cutEnd <= start || cut.clock >= end) continue;
+        if (cut.clock > start) kept.push({ clock: start, len: cut.clock - start });
+        start = Math.max(start, cutEnd);
+      }
+      if (start < end) kept.push({ clock: start, len: end - start });
+    }
+    if (kept.length === 0) (result.clients as Map<number, Range[]>).delete(client);
+  }
+  return result;
 }
 
 /** Replace [offset, offset + length) of a text with `text` (offsets in the text before any of them). */
@@ -203,7 +285,7 @@ export async function replaceInChunks(
     }
   };
   let transactions = 0;
-  await asOneUndoStep(options.undo, async () => {
+  await asOneUndoStep(options.undo, options.origin, async () => {
     doc.transact(() => {
       // Right to left: a deletion never moves the offsets of the replacements before it.
       for (let i = replacements.length - 1; i >= 0; i--) {

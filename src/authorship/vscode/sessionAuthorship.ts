@@ -182,7 +182,8 @@ export class SessionAuthorship implements vscode.Disposable {
    * applier writes a large accept (src/collab/burstApply.ts): teammates' keystrokes pass between the
    * chunks, and text they type meanwhile stays where they typed it. Written with this participant's
    * direct origin, so their Undo takes the whole revert back as one step (keys they type themselves
-   * while it is written join that step) and the editor's binding shows it like a teammate's edit.
+   * while it is written are a step of their own, undone first) and the editor's binding shows it
+   * like a teammate's edit.
    * The plan is made again from the shared text as it is now (teammates may have typed since the
    * command looked), in the same tick as the first chunk. Resolves once the last chunk is in and the
    * editor has caught up (or after a short wait).

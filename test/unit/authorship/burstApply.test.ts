@@ -88,6 +88,45 @@ describe('bursts: chunked writes into a shared text', () => {
     assert.equal(text.toString(), 'keep\ntyped before\n');
   });
 
+  it('makes what the writer types during the burst an undo step of its own, taken back first', async () => {
+    const doc = new Y.Doc();
+    const text = doc.getText('t');
+    text.insert(0, 'keep\n');
+    const typing = { typing: true };
+    const undo = new Y.UndoManager(text, { trackedOrigins: new Set(['me', typing]), captureTimeout: 500 });
+    doc.transact(() => text.insert(0, '>'), typing);
+    undo.stopCapturing();
+    const body = lines(50);
+    let pauses = 0;
+    await applyInChunks(text, text.length, 0, body, {
+      origin: 'me',
+      maxChunkChars: 100,
+      undo,
+      pause: async () => {
+        // The writer types at the top, inside what the burst wrote, and deletes a character of each.
+        pauses++;
+        if (pauses === 2) doc.transact(() => text.insert(1, 'K'), typing);
+        if (pauses === 4) doc.transact(() => text.insert(text.toString().indexOf('line 1') + 4, 'k'), typing);
+        if (pauses === 6) doc.transact(() => text.delete(0, 1), typing);
+        if (pauses === 8) doc.transact(() => text.delete(text.toString().indexOf('line 3'), 1), typing);
+      },
+    });
+    assert.ok(pauses >= 8, `${pauses} pauses`);
+    const written = text.toString();
+    assert.equal(written, 'Kkeep\n' + body.replace('line 1', 'linek 1').replace('line 3', 'ine 3'));
+    assert.equal(undo.undoStack.length, 3, 'the typing before, the burst, the typing during it');
+    undo.undo();
+    assert.equal(text.toString(), '>keep\n' + body, 'the typing during the burst, undone on its own');
+    undo.undo();
+    assert.equal(text.toString(), '>keep\n', 'then the burst');
+    undo.undo();
+    assert.equal(text.toString(), 'keep\n');
+    undo.redo();
+    undo.redo();
+    undo.redo();
+    assert.equal(text.toString(), written, 'and all of it redone');
+  });
+
   it('marks every chunk as the assistant text and records what it replaced, for Revert', async () => {
     const doc = new Y.Doc();
     const text = doc.getText('t');
