@@ -132,7 +132,9 @@ async function asOneUndoStep(
   undo.captureTimeout = Number.MAX_SAFE_INTEGER;
   // The undo manager captures everything of its origins into the burst's stack item (that keeps
   // what the typing deletes from garbage collection); what the typing did is noted here and moved
-  // to an item of its own afterwards.
+  // to an item of its own afterwards (no 'stack-item-added' event for it: nothing here listens).
+  // The split is exact because a burst deletes only in its first transaction, which runs at once:
+  // it never deletes what was typed during it, so all the typing's insertions and deletions leave.
   let burstItem: unknown;
   const onAdded = (event: { stackItem: unknown }) => (burstItem ??= event.stackItem);
   const typed = { insertions: [] as DeleteSet[], deletions: [] as DeleteSet[] };

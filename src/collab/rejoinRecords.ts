@@ -14,6 +14,8 @@ export interface RejoinRecord {
   joinedAt: number;
   /** The window's seat, drawn by the join that reloaded it (src/collab/seat), for the rejoins after. */
   seat?: string;
+  /** The workspace the seat's window became (its first rejoin writes it): only rejoins there claim it. */
+  workspace?: string;
 }
 
 /** Links expire anyway; older records are dropped when a new one is written. */
@@ -42,6 +44,7 @@ export class RejoinRecords {
           link: record.link,
           joinedAt: record.joinedAt,
           ...(typeof record.seat === 'string' ? { seat: record.seat } : {}),
+          ...(typeof record.workspace === 'string' ? { workspace: record.workspace } : {}),
         };
     }
     return records;
@@ -52,11 +55,16 @@ export class RejoinRecords {
     return record && this.now() - record.joinedAt < REJOIN_RECORD_TTL_MS ? record : undefined;
   }
 
-  remember(room: string, link: string, seat?: string): void {
+  remember(room: string, link: string, window: { seat?: string; workspace?: string } = {}): void {
     const records = Object.fromEntries(
       Object.entries(this.all()).filter(([, record]) => this.now() - record.joinedAt < REJOIN_RECORD_TTL_MS),
     );
-    records[room] = { link, joinedAt: this.now(), ...(seat !== undefined ? { seat } : {}) };
+    records[room] = {
+      link,
+      joinedAt: this.now(),
+      ...(window.seat !== undefined ? { seat: window.seat } : {}),
+      ...(window.seat !== undefined && window.workspace !== undefined ? { workspace: window.workspace } : {}),
+    };
     this.write(records);
   }
 

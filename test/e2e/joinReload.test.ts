@@ -77,10 +77,10 @@ describe('e2e: joining, while the web workbench keeps the replaced extension hos
     while (!left && Date.now() < deadline) {
       left = tandemLogs(bob)
         .flatMap((log) => log.split('\n'))
-        .find((line) => line.includes('this extension host leaves the session'));
+        .find((line) => line.includes('a later extension host of this window joined the session'));
       if (!left) await bob.page.waitForTimeout(500);
     }
-    assert.ok(left, 'an extension host of Bob’s window that was replaced says it left the session');
+    assert.ok(left, 'the extension host Bob’s window replaced says it gave way to the later one');
     console.log(`      (${left.replace(/^.*\[collab\] /, '')})`);
 
     // And nobody comes back: a while later, still two in both windows.

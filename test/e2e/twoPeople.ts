@@ -122,6 +122,19 @@ export function keepDiagnosticsOnFailure(windows: () => readonly (Workbench | un
  * (type 5) are taken out. Everything else passes both ways unchanged.
  */
 export async function keepReplacedExtensionHosts(page: Page): Promise<void> {
+  // Playwright's routing reads what the server sends as Blobs (VS Code's sockets keep the default
+  // binary type) with Blob.arrayBuffer(), whose promises may settle out of order: a large message
+  // could then reach the page after a smaller one behind it, and VS Code's byte stream breaks. Made
+  // to settle in call order here, in the page, before its scripts run.
+  await page.addInitScript(() => {
+    const read = Blob.prototype.arrayBuffer;
+    let last: Promise<unknown> = Promise.resolve();
+    Blob.prototype.arrayBuffer = function (this: Blob) {
+      const next = last.then(() => read.call(this));
+      last = next.catch(() => undefined);
+      return next;
+    };
+  });
   await page.routeWebSocket(
     () => true,
     (socket) => {

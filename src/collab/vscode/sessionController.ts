@@ -66,7 +66,7 @@ export class SessionController implements vscode.Disposable {
     { serverUrl: string; room: string; sign?: (role: 'rw' | 'ro') => string; token?: string } | undefined;
   private pending: Promise<unknown> | undefined;
   private rejoining: Promise<boolean> | undefined;
-  /** Rooms this extension host left to a later one of its window (watchForReplacement): no rejoining. */
+  /** Rooms this extension host left to another of its window (watchForReplacement): no rejoining. */
   private readonly continuedElsewhere = new Set<string>();
   private room: string | undefined;
   readonly rejoinRecords: RejoinRecords;
@@ -308,7 +308,7 @@ export class SessionController implements vscode.Disposable {
     if (live()) return live()!;
     if (this.continuedElsewhere.has(room))
       throw new Error(
-        `This window's place in the Tandem session "${room.slice(0, 8)}…" went to a window that joined it later (after a reload, or in another tab). Join again to take it back here.`,
+        `This window left the Tandem session "${room.slice(0, 8)}…": another window of yours took its place (after a reload, or in another tab). Join again to take it back here.`,
       );
     const record = this.rejoinRecords.get(room);
     if (!record || this.current)
@@ -467,14 +467,19 @@ export class SessionController implements vscode.Disposable {
       restoredState = undefined;
     }
     // A join that makes the window a workspace reloads it: it draws the window's seat, which the
-    // extension hosts rejoining from the record after the reload claim too (see watchForReplacement).
+    // extension hosts rejoining that workspace from the record claim too (see watchForReplacement).
+    // The first rejoin names the workspace; a rejoin elsewhere (another window that joined the same
+    // room) keeps the record's seat as it is and claims none.
     const reloads = options.addFolder !== false && vscode.workspace.workspaceFile === undefined;
+    const here = vscode.workspace.workspaceFile?.toString();
     const earlier = this.rejoinRecords.get(invite.room);
-    const seat = reloads
-      ? newSeat()
-      : options.addFolder === false && earlier?.link === link
-        ? earlier.seat
-        : undefined;
+    const sameLink = options.addFolder === false && earlier?.link === link && earlier.seat !== undefined;
+    const window: { seat?: string; workspace?: string } = reloads
+      ? { seat: newSeat() }
+      : sameLink
+        ? { seat: earlier.seat, workspace: earlier.workspace ?? here }
+        : {};
+    const seat = reloads || (sameLink && window.workspace === here) ? window.seat : undefined;
     const session = new CollabSession({
       role: 'guest',
       serverUrl: invite.serverUrl,
@@ -504,16 +509,16 @@ export class SessionController implements vscode.Disposable {
     }
     if (restoredState) log.info(`[collab] merged edits kept from an earlier visit to this session`);
     this.room = invite.room;
-    this.rejoinRecords.remember(invite.room, link, seat);
+    this.rejoinRecords.remember(invite.room, link, window);
     this.continuedElsewhere.delete(invite.room);
     this.activate(session, invite.room, undefined, snapshotFile);
     const meta = session.document.readMeta();
     if (options.addFolder !== false)
       this.addSessionFolder(invite.room, meta?.hostName ?? 'host', meta?.folderName ?? 'shared');
-    if (seat !== undefined) this.watchForReplacement(invite.room, seat, reloads);
     void vscode.window.showInformationMessage(
       `Tandem: joined ${meta?.hostName ?? 'the host'}'s session${readOnly ? ' (read-only)' : ''}. The shared folder "${meta?.folderName ?? ''}" is in the Explorer.`,
     );
+    if (seat !== undefined) this.watchForReplacement(invite.room, seat, reloads);
     return true;
   }
 
@@ -657,13 +662,23 @@ export class SessionController implements vscode.Disposable {
     };
     const leave = (why: string) => {
       stop();
-      if (this.active !== active) return;
+      if (this.active !== active) return false;
       this.deps.log.info(`[collab] ${why}; this extension host leaves the session`);
+      // It does not rejoin by itself either (a file request would): the window's place is another's.
+      this.continuedElsewhere.add(room);
       this.active = undefined;
       this.room = undefined;
       this.activeChanged.fire(undefined);
-      active.dispose();
-      active.session.dispose();
+      // Edits made here just before go to the server first (the other window gets them from there);
+      // what it does not confirm in time stays in this room's snapshot file (ActiveSession).
+      void active.session.connection
+        .whenConfirmed(1500)
+        .catch(() => undefined)
+        .then(() => {
+          active.dispose();
+          active.session.dispose();
+        });
+      return true;
     };
     const after = (ms: number, action: () => void) => {
       const timer = setTimeout(action, ms);
@@ -694,9 +709,8 @@ export class SessionController implements vscode.Disposable {
     // Last: it may find a later claim at once, and leaving stops everything above.
     watches.push(
       watchForLaterSeatHolder(active.session.connection.awareness, seat, (clientId) => {
-        // Not rejoined by itself (a file request would): the window's place is the later one's now.
-        this.continuedElsewhere.add(room);
-        leave(`a later extension host of this window joined the session (as client ${clientId})`);
+        if (!leave(`a later extension host of this window joined the session (as client ${clientId})`))
+          return;
         // Seen only where a window is still open on this extension host (another tab, say).
         void vscode.window
           .showInformationMessage(
@@ -704,8 +718,9 @@ export class SessionController implements vscode.Disposable {
             'Join Here',
           )
           .then((choice) => {
-            const link = this.rejoinRecords.get(room)?.link;
-            if (choice === 'Join Here' && link) void this.join(link, { addFolder: false }, true);
+            // With the link it joined with, or, if that record is gone, the one the user gives.
+            if (choice === 'Join Here')
+              void this.join(this.rejoinRecords.get(room)?.link, { addFolder: false }, true);
           });
       }),
     );

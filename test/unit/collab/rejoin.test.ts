@@ -24,11 +24,18 @@ describe('collab rejoin records', () => {
   });
 
   it('keep the seat a join that reloads the window drew, for the rejoin after the reload', () => {
-    records.remember('room-a', 'link-a', 'seat-a');
+    records.remember('room-a', 'link-a', { seat: 'seat-a' });
     records.remember('room-b', 'link-b');
+    records.remember('room-c', 'link-c', {
+      seat: 'seat-c',
+      workspace: 'file:///w/Untitled-1.code-workspace',
+    });
+    records.remember('room-d', 'link-d', { workspace: 'file:///w/no-seat.code-workspace' });
     const afterReload = new RejoinRecords(path.join(dir, 'sessions', 'rejoin.json'), () => now);
-    assert.equal(afterReload.get('room-a')?.seat, 'seat-a');
+    assert.deepEqual(afterReload.get('room-a'), { link: 'link-a', joinedAt: now, seat: 'seat-a' });
     assert.equal(afterReload.get('room-b')?.seat, undefined);
+    assert.equal(afterReload.get('room-c')?.workspace, 'file:///w/Untitled-1.code-workspace');
+    assert.equal(afterReload.get('room-d')?.workspace, undefined, 'a workspace names a seat’s window');
     const mode = fs.statSync(path.join(dir, 'sessions', 'rejoin.json')).mode & 0o777;
     assert.equal(mode, 0o600, 'only this user reads the seat');
   });
