@@ -2,12 +2,14 @@
 // extension host running (CI twice counted its connection as a third participant for over 90 s).
 // Here Bob's page is made to keep it every time: of what it sends code-server, the "terminate" and
 // "disconnect" messages are dropped (keepReplacedExtensionHosts). The extension host left running
-// must leave the session by itself, so both windows count two participants and keep doing so.
+// must leave the session by itself, so both windows count two participants and keep doing so. The
+// same seat makes a second tab on Bob's workspace take his place; the first says so and takes the
+// session back with Join Here.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { freshWorkspace, openWorkbench, type Workbench } from './workbench';
 import {
   keepDiagnosticsOnFailure,
@@ -88,5 +90,28 @@ describe('e2e: joining, while the web workbench keeps the replaced extension hos
     await waitForStatus(alice.page, /connected, 2 participants/, 5000);
     await waitForStatus(bob.page, /connected, 2 participants/, 5000);
     await bob.screenshot('two-participants');
+  });
+
+  it('Bob opens the same workspace in a second tab: the first says it left and takes the session back with Join Here', async () => {
+    const leftNotice = (page: Page) =>
+      page.locator('.notification-toast', { hasText: 'this window left the session' });
+    const secondTab = await bob.page.context().newPage();
+    try {
+      await secondTab.setViewportSize({ width: 1400, height: 900 });
+      await secondTab.goto(bob.page.url());
+      await waitForStatus(secondTab, /connected, 2 participants/);
+      await bob.page.bringToFront();
+      await leftNotice(bob.page).waitFor({ timeout: 30_000 });
+      await bob.screenshot('first-tab-left');
+      await waitForStatus(alice.page, /connected, 2 participants/, 10_000);
+
+      await leftNotice(bob.page).getByRole('button', { name: 'Join Here' }).click();
+      await waitForStatus(bob.page, /connected, 2 participants/);
+      await secondTab.bringToFront();
+      await leftNotice(secondTab).waitFor({ timeout: 30_000 });
+      await waitForStatus(alice.page, /connected, 2 participants/, 10_000);
+    } finally {
+      await secondTab.close();
+    }
   });
 });
