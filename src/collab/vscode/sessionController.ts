@@ -474,12 +474,12 @@ export class SessionController implements vscode.Disposable {
     const here = vscode.workspace.workspaceFile?.toString();
     const earlier = this.rejoinRecords.get(invite.room);
     const sameLink = options.addFolder === false && earlier?.link === link && earlier.seat !== undefined;
-    const window: { seat?: string; workspace?: string } = reloads
+    const seatRecord: { seat?: string; workspace?: string } = reloads
       ? { seat: newSeat() }
       : sameLink
         ? { seat: earlier.seat, workspace: earlier.workspace ?? here }
         : {};
-    const seat = reloads || (sameLink && window.workspace === here) ? window.seat : undefined;
+    const seat = reloads || (sameLink && seatRecord.workspace === here) ? seatRecord.seat : undefined;
     const session = new CollabSession({
       role: 'guest',
       serverUrl: invite.serverUrl,
@@ -509,7 +509,7 @@ export class SessionController implements vscode.Disposable {
     }
     if (restoredState) log.info(`[collab] merged edits kept from an earlier visit to this session`);
     this.room = invite.room;
-    this.rejoinRecords.remember(invite.room, link, window);
+    this.rejoinRecords.remember(invite.room, link, seatRecord);
     this.continuedElsewhere.delete(invite.room);
     this.activate(session, invite.room, undefined, snapshotFile);
     const meta = session.document.readMeta();
