@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { fillPrefix, startScriptedModelServer, type ScriptedModelServer } from '../fixtures/model-server';
 import {
   dismissNotifications,
@@ -20,7 +20,8 @@ import {
   answerQuickInput,
   explorerShows,
   keepDiagnosticsOnFailure,
-  personalBrowser,
+  openAliceAndBob,
+  type TwoPeople,
   settledAfterJoinReload,
   waitForStatus,
 } from './twoPeople';
@@ -65,12 +66,12 @@ async function typeAtEnd(page: Page, text: string): Promise<void> {
 
 describe('e2e: shared session, Alice and Bob in two code-server windows', function () {
   this.timeout(180_000);
+  let people: TwoPeople | undefined;
   let alice: Workbench;
   let bob: Workbench;
   let aliceFolder: string;
   let stateDir: string;
   let model: ScriptedModelServer;
-  const browsers: Browser[] = [];
 
   before(async () => {
     // Bob's assistant: it completes the line after "- next: " in the meeting notes.
@@ -83,30 +84,21 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-collab-'));
     aliceFolder = freshWorkspace(stateDir, 'alice-project');
     fs.writeFileSync(path.join(aliceFolder, 'notes.md'), NOTES);
-    browsers.push(await personalBrowser(), await personalBrowser());
-    alice = await openWorkbench({
-      name: 'collab-alice',
-      folder: aliceFolder,
-      browser: browsers[0],
-      settings: { 'tandem.collab.name': 'Alice', 'tandem.collab.color': '#e8590c' },
-    });
-    bob = await openWorkbench({
-      name: 'collab-bob',
-      browser: browsers[1],
-      settings: {
-        'tandem.collab.name': 'Bob',
+    ({ alice, bob } = people = await openAliceAndBob({
+      name: 'collab',
+      aliceFolder,
+      alice: { 'tandem.collab.color': '#e8590c' },
+      bob: {
         'tandem.collab.color': '#1c7ed6',
         'tandem.model.baseUrl': model.url,
         // The word-suggestion widget would cover the ghost text; it is not under test.
         'editor.quickSuggestions': { other: false, comments: false, strings: false },
       },
-    });
+    }));
   });
 
   after(async () => {
-    await alice?.close();
-    await bob?.close();
-    for (const owner of browsers) await owner.close();
+    await people?.close();
     await model?.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
@@ -249,7 +241,7 @@ describe('e2e: shared session, Alice and Bob in two code-server windows', functi
   it('Carol, with no folder open, joins and gets the shared folder and the session', async () => {
     const carol = await openWorkbench({
       name: 'collab-carol',
-      browser: browsers[1],
+      browser: people!.browsers[1],
       emptyWindow: true,
       settings: { 'tandem.collab.name': 'Carol', 'tandem.collab.color': '#2f9e44' },
     });

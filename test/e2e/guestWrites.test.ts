@@ -5,20 +5,25 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser } from 'playwright-core';
-import { freshWorkspace, openWorkbench, type Workbench } from './workbench';
-import { answerQuickInput, keepDiagnosticsOnFailure, personalBrowser, startAndJoin } from './twoPeople';
+import { freshWorkspace, type Workbench } from './workbench';
+import {
+  answerQuickInput,
+  keepDiagnosticsOnFailure,
+  openAliceAndBob,
+  type TwoPeople,
+  startAndJoin,
+} from './twoPeople';
 
 const SETTINGS = '{\n  "editor.tabSize": 2\n}\n';
 const IGNORE = 'private/\n';
 
 describe('e2e: a guest cannot rewrite the host configuration without the host', function () {
   this.timeout(240_000);
+  let people: TwoPeople | undefined;
   let alice: Workbench;
   let bob: Workbench;
   let aliceFolder: string;
   let stateDir: string;
-  const browsers: Browser[] = [];
 
   before(async () => {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-guest-writes-'));
@@ -26,24 +31,11 @@ describe('e2e: a guest cannot rewrite the host configuration without the host', 
     fs.mkdirSync(path.join(aliceFolder, '.vscode'), { recursive: true });
     fs.writeFileSync(path.join(aliceFolder, '.vscode', 'settings.json'), SETTINGS);
     fs.writeFileSync(path.join(aliceFolder, '.tandemignore'), IGNORE);
-    browsers.push(await personalBrowser(), await personalBrowser());
-    alice = await openWorkbench({
-      name: 'guest-writes-alice',
-      folder: aliceFolder,
-      browser: browsers[0],
-      settings: { 'tandem.collab.name': 'Alice' },
-    });
-    bob = await openWorkbench({
-      name: 'guest-writes-bob',
-      browser: browsers[1],
-      settings: { 'tandem.collab.name': 'Bob' },
-    });
+    ({ alice, bob } = people = await openAliceAndBob({ name: 'guest-writes', aliceFolder }));
   });
 
   after(async () => {
-    await alice?.close();
-    await bob?.close();
-    for (const owner of browsers) await owner.close();
+    await people?.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 

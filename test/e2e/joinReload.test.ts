@@ -9,12 +9,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
-import { freshWorkspace, openWorkbench, type Workbench } from './workbench';
+import { type Page } from 'playwright-core';
+import { freshWorkspace, type Workbench } from './workbench';
 import {
   keepDiagnosticsOnFailure,
   keepReplacedExtensionHosts,
-  personalBrowser,
+  openAliceAndBob,
+  type TwoPeople,
   startAndJoin,
   waitForStatus,
 } from './twoPeople';
@@ -35,31 +36,19 @@ function tandemLogs(window: Workbench): string[] {
 
 describe('e2e: joining, while the web workbench keeps the replaced extension host running', function () {
   this.timeout(240_000);
+  let people: TwoPeople | undefined;
   let alice: Workbench;
   let bob: Workbench;
   let stateDir: string;
-  const browsers: Browser[] = [];
 
   before(async () => {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-join-reload-'));
-    browsers.push(await personalBrowser(), await personalBrowser());
-    alice = await openWorkbench({
-      name: 'join-reload-alice',
-      folder: freshWorkspace(stateDir, 'alice-shared'),
-      browser: browsers[0],
-      settings: { 'tandem.collab.name': 'Alice' },
-    });
-    bob = await openWorkbench({
-      name: 'join-reload-bob',
-      browser: browsers[1],
-      settings: { 'tandem.collab.name': 'Bob' },
-    });
+    const aliceFolder = freshWorkspace(stateDir, 'alice-shared');
+    ({ alice, bob } = people = await openAliceAndBob({ name: 'join-reload', aliceFolder }));
   });
 
   after(async () => {
-    await alice?.close();
-    await bob?.close();
-    for (const owner of browsers) await owner.close();
+    await people?.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 

@@ -6,12 +6,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser, type Frame, type Page } from 'playwright-core';
+import { type Frame, type Page } from 'playwright-core';
 import { startScriptedModelServer, type ScriptedModelServer } from '../fixtures/model-server';
 import {
   dismissNotifications,
   freshWorkspace,
-  openWorkbench,
   visibleEditorText,
   waitUntil,
   type Workbench,
@@ -19,7 +18,8 @@ import {
 import {
   answerQuickInput,
   keepDiagnosticsOnFailure,
-  personalBrowser,
+  openAliceAndBob,
+  type TwoPeople,
   sessionStatus,
   startAndJoin,
 } from './twoPeople';
@@ -103,6 +103,7 @@ async function openSharedFile(bench: Workbench, name: string): Promise<void> {
 
 describe('e2e: the assistant in a shared session, its proposal reviewed by Alice and Bob', function () {
   this.timeout(240_000);
+  let people: TwoPeople | undefined;
   let alice: Workbench;
   let bob: Workbench;
   let aliceFolder: string;
@@ -110,7 +111,6 @@ describe('e2e: the assistant in a shared session, its proposal reviewed by Alice
   let model: ScriptedModelServer;
   let alicePanel: Frame;
   let bobPanel: Frame;
-  const browsers: Browser[] = [];
 
   before(async () => {
     // Slow enough to be seen at work (about three seconds), as a real model is.
@@ -119,37 +119,27 @@ describe('e2e: the assistant in a shared session, its proposal reviewed by Alice
     });
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-shared-assistant-'));
     aliceFolder = freshWorkspace(stateDir, 'alice-project');
-    browsers.push(await personalBrowser(), await personalBrowser());
-    alice = await openWorkbench({
-      name: 'shared-assistant-alice',
-      folder: aliceFolder,
-      browser: browsers[0],
-      settings: {
-        'tandem.collab.name': 'Alice',
+    ({ alice, bob } = people = await openAliceAndBob({
+      name: 'shared-assistant',
+      aliceFolder,
+      alice: {
         'tandem.collab.color': '#e8590c',
         'tandem.model.baseUrl': model.url,
         'tandem.collab.shareAssistantThread': true,
         'tandem.completion.enabled': false,
         'editor.codeLens': true,
       },
-    });
-    bob = await openWorkbench({
-      name: 'shared-assistant-bob',
-      browser: browsers[1],
-      settings: {
-        'tandem.collab.name': 'Bob',
+      bob: {
         'tandem.collab.color': '#1c7ed6',
         // Bob has no model of his own: Alice's assistant is the one at work.
         'tandem.completion.enabled': false,
         'editor.codeLens': true,
       },
-    });
+    }));
   });
 
   after(async () => {
-    await alice?.close();
-    await bob?.close();
-    for (const owner of browsers) await owner.close();
+    await people?.close();
     await model?.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
   });

@@ -8,17 +8,22 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { startScriptedModelServer, type ScriptedModelServer } from '../fixtures/model-server';
 import {
   dismissNotifications,
   freshWorkspace,
-  openWorkbench,
   visibleEditorText,
   waitUntil,
   type Workbench,
 } from './workbench';
-import { answerQuickInput, keepDiagnosticsOnFailure, personalBrowser, startAndJoin } from './twoPeople';
+import {
+  answerQuickInput,
+  keepDiagnosticsOnFailure,
+  openAliceAndBob,
+  type TwoPeople,
+  startAndJoin,
+} from './twoPeople';
 
 const ORIGINAL = fs.readFileSync(
   path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'workspace', 'src', 'greeter.ts'),
@@ -71,12 +76,12 @@ async function rowOf(page: Page, text: string): Promise<number | undefined> {
 
 describe('e2e: what the assistant wrote in a shared session, and taking it back', function () {
   this.timeout(240_000);
+  let people: TwoPeople | undefined;
   let alice: Workbench;
   let bob: Workbench;
   let aliceFolder: string;
   let stateDir: string;
   let model: ScriptedModelServer;
-  const browsers: Browser[] = [];
 
   before(async () => {
     model = await startScriptedModelServer({
@@ -84,35 +89,25 @@ describe('e2e: what the assistant wrote in a shared session, and taking it back'
     });
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-shared-authorship-'));
     aliceFolder = freshWorkspace(stateDir, 'alice-project');
-    browsers.push(await personalBrowser(), await personalBrowser());
-    alice = await openWorkbench({
-      name: 'shared-authorship-alice',
-      folder: aliceFolder,
-      browser: browsers[0],
-      settings: {
-        'tandem.collab.name': 'Alice',
+    ({ alice, bob } = people = await openAliceAndBob({
+      name: 'shared-authorship',
+      aliceFolder,
+      alice: {
         'tandem.collab.color': '#e8590c',
         'tandem.model.baseUrl': model.url,
         'tandem.completion.enabled': false,
         'editor.codeLens': true,
       },
-    });
-    bob = await openWorkbench({
-      name: 'shared-authorship-bob',
-      browser: browsers[1],
-      settings: {
-        'tandem.collab.name': 'Bob',
+      bob: {
         'tandem.collab.color': '#1c7ed6',
         'tandem.completion.enabled': false,
         'editor.codeLens': true,
       },
-    });
+    }));
   });
 
   after(async () => {
-    await alice?.close();
-    await bob?.close();
-    for (const owner of browsers) await owner.close();
+    await people?.close();
     await model?.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
   });

@@ -1,7 +1,7 @@
 // Two people in two code-server windows: what the session e2e suites share.
 import * as path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
-import { dismissNotifications, repoRoot, type Workbench } from './workbench';
+import { dismissNotifications, openWorkbench, repoRoot, type Workbench } from './workbench';
 
 /**
  * One browser per person: two people means two windows in the foreground at once, while two pages
@@ -21,6 +21,54 @@ export async function personalBrowser(): Promise<Browser> {
       '--disable-renderer-backgrounding',
     ],
   });
+}
+
+export interface TwoPeople {
+  alice: Workbench;
+  bob: Workbench;
+  /** Alice's browser, then Bob's. */
+  browsers: Browser[];
+  /** Closes both windows and both browsers. */
+  close(): Promise<void>;
+}
+
+/**
+ * Alice's window on `aliceFolder` and Bob's on a fresh copy of the fixture workspace, each in a
+ * browser of its own (personalBrowser), named `<name>-alice` and `<name>-bob`, with their names set
+ * and the given settings. If either cannot open, what did is closed again.
+ */
+export async function openAliceAndBob(options: {
+  name: string;
+  aliceFolder: string;
+  alice?: Record<string, unknown>;
+  bob?: Record<string, unknown>;
+}): Promise<TwoPeople> {
+  const browsers: Browser[] = [];
+  const windows: Workbench[] = [];
+  const close = async () => {
+    for (const window of windows.splice(0)) await window.close();
+    for (const owner of browsers.splice(0)) await owner.close();
+  };
+  try {
+    browsers.push(await personalBrowser(), await personalBrowser());
+    const alice = await openWorkbench({
+      name: `${options.name}-alice`,
+      folder: options.aliceFolder,
+      browser: browsers[0],
+      settings: { 'tandem.collab.name': 'Alice', ...options.alice },
+    });
+    windows.push(alice);
+    const bob = await openWorkbench({
+      name: `${options.name}-bob`,
+      browser: browsers[1],
+      settings: { 'tandem.collab.name': 'Bob', ...options.bob },
+    });
+    windows.push(bob);
+    return { alice, bob, browsers: [...browsers], close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /** The session status bar item, by the accessible label Tandem gives it. */
