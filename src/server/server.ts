@@ -16,7 +16,7 @@ import { Compactor, findCompactorScript } from './compactor';
 import { MemoryRoomStore, type RoomStore } from './storage';
 import type { Durability } from './sqliteStore';
 import { UpdateBatch } from './updateBatch';
-import { within } from './wait';
+import { sleep, within } from './wait';
 import { type CollabRole, MAX_ROOM_NAME_LENGTH, signToken, verifyToken } from './token';
 
 export interface CollabServerOptions {
@@ -621,8 +621,7 @@ export async function startCollabServer(options: CollabServerOptions = {}): Prom
     const open = [...connections];
     for (const connection of open) connection.close(CloseCode.goingAway, 'server shutting down');
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
-    while (connections.size > 0 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    while (connections.size > 0 && Date.now() < deadline) await sleep(10);
     for (const connection of connections) connection.terminate();
     batch.flush();
     for (const room of [...rooms.values()]) room.unload();

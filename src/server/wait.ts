@@ -1,4 +1,5 @@
-// Waiting in the server: a pause, and a wait that gives up (on a Redis that stopped answering, say).
+// A pause, and a wait that gives up (the server's on a Redis that stopped answering, say, or a
+// revert's on an editor binding that is slow to write).
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -15,6 +15,7 @@ import { markReverted } from '../revertMarks';
 import { DEFAULT_CHUNK_CHARS, insertedLength } from '../../collab/burstApply';
 import type { ActiveSession } from '../../collab/vscode/activeSession';
 import { stillBeingApplied } from '../../proposals/shared/sharedState';
+import { within } from '../../server/wait';
 
 const EMPTY_VIEW: AuthorshipView = { runs: [], edits: new Map() };
 
@@ -23,14 +24,7 @@ const BINDING_WAIT_MS = 2000;
 
 /** Waits until the file's binding has written what is pending between editor and shared text (2 s at most). */
 async function bindingIdle(active: ActiveSession, uri: vscode.Uri): Promise<void> {
-  const binding = active.bindings.bindingFor(uri);
-  if (!binding) return;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    binding.whenIdle(),
-    new Promise((resolve) => (timer = setTimeout(resolve, BINDING_WAIT_MS))),
-  ]);
-  clearTimeout(timer);
+  await within(active.bindings.bindingFor(uri)?.whenIdle(), BINDING_WAIT_MS);
 }
 
 /** Origin of the host's removal of reverted edits' records (nobody's Undo brings them back). */
