@@ -66,7 +66,8 @@ export function chunkLines(text: string, max = DEFAULT_CHUNK_CHARS): string[] {
   return chunks;
 }
 
-const briefPause = () => new Promise<void>((resolve) => setTimeout(resolve, DEFAULT_CHUNK_PAUSE_MS));
+/** The pause between two chunks of a burst (DEFAULT_CHUNK_PAUSE_MS). */
+export const briefPause = () => new Promise<void>((resolve) => setTimeout(resolve, DEFAULT_CHUNK_PAUSE_MS));
 
 /**
  * Replaces `deleteLength` characters at `index` with `text`, in chunks. Resolves with how many

@@ -24,7 +24,7 @@
  * Run it on the host only, after the host has synced with the server (it must see every outcome
  * already written before it handles anything), and dispose it when the session ends.
  */
-import { chunkLines, DEFAULT_CHUNK_CHARS, DEFAULT_CHUNK_PAUSE_MS } from '../../collab/burstApply';
+import { briefPause, chunkLines, DEFAULT_CHUNK_CHARS } from '../../collab/burstApply';
 import { composeSelection, splitKeepEnds } from '../hunks';
 import { diffLines } from '../lineDiff';
 import type { SessionDocument } from '../../collab/sessionDocument';
@@ -71,8 +71,6 @@ export interface HostApplierOptions {
   /** Waits between chunks; by default a few ms, so socket reads and writes run in between. */
   readonly pause?: () => Promise<void>;
 }
-
-const briefPause = () => new Promise<void>((resolve) => setTimeout(resolve, DEFAULT_CHUNK_PAUSE_MS));
 
 export class HostApplier {
   private readonly listeners = new Set<(handled: AppliedDecision) => void>();
