@@ -8,16 +8,12 @@ import * as path from 'node:path';
 import WebSocket from 'ws';
 import { CollabSession } from '../../../src/collab/session';
 import { type CollabServer, startCollabServer } from '../../../src/server';
+import { waitFor } from '../server/harness';
 
 const SECRET = 'guest-roles-secret-0123456789abcdef';
 
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** The server harness's poll, with this file's longer default wait. */
+const until = (check: () => boolean, what: string, timeoutMs = 5000) => waitFor(check, what, timeoutMs);
 
 describe('collab: guest roles on the host’s disk (real server)', function () {
   this.timeout(20_000);

@@ -12,16 +12,12 @@ import {
   watchForLaterSeatHolder,
 } from '../../../src/collab/seat';
 import { type CollabServer, startCollabServer } from '../../../src/server';
+import { waitFor } from '../server/harness';
 
 const SECRET = 'seat-secret-0123456789abcdef0123';
 
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** The server harness's poll, with this file's longer default wait. */
+const until = (check: () => boolean, what: string, timeoutMs = 5000) => waitFor(check, what, timeoutMs);
 
 describe('collab: a window’s seat across its reloads', function () {
   this.timeout(20_000);
